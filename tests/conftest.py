@@ -1,0 +1,154 @@
+"""Fixtures in the flaskr style: a fresh database per test, ``app``, ``client``, ``runner``
+and an ``auth`` helper. The suite runs on SQLite unless TEST_DATABASE_URL names another
+database (PostgreSQL in CI)."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+import pytest
+
+from config import TestingConfig
+from tracker import create_app
+from tracker.domain import Role
+from tracker.extensions import db
+
+PASSWORD = "correct-horse-battery"
+
+
+def database_url(tmp_path) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite'}"
+
+
+def make_app(url: str, **overrides):
+    config = type("Config", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url, **overrides})
+    return create_app(config)
+
+
+@pytest.fixture
+def app(tmp_path):
+    from tracker.records.services import ensure_catalog
+
+    app = make_app(database_url(tmp_path))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        ensure_catalog()
+        db.session.commit()
+    yield app
+    with app.app_context():
+        # Close every session first, or PostgreSQL waits on a lock forever.
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_person(app):
+    """Create a person who can sign in; returns their id."""
+    from tracker.staff.models import Person, Site
+
+    def make(email, role=Role.assistant, name=None, sites=(), job_level=None, active=True,
+             can_validate=False, password=PASSWORD):  # fmt: skip
+        with app.app_context():
+            person = Person(
+                email=email,
+                name=name or email.split("@")[0].title(),
+                role=Role(role),
+                job_level=job_level,
+                active=active,
+                can_validate=can_validate,
+            )
+            person.set_password(password)
+            for code in sites:
+                site = db.session.query(Site).filter_by(code=code).one()
+                person.sites.append(site)
+            db.session.add(person)
+            db.session.commit()
+            return person.id
+
+    return make
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email, password=PASSWORD):
+        return self._client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+def sample_practice(today: date | None = None) -> dict:
+    """The practice file of DESIGN section 5, a small but complete practice."""
+    return {
+        "practice": {"name": "Valley Family Medicine"},
+        "sites": [
+            {"code": "main", "name": "Main St", "state": "CA",
+             "timezone": "America/Los_Angeles"},
+            {"code": "north", "name": "North", "state": "TX", "timezone": "America/Chicago"},
+        ],
+        "people": [
+            {"email": "ana@example.org", "name": "Ana Ruiz", "role": "assistant",
+             "job_level": "CMA", "sites": ["main"]},
+            {"email": "dr.lee@example.org", "name": "Dr. Lee", "role": "provider",
+             "sites": ["main"], "can_validate": True, "active": True},
+            {"email": "manager@example.org", "name": "Mia Manager", "role": "manager",
+             "sites": ["main", "north"]},
+        ],
+        "tasks": [{"code": "spirometry", "name": "Spirometry", "kind": "clinical"}],
+        "licenses": [{"person": "dr.lee@example.org", "type": "MD", "number": "A12345",
+                      "state": "CA", "expires_on": "2027-06-30"}],
+        "credentials": [{"person": "ana@example.org", "type": "CMA", "number": "123",
+                         "issuer": "AAMA", "issued_on": "2024-01-01",
+                         "expires_on": "2029-01-01", "verified_on": "2024-02-01"}],
+        "state_rules": [{"state": "CA", "task": "injection", "status": "permitted",
+                         "requires_credentials": [], "min_training_hours": 10,
+                         "supervision": "on_site", "citation": "16 CCR 1366, 1366.1",
+                         "verified_on": "2026-06-01"}],
+        "policies": [{"task": "injection", "job_levels": ["CMA"], "site": None,
+                      "authorized": True, "requires_credentials": [],
+                      "supervision": "on_site", "competency_valid_months": 12,
+                      "document": "Clinical Task Policy v3", "effective_from": "2026-01-01",
+                      "effective_to": None}],
+        "competencies": [{"person": "ana@example.org", "task": "injection",
+                          "trained_on": "2026-02-01", "training_hours": 12,
+                          "validated_on": "2026-02-10", "validated_by": "dr.lee@example.org",
+                          "expires_on": None, "prior_employer": False, "revoked_on": None,
+                          "evidence": "Skills checklist #44"}],
+        "supervision": [{"assistant": "ana@example.org", "provider": "dr.lee@example.org",
+                         "site": "main", "starts_on": "2026-01-01", "ends_on": None}],
+        "shifts": [{"provider": "dr.lee@example.org", "site": "main",
+                    "starts_at": "2026-11-23T08:00:00-08:00",
+                    "ends_at": "2026-11-23T17:00:00-08:00"}],
+    }  # fmt: skip
+
+
+@pytest.fixture
+def practice(app):
+    """The sample practice imported; returns the file it came from."""
+    from tracker.practice.services import import_practice
+
+    data = sample_practice()
+    with app.app_context():
+        import_practice(data)
+        db.session.commit()
+    return data

@@ -1,0 +1,94 @@
+"""tracker: may this medical assistant do this task, at this site, at this time?
+
+The factory imports Flask lazily so that pure modules (``tracker.domain``,
+``tracker.decision.rules``) can be imported without the web stack.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def create_app(config_class=None):
+    """Create and configure the app."""
+    from flask import Flask
+
+    from config import CONFIGS, DEFAULT_SECRET_KEY, Config
+
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+    )
+    if config_class is None:
+        config_class = CONFIGS.get(os.environ.get("TRACKER_CONFIG", "development"), Config)
+    app.config.from_object(config_class)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        path = os.path.join(app.instance_path, "tracker.sqlite")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_url(app.config["SQLALCHEMY_DATABASE_URI"])
+
+    if (
+        config_class.__name__ == "ProductionConfig"
+        and app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY
+    ):
+        raise RuntimeError("Refusing to start in production with the default SECRET_KEY.")
+
+    from tracker import models  # noqa: F401  (registers every table on the metadata)
+    from tracker.extensions import bootstrap, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+
+    with app.app_context():
+        _configure_sqlite(db.engine)
+
+    from tracker.auth import views as auth_views
+    from tracker.main import views as main_views
+    from tracker.staff import views as staff_views
+
+    app.register_blueprint(auth_views.bp)
+    app.register_blueprint(main_views.bp)
+    app.register_blueprint(staff_views.bp)
+
+    from tracker.auth.guard import install_guard
+    from tracker.errors import register_error_handlers
+
+    install_guard(app)
+    register_error_handlers(app)
+
+    from tracker.cli import register_cli
+
+    register_cli(app)
+
+    from tracker.templating import register_template_helpers
+
+    register_template_helpers(app)
+    return app
+
+
+def _normalise_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs given in the common short forms."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _configure_sqlite(engine) -> None:
+    """WAL, foreign keys and a busy timeout on every SQLite connection."""
+    if engine.dialect.name != "sqlite":
+        return
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, connection_record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from tracker.audit.services import record_event
+from tracker.auth.forms import LoginForm
+from tracker.auth.services import authenticate
+from tracker.extensions import db
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Sign in with email and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        person, problem = authenticate(
+            form.email.data,
+            form.password.data,
+            current_app.config["LOGIN_MAX_FAILURES"],
+            current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"],
+        )
+        if person is None:
+            flash(problem, "danger")
+            return render_template("auth/login.html", form=form), 401
+        login_user(person, remember=form.remember.data)
+        return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Sign out."""
+    record_event("logout", current_user._get_current_object())
+    db.session.commit()
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,204 @@
+"""Commands on Flask's CLI: ``flask --app tracker <command>``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+
+import click
+from sqlalchemy import func, select
+
+from tracker.domain import Role
+from tracker.extensions import db
+
+
+def fail(message: str, code: int) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def parse_moment(value: str | None, timezone: str) -> datetime:
+    """An ISO-8601 moment; without an offset it is read in the site's time zone."""
+    from tracker.decision.rules import zone
+
+    if not value:
+        return datetime.now(UTC).replace(microsecond=0)
+    moment = datetime.fromisoformat(value.strip())
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone(timezone))
+    return moment
+
+
+def register_cli(app) -> None:
+    @app.cli.command("import-practice")
+    @click.argument("file", type=click.File("r", encoding="utf-8"))
+    def import_practice_command(file):
+        """Load a practice file (JSON), all or nothing."""
+        from tracker.practice.services import PracticeFileError, import_practice
+
+        try:
+            data = json.load(file)
+        except json.JSONDecodeError as exc:
+            fail(f"{file.name}: not valid JSON: line {exc.lineno}, column {exc.colno}: "
+                 f"{exc.msg}", 1)  # fmt: skip
+        except UnicodeDecodeError:
+            fail(f"{file.name}: not a UTF-8 text file", 1)
+        try:
+            counts, warnings = import_practice(data)
+            db.session.commit()
+        except PracticeFileError as exc:
+            db.session.rollback()
+            for problem in exc.problems:
+                click.echo(problem, err=True)
+            click.echo(
+                f"{len(exc.problems)} problem(s) in {file.name}; nothing was imported.", err=True
+            )
+            sys.exit(1)
+        for warning in warnings:
+            click.echo(f"warning: {warning}", err=True)
+        if not counts:
+            click.echo(f"{file.name}: nothing to import.")
+            return
+        for section, tally in counts.items():
+            click.echo(
+                f"{section}: {tally['created']} created, {tally['updated']} updated, "
+                f"{tally['unchanged']} unchanged"
+            )
+
+    @app.cli.command("export-practice")
+    def export_practice_command():
+        """Print the practice file of what is stored."""
+        from tracker.practice.services import export_practice
+
+        click.echo(json.dumps(export_practice(), indent=2, ensure_ascii=False))
+
+    @app.cli.command("check")
+    @click.option("--assistant", "assistant_email", required=True, help="The assistant's email.")
+    @click.option("--task", "task_code", required=True, help="Task code from the catalog.")
+    @click.option("--site", "site_code", required=True, help="Site code.")
+    @click.option("--at", "at_text", help="ISO-8601 moment (default: now).")
+    @click.option("--delegated-by", "delegator_email", help="The delegating provider's email.")
+    @click.option("--in-room", is_flag=True, help="The provider's presence in the room is attested.")
+    @click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
+    def check_command(assistant_email, task_code, site_code, at_text, delegator_email, in_room,
+                      as_json):  # fmt: skip
+        """May this assistant do this task at this site, at this moment?"""
+        from tracker.decision.services import evaluate, record_decision
+        from tracker.records.models import Task
+        from tracker.staff.models import Site
+
+        assistant = _person(assistant_email)
+        if assistant is None:
+            fail(f"no person with email {assistant_email}", 2)
+        task = db.session.scalar(select(Task).where(Task.code == task_code.strip()))
+        if task is None:
+            fail(f"no task with code {task_code}", 2)
+        site = db.session.scalar(select(Site).where(Site.code == site_code.strip()))
+        if site is None:
+            fail(f"no site with code {site_code}", 2)
+        delegator = None
+        if delegator_email:
+            delegator = _person(delegator_email)
+            if delegator is None:
+                fail(f"no person with email {delegator_email}", 2)
+        try:
+            at = parse_moment(at_text, site.timezone)
+        except ValueError:
+            fail(f"--at {at_text!r} is not an ISO-8601 date and time", 2)
+        decision = evaluate(assistant, task, site, at, delegator, in_room)
+        record_decision(
+            decision,
+            source="cli",
+            assistant=assistant,
+            task=task,
+            site=site,
+            delegated_by=delegator,
+            in_room=in_room,
+        )
+        db.session.commit()
+        if as_json:
+            click.echo(json.dumps(decision.to_json(), indent=2))
+        else:
+            from tracker.decision.words import decision_in_words
+
+            click.echo(decision_in_words(decision, site.timezone))
+
+    @app.cli.command("create-user")
+    @click.argument("email")
+    @click.option("--name", help="Full name (required for a new person).")
+    @click.option("--role", type=click.Choice([r.value for r in Role]), help="Role (new person).")
+    @click.option("--job-level", help="For assistants, e.g. CMA.")
+    @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+    def create_user_command(email, name, role, job_level, password_stdin):
+        """Create a person who can sign in, or set an existing person's password."""
+        from tracker.audit.services import record_event, snapshot
+        from tracker.auth.services import PasswordTooShort, normalise_email, set_password
+        from tracker.practice.parsing import EMAIL_RE
+        from tracker.staff.models import Person
+
+        email = normalise_email(email)
+        if not EMAIL_RE.match(email):
+            fail(f"{email!r} is not an email address", 2)
+        person = _person(email)
+        if person is None and not (name and role):
+            fail("a new person needs --name and --role", 2)
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        min_length = app.config["PASSWORD_MIN_LENGTH"]
+        created = person is None
+        if created:
+            person = Person(email=email, name=name.strip(), role=Role(role), job_level=job_level)
+            db.session.add(person)
+            db.session.flush()
+            record_event("create", person, after=snapshot(person))
+        try:
+            set_password(person, password, min_length)
+        except PasswordTooShort as exc:
+            db.session.rollback()
+            fail(str(exc), 1)
+        db.session.commit()
+        click.echo(f"{'Created' if created else 'Updated password for'} {email} ({person.role.value}).")
+
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True, help="Only when nobody is stored yet.")
+    def seed_demo_command(if_empty):
+        """Load a believable demo practice (dates relative to today)."""
+        from tracker.demo import DEMO_PASSWORD, seed_demo
+        from tracker.staff.models import Person
+
+        if if_empty and db.session.scalar(select(func.count(Person.id))):
+            click.echo("The database already holds people; demo data not loaded.")
+            return
+        accounts = seed_demo()
+        db.session.commit()
+        click.echo(f"Demo practice loaded. Every demo account's password is {DEMO_PASSWORD!r}:")
+        for email, role in accounts:
+            click.echo(f"  {role:<11} {email}")
+
+    @app.cli.command("verify-audit")
+    def verify_audit_command():
+        """Check the audit log's hash chain."""
+        from tracker.audit.services import verify_chain
+
+        whole, message = verify_chain()
+        if not whole:
+            fail(message, 1)
+        click.echo(message)
+
+    @app.cli.command("seed-catalog")
+    def seed_catalog_command():
+        """Make sure the built-in task catalog is present (db upgrade does this too)."""
+        from tracker.records.services import ensure_catalog
+
+        added = ensure_catalog()
+        db.session.commit()
+        click.echo(f"Task catalog present ({added} added).")
+
+
+def _person(email: str):
+    from tracker.staff.models import Person
+
+    return db.session.scalar(select(Person).where(Person.email == email.strip().lower()))

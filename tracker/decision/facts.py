@@ -1,0 +1,245 @@
+"""Load the facts the decision rests on, for one decision or a whole practice.
+
+Every load runs the same fixed set of queries (one per kind of record) whatever the number
+of assistants, then ``FactBook.decide`` hands plain values to the pure rule.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import select
+
+from tracker.decision.rules import (
+    CompetencyFacts,
+    CredentialFacts,
+    Decision,
+    LicenseFacts,
+    PersonFacts,
+    PolicyFacts,
+    ShiftFacts,
+    SiteFacts,
+    StateRuleFacts,
+    SupervisionFacts,
+    TaskFacts,
+    decide,
+)
+from tracker.extensions import db
+from tracker.records.models import Competency, Policy, StateRule, Task
+from tracker.staff.models import (
+    Credential,
+    License,
+    Person,
+    Shift,
+    Site,
+    SupervisionAssignment,
+    person_sites,
+)
+
+
+def _rows(stmt):
+    return db.session.execute(stmt).mappings().all()
+
+
+class FactBook:
+    """Everything needed to decide for a set of assistants, keyed for quick lookup."""
+
+    def __init__(self):
+        self.sites: dict[str, SiteFacts] = {}
+        self.site_codes_by_id: dict[int, str] = {}
+        self.tasks: dict[str, TaskFacts] = {}
+        self.people: dict[str, PersonFacts] = {}
+        self.people_by_id: dict[int, PersonFacts] = {}
+        self.rules: dict[tuple[str, str], StateRuleFacts] = {}
+        self.policies_by_task: dict[str, list[PolicyFacts]] = defaultdict(list)
+        self.competencies: dict[tuple[int, str], list[CompetencyFacts]] = defaultdict(list)
+        self.supervision: dict[tuple[int, str], list[SupervisionFacts]] = defaultdict(list)
+        self.shifts_by_site: dict[str, list[ShiftFacts]] = defaultdict(list)
+
+    def decide(
+        self,
+        assistant: str | PersonFacts,
+        task: str,
+        site: str,
+        at: datetime,
+        delegated_by: str | PersonFacts | None = None,
+        in_room: bool = False,
+    ) -> Decision:
+        person = self.people[assistant] if isinstance(assistant, str) else assistant
+        delegator = self.people[delegated_by] if isinstance(delegated_by, str) else delegated_by
+        site_facts = self.sites[site]
+        return decide(
+            person,
+            self.tasks[task],
+            site_facts,
+            at,
+            delegator,
+            in_room,
+            state_rule=self.rules.get((site_facts.state, task)),
+            policies=self.policies_by_task.get(task, ()),
+            competencies=self.competencies.get((person.id, task), ()),
+            supervision=self.supervision.get((person.id, site), ()),
+            shifts=self.shifts_by_site.get(site, ()),
+        )
+
+
+def load_facts(
+    *,
+    assistant_ids: list[int] | None = None,
+    site_ids: list[int] | None = None,
+    shifts_from: datetime | None = None,
+    shifts_to: datetime | None = None,
+) -> FactBook:
+    """Load a FactBook in a fixed number of queries.
+
+    ``assistant_ids`` limits competencies and supervision to those assistants; ``site_ids``
+    limits supervision and shifts to those sites; shifts are those overlapping
+    [shifts_from, shifts_to] when given.
+    """
+    book = FactBook()
+    for row in _rows(select(Site.__table__)):
+        facts = SiteFacts(row["code"], row["name"], row["state"], row["timezone"])
+        book.sites[facts.code] = facts
+        book.site_codes_by_id[row["id"]] = facts.code
+    task_codes: dict[int, str] = {}
+    for row in _rows(select(Task.__table__)):
+        book.tasks[row["code"]] = TaskFacts(row["code"], row["name"], row["kind"])
+        task_codes[row["id"]] = row["code"]
+
+    sites_of: dict[int, set[str]] = defaultdict(set)
+    for row in _rows(select(person_sites)):
+        sites_of[row["person_id"]].add(book.site_codes_by_id[row["site_id"]])
+    licenses: dict[int, list[LicenseFacts]] = defaultdict(list)
+    for row in _rows(select(License.__table__)):
+        licenses[row["person_id"]].append(
+            LicenseFacts(row["type"], row["number"], row["state"], row["expires_on"], row["id"])
+        )
+    credentials: dict[int, list[CredentialFacts]] = defaultdict(list)
+    for row in _rows(select(Credential.__table__)):
+        credentials[row["person_id"]].append(
+            CredentialFacts(
+                row["type"],
+                row["number"],
+                row["issued_on"],
+                row["expires_on"],
+                row["verified_on"],
+                row["issuer"],
+                row["id"],
+            )
+        )
+    people_table = Person.__table__
+    for row in _rows(
+        select(
+            people_table.c.id,
+            people_table.c.email,
+            people_table.c.name,
+            people_table.c.role,
+            people_table.c.active,
+            people_table.c.job_level,
+            people_table.c.can_validate,
+        )
+    ):
+        facts = PersonFacts(
+            email=row["email"],
+            name=row["name"],
+            role=row["role"].value,
+            active=row["active"],
+            job_level=row["job_level"],
+            site_codes=frozenset(sites_of.get(row["id"], ())),
+            can_validate=row["can_validate"],
+            licenses=tuple(licenses.get(row["id"], ())),
+            credentials=tuple(credentials.get(row["id"], ())),
+            id=row["id"],
+        )
+        book.people[facts.email] = facts
+        book.people_by_id[facts.id] = facts
+
+    for row in _rows(select(StateRule.__table__)):
+        code = task_codes[row["task_id"]]
+        book.rules[(row["state"], code)] = StateRuleFacts(
+            state=row["state"],
+            task=code,
+            status=row["status"],
+            supervision=row["supervision"],
+            requires_credentials=tuple(row["requires_credentials"] or ()),
+            min_training_hours=row["min_training_hours"],
+            citation=row["citation"] or "",
+            verified_on=row["verified_on"],
+            id=row["id"],
+        )
+    for row in _rows(select(Policy.__table__)):
+        code = task_codes[row["task_id"]]
+        book.policies_by_task[code].append(
+            PolicyFacts(
+                task=code,
+                authorized=row["authorized"],
+                supervision=row["supervision"],
+                site=book.site_codes_by_id.get(row["site_id"]) if row["site_id"] else None,
+                job_levels=tuple(row["job_levels"] or ()),
+                requires_credentials=tuple(row["requires_credentials"] or ()),
+                competency_valid_months=row["competency_valid_months"],
+                document=row["document"] or "",
+                effective_from=row["effective_from"],
+                effective_to=row["effective_to"],
+                id=row["id"],
+            )
+        )
+
+    comp_stmt = select(Competency.__table__)
+    if assistant_ids is not None:
+        comp_stmt = comp_stmt.where(Competency.person_id.in_(assistant_ids))
+    for row in _rows(comp_stmt):
+        code = task_codes[row["task_id"]]
+        book.competencies[(row["person_id"], code)].append(
+            CompetencyFacts(
+                task=code,
+                validated_on=row["validated_on"],
+                validated_by=book.people_by_id.get(row["validated_by_id"]),
+                trained_on=row["trained_on"],
+                training_hours=row["training_hours"],
+                expires_on=row["expires_on"],
+                prior_employer=row["prior_employer"],
+                revoked_on=row["revoked_on"],
+                id=row["id"],
+            )
+        )
+
+    sup_stmt = select(SupervisionAssignment.__table__)
+    if assistant_ids is not None:
+        sup_stmt = sup_stmt.where(SupervisionAssignment.assistant_id.in_(assistant_ids))
+    if site_ids is not None:
+        sup_stmt = sup_stmt.where(SupervisionAssignment.site_id.in_(site_ids))
+    for row in _rows(sup_stmt):
+        site_code = book.site_codes_by_id[row["site_id"]]
+        book.supervision[(row["assistant_id"], site_code)].append(
+            SupervisionFacts(
+                provider=book.people_by_id[row["provider_id"]],
+                site=site_code,
+                starts_on=row["starts_on"],
+                ends_on=row["ends_on"],
+                id=row["id"],
+            )
+        )
+
+    shift_stmt = select(Shift.__table__)
+    if site_ids is not None:
+        shift_stmt = shift_stmt.where(Shift.site_id.in_(site_ids))
+    if shifts_to is not None:
+        shift_stmt = shift_stmt.where(Shift.starts_at <= shifts_to)
+    if shifts_from is not None:
+        shift_stmt = shift_stmt.where(Shift.ends_at > shifts_from)
+    for row in _rows(shift_stmt):
+        site_code = book.site_codes_by_id[row["site_id"]]
+        provider = book.people_by_id[row["provider_id"]]
+        book.shifts_by_site[site_code].append(
+            ShiftFacts(provider.email, site_code, row["starts_at"], row["ends_at"], row["id"])
+        )
+    return book
+
+
+def load_for_decision(assistant: Person, site: Site, at: datetime) -> FactBook:
+    """The facts for one decision: one assistant, one site, the shifts around the moment."""
+    return load_facts(
+        assistant_ids=[assistant.id], site_ids=[site.id], shifts_from=at, shifts_to=at
+    )

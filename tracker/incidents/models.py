@@ -1,0 +1,79 @@
+"""Declined-task incidents: an MA's record of a request they declined. Append-only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.db_types import UTCDateTime, enum_column, utcnow
+from tracker.domain import DeclineReason, IncidentStatus
+from tracker.extensions import db
+from tracker.records.models import Task
+from tracker.staff.models import Person, Site
+
+incident_raised_with = Table(
+    "incident_raised_with",
+    db.metadata,
+    Column("incident_id", ForeignKey("incidents.id"), primary_key=True),
+    Column("person_id", ForeignKey("people.id"), primary_key=True),
+)
+
+
+class Incident(db.Model):
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    logged_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    logged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    site_id: Mapped[Optional[int]] = mapped_column(ForeignKey("sites.id"))
+    #: The person who asked, when they are in the system…
+    requester_id: Mapped[Optional[int]] = mapped_column(ForeignKey("people.id"), index=True)
+    #: …or a name and role typed in.
+    requester_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    requester_role: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    task_id: Mapped[Optional[int]] = mapped_column(ForeignKey("tasks.id"))
+    task_description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    what_was_asked: Mapped[str] = mapped_column(Text)
+    what_was_said: Mapped[str] = mapped_column(Text, default="", server_default="")
+    reason: Mapped[DeclineReason] = mapped_column(enum_column(DeclineReason, "decline_reason"))
+    #: Steps the MA took, by code (paused, said_what_needed, …).
+    steps: Mapped[list] = mapped_column(JSON, default=list)
+    delegation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("delegations.id"))
+    decision_id: Mapped[Optional[int]] = mapped_column(ForeignKey("decision_records.id"))
+    status: Mapped[IncidentStatus] = mapped_column(
+        enum_column(IncidentStatus, "incident_status"), default=IncidentStatus.open
+    )
+
+    logged_by: Mapped[Person] = relationship(foreign_keys=[logged_by_id])
+    requester: Mapped[Optional[Person]] = relationship(foreign_keys=[requester_id])
+    site: Mapped[Optional[Site]] = relationship()
+    task: Mapped[Optional[Task]] = relationship()
+    raised_with: Mapped[list[Person]] = relationship(secondary=incident_raised_with)
+    addenda: Mapped[list[IncidentAddendum]] = relationship(
+        back_populates="incident", order_by="IncidentAddendum.written_at"
+    )
+
+
+class IncidentAddendum(db.Model):
+    """A later fact added to an incident, or a step of its review."""
+
+    __tablename__ = "incident_addenda"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    body: Mapped[str] = mapped_column(Text)
+    #: The status the review moved the incident to, if it did.
+    new_status: Mapped[Optional[IncidentStatus]] = mapped_column(
+        enum_column(IncidentStatus, "incident_status")
+    )
+    #: For an escalation: to whom (e.g. the state board's name).
+    escalated_to: Mapped[str] = mapped_column(String(200), default="", server_default="")
+
+    incident: Mapped[Incident] = relationship(back_populates="addenda")
+    author: Mapped[Person] = relationship()

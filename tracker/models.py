@@ -1,0 +1,36 @@
+"""Imports every model so the metadata (and Alembic) sees every table."""
+
+from tracker.audit.models import AuditEvent
+from tracker.delegations.models import DecisionRecord, Delegation
+from tracker.incidents.models import Incident, IncidentAddendum, incident_raised_with
+from tracker.records.models import Competency, Policy, Practice, StateRule, Task
+from tracker.staff.models import (
+    Credential,
+    License,
+    Person,
+    Shift,
+    Site,
+    SupervisionAssignment,
+    person_sites,
+)
+
+__all__ = [
+    "AuditEvent",
+    "Competency",
+    "Credential",
+    "DecisionRecord",
+    "Delegation",
+    "Incident",
+    "IncidentAddendum",
+    "License",
+    "Person",
+    "Policy",
+    "Practice",
+    "Shift",
+    "Site",
+    "StateRule",
+    "SupervisionAssignment",
+    "Task",
+    "incident_raised_with",
+    "person_sites",
+]

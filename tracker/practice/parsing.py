@@ -1,0 +1,197 @@
+"""Read the practice file's values, collecting problems with where they are in the file."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+from tracker.domain import US_STATES
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+#: The entry does not have the key (an upsert leaves the stored value alone).
+ABSENT = object()
+#: The value was bad; a problem has been recorded.
+INVALID = object()
+
+
+def nothing(value) -> bool:
+    return value is ABSENT or value is INVALID or value is None
+
+
+@lru_cache(maxsize=1)
+def timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+class Reader:
+    """Reads one entry of a section; each bad value becomes a problem naming its place."""
+
+    def __init__(self, entry: dict, where: str, problems: list[str]):
+        self.entry = entry
+        self.where = where
+        self.problems = problems
+
+    def loc(self, key: str) -> str:
+        return f"{self.where}.{key}"
+
+    def problem(self, key: str | None, message: str) -> None:
+        self.problems.append(f"{self.loc(key) if key else self.where}: {message}")
+
+    def has(self, key: str) -> bool:
+        return key in self.entry
+
+    def raw(self, key: str, required: bool):
+        if key not in self.entry or self.entry[key] is None:
+            if required:
+                self.problem(key, "is required")
+                return INVALID
+            return ABSENT if key not in self.entry else None
+        return self.entry[key]
+
+    def text(self, key: str, required: bool = False, max_len: int = 200, pattern=None):
+        value = self.raw(key, required)
+        if nothing(value):
+            return value
+        if not isinstance(value, str):
+            self.problem(key, f"must be text, not {_json_type(value)}")
+            return INVALID
+        value = value.strip()
+        if required and not value:
+            self.problem(key, "must not be empty")
+            return INVALID
+        if len(value) > max_len:
+            self.problem(key, f"is {len(value)} characters long; at most {max_len} are allowed")
+            return INVALID
+        if pattern is not None and value and not pattern.match(value):
+            self.problem(key, f"{value!r} may hold only letters, digits, '-', '_' and '.'")
+            return INVALID
+        return value
+
+    def code(self, key: str, required: bool = True):
+        return self.text(key, required, max_len=64, pattern=CODE_RE)
+
+    def email(self, key: str, required: bool = True):
+        value = self.text(key, required, max_len=254)
+        if isinstance(value, str):
+            value = value.lower()
+            if not EMAIL_RE.match(value):
+                self.problem(key, f"{value!r} is not an email address")
+                return INVALID
+        return value
+
+    def state(self, key: str, required: bool = True):
+        value = self.text(key, required, max_len=64)
+        if isinstance(value, str):
+            if value.upper() not in US_STATES:
+                self.problem(key, f"{value!r} is not a two-letter US state code")
+                return INVALID
+            value = value.upper()
+        return value
+
+    def timezone(self, key: str, required: bool = True):
+        value = self.text(key, required, max_len=64)
+        if isinstance(value, str) and value not in timezones():
+            self.problem(key, f"{value!r} is not an IANA time zone (e.g. America/Chicago)")
+            return INVALID
+        return value
+
+    def boolean(self, key: str, required: bool = False):
+        value = self.raw(key, required)
+        if nothing(value):
+            return value
+        if not isinstance(value, bool):
+            self.problem(key, f"must be true or false, not {value!r}")
+            return INVALID
+        return value
+
+    def number(self, key: str, required: bool = False, integer: bool = False, minimum=0):
+        value = self.raw(key, required)
+        if nothing(value):
+            return value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.problem(key, f"must be a number, not {value!r}")
+            return INVALID
+        if integer and not float(value).is_integer():
+            self.problem(key, f"must be a whole number, not {value!r}")
+            return INVALID
+        if minimum is not None and value < minimum:
+            self.problem(key, f"must be at least {minimum}, not {value!r}")
+            return INVALID
+        if value > 100_000:
+            self.problem(key, f"{value!r} is out of range")
+            return INVALID
+        return int(value) if integer else float(value)
+
+    def day(self, key: str, required: bool = False):
+        value = self.raw(key, required)
+        if nothing(value):
+            return value
+        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            self.problem(key, f"{value!r} is not a date in the form YYYY-MM-DD")
+            return INVALID
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.problem(key, f"{value!r} is not a real date")
+            return INVALID
+
+    def moment(self, key: str, required: bool = False):
+        value = self.raw(key, required)
+        if nothing(value):
+            return value
+        try:
+            if not isinstance(value, str) or len(value) < 16:
+                raise ValueError
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            self.problem(
+                key, f"{value!r} is not an ISO-8601 date and time (2026-11-23T08:00:00-08:00)"
+            )
+            return INVALID
+        if parsed.tzinfo is None:
+            self.problem(key, f"{value!r} has no UTC offset; add one, e.g. -08:00 or Z")
+            return INVALID
+        return parsed
+
+    def choice(self, key: str, enum_cls, required: bool = True):
+        value = self.raw(key, required)
+        if nothing(value):
+            return value
+        try:
+            return enum_cls(value)
+        except ValueError:
+            allowed = ", ".join(m.value for m in enum_cls)
+            self.problem(key, f"{value!r} is not one of: {allowed}")
+            return INVALID
+
+    def text_list(self, key: str, max_len: int = 64):
+        value = self.raw(key, False)
+        if value is ABSENT or value is INVALID:
+            return value
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.problem(key, "must be a list of text values")
+            return INVALID
+        cleaned = []
+        for index, item in enumerate(value):
+            item = item.strip()
+            if not item or len(item) > max_len:
+                self.problem(f"{key}[{index}]", f"must be 1 to {max_len} characters")
+                return INVALID
+            if item not in cleaned:
+                cleaned.append(item)
+        return cleaned
+
+
+def _json_type(value) -> str:
+    return {
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        list: "a list",
+        dict: "an object",
+    }.get(type(value), type(value).__name__)

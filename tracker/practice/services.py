@@ -1,0 +1,804 @@
+"""The practice file (DESIGN section 5): import all or nothing, export what is stored.
+
+Each section is described once (how to read an entry, its natural key, how it maps to the
+model and back); one generic loop imports and exports every section. Import reads and
+checks the whole file first, collecting every problem with its place in the file, and
+writes only when there is none. Re-importing the same file changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from tracker.audit.services import record_event, snapshot
+from tracker.domain import BUILTIN_TASK_CODES, Role, RuleStatus, SupervisionLevel, TaskKind
+from tracker.extensions import db
+from tracker.practice.parsing import ABSENT, INVALID, Reader
+from tracker.records.models import Competency, Policy, Practice, StateRule, Task
+from tracker.staff.models import (
+    Credential,
+    License,
+    Person,
+    Shift,
+    Site,
+    SupervisionAssignment,
+)
+
+
+class PracticeFileError(Exception):
+    """The file cannot be imported; ``problems`` says every reason, with its place."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class Refs:
+    """Codes and emails known to the import: those stored plus those in the file."""
+
+    def __init__(self):
+        self.sites = {s.code: s for s in db.session.scalars(select(Site))}
+        self.people = {p.email: p for p in db.session.scalars(select(Person))}
+        self.tasks = {t.code: t for t in db.session.scalars(select(Task))}
+        self.file_sites: set[str] = set()
+        self.file_people: set[str] = set()
+        self.file_task_kinds: dict[str, TaskKind] = {}
+
+    def task_kind(self, code: str) -> TaskKind | None:
+        if code in self.file_task_kinds:
+            return self.file_task_kinds[code]
+        task = self.tasks.get(code)
+        return task.kind if task else None
+
+    def check_site(self, reader: Reader, key: str, value):
+        if isinstance(value, str) and value not in self.sites and value not in self.file_sites:
+            reader.problem(key, f"no site with code {value}")
+            return INVALID
+        return value
+
+    def check_person(self, reader: Reader, key: str, value):
+        if isinstance(value, str) and value not in self.people and value not in self.file_people:
+            reader.problem(key, f"no person with email {value}")
+            return INVALID
+        return value
+
+    def check_task(self, reader: Reader, key: str, value):
+        if isinstance(value, str) and self.task_kind(value) is None:
+            reader.problem(key, f"no task with code {value}")
+            return INVALID
+        return value
+
+    # after sites, tasks and people are written: ids both ways
+    def index(self):
+        self.sites = {s.code: s for s in db.session.scalars(select(Site))}
+        self.people = {p.email: p for p in db.session.scalars(select(Person))}
+        self.tasks = {t.code: t for t in db.session.scalars(select(Task))}
+        self.site_code = {s.id: s.code for s in self.sites.values()}
+        self.email = {p.id: p.email for p in self.people.values()}
+        self.task_code = {t.id: t.code for t in self.tasks.values()}
+        self.site_zone = {s.id: s.timezone for s in self.sites.values()}
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    model: type
+    #: Natural key, as names of the entry's (file-level) values.
+    key: tuple[str, ...]
+    #: Reads one entry into file-level values (emails, codes), or None when it is bad.
+    read: Callable[[Reader, Refs], dict | None]
+    #: File-level values -> model column values.
+    to_columns: Callable[[dict, Refs], dict]
+    #: A stored record -> file-level values (for keys and export).
+    to_entry: Callable[[Any, Refs], dict]
+    #: Values a new record takes when the entry leaves them out.
+    defaults: tuple[tuple[str, Any], ...] = ()
+
+
+def _all_present(values: dict) -> dict | None:
+    """None when any value failed to read; otherwise the values."""
+    if any(v is INVALID for v in values.values()):
+        return None
+    return values
+
+
+def _given(values: dict) -> dict:
+    """The values the entry actually gives (an upsert leaves the others alone)."""
+    return {k: v for k, v in values.items() if v is not ABSENT}
+
+
+def _in_order(reader: Reader, first_key: str, first, last_key: str, last, strict=False):
+    comparable = isinstance(first, date | datetime) and isinstance(last, date | datetime)
+    if comparable and (last < first or (strict and last == first)):
+        word = "after" if strict else "on or after"
+        reader.problem(last_key, f"must be {word} {first_key} ({first.isoformat()})")
+        return False
+    return True
+
+
+def _sorted_levels(levels):
+    return sorted(levels) if isinstance(levels, list) else levels
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _read_site(r: Reader, refs: Refs):
+    values = {
+        "code": r.code("code"),
+        "name": r.text("name", True),
+        "state": r.state("state"),
+        "timezone": r.timezone("timezone"),
+    }
+    return _all_present(values)
+
+
+def _site_entry(site: Site, refs: Refs) -> dict:
+    return {"code": site.code, "name": site.name, "state": site.state, "timezone": site.timezone}
+
+
+def _read_task(r: Reader, refs: Refs):
+    values = {
+        "code": r.code("code"),
+        "name": r.text("name", True),
+        "kind": r.choice("kind", TaskKind),
+        "description": r.text("description", max_len=2000),
+    }
+    if values["code"] in BUILTIN_TASK_CODES:
+        r.problem("code", f"{values['code']} is in the built-in catalog and cannot be redefined")
+        return None
+    if values["kind"] == TaskKind.reserved:
+        r.problem("kind", "a practice may add only administrative or clinical tasks")
+        return None
+    return _all_present(values)
+
+
+def _task_entry(task: Task, refs: Refs) -> dict:
+    entry = {"code": task.code, "name": task.name, "kind": task.kind.value}
+    if task.description:
+        entry["description"] = task.description
+    return entry
+
+
+def _read_person(r: Reader, refs: Refs):
+    values = {
+        "email": r.email("email"),
+        "name": r.text("name", True),
+        "role": r.choice("role", Role),
+        "job_level": r.text("job_level", max_len=64),
+        "sites": r.text_list("sites"),
+        "can_validate": r.boolean("can_validate"),
+        "active": r.boolean("active"),
+    }
+    if isinstance(values["sites"], list):
+        for index, code in enumerate(values["sites"]):
+            if refs.check_site(r, f"sites[{index}]", code) is INVALID:
+                values["sites"] = INVALID
+    return _all_present(values)
+
+
+def _person_entry(person: Person, refs: Refs) -> dict:
+    return {
+        "email": person.email,
+        "name": person.name,
+        "role": person.role.value,
+        "job_level": person.job_level,
+        "sites": sorted(s.code for s in person.sites),
+        "can_validate": person.can_validate,
+        "active": person.active,
+    }
+
+
+def _read_license(r: Reader, refs: Refs):
+    values = {
+        "person": refs.check_person(r, "person", r.email("person")),
+        "type": r.text("type", True, max_len=32),
+        "number": r.text("number", True, max_len=64),
+        "state": r.state("state"),
+        "expires_on": r.day("expires_on"),
+    }
+    return _all_present(values)
+
+
+def _license_entry(lic: License, refs: Refs) -> dict:
+    return {
+        "person": refs.email[lic.person_id],
+        "type": lic.type,
+        "number": lic.number,
+        "state": lic.state,
+        "expires_on": lic.expires_on,
+    }
+
+
+def _read_credential(r: Reader, refs: Refs):
+    values = {
+        "person": refs.check_person(r, "person", r.email("person")),
+        "type": r.text("type", True, max_len=64),
+        "number": r.text("number", max_len=64),
+        "issuer": r.text("issuer", max_len=200),
+        "issued_on": r.day("issued_on"),
+        "expires_on": r.day("expires_on"),
+        "verified_on": r.day("verified_on"),
+    }
+    _in_order(r, "issued_on", values["issued_on"], "expires_on", values["expires_on"])
+    if "number" not in r.entry:
+        values["number"] = None
+    return _all_present(values)
+
+
+def _credential_entry(cred: Credential, refs: Refs) -> dict:
+    return {
+        "person": refs.email[cred.person_id],
+        "type": cred.type,
+        "number": cred.number,
+        "issuer": cred.issuer,
+        "issued_on": cred.issued_on,
+        "expires_on": cred.expires_on,
+        "verified_on": cred.verified_on,
+    }
+
+
+def _reserved_problem(r: Reader, refs: Refs, task, key: str, what: str) -> bool:
+    if isinstance(task, str) and refs.task_kind(task) == TaskKind.reserved:
+        r.problem(
+            key,
+            f"{task} is reserved for licensed providers in every state; {what} cannot make it "
+            "delegable to a medical assistant",
+        )
+        return True
+    return False
+
+
+def _read_state_rule(r: Reader, refs: Refs):
+    values = {
+        "state": r.state("state"),
+        "task": refs.check_task(r, "task", r.code("task")),
+        "status": r.choice("status", RuleStatus),
+        "requires_credentials": r.text_list("requires_credentials"),
+        "min_training_hours": r.number("min_training_hours"),
+        "supervision": r.choice("supervision", SupervisionLevel, required=False),
+        "citation": r.text("citation", max_len=500),
+        "verified_on": r.day("verified_on"),
+    }
+    if values["status"] == RuleStatus.permitted and _reserved_problem(
+        r, refs, values["task"], "status", "a state rule"
+    ):
+        return None
+    return _all_present(values)
+
+
+def _state_rule_entry(rule: StateRule, refs: Refs) -> dict:
+    return {
+        "state": rule.state,
+        "task": refs.task_code[rule.task_id],
+        "status": rule.status.value,
+        "requires_credentials": list(rule.requires_credentials or []),
+        "min_training_hours": _number(rule.min_training_hours),
+        "supervision": rule.supervision.value,
+        "citation": rule.citation,
+        "verified_on": rule.verified_on,
+    }
+
+
+def _read_policy(r: Reader, refs: Refs):
+    site = r.raw("site", False)
+    values = {
+        "task": refs.check_task(r, "task", r.code("task")),
+        "job_levels": _sorted_levels(r.text_list("job_levels")),
+        "site": refs.check_site(r, "site", r.code("site", required=False)),
+        "authorized": r.boolean("authorized", required=True),
+        "requires_credentials": r.text_list("requires_credentials"),
+        "supervision": r.choice("supervision", SupervisionLevel, required=False),
+        "competency_valid_months": r.number("competency_valid_months", integer=True, minimum=1),
+        "document": r.text("document", max_len=200),
+        "effective_from": r.day("effective_from"),
+        "effective_to": r.day("effective_to"),
+    }
+    # The key needs site and job levels even when left out (every site, every level).
+    if site is ABSENT:
+        values["site"] = None
+    if values["job_levels"] is ABSENT:
+        values["job_levels"] = []
+    if "effective_from" not in r.entry:
+        values["effective_from"] = None
+    _in_order(r, "effective_from", values["effective_from"], "effective_to", values["effective_to"])
+    if values["authorized"] is True and _reserved_problem(
+        r, refs, values["task"], "authorized", "a policy"
+    ):
+        return None
+    return _all_present(values)
+
+
+def _policy_entry(policy: Policy, refs: Refs) -> dict:
+    return {
+        "task": refs.task_code[policy.task_id],
+        "job_levels": sorted(policy.job_levels or []),
+        "site": refs.site_code[policy.site_id] if policy.site_id else None,
+        "authorized": policy.authorized,
+        "requires_credentials": list(policy.requires_credentials or []),
+        "supervision": policy.supervision.value,
+        "competency_valid_months": policy.competency_valid_months,
+        "document": policy.document,
+        "effective_from": policy.effective_from,
+        "effective_to": policy.effective_to,
+    }
+
+
+def _read_competency(r: Reader, refs: Refs):
+    values = {
+        "person": refs.check_person(r, "person", r.email("person")),
+        "task": refs.check_task(r, "task", r.code("task")),
+        "trained_on": r.day("trained_on"),
+        "training_hours": r.number("training_hours"),
+        "validated_on": r.day("validated_on"),
+        "validated_by": refs.check_person(r, "validated_by", r.email("validated_by", False)),
+        "expires_on": r.day("expires_on"),
+        "prior_employer": r.boolean("prior_employer"),
+        "revoked_on": r.day("revoked_on"),
+        "evidence": r.text("evidence", max_len=2000),
+    }
+    for key in ("trained_on", "validated_on"):
+        if key not in r.entry:
+            values[key] = None
+    _in_order(r, "trained_on", values["trained_on"], "validated_on", values["validated_on"])
+    _in_order(r, "validated_on", values["validated_on"], "expires_on", values["expires_on"])
+    return _all_present(values)
+
+
+def _competency_entry(comp: Competency, refs: Refs) -> dict:
+    return {
+        "person": refs.email[comp.person_id],
+        "task": refs.task_code[comp.task_id],
+        "trained_on": comp.trained_on,
+        "training_hours": _number(comp.training_hours),
+        "validated_on": comp.validated_on,
+        "validated_by": refs.email[comp.validated_by_id] if comp.validated_by_id else None,
+        "expires_on": comp.expires_on,
+        "prior_employer": comp.prior_employer,
+        "revoked_on": comp.revoked_on,
+        "evidence": comp.evidence,
+    }
+
+
+def _read_supervision(r: Reader, refs: Refs):
+    values = {
+        "assistant": refs.check_person(r, "assistant", r.email("assistant")),
+        "provider": refs.check_person(r, "provider", r.email("provider")),
+        "site": refs.check_site(r, "site", r.code("site")),
+        "starts_on": r.day("starts_on", required=True),
+        "ends_on": r.day("ends_on"),
+    }
+    _in_order(r, "starts_on", values["starts_on"], "ends_on", values["ends_on"])
+    return _all_present(values)
+
+
+def _supervision_entry(a: SupervisionAssignment, refs: Refs) -> dict:
+    return {
+        "assistant": refs.email[a.assistant_id],
+        "provider": refs.email[a.provider_id],
+        "site": refs.site_code[a.site_id],
+        "starts_on": a.starts_on,
+        "ends_on": a.ends_on,
+    }
+
+
+def _read_shift(r: Reader, refs: Refs):
+    values = {
+        "provider": refs.check_person(r, "provider", r.email("provider")),
+        "site": refs.check_site(r, "site", r.code("site")),
+        "starts_at": r.moment("starts_at", required=True),
+        "ends_at": r.moment("ends_at", required=True),
+    }
+    if not _in_order(r, "starts_at", values["starts_at"], "ends_at", values["ends_at"], True):
+        return None
+    return _all_present(values)
+
+
+def _shift_entry(shift: Shift, refs: Refs) -> dict:
+    tz = ZoneInfo(refs.site_zone[shift.site_id])
+    return {
+        "provider": refs.email[shift.provider_id],
+        "site": refs.site_code[shift.site_id],
+        "starts_at": shift.starts_at.astimezone(tz),
+        "ends_at": shift.ends_at.astimezone(tz),
+    }
+
+
+def _number(value):
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def _plain(values: dict, refs: Refs) -> dict:
+    return dict(values)
+
+
+def _person_columns(values: dict, refs: Refs) -> dict:
+    return {k: v for k, v in values.items() if k != "sites"}
+
+
+def _ref_columns(**refs_of: str):
+    """Map file-level references (emails, codes) to the model's id columns."""
+
+    def convert(values: dict, refs: Refs) -> dict:
+        out = {}
+        for key, value in values.items():
+            kind = refs_of.get(key)
+            if kind is None:
+                out[key] = value
+            elif value is None:
+                out[f"{key}_id"] = None
+            else:
+                table = {"person": refs.people, "site": refs.sites, "task": refs.tasks}[kind]
+                out[f"{key}_id"] = table[value].id
+        return out
+
+    return convert
+
+
+def _policy_columns(values: dict, refs: Refs) -> dict:
+    return _ref_columns(task="task", site="site")(values, refs)
+
+
+def _moment_columns(values: dict, refs: Refs) -> dict:
+    return _ref_columns(provider="person", site="site")(values, refs)
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("sites", Site, ("code",), _read_site, _plain, _site_entry),
+    Section(
+        "tasks",
+        Task,
+        ("code",),
+        _read_task,
+        _plain,
+        _task_entry,
+        defaults=(("description", ""), ("builtin", False)),
+    ),
+    Section(
+        "people",
+        Person,
+        ("email",),
+        _read_person,
+        _person_columns,
+        _person_entry,
+        defaults=(("can_validate", False), ("active", True)),
+    ),
+    Section(
+        "licenses",
+        License,
+        ("person", "type", "number", "state"),
+        _read_license,
+        _ref_columns(person="person"),
+        _license_entry,
+    ),
+    Section(
+        "credentials",
+        Credential,
+        ("person", "type", "number"),
+        _read_credential,
+        _ref_columns(person="person"),
+        _credential_entry,
+    ),
+    Section(
+        "state_rules",
+        StateRule,
+        ("state", "task"),
+        _read_state_rule,
+        _ref_columns(task="task"),
+        _state_rule_entry,
+        defaults=(
+            ("requires_credentials", []),
+            ("supervision", SupervisionLevel.none),
+            ("citation", ""),
+        ),
+    ),
+    Section(
+        "policies",
+        Policy,
+        ("task", "site", "job_levels", "effective_from"),
+        _read_policy,
+        _policy_columns,
+        _policy_entry,
+        defaults=(
+            ("requires_credentials", []),
+            ("supervision", SupervisionLevel.none),
+            ("document", ""),
+        ),
+    ),
+    Section(
+        "competencies",
+        Competency,
+        ("person", "task", "trained_on", "validated_on"),
+        _read_competency,
+        _ref_columns(person="person", task="task", validated_by="person"),
+        _competency_entry,
+        defaults=(("prior_employer", False), ("evidence", "")),
+    ),
+    Section(
+        "supervision",
+        SupervisionAssignment,
+        ("assistant", "provider", "site", "starts_on"),
+        _read_supervision,
+        _ref_columns(assistant="person", provider="person", site="site"),
+        _supervision_entry,
+    ),
+    Section(
+        "shifts",
+        Shift,
+        ("provider", "site", "starts_at"),
+        _read_shift,
+        _moment_columns,
+        _shift_entry,
+    ),
+)
+
+SECTION_NAMES = ("practice",) + tuple(s.name for s in SECTIONS)
+
+
+def _key(section: Section, values: dict) -> tuple:
+    key = []
+    for name in section.key:
+        value = values.get(name)
+        if isinstance(value, list):
+            value = tuple(sorted(value))
+        elif isinstance(value, datetime):
+            value = value.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+        key.append(value)
+    return tuple(key)
+
+
+# --------------------------------------------------------------------------- import
+
+
+def read_practice_file(data) -> tuple[dict, list[str]]:
+    """Read and check the whole file; return the entries per section and the warnings.
+
+    Raises PracticeFileError listing every problem found.
+    """
+    if not isinstance(data, dict):
+        raise PracticeFileError(["the practice file must be a JSON object with sections"])
+    problems: list[str] = []
+    warnings = [f"{name}: unknown section, ignored" for name in data if name not in SECTION_NAMES]
+    refs = Refs()
+    entries: dict[str, list[tuple[int, dict]]] = {}
+
+    practice = data.get("practice")
+    if practice is not None:
+        if not isinstance(practice, dict):
+            problems.append("practice: must be an object with a name")
+        else:
+            name = Reader(practice, "practice", problems).text("name", True)
+            entries["practice"] = [(0, {"name": name})] if isinstance(name, str) else []
+
+    # Sites, people and tasks named in the file may be referenced before they are written.
+    for name, key, known in (
+        ("sites", "code", refs.file_sites),
+        ("people", "email", refs.file_people),
+    ):
+        for item in data.get(name) or []:
+            if isinstance(item, dict) and isinstance(item.get(key), str):
+                value = item[key].strip()
+                known.add(value.lower() if key == "email" else value)
+    for item in data.get("tasks") or []:
+        if isinstance(item, dict) and isinstance(item.get("code"), str):
+            try:
+                kind = TaskKind(item.get("kind"))
+            except ValueError:
+                kind = TaskKind.clinical  # its own problem is reported where it is read
+            if item["code"].strip() not in BUILTIN_TASK_CODES:
+                refs.file_task_kinds[item["code"].strip()] = kind
+
+    for section in SECTIONS:
+        raw = data.get(section.name)
+        if raw is None:
+            continue
+        if not isinstance(raw, list):
+            problems.append(f"{section.name}: must be a list")
+            continue
+        seen: dict[tuple, int] = {}
+        rows = []
+        for index, item in enumerate(raw):
+            where = f"{section.name}[{index}]"
+            if not isinstance(item, dict):
+                problems.append(f"{where}: must be an object")
+                continue
+            reader = Reader(item, where, problems)
+            before = len(problems)
+            values = section.read(reader, refs)
+            if values is None or len(problems) > before:
+                continue
+            values = _given(values)
+            key = _key(section, values)
+            if key in seen:
+                keys = ", ".join(section.key)
+                problems.append(f"{where}: duplicate of {section.name}[{seen[key]}] (same {keys})")
+                continue
+            seen[key] = index
+            rows.append((index, values))
+            extra = sorted(set(item) - set(values) - set(section.key))
+            warnings.extend(f"{where}.{name}: unknown field, ignored" for name in extra)
+        entries[section.name] = rows
+
+    _check_policy_overlaps(entries.get("policies", []), refs, problems)
+    if problems:
+        raise PracticeFileError(problems)
+    return entries, warnings
+
+
+def _span(values) -> tuple[date, date]:
+    return (values.get("effective_from") or date.min, values.get("effective_to") or date.max)
+
+
+def _describe_span(values) -> str:
+    start = values.get("effective_from") or "always"
+    end = values.get("effective_to") or "open-ended"
+    return f"{start} to {end}"
+
+
+def _check_policy_overlaps(rows, refs: Refs, problems: list[str]) -> None:
+    """Two policies for the same task, site and job levels may not overlap in time."""
+    if not rows:
+        return
+    section = next(s for s in SECTIONS if s.name == "policies")
+    refs.index()
+    stored = {}
+    for policy in db.session.scalars(select(Policy)):
+        entry = _policy_entry(policy, refs)
+        stored[_key(section, entry)] = entry
+    file_keys = {_key(section, values) for _, values in rows}
+    candidates = [(i, f"policies[{i}]", v) for i, v in rows] + [
+        (None, f"the stored policy '{v['document'] or v['task']}'", v)
+        for k, v in stored.items()
+        if k not in file_keys
+    ]
+    for index, where, values in candidates:
+        if index is None:
+            continue
+        group = _policy_group(values)
+        start, end = _span(values)
+        for other_index, other_where, other in candidates:
+            if other_index == index or _policy_group(other) != group:
+                continue
+            if other_index is not None and other_index > index:
+                continue  # each pair of file entries is reported once, at the later one
+            other_start, other_end = _span(other)
+            if start <= other_end and other_start <= end:
+                problems.append(
+                    f"{where}.effective_from: overlaps {other_where} for the same task, site "
+                    f"and job levels ({_describe_span(values)} against "
+                    f"{_describe_span(other)})"
+                )
+
+
+def _policy_group(values) -> tuple:
+    return (values["task"], values.get("site"), tuple(sorted(values["job_levels"])))
+
+
+def _comparable(value):
+    if isinstance(value, list):
+        return sorted(value, key=str)
+    if isinstance(value, datetime):
+        return value.astimezone(ZoneInfo("UTC"))
+    return value
+
+
+def import_practice(data, actor=None) -> tuple[dict[str, Counter], list[str]]:
+    """Import a practice file inside the caller's transaction (the caller commits).
+
+    Returns per-section counts of created / updated / unchanged records, and warnings.
+    """
+    entries, warnings = read_practice_file(data)
+    counts: dict[str, Counter] = {}
+    refs = Refs()
+
+    if entries.get("practice"):
+        name = entries["practice"][0][1]["name"]
+        practice = db.session.scalar(select(Practice).limit(1))
+        tally = counts.setdefault("practice", Counter())
+        if practice is None:
+            practice = Practice(name=name)
+            db.session.add(practice)
+            record_event("create", practice, after=snapshot(practice), actor=actor)
+            tally["created"] += 1
+        elif practice.name != name:
+            before = snapshot(practice)
+            practice.name = name
+            record_event("update", practice, before=before, after=snapshot(practice), actor=actor)
+            tally["updated"] += 1
+        else:
+            tally["unchanged"] += 1
+
+    for section in SECTIONS:
+        rows = entries.get(section.name)
+        if not rows:
+            continue
+        refs.index()
+        stored = {
+            _key(section, section.to_entry(obj, refs)): obj
+            for obj in db.session.scalars(select(section.model))
+        }
+        tally = counts.setdefault(section.name, Counter())
+        for _, values in rows:
+            columns = section.to_columns(values, refs)
+            obj = stored.get(_key(section, values))
+            if obj is None:
+                obj = section.model(**{**dict(section.defaults), **columns})
+                if section.model is Task:
+                    obj.builtin = False
+                db.session.add(obj)
+                if section.model is Person:
+                    obj.sites = [refs.sites[c] for c in values.get("sites", [])]
+                db.session.flush()
+                record_event("create", obj, after=_with_sites(obj), actor=actor)
+                tally["created"] += 1
+                continue
+            before = _with_sites(obj)
+            changed = False
+            for name, value in columns.items():
+                if _comparable(getattr(obj, name)) != _comparable(value):
+                    setattr(obj, name, value)
+                    changed = True
+            if section.model is Person and "sites" in values:
+                wanted = sorted(values["sites"])
+                if sorted(s.code for s in obj.sites) != wanted:
+                    obj.sites = [refs.sites[c] for c in wanted]
+                    changed = True
+            if changed:
+                record_event("update", obj, before=before, after=_with_sites(obj), actor=actor)
+                tally["updated"] += 1
+            else:
+                tally["unchanged"] += 1
+        db.session.flush()
+    return counts, warnings
+
+
+def _with_sites(obj) -> dict:
+    values = snapshot(obj)
+    if isinstance(obj, Person):
+        values["sites"] = sorted(s.code for s in obj.sites)
+    return values
+
+
+# --------------------------------------------------------------------------- export
+
+
+def _json_value(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _sort_key(key: tuple) -> tuple:
+    return tuple((v is not None, str(v) if v is not None else "") for v in key)
+
+
+def export_practice() -> dict:
+    """The practice file of what is stored, in a stable order."""
+    refs = Refs()
+    refs.index()
+    out: dict[str, Any] = {}
+    practice = db.session.scalar(select(Practice).limit(1))
+    if practice is not None:
+        out["practice"] = {"name": practice.name}
+    for section in SECTIONS:
+        query = select(section.model)
+        if section.model is Task:
+            query = query.where(Task.builtin.is_(False))
+        items = []
+        for obj in db.session.scalars(query):
+            entry = section.to_entry(obj, refs)
+            items.append((_sort_key(_key(section, entry)), entry))
+        items.sort(key=lambda pair: pair[0])
+        out[section.name] = [{k: _json_value(v) for k, v in entry.items()} for _, entry in items]
+    return out

@@ -1,0 +1,163 @@
+"""Sites, people and what they hold: licenses, credentials, supervision, shifts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, false, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from tracker.db_types import UTCDateTime, enum_column, utcnow
+from tracker.domain import Role
+from tracker.extensions import db
+
+person_sites = Table(
+    "person_sites",
+    db.metadata,
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Site(db.Model):
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: USPS two-letter code of the state whose law applies at this site.
+    state: Mapped[str] = mapped_column(String(2))
+    #: IANA time zone; "the day" of a decision is taken here.
+    timezone: Mapped[str] = mapped_column(String(64))
+
+    people: Mapped[list[Person]] = relationship(secondary=person_sites, back_populates="sites")
+
+    def __repr__(self) -> str:
+        return f"<Site {self.code}>"
+
+
+class Person(UserMixin, db.Model):
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
+    #: For assistants: the practice's own level, e.g. "MA I" or "CMA".
+    job_level: Mapped[Optional[str]] = mapped_column(String(64))
+    #: An approved observer who may sign off competencies.
+    can_validate: Mapped[bool] = mapped_column(default=False, server_default=false())
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    password_hash: Mapped[Optional[str]] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    sites: Mapped[list[Site]] = relationship(
+        secondary=person_sites, back_populates="people", order_by="Site.code"
+    )
+    licenses: Mapped[list[License]] = relationship(
+        back_populates="person", order_by="License.expires_on"
+    )
+    credentials: Mapped[list[Credential]] = relationship(
+        back_populates="person", order_by="Credential.issued_on"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Person {self.email}>"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def site_codes(self) -> list[str]:
+        return [s.code for s in self.sites]
+
+
+class License(db.Model):
+    """A provider's license to practice in one state."""
+
+    __tablename__ = "licenses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    type: Mapped[str] = mapped_column(String(32))
+    number: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(2))
+    #: Last day the license counts; empty means no expiry.
+    expires_on: Mapped[Optional[date]]
+
+    person: Mapped[Person] = relationship(back_populates="licenses")
+
+
+class Credential(db.Model):
+    """A certification or permit (CMA, RMA, x-ray permit…)."""
+
+    __tablename__ = "credentials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    type: Mapped[str] = mapped_column(String(64))
+    number: Mapped[Optional[str]] = mapped_column(String(64))
+    issuer: Mapped[Optional[str]] = mapped_column(String(200))
+    issued_on: Mapped[Optional[date]]
+    #: Last day it counts; empty means no expiry.
+    expires_on: Mapped[Optional[date]]
+    #: When someone checked it with the issuer; never verified adds a warning.
+    verified_on: Mapped[Optional[date]]
+
+    person: Mapped[Person] = relationship(back_populates="credentials")
+
+
+class SupervisionAssignment(db.Model):
+    __tablename__ = "supervision_assignments"
+    __table_args__ = (
+        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assistant_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    starts_on: Mapped[date]
+    #: Last day of the assignment; empty means open-ended.
+    ends_on: Mapped[Optional[date]]
+
+    assistant: Mapped[Person] = relationship(foreign_keys=[assistant_id])
+    provider: Mapped[Person] = relationship(foreign_keys=[provider_id])
+    site: Mapped[Site] = relationship()
+
+
+class Shift(db.Model):
+    """A provider physically on site during [starts_at, ends_at)."""
+
+    __tablename__ = "shifts"
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    provider: Mapped[Person] = relationship()
+    site: Mapped[Site] = relationship()
+
+
+__all__ = [
+    "Credential",
+    "License",
+    "Person",
+    "Shift",
+    "Site",
+    "SupervisionAssignment",
+    "person_sites",
+]

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from tracker.domain import Role
+from tracker.extensions import db
+from tracker.staff import services
+from tracker.staff.models import Person, Site
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+@bp.route("/")
+def staff_list():
+    """List the practice's people, filtered by site and role."""
+    site_code = request.args.get("site") or None
+    role_value = request.args.get("role") or None
+    role = None
+    if role_value:
+        try:
+            role = Role(role_value)
+        except ValueError:
+            abort(400)
+    sites = db.session.scalars(select(Site).order_by(Site.name)).all()
+    if site_code and site_code not in {s.code for s in sites}:
+        abort(400)
+    people = services.staff_list(site_code, role)
+    return render_template(
+        "staff/list.html",
+        people=people,
+        sites=sites,
+        roles=list(Role),
+        site_code=site_code,
+        role=role,
+    )
+
+
+def visible_person_or_404(person_id: int) -> Person:
+    """Fetch a person the current user may see; an assistant sees only themselves."""
+    person = db.session.get(Person, person_id)
+    if person is None:
+        abort(404)
+    if current_user.role == Role.assistant and person.id != current_user.id:
+        abort(404)
+    return person
+
+
+@bp.route("/me")
+def my_file():
+    """Open the signed-in person's own training file."""
+    return redirect(url_for("staff.training_file", person_id=current_user.id))
+
+
+@bp.route("/<int:person_id>")
+def training_file(person_id: int):
+    """Show one person's training file (read-only)."""
+    person = visible_person_or_404(person_id)
+    today = date.today()
+    within = current_app.config["EXPIRING_WITHIN_DAYS"]
+    return render_template(
+        "staff/training_file.html",
+        person=person,
+        today=today,
+        within=within,
+        competencies=services.competency_lines(person, today, within),
+        credentials=[(c, services.credential_status(c, today, within)) for c in person.credentials],
+        licenses=[(lic, services.expiry_status(lic.expires_on, today, within))
+                  for lic in person.licenses],  # fmt: skip
+        assignments=services.supervision_of(person),
+        status_style=services.STATUS_STYLE,
+    )
