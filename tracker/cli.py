@@ -79,7 +79,7 @@ def register_cli(app) -> None:
     @click.option("--site", "site_code", required=True, help="Site code.")
     @click.option("--at", "at_text", help="ISO-8601 moment (default: now).")
     @click.option("--delegated-by", "delegator_email", help="The delegating provider's email.")
-    @click.option("--in-room", is_flag=True, help="The provider's presence in the room is attested.")
+    @click.option("--in-room", is_flag=True, help="The provider's presence is attested.")
     @click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
     def check_command(assistant_email, task_code, site_code, at_text, delegator_email, in_room,
                       as_json):  # fmt: skip
@@ -160,7 +160,8 @@ def register_cli(app) -> None:
             db.session.rollback()
             fail(str(exc), 1)
         db.session.commit()
-        click.echo(f"{'Created' if created else 'Updated password for'} {email} ({person.role.value}).")
+        done = "Created" if created else "Updated the password of"
+        click.echo(f"{done} {email} ({person.role.value}).")
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only when nobody is stored yet.")

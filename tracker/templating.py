@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from tracker.access import allowed_roles
 
-
 #: Top navigation: shown to the roles the access table lets in.
 NAV_LINKS = [
     ("staff.staff_list", "Staff"),

@@ -26,9 +26,7 @@ def home():
     role = current_user.role
     if role == Role.assistant:
         lines = staff_services.competency_lines(current_user, today, within)
-        context["attention"] = [
-            line for line in lines if line.status != staff_services.CURRENT
-        ]
+        context["attention"] = [line for line in lines if line.status != staff_services.CURRENT]
         context["current_count"] = sum(line.status == staff_services.CURRENT for line in lines)
         context["supervisors"] = [
             a
@@ -60,8 +58,7 @@ def home():
         "sites": db.session.scalar(select(func.count(Site.id))),
         "assignments": db.session.scalar(
             select(func.count(SupervisionAssignment.id)).where(
-                (SupervisionAssignment.ends_on.is_(None))
-                | (SupervisionAssignment.ends_on >= today)
+                (SupervisionAssignment.ends_on.is_(None)) | (SupervisionAssignment.ends_on >= today)
             )
         ),
     }

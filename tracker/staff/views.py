@@ -68,8 +68,9 @@ def training_file(person_id: int):
         within=within,
         competencies=services.competency_lines(person, today, within),
         credentials=[(c, services.credential_status(c, today, within)) for c in person.credentials],
-        licenses=[(lic, services.expiry_status(lic.expires_on, today, within))
-                  for lic in person.licenses],  # fmt: skip
+        licenses=[
+            (lic, services.expiry_status(lic.expires_on, today, within)) for lic in person.licenses
+        ],  # fmt: skip
         assignments=services.supervision_of(person),
         status_style=services.STATUS_STYLE,
     )
