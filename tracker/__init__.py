@@ -47,13 +47,32 @@ def create_app(config_class=None):
     with app.app_context():
         _configure_sqlite(db.engine)
 
+    from tracker.audit import views as audit_views
     from tracker.auth import views as auth_views
+    from tracker.competencies import views as competency_views
+    from tracker.decision import views as decision_views
+    from tracker.delegations import views as delegation_views
+    from tracker.imports import views as import_views
+    from tracker.incidents import views as incident_views
     from tracker.main import views as main_views
+    from tracker.policy import views as policy_views
+    from tracker.records import views as record_views
     from tracker.staff import views as staff_views
 
-    app.register_blueprint(auth_views.bp)
-    app.register_blueprint(main_views.bp)
-    app.register_blueprint(staff_views.bp)
+    for blueprint in (
+        auth_views.bp,
+        main_views.bp,
+        staff_views.bp,
+        decision_views.bp,
+        delegation_views.bp,
+        incident_views.bp,
+        record_views.bp,
+        policy_views.bp,
+        competency_views.bp,
+        audit_views.bp,
+        import_views.bp,
+    ):
+        app.register_blueprint(blueprint)
 
     from tracker.auth.guard import install_guard
     from tracker.errors import register_error_handlers

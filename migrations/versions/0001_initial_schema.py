@@ -122,6 +122,7 @@ def _create_schema():
     sa.Column('prior_employer', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('revoked_on', sa.Date(), nullable=True),
     sa.Column('evidence', sa.Text(), server_default='', nullable=False),
+    sa.Column('attested_at', sa.DateTime(), nullable=True),
     sa.Column('entered_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['entered_by_id'], ['people.id'], name=op.f('fk_competencies_entered_by_id_people')),

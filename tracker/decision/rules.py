@@ -641,9 +641,11 @@ def _supervision(assistant, task, site, at, day, rule, policy, assignments, shif
                     and s.starts_at <= at < s.ends_at
                 ]
                 if not on_shift:
+                    local = at.astimezone(zone(site.timezone)).strftime("%Y-%m-%d %H:%M")
+                    who = f"none of {names} is" if len(covering) > 1 else f"{names} is not"
                     problems.append(
-                        f"{task.name} needs a supervising provider on site, and none of "
-                        f"{names} has a shift at {site.name} at that time"
+                        f"{who} on shift at {site.name} at {local}; record the provider's shift "
+                        "or wait until they are on site"
                     )
                 else:
                     shift = on_shift[0]

@@ -113,6 +113,8 @@ class Competency(db.Model):
     #: First day the competency no longer counts.
     revoked_on: Mapped[Optional[date]]
     evidence: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: When the validator attested they observed the assistant perform the task.
+    attested_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     #: Who typed the record in, when not the validator (a manager on their behalf).
     entered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
