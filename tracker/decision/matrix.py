@@ -1,0 +1,75 @@
+"""The compliance matrix: every assistant at a site × every task, decided in bulk.
+
+The facts are loaded once (a fixed number of queries, whatever the number of assistants)
+and every cell goes through the same pure rule as a single check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from tracker.decision.facts import FactBook, load_facts
+from tracker.decision.rules import Decision, PersonFacts, SiteFacts, TaskFacts
+from tracker.domain import TaskKind
+from tracker.extensions import db
+from tracker.staff.models import Site
+
+KIND_ORDER = {TaskKind.administrative: 0, TaskKind.clinical: 1, TaskKind.reserved: 2}
+
+
+@dataclass
+class Matrix:
+    site: SiteFacts
+    at: datetime
+    assistants: list[PersonFacts]
+    tasks: list[TaskFacts]
+    #: (assistant email, task code) -> decision
+    cells: dict[tuple[str, str], Decision]
+
+    def cell(self, assistant: PersonFacts, task: TaskFacts) -> Decision:
+        return self.cells[(assistant.email, task.code)]
+
+    def counts(self) -> dict[str, int]:
+        out = {"clear": 0, "flagged": 0, "prohibited": 0}
+        for decision in self.cells.values():
+            out[decision.status] += 1
+        return out
+
+
+def assistants_at(book: FactBook, site_code: str) -> list[PersonFacts]:
+    return sorted(
+        (
+            p
+            for p in book.people.values()
+            if p.role == "assistant" and p.active and site_code in p.site_codes
+        ),
+        key=lambda p: (p.name.lower(), p.email),
+    )
+
+
+def matrix_from_book(
+    book: FactBook, site_code: str, at: datetime, task_codes: list[str] | None = None
+) -> Matrix:
+    tasks = sorted(
+        (t for t in book.tasks.values() if task_codes is None or t.code in task_codes),
+        key=lambda t: (KIND_ORDER[t.kind], t.name.lower()),
+    )
+    assistants = assistants_at(book, site_code)
+    cells = {
+        (person.email, task.code): book.decide(person, task.code, site_code, at)
+        for person in assistants
+        for task in tasks
+    }
+    return Matrix(book.sites[site_code], at, assistants, tasks, cells)
+
+
+def build_matrix(site_code: str, at: datetime, task_codes: list[str] | None = None) -> Matrix:
+    """Decide every assistant at the site × every task (or the given tasks) at a moment."""
+    site_id = db.session.scalar(select(Site.id).where(Site.code == site_code))
+    if site_id is None:
+        raise LookupError(f"no site with code {site_code}")
+    book = load_facts(site_ids=[site_id], shifts_from=at, shifts_to=at)
+    return matrix_from_book(book, site_code, at, task_codes)
