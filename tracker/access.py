@@ -27,6 +27,29 @@ ACCESS: dict[str, frozenset | str] = {
     # Assistants may open only their own file; the view checks the object.
     "staff.training_file": EVERYONE,
     "staff.my_file": EVERYONE,
+    # Delegations: recorded by managers and providers (for themselves); an assistant sees
+    # their own, a provider those they made; the view checks the object.
+    "delegations.new": DELEGATORS,
+    "delegations.index": EVERYONE,
+    "delegations.detail": EVERYONE,
+    "delegations.recheck": EVERYONE,
+    "delegations.change_status": DELEGATORS,
+    # Decisions: the self-check for everyone (an assistant checks only themselves), the
+    # matrix and the decision log for those who oversee.
+    "decision.self_check": EVERYONE,
+    "decision.matrix": STAFF_READERS,
+    "decision.log": EVERYONE,
+    "decision.record": EVERYONE,
+    # Declined-task incidents: every list, count and detail goes through
+    # tracker.incidents.visibility (a requester never sees incidents about their requests).
+    "incidents.incident_list": EVERYONE,
+    "incidents.detail": EVERYONE,
+    "incidents.new": frozenset({A}),
+    "incidents.decline_delegation": frozenset({A}),
+    # The MA who logged it (the view checks) or a reviewer adds a dated addendum.
+    "incidents.add_addendum": frozenset({A, M, C, AD}),
+    "incidents.review": frozenset({M, C, AD}),
+    "incidents.alerts": frozenset({M, C, AD}),
 }
 
 

@@ -104,6 +104,22 @@ class DeclineReason(enum.StrEnum):
     other = "other"
 
 
+#: What an MA does when a request is outside what they may do: the steps an incident records,
+#: and the advice the self-check gives when a condition is unmet. (code, label, one-line why)
+RESPONSE_STEPS: tuple[tuple[str, str, str], ...] = (
+    ("paused", "Pause", "Stop before starting the task; nothing is lost by waiting."),
+    ("said_what_needed", "Say what you need",
+     "Tell the requester plainly what is missing (training, supervision, authorization)."),
+    ("checked_policy", "Check the written policy or ask compliance",
+     "The written policy and the compliance officer say what this practice authorizes."),
+    ("asked_supervisor", "Ask the supervising provider directly",
+     "The provider who supervises you decides and stays responsible for the delegation."),
+    ("documented", "Document it", "Record what was asked and what you said, while it is fresh."),
+    ("escalated", "Escalate",
+     "If the pressure continues, take it to compliance or the state board."),
+)  # fmt: skip
+
+
 class CatalogTask(NamedTuple):
     code: str
     name: str

@@ -6,11 +6,28 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from tracker.access import allowed_roles
+from tracker.domain import RESPONSE_STEPS
 
 #: Top navigation: shown to the roles the access table lets in.
 NAV_LINKS = [
     ("staff.staff_list", "Staff"),
+    ("delegations.index", "Delegations"),
+    ("decision.self_check", "May I?"),
+    ("decision.matrix", "Matrix"),
+    ("decision.log", "Decision log"),
+    ("incidents.incident_list", "Incidents"),
 ]
+
+
+#: Where a decision's evidence links to, by record kind: the first endpoint that exists and
+#: the viewer may open wins. Argument values name "record_id" or "assistant_id".
+RECORD_LINKS: dict[str, list[tuple[str, dict[str, str]]]] = {
+    "competency": [("staff.training_file", {"person_id": "assistant_id"})],
+    "credential": [("staff.training_file", {"person_id": "assistant_id"})],
+    "supervision": [("staff.training_file", {"person_id": "assistant_id"})],
+    "policy": [("policy.index", {})],
+    "state_rule": [("policy.state_rules", {})],
+}
 
 
 def local_time(moment: datetime | None, tz: str | None = None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -34,9 +51,31 @@ def register_template_helpers(app) -> None:
         from flask_login import current_user
 
         def can_open(endpoint: str) -> bool:
+            if endpoint not in app.view_functions:
+                return False
             roles = allowed_roles(endpoint)
             if roles == "public":
                 return True
             return bool(roles and current_user.is_authenticated and current_user.role in roles)
 
-        return {"can_open": can_open, "nav_links": NAV_LINKS}
+        def has_endpoint(endpoint: str) -> bool:
+            return endpoint in app.view_functions
+
+        def record_url(kind: str, record_id, assistant_id=None) -> str | None:
+            """A link to a record a decision rests on, when the viewer may open it."""
+            from flask import url_for
+
+            for endpoint, args in RECORD_LINKS.get(kind, ()):
+                if has_endpoint(endpoint) and can_open(endpoint):
+                    values = {"record_id": record_id, "assistant_id": assistant_id}
+                    if all(values.get(v) is not None for v in args.values()):
+                        return url_for(endpoint, **{k: values[v] for k, v in args.items()})
+            return None
+
+        return {
+            "can_open": can_open,
+            "nav_links": NAV_LINKS,
+            "has_endpoint": has_endpoint,
+            "record_url": record_url,
+            "response_steps": RESPONSE_STEPS,
+        }

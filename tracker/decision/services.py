@@ -54,11 +54,31 @@ def record_decision(
         delegated_by=delegated_by,
         in_room=in_room,
         status=decision.status,
-        result=decision.to_json(),
+        result=stored_result(decision),
     )
     db.session.add(record)
     db.session.flush()
     return record
+
+
+def stored_result(decision: Decision) -> dict:
+    """The decision's JSON, each condition also naming its records (for links on pages)."""
+    result = decision.to_json()
+    for out, condition in zip(result["conditions"], decision.conditions, strict=True):
+        out["records"] = [
+            {"kind": ref.kind, "id": ref.id, "label": ref.label} for ref in condition.records
+        ]
+    return result
+
+
+def public_result(result: dict) -> dict:
+    """A stored result in the exact JSON shape of DESIGN section 4."""
+    return {
+        **result,
+        "conditions": [
+            {k: v for k, v in c.items() if k != "records"} for c in result.get("conditions", [])
+        ],
+    }
 
 
 def rerun(record: DecisionRecord) -> Decision:

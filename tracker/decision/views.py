@@ -1,5 +1,173 @@
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from tracker.decision.forms import SelfCheckForm
+from tracker.decision.matrix import build_matrix
+from tracker.decision.rules import zone
+from tracker.decision.services import evaluate, public_result, record_decision, rerun, stored_result
+from tracker.delegations.models import DecisionRecord
+from tracker.domain import Role
+from tracker.extensions import db
+from tracker.records.models import Task
+from tracker.staff.models import Person, Site
 
 bp = Blueprint("decision", __name__)
+
+MATRIX_PAGE_SIZE = 50
+LOG_PAGE_SIZE = 50
+SOURCES = ("page", "cli", "api", "delegation", "recheck")
+
+
+def _fill_self_check(form: SelfCheckForm) -> None:
+    me = current_user._get_current_object()
+    if me.role == Role.assistant:
+        form.assistant_id.choices = [(me.id, me.name)]
+        sites = list(me.sites)
+    else:
+        assistants = db.session.scalars(
+            select(Person).where(Person.active, Person.role == Role.assistant).order_by(Person.name)
+        ).all()
+        form.assistant_id.choices = [(0, "Choose an assistant…")] + [
+            (p.id, p.name) for p in assistants
+        ]
+        sites = db.session.scalars(select(Site).order_by(Site.name)).all()
+    tasks = db.session.scalars(select(Task).order_by(Task.kind, Task.name)).all()
+    form.task_code.choices = [("", "Choose a task…")] + [(t.code, t.name) for t in tasks]
+    form.site_code.choices = [(s.code, f"{s.name} ({s.state})") for s in sites]
+    if len(sites) != 1:
+        form.site_code.choices.insert(0, ("", "Choose a site…"))
+
+
+@bp.route("/may-i", methods=["GET", "POST"])
+def self_check():
+    """May I do this here, now? The four answers in plain words."""
+    form = SelfCheckForm()
+    _fill_self_check(form)
+    me = current_user._get_current_object()
+    if request.method == "GET":
+        form.task_code.data = request.args.get("task", "")
+        form.site_code.data = request.args.get("site", "") or form.site_code.choices[0][0]
+        form.assistant_id.data = (
+            me.id if me.role == Role.assistant else request.args.get("assistant", 0, type=int)
+        )
+    result = None
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate_on_submit():
+            assistant = db.session.get(Person, form.assistant_id.data or 0)
+            task = db.session.scalar(select(Task).where(Task.code == form.task_code.data))
+            site = db.session.scalar(select(Site).where(Site.code == form.site_code.data))
+            if assistant is None or assistant.role != Role.assistant:
+                form.assistant_id.errors.append("Choose a medical assistant.")
+            elif task is None or site is None:
+                form.task_code.errors.append("Choose a task and a site.")
+            else:
+                if form.at.data is None:
+                    at = datetime.now(UTC).replace(microsecond=0)
+                else:
+                    at = form.at.data.replace(tzinfo=zone(site.timezone)).astimezone(UTC)
+                decision = evaluate(assistant, task, site, at)
+                record_decision(
+                    decision,
+                    source="page",
+                    assistant=assistant,
+                    task=task,
+                    site=site,
+                    asked_by=me,
+                )
+                db.session.commit()
+                result = stored_result(decision)
+                status = 200
+    return render_template(
+        "decision/self_check.html",
+        form=form,
+        result=result,
+        is_assistant=me.role == Role.assistant,
+    ), status
+
+
+@bp.route("/matrix")
+def matrix():
+    """The compliance matrix: assistants × tasks at a site, each cell clear or flagged."""
+    sites = db.session.scalars(select(Site).order_by(Site.name)).all()
+    if not sites:
+        return render_template("decision/matrix.html", sites=[], matrix=None)
+    site_code = request.args.get("site") or sites[0].code
+    if site_code not in {s.code for s in sites}:
+        abort(400)
+    at = datetime.now(UTC).replace(microsecond=0)
+    result = build_matrix(site_code, at)
+    page = max(request.args.get("page", 1, type=int), 1)
+    start = (page - 1) * MATRIX_PAGE_SIZE
+    assistants = result.assistants[start : start + MATRIX_PAGE_SIZE]
+    return render_template(
+        "decision/matrix.html",
+        sites=sites,
+        site_code=site_code,
+        matrix=result,
+        assistants=assistants,
+        page=page,
+        has_next=start + MATRIX_PAGE_SIZE < len(result.assistants),
+        counts=result.counts(),
+    )
+
+
+def _visible_records():
+    query = select(DecisionRecord).options(
+        selectinload(DecisionRecord.assistant),
+        selectinload(DecisionRecord.task),
+        selectinload(DecisionRecord.site),
+        selectinload(DecisionRecord.asked_by),
+    )
+    if current_user.role == Role.assistant:
+        query = query.where(DecisionRecord.assistant_id == current_user.id)
+    return query
+
+
+@bp.route("/decisions")
+def log():
+    """The decision log: every decision made through a page, the CLI or a delegation."""
+    query = _visible_records()
+    source = request.args.get("source") or ""
+    if source:
+        if source not in SOURCES:
+            abort(400)
+        query = query.where(DecisionRecord.source == source)
+    status = request.args.get("status") or ""
+    if status:
+        if status not in ("clear", "flagged", "prohibited"):
+            abort(400)
+        query = query.where(DecisionRecord.status == status)
+    page = max(request.args.get("page", 1, type=int), 1)
+    records = db.session.scalars(
+        query.order_by(DecisionRecord.made_at.desc(), DecisionRecord.id.desc())
+        .limit(LOG_PAGE_SIZE + 1)
+        .offset((page - 1) * LOG_PAGE_SIZE)
+    ).all()
+    return render_template(
+        "decision/log.html",
+        records=records[:LOG_PAGE_SIZE],
+        has_next=len(records) > LOG_PAGE_SIZE,
+        page=page,
+        source=source,
+        status=status,
+        sources=SOURCES,
+    )
+
+
+@bp.route("/decisions/<int:record_id>")
+def record(record_id: int):
+    """One kept decision, and the same decision re-run "as of" its moment."""
+    kept = db.session.scalar(_visible_records().where(DecisionRecord.id == record_id))
+    if kept is None:
+        abort(404)
+    again = stored_result(rerun(kept))
+    same = public_result(again) == public_result(kept.result)
+    return render_template("decision/record.html", kept=kept, again=again, same=same)

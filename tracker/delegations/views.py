@@ -1,5 +1,211 @@
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from tracker.decision.rules import zone
+from tracker.decision.services import public_result
+from tracker.delegations import services
+from tracker.delegations.forms import ActionForm, DelegationForm, StatusForm
+from tracker.delegations.models import DecisionRecord, Delegation
+from tracker.delegations.queries import visible_delegations
+from tracker.domain import DelegationStatus, Role, TaskKind
+from tracker.extensions import db
+from tracker.records.models import Task
+from tracker.staff.models import Person, Site
 
 bp = Blueprint("delegations", __name__, url_prefix="/delegations")
+
+PAGE_SIZE = 50
+
+
+def fill_choices(form: DelegationForm) -> None:
+    people = db.session.scalars(
+        select(Person).where(Person.active, Person.role.in_([Role.assistant, Role.provider]))
+        .order_by(Person.name)
+    ).all()  # fmt: skip
+    form.assistant_id.choices = [(0, "Choose an assistant…")] + [
+        (p.id, f"{p.name} ({p.job_level or 'MA'})") for p in people if p.role == Role.assistant
+    ]
+    if current_user.role == Role.provider:
+        form.delegated_by_id.choices = [(current_user.id, current_user.name)]
+    else:
+        form.delegated_by_id.choices = [(0, "Choose a provider…")] + [
+            (p.id, p.name) for p in people if p.role == Role.provider
+        ]
+    tasks = db.session.scalars(
+        select(Task).where(Task.kind != TaskKind.reserved).order_by(Task.name)
+    ).all()
+    form.task_code.choices = [("", "Choose a task…")] + [(t.code, t.name) for t in tasks]
+    sites = db.session.scalars(select(Site).order_by(Site.name)).all()
+    form.site_code.choices = [("", "Choose a site…")] + [
+        (s.code, f"{s.name} ({s.state})") for s in sites
+    ]
+
+
+def _chosen(form: DelegationForm):
+    """The records the form names, with a message next to any field that is not right."""
+    assistant = db.session.get(Person, form.assistant_id.data or 0)
+    if assistant is None or assistant.role != Role.assistant or not assistant.active:
+        form.assistant_id.errors.append("Choose an active medical assistant.")
+    provider = db.session.get(Person, form.delegated_by_id.data or 0)
+    if provider is None or provider.role != Role.provider:
+        form.delegated_by_id.errors.append("Choose the provider who delegates the task.")
+    task = db.session.scalar(select(Task).where(Task.code == form.task_code.data))
+    if task is None:
+        form.task_code.errors.append("Choose a task from the catalog.")
+    elif task.kind == TaskKind.reserved:
+        form.task_code.errors.append(
+            f"{task.name} is reserved for licensed providers; it is never delegated."
+        )
+    site = db.session.scalar(select(Site).where(Site.code == form.site_code.data))
+    if site is None:
+        form.site_code.errors.append("Choose a site.")
+    return assistant, provider, task, site
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    """Record a delegation and show its decision at once."""
+    form = DelegationForm()
+    fill_choices(form)
+    if request.method == "GET":
+        form.assistant_id.data = request.args.get("assistant", 0, type=int)
+        form.task_code.data = request.args.get("task", "")
+        form.site_code.data = request.args.get("site", "")
+        if current_user.role == Role.provider:
+            form.delegated_by_id.data = current_user.id
+    if form.validate_on_submit():
+        assistant, provider, task, site = _chosen(form)
+        if not any(f.errors for f in form):
+            local = form.scheduled_for.data.replace(tzinfo=zone(site.timezone))
+            delegation = services.record_delegation(
+                assistant=assistant,
+                task=task,
+                site=site,
+                scheduled_for=local.astimezone(UTC),
+                delegated_by=provider,
+                entered_by=current_user._get_current_object(),
+                in_room=form.in_room.data,
+                notes=(form.notes.data or "").strip(),
+            )
+            db.session.commit()
+            if delegation.decision.status == "clear":
+                flash("Delegation recorded. All four conditions are met.", "success")
+            else:
+                flash(
+                    "Delegation recorded and FLAGGED: see the unmet conditions below. "
+                    "It stays on the flagged list until they are met.",
+                    "warning",
+                )
+            return redirect(url_for("delegations.detail", delegation_id=delegation.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("delegations/new.html", form=form), status
+
+
+@bp.route("/")
+def index():
+    """List the delegations the signed-in person may see."""
+    query = visible_delegations(current_user).join(Delegation.decision)
+    status = request.args.get("status") or ""
+    if status:
+        try:
+            query = query.where(Delegation.status == DelegationStatus(status))
+        except ValueError:
+            abort(400)
+    if request.args.get("flagged") == "1":
+        query = query.where(DecisionRecord.status != "clear")
+    page = max(request.args.get("page", 1, type=int), 1)
+    delegations = db.session.scalars(
+        query.order_by(Delegation.scheduled_for.desc())
+        .limit(PAGE_SIZE + 1)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return render_template(
+        "delegations/index.html",
+        delegations=delegations[:PAGE_SIZE],
+        has_next=len(delegations) > PAGE_SIZE,
+        page=page,
+        status=status,
+        flagged=request.args.get("flagged") == "1",
+        statuses=list(DelegationStatus),
+    )
+
+
+def visible_delegation_or_404(delegation_id: int) -> Delegation:
+    delegation = db.session.scalar(
+        visible_delegations(current_user).where(Delegation.id == delegation_id)
+    )
+    if delegation is None:
+        abort(404)
+    return delegation
+
+
+def may_change(delegation: Delegation) -> bool:
+    return current_user.role in (Role.manager, Role.admin) or (
+        current_user.role == Role.provider and delegation.delegated_by_id == current_user.id
+    )
+
+
+@bp.route("/<int:delegation_id>")
+def detail(delegation_id: int):
+    """Show a delegation, the decision it was recorded with, and any re-check."""
+    delegation = visible_delegation_or_404(delegation_id)
+    recheck = None
+    recheck_id = request.args.get("recheck", type=int)
+    if recheck_id:
+        recheck = db.session.get(DecisionRecord, recheck_id)
+        if recheck is None or recheck.assistant_id != delegation.assistant_id:
+            recheck = None
+    return render_template(
+        "delegations/detail.html",
+        delegation=delegation,
+        snapshot=delegation.decision,
+        recheck=recheck,
+        status_form=StatusForm(),
+        action_form=ActionForm(),
+        may_change=may_change(delegation),
+        public_result=public_result,
+    )
+
+
+@bp.route("/<int:delegation_id>/recheck", methods=["POST"])
+def recheck(delegation_id: int):
+    """Decide the delegation again on today's records and keep that decision."""
+    delegation = visible_delegation_or_404(delegation_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    _, record = services.recheck_delegation(delegation, current_user._get_current_object())
+    db.session.commit()
+    return redirect(url_for("delegations.detail", delegation_id=delegation.id, recheck=record.id))
+
+
+@bp.route("/<int:delegation_id>/status", methods=["POST"])
+def change_status(delegation_id: int):
+    """Mark a planned delegation performed or cancelled."""
+    delegation = visible_delegation_or_404(delegation_id)
+    if not may_change(delegation):
+        abort(403)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        flash("Choose performed or cancelled.", "danger")
+        return redirect(url_for("delegations.detail", delegation_id=delegation.id))
+    try:
+        services.change_status(
+            delegation, DelegationStatus(form.status.data), current_user._get_current_object()
+        )
+    except services.DelegationError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(f"Delegation marked {delegation.status.value}.", "success")
+    return redirect(url_for("delegations.detail", delegation_id=delegation.id))
+
+
+def scheduled_local(delegation: Delegation) -> datetime:
+    return delegation.scheduled_for.astimezone(zone(delegation.site.timezone))

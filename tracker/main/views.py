@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from tracker.delegations.queries import upcoming
 from tracker.domain import Role
 from tracker.extensions import db
 from tracker.records.models import Competency, Practice
@@ -14,6 +15,10 @@ from tracker.staff import services as staff_services
 from tracker.staff.models import Credential, License, Person, Shift, Site, SupervisionAssignment
 
 bp = Blueprint("main", __name__)
+
+#: Roles whose home lists upcoming flagged delegations first.
+OVERSEERS = (Role.manager, Role.admin, Role.compliance)
+HOME_LIST_SIZE = 25
 
 
 @bp.route("/")
@@ -24,6 +29,11 @@ def home():
     practice = db.session.scalar(select(Practice).limit(1))
     context = {"practice": practice, "today": today, "within": within}
     role = current_user.role
+    now = datetime.now(UTC)
+    me = current_user._get_current_object()
+    context["delegations"] = db.session.scalars(
+        upcoming(me, now, flagged_first=role in OVERSEERS).limit(HOME_LIST_SIZE)
+    ).all()
     if role == Role.assistant:
         lines = staff_services.competency_lines(current_user, today, within)
         context["attention"] = [line for line in lines if line.status != staff_services.CURRENT]

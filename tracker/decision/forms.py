@@ -1,0 +1,15 @@
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, SelectField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, Optional
+
+
+class SelfCheckForm(FlaskForm):
+    assistant_id = SelectField("Medical assistant", coerce=int, validators=[InputRequired()])
+    task_code = SelectField("Task", validators=[DataRequired(message="Choose a task.")])
+    site_code = SelectField("Site", validators=[DataRequired(message="Choose a site.")])
+    at = DateTimeLocalField(
+        "When (site's local time; empty means now)",
+        format="%Y-%m-%dT%H:%M",
+        validators=[Optional()],
+    )
+    submit = SubmitField("Check")

@@ -1,0 +1,37 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateTimeLocalField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from tracker.domain import DelegationStatus
+
+
+class DelegationForm(FlaskForm):
+    assistant_id = SelectField("Medical assistant", coerce=int, validators=[InputRequired()])
+    task_code = SelectField("Task", validators=[DataRequired()])
+    site_code = SelectField("Site", validators=[DataRequired()])
+    scheduled_for = DateTimeLocalField(
+        "When (site's local time)",
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired(message="Give a date and time, e.g. 2026-11-23 09:30.")],
+    )
+    delegated_by_id = SelectField("Delegating provider", coerce=int, validators=[InputRequired()])
+    in_room = BooleanField("The provider will be in the room (attested)")
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
+    submit = SubmitField("Record delegation")
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(
+        "Status",
+        choices=[
+            (DelegationStatus.performed.value, "Performed"),
+            (DelegationStatus.cancelled.value, "Cancelled"),
+        ],
+    )
+    submit = SubmitField("Update status")
+
+
+class ActionForm(FlaskForm):
+    """A button that only carries the CSRF token."""
+
+    submit = SubmitField("Re-check now")
