@@ -6,6 +6,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
 from tracker.decision.forms import SelfCheckForm
 from tracker.decision.matrix import build_matrix
@@ -27,21 +28,23 @@ SOURCES = ("page", "cli", "api", "delegation", "recheck")
 def _fill_self_check(form: SelfCheckForm) -> None:
     me = current_user._get_current_object()
     if me.role == Role.assistant:
-        form.assistant_id.choices = [(me.id, me.name)]
+        form.assistant_id.choices = [SelectChoice(me.id, me.name)]
         sites = list(me.sites)
     else:
         assistants = db.session.scalars(
             select(Person).where(Person.active, Person.role == Role.assistant).order_by(Person.name)
         ).all()
-        form.assistant_id.choices = [(0, "Choose an assistant…")] + [
-            (p.id, p.name) for p in assistants
+        form.assistant_id.choices = [SelectChoice(0, "Choose an assistant…")] + [
+            SelectChoice(p.id, p.name) for p in assistants
         ]
         sites = db.session.scalars(select(Site).order_by(Site.name)).all()
     tasks = db.session.scalars(select(Task).order_by(Task.kind, Task.name)).all()
-    form.task_code.choices = [("", "Choose a task…")] + [(t.code, t.name) for t in tasks]
-    form.site_code.choices = [(s.code, f"{s.name} ({s.state})") for s in sites]
+    form.task_code.choices = [SelectChoice("", "Choose a task…")] + [
+        SelectChoice(t.code, t.name) for t in tasks
+    ]
+    form.site_code.choices = [SelectChoice(s.code, f"{s.name} ({s.state})") for s in sites]
     if len(sites) != 1:
-        form.site_code.choices.insert(0, ("", "Choose a site…"))
+        form.site_code.choices.insert(0, SelectChoice("", "Choose a site…"))
 
 
 @bp.route("/may-i", methods=["GET", "POST"])
@@ -52,7 +55,7 @@ def self_check():
     me = current_user._get_current_object()
     if request.method == "GET":
         form.task_code.data = request.args.get("task", "")
-        form.site_code.data = request.args.get("site", "") or form.site_code.choices[0][0]
+        form.site_code.data = request.args.get("site", "") or form.site_code.choices[0].value
         form.assistant_id.data = (
             me.id if me.role == Role.assistant else request.args.get("assistant", 0, type=int)
         )

@@ -1,5 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, SelectField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from tracker.domain import DelegationStatus
@@ -24,8 +25,8 @@ class StatusForm(FlaskForm):
     status = SelectField(
         "Status",
         choices=[
-            (DelegationStatus.performed.value, "Performed"),
-            (DelegationStatus.cancelled.value, "Cancelled"),
+            SelectChoice(DelegationStatus.performed.value, "Performed"),
+            SelectChoice(DelegationStatus.cancelled.value, "Cancelled"),
         ],
     )
     submit = SubmitField("Update status")

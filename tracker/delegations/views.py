@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from tracker.decision.rules import zone
 from tracker.decision.services import public_result
@@ -27,22 +28,26 @@ def fill_choices(form: DelegationForm) -> None:
         select(Person).where(Person.active, Person.role.in_([Role.assistant, Role.provider]))
         .order_by(Person.name)
     ).all()  # fmt: skip
-    form.assistant_id.choices = [(0, "Choose an assistant…")] + [
-        (p.id, f"{p.name} ({p.job_level or 'MA'})") for p in people if p.role == Role.assistant
+    form.assistant_id.choices = [SelectChoice(0, "Choose an assistant…")] + [
+        SelectChoice(p.id, f"{p.name} ({p.job_level or 'MA'})")
+        for p in people
+        if p.role == Role.assistant
     ]
     if current_user.role == Role.provider:
-        form.delegated_by_id.choices = [(current_user.id, current_user.name)]
+        form.delegated_by_id.choices = [SelectChoice(current_user.id, current_user.name)]
     else:
-        form.delegated_by_id.choices = [(0, "Choose a provider…")] + [
-            (p.id, p.name) for p in people if p.role == Role.provider
+        form.delegated_by_id.choices = [SelectChoice(0, "Choose a provider…")] + [
+            SelectChoice(p.id, p.name) for p in people if p.role == Role.provider
         ]
     tasks = db.session.scalars(
         select(Task).where(Task.kind != TaskKind.reserved).order_by(Task.name)
     ).all()
-    form.task_code.choices = [("", "Choose a task…")] + [(t.code, t.name) for t in tasks]
+    form.task_code.choices = [SelectChoice("", "Choose a task…")] + [
+        SelectChoice(t.code, t.name) for t in tasks
+    ]
     sites = db.session.scalars(select(Site).order_by(Site.name)).all()
-    form.site_code.choices = [("", "Choose a site…")] + [
-        (s.code, f"{s.name} ({s.state})") for s in sites
+    form.site_code.choices = [SelectChoice("", "Choose a site…")] + [
+        SelectChoice(s.code, f"{s.name} ({s.state})") for s in sites
     ]
 
 
