@@ -19,14 +19,26 @@ def fail(message: str, code: int) -> None:
 
 
 def parse_moment(value: str | None, timezone: str) -> datetime:
-    """An ISO-8601 moment; without an offset it is read in the site's time zone."""
+    """An ISO-8601 moment; without an offset it is read in the site's time zone.
+
+    No value means now; an empty or unreadable one, or one so close to year 1 or 9999 that
+    it has no date in UTC or in the site's zone, is a ValueError.
+    """
     from tracker.decision.rules import zone
 
-    if not value:
+    if value is None:
         return datetime.now(UTC).replace(microsecond=0)
-    moment = datetime.fromisoformat(value.strip())
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError("is not an ISO-8601 date and time") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone(timezone))
+    try:
+        moment.astimezone(UTC)
+        moment.astimezone(zone(timezone))
+    except OverflowError:
+        raise ValueError("is out of range") from None
     return moment
 
 
@@ -44,6 +56,8 @@ def register_cli(app) -> None:
                  f"{exc.msg}", 1)  # fmt: skip
         except UnicodeDecodeError:
             fail(f"{file.name}: not a UTF-8 text file", 1)
+        except (ValueError, RecursionError) as exc:  # a 5,000-digit number, deep nesting
+            fail(f"{file.name}: not valid JSON: {str(exc)[:200]}", 1)
         try:
             counts, warnings = import_practice(data)
             db.session.commit()
@@ -104,8 +118,8 @@ def register_cli(app) -> None:
                 fail(f"no person with email {delegator_email}", 2)
         try:
             at = parse_moment(at_text, site.timezone)
-        except ValueError:
-            fail(f"--at {at_text!r} is not an ISO-8601 date and time", 2)
+        except ValueError as exc:
+            fail(f"--at {at_text!r} {exc}", 2)
         decision = evaluate(assistant, task, site, at, delegator, in_room)
         record_decision(
             decision,
@@ -138,11 +152,18 @@ def register_cli(app) -> None:
         from tracker.staff.models import Person
 
         email = normalise_email(email)
-        if not EMAIL_RE.match(email):
+        if not EMAIL_RE.match(email) or len(email) > 254:
             fail(f"{email!r} is not an email address", 2)
         person = _person(email)
+        name = (name or "").strip()
+        job_level = (job_level or "").strip() or None
         if person is None and not (name and role):
             fail("a new person needs --name and --role", 2)
+        # The columns' own limits: PostgreSQL refuses longer text with a traceback.
+        if len(name) > 200:
+            fail(f"--name is {len(name)} characters long; at most 200 are allowed", 2)
+        if job_level and len(job_level) > 64:
+            fail(f"--job-level is {len(job_level)} characters long; at most 64 are allowed", 2)
         if password_stdin:
             password = sys.stdin.readline().rstrip("\r\n")
         else:

@@ -93,17 +93,21 @@ def load_facts(
 ) -> FactBook:
     """Load a FactBook in a fixed number of queries.
 
+    Rows come in id order, so the record a condition cites (the first current credential,
+    competency or shift) is the same every time, on every database: a decision re-run
+    "as of" its moment gives the same answer.
+
     ``assistant_ids`` limits competencies and supervision to those assistants; ``site_ids``
     limits supervision and shifts to those sites; shifts are those overlapping
     [shifts_from, shifts_to] when given.
     """
     book = FactBook()
-    for row in _rows(select(Site.__table__)):
+    for row in _rows(select(Site.__table__).order_by(Site.id)):
         facts = SiteFacts(row["code"], row["name"], row["state"], row["timezone"])
         book.sites[facts.code] = facts
         book.site_codes_by_id[row["id"]] = facts.code
     task_codes: dict[int, str] = {}
-    for row in _rows(select(Task.__table__)):
+    for row in _rows(select(Task.__table__).order_by(Task.id)):
         book.tasks[row["code"]] = TaskFacts(row["code"], row["name"], row["kind"])
         task_codes[row["id"]] = row["code"]
 
@@ -111,12 +115,12 @@ def load_facts(
     for row in _rows(select(person_sites)):
         sites_of[row["person_id"]].add(book.site_codes_by_id[row["site_id"]])
     licenses: dict[int, list[LicenseFacts]] = defaultdict(list)
-    for row in _rows(select(License.__table__)):
+    for row in _rows(select(License.__table__).order_by(License.id)):
         licenses[row["person_id"]].append(
             LicenseFacts(row["type"], row["number"], row["state"], row["expires_on"], row["id"])
         )
     credentials: dict[int, list[CredentialFacts]] = defaultdict(list)
-    for row in _rows(select(Credential.__table__)):
+    for row in _rows(select(Credential.__table__).order_by(Credential.id)):
         credentials[row["person_id"]].append(
             CredentialFacts(
                 row["type"],
@@ -138,7 +142,7 @@ def load_facts(
             people_table.c.active,
             people_table.c.job_level,
             people_table.c.can_validate,
-        )
+        ).order_by(people_table.c.id)
     ):
         facts = PersonFacts(
             email=row["email"],
@@ -155,7 +159,7 @@ def load_facts(
         book.people[facts.email] = facts
         book.people_by_id[facts.id] = facts
 
-    for row in _rows(select(StateRule.__table__)):
+    for row in _rows(select(StateRule.__table__).order_by(StateRule.id)):
         code = task_codes[row["task_id"]]
         book.rules[(row["state"], code)] = StateRuleFacts(
             state=row["state"],
@@ -168,7 +172,7 @@ def load_facts(
             verified_on=row["verified_on"],
             id=row["id"],
         )
-    for row in _rows(select(Policy.__table__)):
+    for row in _rows(select(Policy.__table__).order_by(Policy.id)):
         code = task_codes[row["task_id"]]
         book.policies_by_task[code].append(
             PolicyFacts(
@@ -186,7 +190,7 @@ def load_facts(
             )
         )
 
-    comp_stmt = select(Competency.__table__)
+    comp_stmt = select(Competency.__table__).order_by(Competency.id)
     if assistant_ids is not None:
         comp_stmt = comp_stmt.where(Competency.person_id.in_(assistant_ids))
     for row in _rows(comp_stmt):
@@ -205,7 +209,7 @@ def load_facts(
             )
         )
 
-    sup_stmt = select(SupervisionAssignment.__table__)
+    sup_stmt = select(SupervisionAssignment.__table__).order_by(SupervisionAssignment.id)
     if assistant_ids is not None:
         sup_stmt = sup_stmt.where(SupervisionAssignment.assistant_id.in_(assistant_ids))
     if site_ids is not None:
@@ -222,7 +226,7 @@ def load_facts(
             )
         )
 
-    shift_stmt = select(Shift.__table__)
+    shift_stmt = select(Shift.__table__).order_by(Shift.id)
     if site_ids is not None:
         shift_stmt = shift_stmt.where(Shift.site_id.in_(site_ids))
     if shifts_to is not None:

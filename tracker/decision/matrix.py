@@ -6,6 +6,9 @@ and every cell goes through the same pure rule as a single check.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,6 +40,24 @@ class Matrix:
         for decision in self.cells.values():
             out[decision.status] += 1
         return out
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """Hold the cyclic garbage collector while a matrix is loaded and decided.
+
+    A matrix allocates hundreds of thousands of small acyclic values (facts, decisions,
+    conditions); each automatic collection meanwhile re-scans everything already built, which
+    cost as much as the decisions themselves (measured with bench/decisions.py). Nothing is
+    lost: the collector runs again as usual afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def assistants_at(book: FactBook, site_code: str) -> list[PersonFacts]:
@@ -71,5 +92,6 @@ def build_matrix(site_code: str, at: datetime, task_codes: list[str] | None = No
     site_id = db.session.scalar(select(Site.id).where(Site.code == site_code))
     if site_id is None:
         raise LookupError(f"no site with code {site_code}")
-    book = load_facts(site_ids=[site_id], shifts_from=at, shifts_to=at)
-    return matrix_from_book(book, site_code, at, task_codes)
+    with collection_paused():
+        book = load_facts(site_ids=[site_id], shifts_from=at, shifts_to=at)
+        return matrix_from_book(book, site_code, at, task_codes)

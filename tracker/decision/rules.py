@@ -283,14 +283,19 @@ def _fmt_hours(hours: float | None) -> str:
 def _credential_check(
     person: PersonFacts, required: tuple[str, ...], day: date
 ) -> tuple[CredentialFacts | None, str]:
-    """The first current credential of a required type, or words on what is missing."""
+    """A current credential of a required type, or words on what is missing.
+
+    A verified credential is preferred, so an unverified duplicate adds no warning when a
+    verified one already meets the requirement.
+    """
     wanted = set(required)
     lapsed = []
+    held = [c for c in person.credentials if c.type in wanted and credential_held(c, day)]
+    if held:
+        return next((c for c in held if c.verified_on is not None), held[0]), ""
     for cred in person.credentials:
         if cred.type not in wanted:
             continue
-        if credential_held(cred, day):
-            return cred, ""
         if cred.issued_on is not None and cred.issued_on > day:
             lapsed.append(f"their {cred.type} is issued only from {cred.issued_on}")
         else:
@@ -335,12 +340,9 @@ def _state_law(assistant, task, site, day, rule, warnings) -> Condition:
         )
     citation = f" ({rule.citation})" if rule.citation else ""
     refs = [RecordRef("state_rule", rule.id, f"{rule.state} rule for {rule.task}{citation}")]
-    if rule.verified_on is None:
-        warnings.append(
-            f"The {state} rule for {task.name} has no verification date; verify it against "
-            "the statute or board guidance."
-        )
-    elif rule.verified_on < add_months(day, -STALE_RULE_MONTHS):
+    # A rule with no verification date is shown as such on the state-rules page; the
+    # decision warns only about rules verified too long ago (DESIGN section 4).
+    if rule.verified_on is not None and rule.verified_on < add_months(day, -STALE_RULE_MONTHS):
         warnings.append(
             f"The {state} rule for {task.name} was last verified on {rule.verified_on}, more "
             f"than {STALE_RULE_MONTHS} months ago; re-verify it."
