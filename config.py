@@ -23,6 +23,22 @@ class Config:
     PASSWORD_MIN_LENGTH = 12
     #: Days ahead in which a competency counts as "expiring".
     EXPIRING_WITHIN_DAYS = 60
+    #: Repeated pressure: this many declined-task incidents naming the same requester…
+    INCIDENT_ALERT_COUNT = 3
+    #: …within this many days of each other raise an alert for compliance.
+    INCIDENT_ALERT_WINDOW_DAYS = 90
+    #: Where to verify a state rule: the directory of state medical boards, and the AAMA's
+    #: state scope of practice resource.
+    STATE_MEDICAL_BOARDS_URL = "https://www.fsmb.org/contact-a-state-medical-board/"
+    AAMA_STATE_SCOPE_URL = "https://www.aama-ntl.org/employers/state-scope-of-practice-laws"
+    #: CSV imports: the largest file, the most rows, and how long a preview can be committed.
+    IMPORT_MAX_BYTES = 1_000_000
+    IMPORT_MAX_ROWS = 2000
+    IMPORT_PREVIEW_MAX_AGE = 3600
+    #: Audit trail: events per page, and the time zone its times are shown in (empty: the
+    #: first site's).
+    AUDIT_PAGE_SIZE = 50
+    DISPLAY_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE") or None
     TESTING = False
 
 

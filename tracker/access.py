@@ -50,6 +50,62 @@ ACCESS: dict[str, frozenset | str] = {
     "incidents.add_addendum": frozenset({A, M, C, AD}),
     "incidents.review": frozenset({M, C, AD}),
     "incidents.alerts": frozenset({M, C, AD}),
+    # State rules and the written policy: managers and admins change them (a policy change
+    # goes through a what-if preview that writes nothing); providers and compliance read.
+    "policy.state_rules": EVERYONE,
+    "policy.new_state_rule": RECORD_KEEPERS,
+    "policy.edit_state_rule": RECORD_KEEPERS,
+    "policy.index": EVERYONE,
+    "policy.policy_list": EVERYONE,
+    "policy.new_policy": RECORD_KEEPERS,
+    "policy.preview_new_policy": RECORD_KEEPERS,
+    "policy.edit_policy": RECORD_KEEPERS,
+    "policy.preview_edit_policy": RECORD_KEEPERS,
+    "policy.end_policy": RECORD_KEEPERS,
+    "policy.preview_end_policy": RECORD_KEEPERS,
+    # Records the practice keeps: managers and admins change them (the service lets only an
+    # admin create or change accounts other than assistants' and providers', or a role);
+    # compliance and providers read the lists.
+    "records.index": STAFF_READERS,
+    "records.person_new": RECORD_KEEPERS,
+    "records.person_edit": RECORD_KEEPERS,
+    "records.person_deactivate": RECORD_KEEPERS,
+    "records.person_reactivate": RECORD_KEEPERS,
+    "records.site_list": STAFF_READERS,
+    "records.site_new": RECORD_KEEPERS,
+    "records.site_edit": RECORD_KEEPERS,
+    "records.license_new": RECORD_KEEPERS,
+    "records.license_edit": RECORD_KEEPERS,
+    "records.credential_new": RECORD_KEEPERS,
+    "records.credential_edit": RECORD_KEEPERS,
+    "records.assignment_new": RECORD_KEEPERS,
+    "records.assignment_edit": RECORD_KEEPERS,
+    "records.assignment_end": RECORD_KEEPERS,
+    "records.shift_week": STAFF_READERS,
+    "records.shift_new": RECORD_KEEPERS,
+    "records.shift_edit": RECORD_KEEPERS,
+    "records.task_list": STAFF_READERS,
+    "records.task_new": RECORD_KEEPERS,
+    "records.task_edit": RECORD_KEEPERS,
+    "records.expiring": frozenset({M, C, AD}),
+    # Competencies: everyone sees (an assistant only their own; the view checks the object).
+    # Signing off is for providers and approved observers (can_validate, whatever the role)
+    # as themselves, and managers and admins on a validator's behalf: the view checks the
+    # person, since can_validate is not a role. Correcting: managers, admins, the validator.
+    "competencies.index": EVERYONE,
+    "competencies.detail": EVERYONE,
+    "competencies.new": EVERYONE,
+    "competencies.edit": EVERYONE,
+    "competencies.revoke": RECORD_KEEPERS,
+    # The audit trail and its chain check: compliance and admins.
+    "audit.events": frozenset({C, AD}),
+    "audit.export": frozenset({C, AD}),
+    "audit.verify": frozenset({C, AD}),
+    # CSV imports of people and competencies.
+    "imports.index": RECORD_KEEPERS,
+    "imports.template": RECORD_KEEPERS,
+    "imports.upload": RECORD_KEEPERS,
+    "imports.commit": RECORD_KEEPERS,
 }
 
 

@@ -16,6 +16,13 @@ NAV_LINKS = [
     ("decision.matrix", "Matrix"),
     ("decision.log", "Decision log"),
     ("incidents.incident_list", "Incidents"),
+    ("policy.index", "Policy"),
+    ("policy.state_rules", "State rules"),
+    ("records.index", "Records"),
+    ("records.expiring", "Expiring"),
+    ("competencies.index", "Competencies"),
+    ("imports.index", "Import"),
+    ("audit.events", "Audit"),
 ]
 
 
@@ -25,8 +32,8 @@ RECORD_LINKS: dict[str, list[tuple[str, dict[str, str]]]] = {
     "competency": [("staff.training_file", {"person_id": "assistant_id"})],
     "credential": [("staff.training_file", {"person_id": "assistant_id"})],
     "supervision": [("staff.training_file", {"person_id": "assistant_id"})],
-    "policy": [("policy.index", {})],
-    "state_rule": [("policy.state_rules", {})],
+    "policy": [("policy.policy_list", {"policy": "record_id"}), ("policy.index", {})],
+    "state_rule": [("policy.state_rules", {"rule": "record_id"})],
 }
 
 

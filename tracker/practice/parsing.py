@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import math
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import available_timezones
 
 from tracker.domain import US_STATES
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: No spaces and no control characters (PostgreSQL refuses NUL in text, even in a query).
+EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+#: Control characters other than tab and line breaks: PostgreSQL refuses NUL in text.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: The entry does not have the key (an upsert leaves the stored value alone).
 ABSENT = object()
 #: The value was bad; a problem has been recorded.
@@ -59,6 +63,10 @@ class Reader:
             self.problem(key, f"must be text, not {_json_type(value)}")
             return INVALID
         value = value.strip()
+        unfit = _unfit_text(value)
+        if unfit:
+            self.problem(key, unfit)
+            return INVALID
         if required and not value:
             self.problem(key, "must not be empty")
             return INVALID
@@ -66,7 +74,7 @@ class Reader:
             self.problem(key, f"is {len(value)} characters long; at most {max_len} are allowed")
             return INVALID
         if pattern is not None and value and not pattern.match(value):
-            self.problem(key, f"{value!r} may hold only letters, digits, '-', '_' and '.'")
+            self.problem(key, f"{_short(value)} may hold only letters, digits, '-', '_' and '.'")
             return INVALID
         return value
 
@@ -78,7 +86,7 @@ class Reader:
         if isinstance(value, str):
             value = value.lower()
             if not EMAIL_RE.match(value):
-                self.problem(key, f"{value!r} is not an email address")
+                self.problem(key, f"{_short(value)} is not an email address")
                 return INVALID
         return value
 
@@ -86,7 +94,7 @@ class Reader:
         value = self.text(key, required, max_len=64)
         if isinstance(value, str):
             if value.upper() not in US_STATES:
-                self.problem(key, f"{value!r} is not a two-letter US state code")
+                self.problem(key, f"{_short(value)} is not a two-letter US state code")
                 return INVALID
             value = value.upper()
         return value
@@ -94,7 +102,7 @@ class Reader:
     def timezone(self, key: str, required: bool = True):
         value = self.text(key, required, max_len=64)
         if isinstance(value, str) and value not in timezones():
-            self.problem(key, f"{value!r} is not an IANA time zone (e.g. America/Chicago)")
+            self.problem(key, f"{_short(value)} is not an IANA time zone (e.g. America/Chicago)")
             return INVALID
         return value
 
@@ -103,7 +111,7 @@ class Reader:
         if nothing(value):
             return value
         if not isinstance(value, bool):
-            self.problem(key, f"must be true or false, not {value!r}")
+            self.problem(key, f"must be true or false, not {_short(value)}")
             return INVALID
         return value
 
@@ -112,16 +120,20 @@ class Reader:
         if nothing(value):
             return value
         if isinstance(value, bool) or not isinstance(value, int | float):
-            self.problem(key, f"must be a number, not {value!r}")
+            self.problem(key, f"must be a number, not {_short(value)}")
             return INVALID
-        if integer and not float(value).is_integer():
-            self.problem(key, f"must be a whole number, not {value!r}")
+        # Range first: a huge whole number cannot even be turned into a float.
+        if isinstance(value, float) and not math.isfinite(value):
+            self.problem(key, f"must be a finite number, not {_short(value)}")
             return INVALID
         if minimum is not None and value < minimum:
-            self.problem(key, f"must be at least {minimum}, not {value!r}")
+            self.problem(key, f"must be at least {minimum}, not {_short(value)}")
             return INVALID
         if value > 100_000:
-            self.problem(key, f"{value!r} is out of range")
+            self.problem(key, f"{_short(value)} is out of range")
+            return INVALID
+        if integer and not float(value).is_integer():
+            self.problem(key, f"must be a whole number, not {_short(value)}")
             return INVALID
         return int(value) if integer else float(value)
 
@@ -130,12 +142,12 @@ class Reader:
         if nothing(value):
             return value
         if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            self.problem(key, f"{value!r} is not a date in the form YYYY-MM-DD")
+            self.problem(key, f"{_short(value)} is not a date in the form YYYY-MM-DD")
             return INVALID
         try:
             return date.fromisoformat(value)
         except ValueError:
-            self.problem(key, f"{value!r} is not a real date")
+            self.problem(key, f"{_short(value)} is not a real date")
             return INVALID
 
     def moment(self, key: str, required: bool = False):
@@ -148,11 +160,16 @@ class Reader:
             parsed = datetime.fromisoformat(value)
         except ValueError:
             self.problem(
-                key, f"{value!r} is not an ISO-8601 date and time (2026-11-23T08:00:00-08:00)"
+                key, f"{_short(value)} is not an ISO-8601 date and time (2026-11-23T08:00:00-08:00)"
             )
             return INVALID
         if parsed.tzinfo is None:
-            self.problem(key, f"{value!r} has no UTC offset; add one, e.g. -08:00 or Z")
+            self.problem(key, f"{_short(value)} has no UTC offset; add one, e.g. -08:00 or Z")
+            return INVALID
+        try:
+            parsed.astimezone(UTC)  # stored in UTC: year 1 or 9999 may not fit
+        except OverflowError:
+            self.problem(key, f"{_short(value)} is out of range")
             return INVALID
         return parsed
 
@@ -164,7 +181,7 @@ class Reader:
             return enum_cls(value)
         except ValueError:
             allowed = ", ".join(m.value for m in enum_cls)
-            self.problem(key, f"{value!r} is not one of: {allowed}")
+            self.problem(key, f"{_short(value)} is not one of: {allowed}")
             return INVALID
 
     def text_list(self, key: str, max_len: int = 64):
@@ -182,9 +199,29 @@ class Reader:
             if not item or len(item) > max_len:
                 self.problem(f"{key}[{index}]", f"must be 1 to {max_len} characters")
                 return INVALID
+            unfit = _unfit_text(item)
+            if unfit:
+                self.problem(f"{key}[{index}]", unfit)
+                return INVALID
             if item not in cleaned:
                 cleaned.append(item)
         return cleaned
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _unfit_text(value: str) -> str | None:
+    """Why the text cannot be stored, or None: control characters, broken Unicode."""
+    if CONTROL_RE.search(value):
+        return "must not hold control characters"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "holds an invalid Unicode character (a lone surrogate)"
+    return None
 
 
 def _json_type(value) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from tracker.audit.services import record_event, snapshot
 from tracker.domain import BUILTIN_TASK_CODES, Role, RuleStatus, SupervisionLevel, TaskKind
 from tracker.extensions import db
+from tracker.policy.overlap import describe_span, policies_overlap
 from tracker.practice.parsing import ABSENT, INVALID, Reader
 from tracker.records.models import Competency, Policy, Practice, StateRule, Task
 from tracker.staff.models import (
@@ -578,17 +579,19 @@ def read_practice_file(data) -> tuple[dict, list[str]]:
         else:
             name = Reader(practice, "practice", problems).text("name", True)
             entries["practice"] = [(0, {"name": name})] if isinstance(name, str) else []
+            extra = sorted(set(practice) - {"name"})
+            warnings.extend(f"practice.{key}: unknown field, ignored" for key in extra)
 
     # Sites, people and tasks named in the file may be referenced before they are written.
     for name, key, known in (
         ("sites", "code", refs.file_sites),
         ("people", "email", refs.file_people),
     ):
-        for item in data.get(name) or []:
+        for item in _list_of(data.get(name)):
             if isinstance(item, dict) and isinstance(item.get(key), str):
                 value = item[key].strip()
                 known.add(value.lower() if key == "email" else value)
-    for item in data.get("tasks") or []:
+    for item in _list_of(data.get("tasks")):
         if isinstance(item, dict) and isinstance(item.get("code"), str):
             try:
                 kind = TaskKind(item.get("kind"))
@@ -634,14 +637,9 @@ def read_practice_file(data) -> tuple[dict, list[str]]:
     return entries, warnings
 
 
-def _span(values) -> tuple[date, date]:
-    return (values.get("effective_from") or date.min, values.get("effective_to") or date.max)
-
-
-def _describe_span(values) -> str:
-    start = values.get("effective_from") or "always"
-    end = values.get("effective_to") or "open-ended"
-    return f"{start} to {end}"
+def _list_of(section) -> list:
+    """A section's entries; a section that is not a list is reported where it is read."""
+    return section if isinstance(section, list) else []
 
 
 def _check_policy_overlaps(rows, refs: Refs, problems: list[str]) -> None:
@@ -663,24 +661,17 @@ def _check_policy_overlaps(rows, refs: Refs, problems: list[str]) -> None:
     for index, where, values in candidates:
         if index is None:
             continue
-        group = _policy_group(values)
-        start, end = _span(values)
         for other_index, other_where, other in candidates:
-            if other_index == index or _policy_group(other) != group:
+            if other_index == index:
                 continue
             if other_index is not None and other_index > index:
                 continue  # each pair of file entries is reported once, at the later one
-            other_start, other_end = _span(other)
-            if start <= other_end and other_start <= end:
+            if policies_overlap(values, other):
                 problems.append(
                     f"{where}.effective_from: overlaps {other_where} for the same task, site "
-                    f"and job levels ({_describe_span(values)} against "
-                    f"{_describe_span(other)})"
+                    f"and job levels ({describe_span(values)} against "
+                    f"{describe_span(other)})"
                 )
-
-
-def _policy_group(values) -> tuple:
-    return (values["task"], values.get("site"), tuple(sorted(values["job_levels"])))
 
 
 def _comparable(value):
