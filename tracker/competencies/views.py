@@ -1,5 +1,309 @@
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date
+from decimal import Decimal
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from tracker.auth.guard import refuse
+from tracker.competencies import services
+from tracker.competencies.forms import ChooseForm, CompetencyForm, RevokeForm
+from tracker.decision.rules import reserved_reason
+from tracker.domain import Role, TaskKind
+from tracker.extensions import db
+from tracker.records.models import Competency, Task
+from tracker.staff.models import Person
+from tracker.staff.services import STATUS_STYLE
 
 bp = Blueprint("competencies", __name__, url_prefix="/competencies")
+
+PAGE_SIZE = 50
+
+_LOAD = (
+    selectinload(Competency.person).selectinload(Person.sites),
+    selectinload(Competency.task),
+    selectinload(Competency.validated_by),
+    selectinload(Competency.entered_by),
+)
+
+
+def _me() -> Person:
+    return current_user._get_current_object()
+
+
+def visible_competency_or_404(competency_id: int) -> Competency:
+    """A competency the signed-in person may see; an assistant sees only their own."""
+    comp = db.session.scalar(
+        services.visible_competencies(_me()).where(Competency.id == competency_id).options(*_LOAD)
+    )
+    if comp is None:
+        abort(404)
+    return comp
+
+
+def _timezone_of(person: Person) -> str:
+    return person.sites[0].timezone if person.sites else "UTC"
+
+
+@bp.route("/")
+def index():
+    """List competencies: every assistant's for office staff and providers, one's own for an
+    assistant."""
+    me = _me()
+    query = services.visible_competencies(me).join(Competency.person).join(Competency.task)
+    person_id = request.args.get("person", type=int)
+    task_code = request.args.get("task") or ""
+    if person_id and me.role != Role.assistant:
+        query = query.where(Competency.person_id == person_id)
+    if task_code:
+        query = query.where(Task.code == task_code)
+    page = db.paginate(
+        query.order_by(Person.name, Task.name, Competency.id.desc()).options(*_LOAD),
+        page=request.args.get("page", 1, type=int),
+        per_page=PAGE_SIZE,
+        error_out=False,
+    )
+    today = date.today()
+    within = current_app.config["EXPIRING_WITHIN_DAYS"]
+    assistants = []
+    if me.role != Role.assistant:
+        assistants = db.session.scalars(
+            select(Person).where(Person.role == Role.assistant).order_by(Person.name)
+        ).all()
+    tasks = db.session.scalars(
+        select(Task).where(Task.kind != TaskKind.reserved).order_by(Task.name)
+    ).all()
+    return render_template(
+        "competencies/index.html",
+        page=page,
+        lines=services.lines_for(list(page.items), today, within),
+        assistants=assistants,
+        tasks=tasks,
+        person_id=person_id,
+        task_code=task_code,
+        status_style=STATUS_STYLE,
+        may_record=services.may_record(me),
+    )
+
+
+def _choose(me: Person) -> tuple[ChooseForm, Person | None, Task | None]:
+    """The first step: the assistant and task named in the query string, when they are fit."""
+    form = ChooseForm(formdata=request.args if request.args else None)
+    assistants = db.session.scalars(
+        select(Person)
+        .where(Person.role == Role.assistant, Person.active, Person.id != me.id)
+        .order_by(Person.name)
+    ).all()
+    tasks = db.session.scalars(select(Task).order_by(Task.name)).all()
+    form.person_id.choices = [(0, "Choose an assistant…")] + [
+        (p.id, f"{p.name} ({p.job_level or 'MA'})") for p in assistants
+    ]
+    form.task.choices = [("", "Choose a task…")] + [
+        (t.code, t.name) for t in tasks if t.kind != TaskKind.reserved
+    ]
+    if not request.args:
+        return form, None, None
+    assistant = db.session.get(Person, request.args.get("person_id", 0, type=int))
+    task = db.session.scalar(select(Task).where(Task.code == (request.args.get("task") or "")))
+    form.person_id.errors = []
+    form.task.errors = []
+    if assistant is not None and assistant.id == me.id:
+        form.person_id.errors.append("You cannot sign off your own competency.")
+    elif assistant is None or assistant.role != Role.assistant or not assistant.active:
+        form.person_id.errors.append("Choose an active medical assistant.")
+    if task is None:
+        form.task.errors.append("Choose a task from the catalog.")
+    elif task.kind == TaskKind.reserved:
+        form.task.errors.append(reserved_reason(task) + " No competency can be signed off for it.")
+    if form.person_id.errors or form.task.errors:
+        return form, None, None
+    return form, assistant, task
+
+
+def _fill_validators(form: CompetencyForm, me: Person, current: Person | None = None) -> None:
+    if not services.enters_on_behalf(me):
+        form.validated_by.choices = [(me.id, me.name)]
+        return
+    people = db.session.scalars(
+        select(Person)
+        .where(Person.active, (Person.role == Role.provider) | Person.can_validate)
+        .order_by(Person.name)
+    ).all()
+    if current is not None and current not in people:
+        people.append(current)
+    form.validated_by.choices = [(0, "Not validated yet")] + [
+        (p.id, f"{p.name} ({p.role.label}{', approved observer' if p.can_validate else ''})")
+        for p in people
+    ]
+
+
+def _label_attestation(form: CompetencyForm, me: Person, assistant: Person, task: Task) -> None:
+    words = f"I observed {assistant.name} perform {task.name}"
+    if services.enters_on_behalf(me):
+        form.attest.label.text = (
+            f'The validator attests: "{words}" (their signed attestation is on file)'
+        )
+    else:
+        form.attest.label.text = words
+
+
+def _input(form: CompetencyForm, me: Person) -> services.CompetencyInput:
+    if services.enters_on_behalf(me):
+        validator = db.session.get(Person, form.validated_by.data or 0)
+    else:
+        validator = me  # a provider or approved observer signs off as themselves
+    hours = form.training_hours.data
+    return services.CompetencyInput(
+        trained_on=form.trained_on.data,
+        training_hours=float(hours) if hours is not None else None,
+        validated_on=form.validated_on.data,
+        validated_by=validator,
+        expires_on=form.expires_on.data,
+        prior_employer=form.prior_employer.data,
+        evidence=form.evidence.data or "",
+        attested=form.attest.data,
+    )
+
+
+def _show_problems(form, problems: dict[str, list[str]]) -> list[str]:
+    """Put each problem next to its field; return those that belong to no field."""
+    general = []
+    for name, messages in problems.items():
+        if name in form and name not in ("submit", "csrf_token"):
+            form[name].errors.extend(messages)
+        else:
+            general.extend(messages)
+    return general
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    """Sign off (or record) an assistant's competency for a task."""
+    me = _me()
+    if not services.may_record(me):
+        refuse("only providers, approved observers, managers and admins record competencies")
+    choose, assistant, task = _choose(me)
+    if assistant is None:
+        status = 400 if request.args else 200
+        return render_template("competencies/choose.html", form=choose), status
+    form = CompetencyForm()
+    _fill_validators(form, me)
+    _label_attestation(form, me, assistant, task)
+    form.expires_on.description = services.validity_hint(assistant, task, date.today())
+    general: list[str] = []
+    if request.method == "GET" and not services.enters_on_behalf(me):
+        form.validated_by.data = me.id
+        form.validated_on.data = services.local_today(assistant)  # signing off as they watch
+    if form.validate_on_submit():
+        try:
+            comp = services.record_competency(assistant, task, _input(form, me), me)
+        except services.CompetencyError as exc:
+            general = _show_problems(form, exc.problems)
+        else:
+            db.session.commit()
+            flash(f"{task.name} competency recorded for {assistant.name}.", "success")
+            return redirect(url_for("competencies.detail", competency_id=comp.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "competencies/form.html",
+        form=form,
+        assistant=assistant,
+        task=task,
+        on_behalf=services.enters_on_behalf(me),
+        general_errors=general,
+        comp=None,
+    ), status
+
+
+@bp.route("/<int:competency_id>")
+def detail(competency_id: int):
+    """Show one competency, who signed it off and who entered it, and its history."""
+    comp = visible_competency_or_404(competency_id)
+    me = _me()
+    line = services.lines_for([comp], date.today(), current_app.config["EXPIRING_WITHIN_DAYS"])[0]
+    revoke_form = RevokeForm()
+    if revoke_form.revoked_on.data is None:
+        revoke_form.revoked_on.data = date.today()
+    return _render_detail(comp, line, revoke_form, me)
+
+
+def _render_detail(comp, line, revoke_form, me, status=200):
+    return render_template(
+        "competencies/detail.html",
+        comp=comp,
+        line=line,
+        tz=_timezone_of(comp.person),
+        status_style=STATUS_STYLE,
+        revoke_form=revoke_form,
+        may_correct=services.may_correct(me, comp),
+        may_revoke=services.enters_on_behalf(me) and comp.revoked_on is None,
+    ), status
+
+
+@bp.route("/<int:competency_id>/edit", methods=["GET", "POST"])
+def edit(competency_id: int):
+    """Correct a competency record (the audit keeps the values before and after)."""
+    comp = visible_competency_or_404(competency_id)
+    me = _me()
+    if not services.may_correct(me, comp):
+        refuse("only managers, admins and the record's validator correct a competency")
+    form = CompetencyForm()
+    _fill_validators(form, me, comp.validated_by)
+    _label_attestation(form, me, comp.person, comp.task)
+    form.expires_on.description = services.validity_hint(
+        comp.person, comp.task, comp.validated_on or date.today()
+    )
+    form.submit.label.text = "Save correction"
+    if request.method == "GET":
+        form.trained_on.data = comp.trained_on
+        if comp.training_hours is not None:
+            form.training_hours.data = Decimal(f"{comp.training_hours:g}")
+        form.validated_on.data = comp.validated_on
+        form.validated_by.data = comp.validated_by_id or (
+            0 if services.enters_on_behalf(me) else me.id
+        )
+        form.expires_on.data = comp.expires_on
+        form.prior_employer.data = comp.prior_employer
+        form.evidence.data = comp.evidence
+    general: list[str] = []
+    if form.validate_on_submit():
+        try:
+            changed = services.correct_competency(comp, _input(form, me), me)
+        except services.CompetencyError as exc:
+            general = _show_problems(form, exc.problems)
+        else:
+            db.session.commit()
+            flash("Competency corrected." if changed else "Nothing changed.", "success")
+            return redirect(url_for("competencies.detail", competency_id=comp.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "competencies/form.html",
+        form=form,
+        assistant=comp.person,
+        task=comp.task,
+        on_behalf=services.enters_on_behalf(me),
+        general_errors=general,
+        comp=comp,
+    ), status
+
+
+@bp.route("/<int:competency_id>/revoke", methods=["POST"])
+def revoke(competency_id: int):
+    """Revoke a competency from a day on, with a reason."""
+    comp = visible_competency_or_404(competency_id)
+    me = _me()
+    form = RevokeForm()
+    if form.validate_on_submit():
+        try:
+            services.revoke_competency(comp, form.revoked_on.data, form.reason.data, me)
+        except services.CompetencyError as exc:
+            _show_problems(form, exc.problems)
+        else:
+            db.session.commit()
+            flash(f"Competency revoked from {form.revoked_on.data.isoformat()}.", "success")
+            return redirect(url_for("competencies.detail", competency_id=comp.id))
+    line = services.lines_for([comp], date.today(), current_app.config["EXPIRING_WITHIN_DAYS"])[0]
+    return _render_detail(comp, line, form, me, status=400)

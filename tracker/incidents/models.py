@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db_types import UTCDateTime, enum_column, utcnow
+from tracker.delegations.models import DecisionRecord, Delegation
 from tracker.domain import DeclineReason, IncidentStatus
 from tracker.extensions import db
 from tracker.records.models import Task
@@ -52,10 +53,36 @@ class Incident(db.Model):
     requester: Mapped[Optional[Person]] = relationship(foreign_keys=[requester_id])
     site: Mapped[Optional[Site]] = relationship()
     task: Mapped[Optional[Task]] = relationship()
-    raised_with: Mapped[list[Person]] = relationship(secondary=incident_raised_with)
+    raised_with: Mapped[list[Person]] = relationship(
+        secondary=incident_raised_with, order_by="Person.name"
+    )
+    #: The delegation declined in the app, and the decision recorded with it.
+    delegation: Mapped[Optional[Delegation]] = relationship()
+    decision: Mapped[Optional[DecisionRecord]] = relationship()
     addenda: Mapped[list[IncidentAddendum]] = relationship(
         back_populates="incident", order_by="IncidentAddendum.written_at"
     )
+
+    @property
+    def requester_label(self) -> str:
+        """Who asked, in words: the person picked, or the name and role typed in."""
+        if self.requester is not None:
+            return f"{self.requester.name} ({self.requester.role.label})"
+        if self.requester_role:
+            return f"{self.requester_name} ({self.requester_role})"
+        return self.requester_name
+
+    @property
+    def task_label(self) -> str:
+        """The task from the catalog, or as the MA described it."""
+        if self.task is not None:
+            return self.task.name
+        return self.task_description
+
+    @property
+    def timezone(self) -> str | None:
+        """The time zone its moments are shown in: the site's (UTC when it has none)."""
+        return self.site.timezone if self.site is not None else None
 
 
 class IncidentAddendum(db.Model):

@@ -1,0 +1,378 @@
+"""Verbs on competencies: sign one off, correct it, revoke it; and the reads its pages need.
+
+Each verb checks everything first, collecting the problems by form field, and changes
+nothing unless there is none; then it writes one audit event in the caller's transaction
+(the view commits).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from tracker.audit.services import record_event, snapshot
+from tracker.db_types import utcnow
+from tracker.decision.rules import (
+    CompetencyFacts,
+    LicenseFacts,
+    PersonFacts,
+    PolicyFacts,
+    competency_expiry,
+    licensed_provider,
+    may_validate,
+    reserved_reason,
+    select_policy,
+)
+from tracker.domain import Role, TaskKind
+from tracker.extensions import db
+from tracker.records.models import Competency, Policy, Task
+from tracker.staff.models import Person
+from tracker.staff.services import CompetencyLine, competency_status
+
+#: Roles that type in a sign-off on the validator's behalf (both names are kept).
+ON_BEHALF_ROLES = frozenset({Role.manager, Role.admin})
+#: Fields whose change means the sign-off itself changed, so it must be attested again.
+VALIDATION_FIELDS = ("validated_on", "validated_by_id")
+
+
+class CompetencyError(ValueError):
+    """The competency cannot be saved; ``problems`` maps a form field to its messages."""
+
+    def __init__(self, problems: dict[str, list[str]]):
+        super().__init__("; ".join(m for msgs in problems.values() for m in msgs))
+        self.problems = problems
+
+
+@dataclass
+class CompetencyInput:
+    """What a sign-off form (or any other caller) gives for one competency."""
+
+    trained_on: date | None = None
+    training_hours: float | None = None
+    validated_on: date | None = None
+    validated_by: Person | None = None
+    expires_on: date | None = None
+    prior_employer: bool = False
+    evidence: str = ""
+    #: The validator attests they observed the assistant perform the task.
+    attested: bool = False
+
+
+# --------------------------------------------------------------------------- who may
+
+
+def may_sign_off(person: Person) -> bool:
+    """A provider or an approved observer signs off as themselves."""
+    return person.active and (person.role == Role.provider or person.can_validate)
+
+
+def enters_on_behalf(person: Person) -> bool:
+    return person.role in ON_BEHALF_ROLES
+
+
+def may_record(person: Person) -> bool:
+    return enters_on_behalf(person) or may_sign_off(person)
+
+
+def may_correct(person: Person, comp: Competency) -> bool:
+    """Managers and admins correct any record; a validator corrects their own sign-off."""
+    if enters_on_behalf(person):
+        return True
+    return comp.validated_by_id == person.id and may_sign_off(person)
+
+
+def person_facts(person: Person) -> PersonFacts:
+    return PersonFacts(
+        email=person.email,
+        name=person.name,
+        role=person.role.value,
+        active=person.active,
+        job_level=person.job_level,
+        can_validate=person.can_validate,
+        licenses=tuple(
+            LicenseFacts(lic.type, lic.number, lic.state, lic.expires_on, lic.id)
+            for lic in person.licenses
+        ),
+        id=person.id,
+    )
+
+
+def validator_problem(validator: Person, assistant: Person, day: date) -> str | None:
+    """Why this person may not sign off this assistant's competency on the day, if so."""
+    if validator.id == assistant.id:
+        return f"{validator.name} cannot validate their own competency; someone else must."
+    if may_validate(person_facts(validator), day):
+        return None
+    if validator.role == Role.provider and not licensed_provider(person_facts(validator), day):
+        return (
+            f"{validator.name} had no license current on {day.isoformat()} and is not an "
+            "approved observer, so may not validate."
+        )
+    return (
+        f"{validator.name} is neither a licensed provider nor an approved observer, so may "
+        "not validate."
+    )
+
+
+def local_today(person: Person) -> date:
+    """Today where the person works (their first site), else in UTC."""
+    zone = person.sites[0].timezone if person.sites else "UTC"
+    return datetime.now(ZoneInfo(zone)).date()
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _check(
+    assistant: Person,
+    task: Task,
+    data: CompetencyInput,
+    *,
+    existing: Competency | None = None,
+    needs_attestation: bool = True,
+) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        problems.setdefault(field, []).append(message)
+
+    if task.kind == TaskKind.reserved:
+        add("task", reserved_reason(task) + " No competency can be signed off for it.")
+    if assistant.role != Role.assistant:
+        add("person", f"{assistant.name} is not a medical assistant.")
+    elif existing is None and not assistant.active:
+        add("person", f"{assistant.name}'s account is deactivated.")
+
+    today = local_today(assistant)
+    validator = data.validated_by
+    if data.validated_on is not None:
+        if data.validated_on > today:
+            add("validated_on", f"Cannot be after today ({today.isoformat()}).")
+        if validator is None:
+            add("validated_by", "Choose who validated the competency.")
+        else:
+            problem = validator_problem(validator, assistant, data.validated_on)
+            if problem:
+                add("validated_by", problem)
+        if needs_attestation and not data.attested:
+            who = validator.name if validator is not None else "the validator"
+            add(
+                "attest",
+                f"Required: confirm that {who} observed {assistant.name} perform {task.name}.",
+            )
+    elif validator is not None:
+        add("validated_on", f"Give the day {validator.name} watched {assistant.name} perform it.")
+
+    if data.trained_on and data.validated_on and data.trained_on > data.validated_on:
+        add("trained_on", f"Must be on or before the validation date ({data.validated_on}).")
+    if data.expires_on and data.validated_on and data.expires_on < data.validated_on:
+        add("expires_on", f"Must be on or after the validation date ({data.validated_on}).")
+    if data.training_hours is not None and not 0 <= data.training_hours <= 10_000:
+        add("training_hours", "Give the hours as a number from 0 to 10000.")
+    if len(data.evidence or "") > 2000:
+        add("evidence", "At most 2000 characters.")
+
+    if "task" not in problems and "person" not in problems:
+        duplicate = db.session.scalar(
+            select(Competency.id).where(
+                Competency.person_id == assistant.id,
+                Competency.task_id == task.id,
+                _same_day(Competency.trained_on, data.trained_on),
+                _same_day(Competency.validated_on, data.validated_on),
+                Competency.id != (existing.id if existing is not None else -1),
+            )
+        )
+        if duplicate is not None:
+            add(
+                "validated_on",
+                f"{assistant.name} already has a {task.name} competency with these training "
+                f"and validation dates (record {duplicate}); correct that one instead.",
+            )
+    return problems
+
+
+def _same_day(column, value: date | None):
+    return column.is_(None) if value is None else column == value
+
+
+def _apply(comp: Competency, data: CompetencyInput) -> None:
+    comp.trained_on = data.trained_on
+    comp.training_hours = data.training_hours
+    comp.validated_on = data.validated_on
+    comp.validated_by = data.validated_by if data.validated_on is not None else None
+    comp.expires_on = data.expires_on
+    comp.prior_employer = bool(data.prior_employer)
+    comp.evidence = (data.evidence or "").strip()
+
+
+def _entered_by(actor: Person, validator: Person | None) -> Person | None:
+    """Who typed the record in, kept only when it is not the validator."""
+    return None if validator is not None and validator.id == actor.id else actor
+
+
+# --------------------------------------------------------------------------- verbs
+
+
+def record_competency(
+    assistant: Person, task: Task, data: CompetencyInput, actor: Person
+) -> Competency:
+    """Record an assistant's competency for a task (a sign-off when validated_on is given)."""
+    problems = _check(assistant, task, data)
+    if problems:
+        raise CompetencyError(problems)
+    comp = Competency(person=assistant, task=task)
+    _apply(comp, data)
+    comp.entered_by = _entered_by(actor, comp.validated_by)
+    comp.attested_at = utcnow() if comp.validated_on is not None else None
+    db.session.add(comp)
+    db.session.flush()
+    record_event("create", comp, after=snapshot(comp), actor=actor)
+    return comp
+
+
+def correct_competency(comp: Competency, data: CompetencyInput, actor: Person) -> bool:
+    """Correct a competency record; returns False when nothing changed.
+
+    Changing who validated it or when is a new sign-off: it must be attested again.
+    """
+    validator_id = data.validated_by.id if data.validated_by is not None else None
+    sign_off_changed = (
+        data.validated_on != comp.validated_on or validator_id != comp.validated_by_id
+    )
+    needs_attestation = data.validated_on is not None and (
+        sign_off_changed or comp.attested_at is None
+    )
+    problems = _check(
+        comp.person, comp.task, data, existing=comp, needs_attestation=needs_attestation
+    )
+    if problems:
+        raise CompetencyError(problems)
+    before = snapshot(comp)
+    _apply(comp, data)
+    if sign_off_changed:
+        comp.entered_by = _entered_by(actor, comp.validated_by)
+        comp.attested_at = None
+    if comp.validated_on is not None and needs_attestation:
+        comp.attested_at = utcnow()
+    db.session.flush()
+    after = snapshot(comp)
+    if after == before:
+        return False
+    record_event("update", comp, before=before, after=after, actor=actor)
+    return True
+
+
+def revoke_competency(comp: Competency, revoked_on: date, reason: str, actor: Person) -> None:
+    """End a competency from a day on; the reason is kept in the audit event."""
+    problems: dict[str, list[str]] = {}
+    reason = (reason or "").strip()
+    if comp.revoked_on is not None:
+        problems["revoked_on"] = [f"Already revoked from {comp.revoked_on.isoformat()}."]
+    if not reason:
+        problems["reason"] = ["Say why it is revoked."]
+    elif len(reason) > 500:
+        problems["reason"] = ["At most 500 characters."]
+    if problems:
+        raise CompetencyError(problems)
+    before = snapshot(comp)
+    comp.revoked_on = revoked_on
+    db.session.flush()
+    record_event("revoke", comp, before=before, after={**snapshot(comp), "reason": reason},
+                 actor=actor)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- reads
+
+
+def visible_competencies(user: Person):
+    """The competencies a person may see: an assistant only their own."""
+    query = select(Competency)
+    if user.role == Role.assistant:
+        query = query.where(Competency.person_id == user.id)
+    return query
+
+
+def _policy_facts(policies: Iterable[Policy]) -> list[PolicyFacts]:
+    return [
+        PolicyFacts(
+            task=p.task.code,
+            authorized=p.authorized,
+            supervision=p.supervision,
+            site=p.site.code if p.site else None,
+            job_levels=tuple(p.job_levels or ()),
+            competency_valid_months=p.competency_valid_months,
+            document=p.document or "",
+            effective_from=p.effective_from,
+            effective_to=p.effective_to,
+            id=p.id,
+        )
+        for p in policies
+    ]
+
+
+def load_policies(task_ids: Iterable[int]) -> list[PolicyFacts]:
+    """The policies for these tasks, in one query."""
+    ids = sorted(set(task_ids))
+    if not ids:
+        return []
+    return _policy_facts(
+        db.session.scalars(
+            select(Policy)
+            .where(Policy.task_id.in_(ids))
+            .options(selectinload(Policy.task), selectinload(Policy.site))
+        )
+    )
+
+
+def applicable_policy(
+    policies: list[PolicyFacts], assistant: Person, task: Task, day: date
+) -> PolicyFacts | None:
+    """The policy that sets the validity period: as the training file does, at the
+    assistant's first site."""
+    home = assistant.sites[0].code if assistant.sites else ""
+    return select_policy(policies, task.code, assistant.job_level, home, day)
+
+
+def lines_for(
+    competencies: list[Competency], today: date, within_days: int
+) -> list[CompetencyLine]:
+    """Each competency with its expiry (own, or derived from the policy) and status."""
+    policies = load_policies(c.task_id for c in competencies)
+    out = []
+    for comp in competencies:
+        policy = applicable_policy(policies, comp.person, comp.task, comp.validated_on or today)
+        facts = CompetencyFacts(
+            task=comp.task.code, validated_on=comp.validated_on, expires_on=comp.expires_on
+        )
+        expires_on = competency_expiry(facts, policy)
+        out.append(
+            CompetencyLine(
+                comp,
+                expires_on,
+                comp.expires_on is None and expires_on is not None,
+                competency_status(comp, expires_on, today, within_days),
+            )
+        )
+    return out
+
+
+def validity_hint(assistant: Person, task: Task, day: date) -> str:
+    """Words on the expiry an empty "expires on" will get, for the form."""
+    policy = applicable_policy(load_policies([task.id]), assistant, task, day)
+    if policy is None:
+        return (
+            "No written policy applies to this assistant for this task: left empty, it has "
+            "no expiry."
+        )
+    document = policy.document or "The written policy"
+    if not policy.competency_valid_months:
+        return f"{document} sets no validity period: left empty, it has no expiry."
+    return (
+        f"{document} makes a competency valid for {policy.competency_valid_months} months "
+        "after validation: left empty, that is its expiry."
+    )

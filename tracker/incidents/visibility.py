@@ -1,0 +1,120 @@
+"""Who may see a declined-task incident (DESIGN section 6), in one place.
+
+Every list, count, alert and panel starts from :func:`visible_incidents`; every detail page
+asks :func:`can_see`, which runs the same clause. Nothing else in the app may select
+incidents for a person to see.
+
+May see an incident: the MA who logged it; compliance officers, administrators and
+practice managers; a person it was raised with. Never, whatever their role: the person named
+as the requester, whether picked from the staff list or typed in by name.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, String, and_, cast, exists, false, or_, select, true
+
+from tracker.audit.models import AuditEvent
+from tracker.domain import Role
+from tracker.extensions import db
+from tracker.incidents.models import Incident, IncidentAddendum, incident_raised_with
+from tracker.staff.models import Person
+
+#: Audit record types that carry an incident's content.
+INCIDENT_RECORD_TYPES = ("incidents", "incident_addenda")
+#: Roles that see every incident (except those about their own requests).
+OVERSEERS = frozenset({Role.compliance, Role.admin, Role.manager})
+
+
+def name_key(name: str | None) -> str:
+    """A typed name as compared: case and spacing do not matter."""
+    return " ".join((name or "").split()).casefold()
+
+
+def _typed_as_requester(person: Person) -> list[int]:
+    """Incidents whose typed-in requester name is this person's name.
+
+    Compared in Python: SQLite's lower() folds ASCII only, and a requester must never see
+    an incident about their request because their name has an accent.
+    """
+    key = name_key(person.name)
+    if not key:
+        return []
+    rows = db.session.execute(
+        select(Incident.id, Incident.requester_name).where(
+            Incident.requester_id.is_(None), Incident.requester_name != ""
+        )
+    )
+    return [incident_id for incident_id, name in rows if name_key(name) == key]
+
+
+def visibility_clause(person: Person | None):
+    """The SQL condition for the incidents this person may see."""
+    if person is None or not getattr(person, "is_authenticated", False):
+        return false()
+    not_requester = or_(Incident.requester_id.is_(None), Incident.requester_id != person.id)
+    typed = _typed_as_requester(person)
+    if typed:
+        not_requester = and_(not_requester, Incident.id.not_in(typed))
+    if person.role in OVERSEERS:
+        allowed = true()
+    else:
+        raised_with_them = exists().where(
+            incident_raised_with.c.incident_id == Incident.id,
+            incident_raised_with.c.person_id == person.id,
+        )
+        allowed = or_(Incident.logged_by_id == person.id, raised_with_them)
+    return and_(not_requester, allowed)
+
+
+def visible_incidents(person: Person | None) -> Select:
+    """``select(Incident)`` limited to what this person may see; add filters and order."""
+    return select(Incident).where(visibility_clause(person))
+
+
+def can_see(person: Person | None, incident: Incident | None) -> bool:
+    """May this person open this incident? (Detail pages answer 404 when not.)"""
+    if incident is None or incident.id is None:
+        return False
+    found = db.session.scalar(
+        select(Incident.id).where(Incident.id == incident.id, visibility_clause(person))
+    )
+    return found is not None
+
+
+def audit_events_visible_to(person: Person | None):
+    """The SQL condition on audit events this person may see, as far as incidents go.
+
+    Events about other records pass; events about an incident or one of its addenda pass
+    only when the person may see that incident. The audit trail, its CSV export and any
+    record history add ``.where(audit_events_visible_to(user))`` to their query.
+    """
+    clause = visibility_clause(person)
+    visible = select(cast(Incident.id, String)).where(clause)
+    visible_addenda = (
+        select(cast(IncidentAddendum.id, String))
+        .join(Incident, IncidentAddendum.incident_id == Incident.id)
+        .where(clause)
+    )
+    return or_(
+        AuditEvent.record_type.not_in(INCIDENT_RECORD_TYPES),
+        and_(AuditEvent.record_type == "incidents", AuditEvent.record_id.in_(visible)),
+        and_(
+            AuditEvent.record_type == "incident_addenda",
+            AuditEvent.record_id.in_(visible_addenda),
+        ),
+    )
+
+
+def is_reviewer(person: Person | None) -> bool:
+    """Compliance, admins and managers review incidents they can see."""
+    return bool(person is not None and person.role in OVERSEERS)
+
+
+__all__ = [
+    "OVERSEERS",
+    "audit_events_visible_to",
+    "can_see",
+    "is_reviewer",
+    "name_key",
+    "visible_incidents",
+]
