@@ -150,3 +150,16 @@ def test_the_training_file_panel_shows_only_what_the_viewer_may_see(app, world, 
         page = render_template("incidents/_training_file_panel.html", person=ma1)
     assert linked_incidents(page, world) == sees
     assert ("not marks against Alma Assistant" in page) == bool(sees)
+
+
+@pytest.mark.parametrize("who", ["boss", "admin", "comp"])
+def test_the_audit_trail_hides_incidents_about_the_readers_own_requests(client, auth, world, who):
+    """The audit page and its CSV export are places an incident can surface too."""
+    sees, _ = EXPECTED[who]
+    assert auth.login(f"{who}@example.org").status_code == 302
+    page = client.get("/audit/?record_type=incidents").get_data(as_text=True)
+    export = client.get("/audit/events.csv?record_type=incidents").get_data(as_text=True)
+    for label in sorted(ALL):
+        shown = f"Asked for {label}" in page
+        exported = f"Asked for {label}" in export
+        assert shown == exported == (label in sees), label

@@ -34,7 +34,7 @@ def test_history_is_one_records_events_newest_first(app):
         record_event("create", record_type="people", record_id=5, after={"a": 3})
         last = record_event("revoke", record_type="competencies", record_id=5,
                             before={"a": 1}, after={"a": 1, "reason": "left"})  # fmt: skip
-        lines = history.history_for("competencies", 5)
+        lines = history.history_for("competencies", 5, None)
         assert [line.event.id for line in lines] == [last.id, first.id]
         assert lines[0].changes == [history.Change("reason", "—", "left")]
 
@@ -65,11 +65,11 @@ def test_days_are_whole_days_in_the_display_time_zone(app):
         # 07:00 UTC on 2 January is still 1 January in Los Angeles.
         early = event(action="early", occurred_at=datetime(2026, 1, 2, 7, 0, tzinfo=UTC))
         filters = history.EventFilter(date_from=date(2026, 1, 2), date_to=date(2026, 1, 2))
-        in_la = db.session.scalars(history.events_query(filters, "America/Los_Angeles")).all()
-        in_utc = db.session.scalars(history.events_query(filters, "UTC")).all()
+        in_la = db.session.scalars(history.events_query(filters, "America/Los_Angeles", None)).all()
+        in_utc = db.session.scalars(history.events_query(filters, "UTC", None)).all()
         assert early not in in_la and early in in_utc
         first = history.EventFilter(date_to=date(2026, 1, 1))
-        assert early in db.session.scalars(history.events_query(first, "America/Los_Angeles"))
+        assert early in db.session.scalars(history.events_query(first, "America/Los_Angeles", None))
 
 
 def test_the_display_time_zone(app):

@@ -19,6 +19,7 @@ from sqlalchemy import and_, or_, select
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import SECRET_FIELDS
 from tracker.extensions import db
+from tracker.incidents.visibility import audit_events_visible_to
 from tracker.records.models import Task
 from tracker.staff.models import Person, Site
 
@@ -153,11 +154,14 @@ def lines(events) -> list[EventLine]:
     return [EventLine(event, changes_of(event, labels)) for event in events]
 
 
-def history_for(record_type: str, record_id: Any, limit: int = 100) -> list[EventLine]:
-    """One record's events, newest first, with what each changed."""
+def history_for(
+    record_type: str, record_id: Any, viewer: Person | None, limit: int = 100
+) -> list[EventLine]:
+    """One record's events the viewer may see, newest first, with what each changed."""
     events = db.session.scalars(
         select(AuditEvent)
         .where(AuditEvent.record_type == record_type, AuditEvent.record_id == str(record_id))
+        .where(audit_events_visible_to(viewer))
         .order_by(AuditEvent.id.desc())
         .limit(limit)
     )
@@ -187,9 +191,13 @@ def _start_of(day: date, tz: str) -> datetime:
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(tz))
 
 
-def events_query(filters: EventFilter, tz: str):
-    """Events matching the filters, newest first; dates are whole days in ``tz``."""
-    query = select(AuditEvent).order_by(AuditEvent.id.desc())
+def events_query(filters: EventFilter, tz: str, viewer: Person | None):
+    """Events matching the filters that the viewer may see, newest first.
+
+    Dates are whole days in ``tz``. Events about an incident pass only for those who may see
+    the incident: a person named as its requester never reads it here either.
+    """
+    query = select(AuditEvent).where(audit_events_visible_to(viewer)).order_by(AuditEvent.id.desc())
     person = filters.person
     if person is not None:
         # The person acted, or the event is about their own record or their sign-ins.

@@ -23,7 +23,8 @@ class AuditEvent(db.Model):
     #: create, update, end, login, login_failed, access_denied, import…
     action: Mapped[str] = mapped_column(String(64))
     record_type: Mapped[str] = mapped_column(String(64), default="", server_default="")
-    record_id: Mapped[Optional[str]] = mapped_column(String(64), index=True)
+    #: A record's id, an endpoint, or the email a sign-in was tried with (up to 254 long).
+    record_id: Mapped[Optional[str]] = mapped_column(String(254), index=True)
     before: Mapped[Optional[dict]] = mapped_column(JSON)
     after: Mapped[Optional[dict]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
 from tracker.audit.models import AuditEvent
 from tracker.db_types import utcnow
@@ -78,6 +78,28 @@ def _actor_from_context():
     return None, "cli"
 
 
+#: Key of the PostgreSQL advisory lock that serialises writers of the chain.
+CHAIN_LOCK_KEY = 0x61756469  # "audi"
+
+
+def _lock_chain() -> None:
+    """Hold the right to append to the chain until this transaction ends.
+
+    Two transactions that both read the same last hash would each chain onto it and fork the
+    log (verify-audit would then report a break nobody made). ``SELECT ... FOR UPDATE`` does
+    not prevent it: a waiting PostgreSQL transaction re-reads the locked row, not the newer
+    one. So PostgreSQL takes a transaction-level advisory lock, and SQLite takes its single
+    write lock (a write that changes nothing) before the last hash is read.
+    """
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock(CAST(:key AS BIGINT))"), {"key": CHAIN_LOCK_KEY}
+        )
+    elif dialect == "sqlite":
+        db.session.execute(text("UPDATE audit_events SET id = id WHERE 1 = 0"))
+
+
 def record_event(
     action: str,
     record=None,
@@ -98,8 +120,9 @@ def record_event(
         actor_id, label = actor.id, actor.email
     else:
         actor_id, label = _actor_from_context()
+    _lock_chain()
     prev = db.session.scalars(
-        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1).with_for_update()
+        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
     ).first()
     event = AuditEvent(
         occurred_at=utcnow().replace(microsecond=0),

@@ -4,6 +4,7 @@ import csv
 import io
 
 from flask import Blueprint, Response, current_app, render_template, request
+from flask_login import current_user
 from sqlalchemy import select
 
 from tracker.audit import history
@@ -29,7 +30,7 @@ RECORD_LINKS = {
 @bp.app_template_global("history_for")
 def _history_for(record_type: str, record_id) -> list[history.EventLine]:
     """Lets a record page include ``audit/_history.html`` with just the record's type and id."""
-    return history.history_for(record_type, record_id)
+    return history.history_for(record_type, record_id, current_user)
 
 
 @bp.app_template_global("audit_timezone")
@@ -66,7 +67,7 @@ def events():
     if filters is None:
         return render_template("audit/events.html", form=form, page=None, tz=tz), 400
     page = db.paginate(
-        history.events_query(filters, tz),
+        history.events_query(filters, tz, current_user),
         page=request.args.get("page", 1, type=int),
         per_page=current_app.config.get("AUDIT_PAGE_SIZE", PAGE_SIZE),
         error_out=False,
@@ -92,7 +93,7 @@ def export():
         )
         return Response(f"Bad filter: {errors}\n", status=400, mimetype="text/plain")
     tz = history.display_timezone()
-    events = db.session.scalars(history.events_query(filters, tz).limit(EXPORT_LIMIT))
+    events = db.session.scalars(history.events_query(filters, tz, current_user).limit(EXPORT_LIMIT))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerows(history.csv_rows(events))
