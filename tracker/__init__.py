@@ -13,7 +13,7 @@ def create_app(config_class=None):
     """Create and configure the app."""
     from flask import Flask
 
-    from config import CONFIGS, DEFAULT_SECRET_KEY, Config
+    from config import CONFIGS, DEFAULT_SECRET_KEY, Config, ProductionConfig
 
     app = Flask(
         __name__,
@@ -29,9 +29,10 @@ def create_app(config_class=None):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_url(app.config["SQLALCHEMY_DATABASE_URI"])
 
-    if (
-        config_class.__name__ == "ProductionConfig"
-        and app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY
+    if issubclass(config_class, ProductionConfig) and app.config["SECRET_KEY"] in (
+        DEFAULT_SECRET_KEY,
+        "",
+        None,
     ):
         raise RuntimeError("Refusing to start in production with the default SECRET_KEY.")
 

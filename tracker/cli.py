@@ -44,7 +44,8 @@ def parse_moment(value: str | None, timezone: str) -> datetime:
 
 def register_cli(app) -> None:
     @app.cli.command("import-practice")
-    @click.argument("file", type=click.File("r", encoding="utf-8"))
+    # utf-8-sig: a file saved by a Windows editor starts with a byte-order mark.
+    @click.argument("file", type=click.File("r", encoding="utf-8-sig"))
     def import_practice_command(file):
         """Load a practice file (JSON), all or nothing."""
         from tracker.practice.services import PracticeFileError, import_practice

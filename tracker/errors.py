@@ -22,8 +22,9 @@ def _wants_json() -> bool:
 
 def render_error(code: int, detail: str | None = None):
     title, message = MESSAGES.get(code, ("Error", "Something went wrong."))
+    message = detail or message
     if _wants_json():
-        return jsonify({"error": detail or message, "status": code}), code
+        return jsonify({"error": message, "status": code}), code
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 

@@ -96,7 +96,7 @@ def _create_schema():
     sa.Column('actor_label', sa.String(length=254), nullable=False),
     sa.Column('action', sa.String(length=64), nullable=False),
     sa.Column('record_type', sa.String(length=64), server_default='', nullable=False),
-    sa.Column('record_id', sa.String(length=64), nullable=True),
+    sa.Column('record_id', sa.String(length=254), nullable=True),
     sa.Column('before', sa.JSON(), nullable=True),
     sa.Column('after', sa.JSON(), nullable=True),
     sa.Column('prev_hash', sa.String(length=64), nullable=False),

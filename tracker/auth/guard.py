@@ -14,9 +14,11 @@ def load_user(user_id: str):
     from tracker.staff.models import Person
 
     try:
-        return db.session.get(Person, int(user_id))
+        person = db.session.get(Person, int(user_id))
     except (TypeError, ValueError):
         return None
+    # A person deactivated while signed in is signed out at their next request.
+    return person if person is not None and person.active else None
 
 
 login_manager.login_view = "auth.login"

@@ -14,10 +14,17 @@ bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str | None:
-    if not target:
+    """A path on this site, or None.
+
+    Browsers read a backslash as a slash and drop tabs and line breaks, so a target such as
+    ``/`` + backslash + ``evil.example`` would leave the site: refuse them all.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/"):
+    if parts.scheme or parts.netloc:
         return None
     return target
 

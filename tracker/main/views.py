@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user
@@ -10,9 +10,9 @@ from sqlalchemy.orm import selectinload
 from tracker.delegations.queries import upcoming
 from tracker.domain import Role
 from tracker.extensions import db
-from tracker.records.models import Competency, Practice
+from tracker.records.models import Practice
 from tracker.staff import services as staff_services
-from tracker.staff.models import Credential, License, Person, Shift, Site, SupervisionAssignment
+from tracker.staff.models import Person, Shift, Site, SupervisionAssignment
 
 bp = Blueprint("main", __name__)
 
@@ -45,7 +45,8 @@ def home():
         ]
         return render_template("main/home_assistant.html", **context)
     if role == Role.provider:
-        start = datetime.combine(today, time.min).astimezone()
+        # From the start of today wherever the earliest site is; a day's margin is harmless.
+        start = now - timedelta(days=1)
         context["supervisees"] = [
             a
             for a in staff_services.supervision_of(current_user)
@@ -59,7 +60,6 @@ def home():
             .order_by(Shift.starts_at)
         ).all()
         return render_template("main/home_provider.html", **context)
-    horizon = today + timedelta(days=within)
     context["counts"] = {
         "people": db.session.scalar(select(func.count(Person.id)).where(Person.active)),
         "assistants": db.session.scalar(
@@ -72,21 +72,6 @@ def home():
             )
         ),
     }
-    context["expiring_credentials"] = db.session.scalars(
-        select(Credential)
-        .where(Credential.expires_on.is_not(None), Credential.expires_on <= horizon)
-        .options(selectinload(Credential.person))
-        .order_by(Credential.expires_on)
-    ).all()
-    context["expiring_licenses"] = db.session.scalars(
-        select(License)
-        .where(License.expires_on.is_not(None), License.expires_on <= horizon)
-        .options(selectinload(License.person))
-        .order_by(License.expires_on)
-    ).all()
-    context["explicitly_expiring_competencies"] = db.session.scalar(
-        select(func.count(Competency.id)).where(
-            Competency.expires_on.is_not(None), Competency.expires_on <= horizon
-        )
-    )
+    # The same list as the expiring page (renewed, revoked and deactivated left out).
+    context["expiring"] = staff_services.expiring_items(today, within).due[:HOME_LIST_SIZE]
     return render_template("main/home_office.html", **context)

@@ -58,6 +58,9 @@ def my_file():
 @bp.route("/<int:person_id>")
 def training_file(person_id: int):
     """Show one person's training file (read-only)."""
+    from tracker.records.forms import ActionForm
+    from tracker.records.staff_services import may_keep_person
+
     person = visible_person_or_404(person_id)
     today = date.today()
     within = current_app.config["EXPIRING_WITHIN_DAYS"]
@@ -66,6 +69,12 @@ def training_file(person_id: int):
         person=person,
         today=today,
         within=within,
+        may_keep=current_user.role in (Role.manager, Role.admin)
+        and may_keep_person(current_user, person),
+        action_form=ActionForm(),
+        expiring=services.expiring_items(today, within, person_id=person.id),
+        scopes=services.state_scope(person, today),
+        scope_style=services.SCOPE_STYLE,
         competencies=services.competency_lines(person, today, within),
         credentials=[(c, services.credential_status(c, today, within)) for c in person.credentials],
         licenses=[
