@@ -8,21 +8,37 @@ from zoneinfo import ZoneInfo
 from tracker.access import allowed_roles
 from tracker.domain import RESPONSE_STEPS
 
-#: Top navigation: shown to the roles the access table lets in.
-NAV_LINKS = [
-    ("staff.staff_list", "Staff"),
-    ("delegations.index", "Delegations"),
-    ("decision.self_check", "May I?"),
-    ("decision.matrix", "Matrix"),
-    ("decision.log", "Decision log"),
-    ("incidents.incident_list", "Incidents"),
-    ("policy.index", "Policy"),
-    ("policy.state_rules", "State rules"),
-    ("records.index", "Records"),
-    ("records.expiring", "Expiring"),
-    ("competencies.index", "Competencies"),
-    ("imports.index", "Import"),
-    ("audit.events", "Audit"),
+#: Top navigation, in groups: each entry shows only to the roles the access table lets in;
+#: a group with one visible entry is a plain link, with more a dropdown.
+NAV_MENU: list[tuple[str, list[tuple[str, str]]]] = [
+    (
+        "Delegations",
+        [
+            ("delegations.index", "Delegations"),
+            ("decision.self_check", "May I do this?"),
+            ("decision.matrix", "Compliance matrix"),
+            ("decision.log", "Decision log"),
+        ],
+    ),
+    (
+        "People",
+        [
+            ("staff.staff_list", "Staff"),
+            ("competencies.index", "Competencies"),
+            ("records.expiring", "Expiring items"),
+            ("records.index", "Records"),
+            ("imports.index", "Import from CSV"),
+        ],
+    ),
+    ("Rules", [("policy.index", "Written policy"), ("policy.state_rules", "State rules")]),
+    (
+        "Compliance",
+        [
+            ("incidents.incident_list", "Declined requests"),
+            ("incidents.alerts", "Pressure alerts"),
+            ("audit.events", "Audit trail"),
+        ],
+    ),
 ]
 
 
@@ -81,7 +97,7 @@ def register_template_helpers(app) -> None:
 
         return {
             "can_open": can_open,
-            "nav_links": NAV_LINKS,
+            "nav_menu": NAV_MENU,
             "has_endpoint": has_endpoint,
             "record_url": record_url,
             "response_steps": RESPONSE_STEPS,
