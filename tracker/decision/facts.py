@@ -7,6 +7,7 @@ of assistants, then ``FactBook.decide`` hands plain values to the pure rule.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -25,6 +26,7 @@ from tracker.decision.rules import (
     TaskFacts,
     decide,
 )
+from tracker.domain import Role
 from tracker.extensions import db
 from tracker.records.models import Competency, Policy, StateRule, Task
 from tracker.staff.models import (
@@ -90,6 +92,8 @@ def load_facts(
     site_ids: list[int] | None = None,
     shifts_from: datetime | None = None,
     shifts_to: datetime | None = None,
+    involved_only: bool = False,
+    also_person_ids: Iterable[int] = (),
 ) -> FactBook:
     """Load a FactBook in a fixed number of queries.
 
@@ -100,8 +104,38 @@ def load_facts(
     ``assistant_ids`` limits competencies and supervision to those assistants; ``site_ids``
     limits supervision and shifts to those sites; shifts are those overlapping
     [shifts_from, shifts_to] when given.
+
+    ``involved_only`` (with ``assistant_ids``) loads only the people these facts can name,
+    not every person in the practice: those assistants, everyone who is not an assistant,
+    approved observers, the validators of their competencies, the providers of their
+    supervision and of the shifts loaded, and ``also_person_ids`` (a delegator). A single
+    decision then reads a few dozen people, however many assistants the practice has.
     """
     book = FactBook()
+    sup_filters = []
+    if assistant_ids is not None:
+        sup_filters.append(SupervisionAssignment.assistant_id.in_(assistant_ids))
+    if site_ids is not None:
+        sup_filters.append(SupervisionAssignment.site_id.in_(site_ids))
+    shift_filters = []
+    if site_ids is not None:
+        shift_filters.append(Shift.site_id.in_(site_ids))
+    if shifts_to is not None:
+        shift_filters.append(Shift.starts_at <= shifts_to)
+    if shifts_from is not None:
+        shift_filters.append(Shift.ends_at > shifts_from)
+    involved = None
+    if involved_only and assistant_ids is not None:
+        involved = select(Person.id).where(
+            Person.id.in_([*assistant_ids, *also_person_ids])
+            | (Person.role != Role.assistant)
+            | Person.can_validate
+            | Person.id.in_(
+                select(Competency.validated_by_id).where(Competency.person_id.in_(assistant_ids))
+            )
+            | Person.id.in_(select(SupervisionAssignment.provider_id).where(*sup_filters))
+            | Person.id.in_(select(Shift.provider_id).where(*shift_filters))
+        )
     for row in _rows(select(Site.__table__).order_by(Site.id)):
         facts = SiteFacts(row["code"], row["name"], row["state"], row["timezone"])
         book.sites[facts.code] = facts
@@ -112,15 +146,24 @@ def load_facts(
         task_codes[row["id"]] = row["code"]
 
     sites_of: dict[int, set[str]] = defaultdict(set)
-    for row in _rows(select(person_sites)):
+    sites_stmt = select(person_sites)
+    if involved is not None:
+        sites_stmt = sites_stmt.where(person_sites.c.person_id.in_(involved))
+    for row in _rows(sites_stmt):
         sites_of[row["person_id"]].add(book.site_codes_by_id[row["site_id"]])
     licenses: dict[int, list[LicenseFacts]] = defaultdict(list)
-    for row in _rows(select(License.__table__).order_by(License.id)):
+    license_stmt = select(License.__table__).order_by(License.id)
+    if involved is not None:
+        license_stmt = license_stmt.where(License.person_id.in_(involved))
+    for row in _rows(license_stmt):
         licenses[row["person_id"]].append(
             LicenseFacts(row["type"], row["number"], row["state"], row["expires_on"], row["id"])
         )
     credentials: dict[int, list[CredentialFacts]] = defaultdict(list)
-    for row in _rows(select(Credential.__table__).order_by(Credential.id)):
+    credential_stmt = select(Credential.__table__).order_by(Credential.id)
+    if involved is not None:
+        credential_stmt = credential_stmt.where(Credential.person_id.in_(involved))
+    for row in _rows(credential_stmt):
         credentials[row["person_id"]].append(
             CredentialFacts(
                 row["type"],
@@ -133,17 +176,18 @@ def load_facts(
             )
         )
     people_table = Person.__table__
-    for row in _rows(
-        select(
-            people_table.c.id,
-            people_table.c.email,
-            people_table.c.name,
-            people_table.c.role,
-            people_table.c.active,
-            people_table.c.job_level,
-            people_table.c.can_validate,
-        ).order_by(people_table.c.id)
-    ):
+    people_stmt = select(
+        people_table.c.id,
+        people_table.c.email,
+        people_table.c.name,
+        people_table.c.role,
+        people_table.c.active,
+        people_table.c.job_level,
+        people_table.c.can_validate,
+    ).order_by(people_table.c.id)
+    if involved is not None:
+        people_stmt = people_stmt.where(people_table.c.id.in_(involved))
+    for row in _rows(people_stmt):
         facts = PersonFacts(
             email=row["email"],
             name=row["name"],
@@ -209,11 +253,11 @@ def load_facts(
             )
         )
 
-    sup_stmt = select(SupervisionAssignment.__table__).order_by(SupervisionAssignment.id)
-    if assistant_ids is not None:
-        sup_stmt = sup_stmt.where(SupervisionAssignment.assistant_id.in_(assistant_ids))
-    if site_ids is not None:
-        sup_stmt = sup_stmt.where(SupervisionAssignment.site_id.in_(site_ids))
+    sup_stmt = (
+        select(SupervisionAssignment.__table__)
+        .where(*sup_filters)
+        .order_by(SupervisionAssignment.id)
+    )
     for row in _rows(sup_stmt):
         site_code = book.site_codes_by_id[row["site_id"]]
         book.supervision[(row["assistant_id"], site_code)].append(
@@ -226,13 +270,7 @@ def load_facts(
             )
         )
 
-    shift_stmt = select(Shift.__table__).order_by(Shift.id)
-    if site_ids is not None:
-        shift_stmt = shift_stmt.where(Shift.site_id.in_(site_ids))
-    if shifts_to is not None:
-        shift_stmt = shift_stmt.where(Shift.starts_at <= shifts_to)
-    if shifts_from is not None:
-        shift_stmt = shift_stmt.where(Shift.ends_at > shifts_from)
+    shift_stmt = select(Shift.__table__).where(*shift_filters).order_by(Shift.id)
     for row in _rows(shift_stmt):
         site_code = book.site_codes_by_id[row["site_id"]]
         provider = book.people_by_id[row["provider_id"]]
@@ -242,8 +280,18 @@ def load_facts(
     return book
 
 
-def load_for_decision(assistant: Person, site: Site, at: datetime) -> FactBook:
-    """The facts for one decision: one assistant, one site, the shifts around the moment."""
+def load_for_decision(
+    assistant: Person, site: Site, at: datetime, delegated_by: Person | None = None
+) -> FactBook:
+    """The facts for one decision: one assistant, one site, the shifts around the moment.
+
+    Only the people involved are loaded; pass the delegator, so the book knows them too.
+    """
     return load_facts(
-        assistant_ids=[assistant.id], site_ids=[site.id], shifts_from=at, shifts_to=at
+        assistant_ids=[assistant.id],
+        site_ids=[site.id],
+        shifts_from=at,
+        shifts_to=at,
+        involved_only=True,
+        also_person_ids=[delegated_by.id] if delegated_by is not None else [],
     )

@@ -21,7 +21,7 @@ def evaluate(
     in_room: bool = False,
 ) -> Decision:
     """The decision for one assistant, task, site and moment, from what is stored."""
-    book = load_for_decision(assistant, site, at)
+    book = load_for_decision(assistant, site, at, delegated_by)
     return book.decide(
         assistant.email,
         task.code,
