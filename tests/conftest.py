@@ -8,6 +8,7 @@ import os
 from datetime import date
 
 import pytest
+from sqlalchemy import inspect, text
 
 from config import TestingConfig
 from tracker import create_app
@@ -26,21 +27,44 @@ def make_app(url: str, **overrides):
     return create_app(config)
 
 
+_schema_fresh_this_run = False
+
+
+def _empty_database() -> None:
+    """A fresh, empty schema: a new SQLite file per test; PostgreSQL tables emptied.
+
+    On PostgreSQL the schema is rebuilt once per run (and whenever a test dropped it, as
+    the migration tests do); between tests every table is truncated, which is far quicker
+    than dropping and creating them each time.
+    """
+    global _schema_fresh_this_run
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        db.create_all()
+        return
+    if not _schema_fresh_this_run or not inspect(engine).has_table("people"):
+        db.drop_all()
+        db.create_all()
+        _schema_fresh_this_run = True
+        return
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
 @pytest.fixture
 def app(tmp_path):
     from tracker.records.services import ensure_catalog
 
     app = make_app(database_url(tmp_path))
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        _empty_database()
         ensure_catalog()
         db.session.commit()
     yield app
     with app.app_context():
         # Close every session first, or PostgreSQL waits on a lock forever.
         db.session.remove()
-        db.drop_all()
         db.engine.dispose()
 
 

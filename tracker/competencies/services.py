@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker.audit.services import record_event, snapshot
 from tracker.db_types import utcnow
+from tracker.decision.facts import policy_facts
 from tracker.decision.rules import (
     CompetencyFacts,
     LicenseFacts,
@@ -298,21 +299,7 @@ def visible_competencies(user: Person):
 
 
 def _policy_facts(policies: Iterable[Policy]) -> list[PolicyFacts]:
-    return [
-        PolicyFacts(
-            task=p.task.code,
-            authorized=p.authorized,
-            supervision=p.supervision,
-            site=p.site.code if p.site else None,
-            job_levels=tuple(p.job_levels or ()),
-            competency_valid_months=p.competency_valid_months,
-            document=p.document or "",
-            effective_from=p.effective_from,
-            effective_to=p.effective_to,
-            id=p.id,
-        )
-        for p in policies
-    ]
+    return [policy_facts(p) for p in policies]
 
 
 def load_policies(task_ids: Iterable[int]) -> list[PolicyFacts]:

@@ -25,7 +25,8 @@ LOG_PAGE_SIZE = 50
 SOURCES = ("page", "cli", "api", "delegation", "recheck")
 
 
-def _fill_self_check(form: SelfCheckForm) -> None:
+def _fill_self_check(form: SelfCheckForm) -> tuple[dict[str, Task], dict[str, Site]]:
+    """Offer the tasks, sites (and assistants) the user may check; return tasks and sites."""
     me = current_user._get_current_object()
     if me.role == Role.assistant:
         form.assistant_id.choices = [SelectChoice(me.id, me.name)]
@@ -45,13 +46,14 @@ def _fill_self_check(form: SelfCheckForm) -> None:
     form.site_code.choices = [SelectChoice(s.code, f"{s.name} ({s.state})") for s in sites]
     if len(sites) != 1:
         form.site_code.choices.insert(0, SelectChoice("", "Choose a site…"))
+    return {t.code: t for t in tasks}, {s.code: s for s in sites}
 
 
 @bp.route("/may-i", methods=["GET", "POST"])
 def self_check():
     """May I do this here, now? The four answers in plain words."""
     form = SelfCheckForm()
-    _fill_self_check(form)
+    tasks, sites = _fill_self_check(form)
     me = current_user._get_current_object()
     if request.method == "GET":
         form.task_code.data = request.args.get("task", "")
@@ -65,8 +67,8 @@ def self_check():
         status = 400
         if form.validate_on_submit():
             assistant = db.session.get(Person, form.assistant_id.data or 0)
-            task = db.session.scalar(select(Task).where(Task.code == form.task_code.data))
-            site = db.session.scalar(select(Site).where(Site.code == form.site_code.data))
+            task = tasks.get(form.task_code.data)
+            site = sites.get(form.site_code.data)
             if assistant is None or assistant.role != Role.assistant:
                 form.assistant_id.errors.append("Choose a medical assistant.")
             elif task is None or site is None:
@@ -85,15 +87,17 @@ def self_check():
                     site=site,
                     asked_by=me,
                 )
-                db.session.commit()
                 result = stored_result(decision)
                 status = 200
-    return render_template(
+    page = render_template(
         "decision/self_check.html",
         form=form,
         result=result,
         is_assistant=me.role == Role.assistant,
-    ), status
+    )
+    # Rendered before the commit, which expires every loaded object (one query saved).
+    db.session.commit()
+    return page, status
 
 
 @bp.route("/matrix")

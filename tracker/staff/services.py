@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from tracker.decision.facts import policy_facts
 from tracker.decision.rules import (
     PolicyFacts,
     competency_expiry,
@@ -65,20 +66,6 @@ def competency_status(comp: Competency, expires_on: date | None, today: date, wi
     return expiry_status(expires_on, today, within)
 
 
-def _policy_facts(policy: Policy) -> PolicyFacts:
-    return PolicyFacts(
-        task=policy.task.code,
-        authorized=policy.authorized,
-        supervision=policy.supervision,
-        site=policy.site.code if policy.site else None,
-        job_levels=tuple(policy.job_levels or ()),
-        competency_valid_months=policy.competency_valid_months,
-        effective_from=policy.effective_from,
-        effective_to=policy.effective_to,
-        id=policy.id,
-    )
-
-
 def staff_list(site_code: str | None = None, role: Role | None = None) -> list[Person]:
     query = select(Person).options(selectinload(Person.sites)).order_by(Person.name)
     if site_code:
@@ -121,7 +108,7 @@ def _competency_facts(comp: Competency):
 
 def _all_policies() -> list[PolicyFacts]:
     return [
-        _policy_facts(p)
+        policy_facts(p)
         for p in db.session.scalars(
             select(Policy).options(selectinload(Policy.task), selectinload(Policy.site))
         )
