@@ -204,3 +204,15 @@ def test_an_assistant_sees_only_their_own_delegations(app, client, login_as, mak
     assert "Ana Ruiz" in client.get("/delegations/").get_data(as_text=True)
     # An assistant cannot move the status.
     assert client.post(location + "/status", data={"status": "performed"}).status_code == 403
+
+
+def test_the_delegation_page_shows_its_history_to_overseers_only(app, client, login_as):
+    login_as("manager@example.org")
+    location = client.post("/delegations/new", data=delegation_form(app)).headers["Location"]
+    client.post(location + "/status", data={"status": "performed"})
+    page = client.get(location).get_data(as_text=True)
+    assert "History" in page
+    assert page.count('badge text-bg-light border">create<') == 1
+    assert page.count('badge text-bg-light border">update<') == 1
+    login_as("ana@example.org")
+    assert "History" not in client.get(location).get_data(as_text=True)
