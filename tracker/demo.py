@@ -211,13 +211,76 @@ def build_demo_file(today: date) -> dict:
     }
 
 
+#: (assistant, task, site, days from today, local hour, delegating provider, in the room)
+DEMO_DELEGATIONS = [
+    ("ana@demo.clinic", "injection", "main", 1, 10, "dr.lee@demo.clinic", False),
+    ("ben@demo.clinic", "injection", "main", 1, 11, "dr.lee@demo.clinic", False),
+    ("grace@demo.clinic", "vital-signs", "main", 2, 9, "dr.lee@demo.clinic", False),
+    ("chloe@demo.clinic", "injection", "austin", 1, 14, "dr.patel@demo.clinic", False),
+    ("emma@demo.clinic", "injection", "albany", 3, 10, "np.okafor@demo.clinic", False),
+    ("farah@demo.clinic", "vital-signs", "albany", 2, 15, "np.okafor@demo.clinic", False),
+]
+
+
+def _seed_activity(today: date) -> None:
+    """Upcoming delegations (some flagged) and two declined requests, for a lived-in demo."""
+    from tracker.delegations.services import record_delegation
+    from tracker.domain import DeclineReason
+    from tracker.incidents.services import DeclineAccount, log_incident
+    from tracker.records.models import Task
+    from tracker.staff.models import Site
+
+    people = {p.email: p for p in db.session.query(Person)}
+    sites = {s.code: s for s in db.session.query(Site)}
+    tasks = {t.code: t for t in db.session.query(Task)}
+    manager = people["manager@demo.clinic"]
+    for assistant, task, site, days, hour, provider, in_room in DEMO_DELEGATIONS:
+        day = today + timedelta(days=days)
+        while day.weekday() >= 5:  # providers are on shift on weekdays
+            day += timedelta(days=1)
+        when = datetime.combine(day, time(hour), ZoneInfo(sites[site].timezone))
+        record_delegation(
+            assistant=people[assistant],
+            task=tasks[task],
+            site=sites[site],
+            scheduled_for=when.astimezone(ZoneInfo("UTC")),
+            delegated_by=people[provider],
+            entered_by=manager,
+            in_room=in_room,
+        )
+    now = datetime.now(ZoneInfo("UTC"))
+    for days_ago, assistant, what, said in (
+        (12, "ben@demo.clinic", "Give a B12 injection to the patient in room 3.",
+         "I am not authorized for injections; I asked Dr. Lee to give it."),
+        (4, "grace@demo.clinic", "Call the patient and tell her the lab results are normal.",
+         "I can relay results once a provider has reviewed them; I asked for the note."),
+    ):  # fmt: skip
+        log_incident(
+            DeclineAccount(
+                occurred_at=now - timedelta(days=days_ago),
+                what_was_asked=what,
+                what_was_said=said,
+                reason=DeclineReason.outside_scope,
+                raised_with=[people["compliance@demo.clinic"]],
+                steps=["paused", "said_what_needed", "documented"],
+            ),
+            logged_by=people[assistant],
+            site=sites["main"],
+            requester_name="Front desk lead",
+            requester_role="office staff",
+            task=tasks["injection"] if "injection" in what else tasks["relay-instructions"],
+        )
+
+
 def seed_demo(today: date | None = None) -> list[tuple[str, str]]:
     """Import the demo practice and give every demo account the demo password."""
-    import_practice(build_demo_file(today or date.today()))
+    today = today or date.today()
+    import_practice(build_demo_file(today))
     accounts = []
     for email, _name, role, *_ in PEOPLE:
         person = db.session.query(Person).filter_by(email=email).one()
         if not person.password_hash:
             set_password(person, DEMO_PASSWORD)
         accounts.append((email, role))
+    _seed_activity(today)
     return accounts
