@@ -73,6 +73,16 @@ def not_before(other_name: str, other_label: str):
     return check
 
 
+def pick_one(label: str) -> SelectField:
+    """A required choice of a record by id (person, site…), with a plain message."""
+    return SelectField(
+        label,
+        coerce=int,
+        invalid_choice_message="Choose one from the list.",
+        validators=[DataRequired()],
+    )
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
@@ -184,24 +194,9 @@ class CredentialForm(FlaskForm):
 
 
 class AssignmentForm(FlaskForm):
-    assistant = SelectField(
-        "Medical assistant",
-        coerce=int,
-        invalid_choice_message="Choose one from the list.",
-        validators=[DataRequired()],
-    )
-    provider = SelectField(
-        "Supervising provider",
-        coerce=int,
-        invalid_choice_message="Choose one from the list.",
-        validators=[DataRequired()],
-    )
-    site = SelectField(
-        "Site",
-        coerce=int,
-        invalid_choice_message="Choose one from the list.",
-        validators=[DataRequired()],
-    )
+    assistant = pick_one("Medical assistant")
+    provider = pick_one("Supervising provider")
+    site = pick_one("Site")
     starts_on = DateField("Starts on", validators=[InputRequired()])
     ends_on = DateField(
         "Ends on",
@@ -217,18 +212,8 @@ class EndAssignmentForm(FlaskForm):
 
 
 class ShiftForm(FlaskForm):
-    provider = SelectField(
-        "Provider",
-        coerce=int,
-        invalid_choice_message="Choose one from the list.",
-        validators=[DataRequired()],
-    )
-    site = SelectField(
-        "Site",
-        coerce=int,
-        invalid_choice_message="Choose one from the list.",
-        validators=[DataRequired()],
-    )
+    provider = pick_one("Provider")
+    site = pick_one("Site")
     starts_at = DateTimeLocalField(
         "Starts at",
         validators=[InputRequired()],
