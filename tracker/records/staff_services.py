@@ -238,10 +238,7 @@ def create_site(actor: Person, *, code: str, name: str, state: str, timezone: st
     _check_site(problems, code)
     problems.raise_any()
     site = Site(code=code, name=name, state=state, timezone=timezone)
-    db.session.add(site)
-    db.session.flush()
-    record_event("create", site, after=snapshot(site), actor=actor)
-    return site
+    return _record_create(site, actor)
 
 
 def update_site(
@@ -254,6 +251,14 @@ def update_site(
     site.code, site.name, site.state, site.timezone = code, name, state, timezone
     db.session.flush()
     _record_update(site, before, actor)
+
+
+def _record_create(record, actor: Person):
+    """Add a new record and write its "create" audit event in the same transaction."""
+    db.session.add(record)
+    db.session.flush()
+    record_event("create", record, after=snapshot(record), actor=actor)
+    return record
 
 
 def _record_update(record, before: dict, actor: Person) -> None:
@@ -297,10 +302,7 @@ def create_license(
     _check_license(problems, person, type, number, state)
     problems.raise_any()
     lic = License(person=person, type=type, number=number, state=state, expires_on=expires_on)
-    db.session.add(lic)
-    db.session.flush()
-    record_event("create", lic, after=snapshot(lic), actor=actor)
-    return lic
+    return _record_create(lic, actor)
 
 
 def update_license(
@@ -359,10 +361,7 @@ def create_credential(actor: Person, person: Person, *, today: date, **values) -
     _check_credential(problems, person, values, today)
     problems.raise_any()
     cred = Credential(person=person, **values)
-    db.session.add(cred)
-    db.session.flush()
-    record_event("create", cred, after=snapshot(cred), actor=actor)
-    return cred
+    return _record_create(cred, actor)
 
 
 def update_credential(actor: Person, cred: Credential, *, today: date, **values) -> None:
@@ -452,10 +451,7 @@ def create_assignment(
     assignment = SupervisionAssignment(
         assistant=assistant, provider=provider, site=site, starts_on=starts_on, ends_on=ends_on
     )
-    db.session.add(assignment)
-    db.session.flush()
-    record_event("create", assignment, after=snapshot(assignment), actor=actor)
-    return assignment
+    return _record_create(assignment, actor)
 
 
 def update_assignment(
@@ -560,10 +556,7 @@ def create_shift(
     starts_at, ends_at = _shift_moments(problems, provider, site, starts_local, ends_local)
     problems.raise_any()
     shift = Shift(provider=provider, site=site, starts_at=starts_at, ends_at=ends_at)
-    db.session.add(shift)
-    db.session.flush()
-    record_event("create", shift, after=snapshot(shift), actor=actor)
-    return shift
+    return _record_create(shift, actor)
 
 
 def update_shift(
@@ -622,10 +615,7 @@ def create_task(
     _check_task(problems, code, kind)
     problems.raise_any()
     task = Task(code=code, name=name, kind=kind, description=description or "", builtin=False)
-    db.session.add(task)
-    db.session.flush()
-    record_event("create", task, after=snapshot(task), actor=actor)
-    return task
+    return _record_create(task, actor)
 
 
 def update_task(
