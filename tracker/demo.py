@@ -187,7 +187,7 @@ def build_demo_file(today: date) -> dict:
     ]  # fmt: skip
     zones = {s["code"]: ZoneInfo(s["timezone"]) for s in SITES}
     shifts = []
-    for offset in range(7):
+    for offset in range(14):  # this week and next, so upcoming delegations have cover
         day = monday + timedelta(days=offset)
         if day.weekday() >= 5:
             continue
