@@ -206,7 +206,7 @@ def test_the_demo_file_is_valid_whatever_the_day(app, today):
     with app.app_context():
         counts, warnings = import_practice(build_demo_file(date.fromisoformat(today)))
         assert warnings == []
-        assert counts["shifts"]["created"] == 15  # Monday to Friday at three sites
+        assert counts["shifts"]["created"] == 30  # two weeks of Monday to Friday, three sites
 
 
 def test_an_empty_file_imports_nothing(app, runner, tmp_path):
