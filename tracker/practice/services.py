@@ -23,6 +23,7 @@ from tracker.extensions import db
 from tracker.policy.overlap import describe_span, policies_overlap
 from tracker.practice.parsing import ABSENT, INVALID, Reader
 from tracker.records.models import Competency, Policy, Practice, StateRule, Task
+from tracker.records.staff_services import person_snapshot
 from tracker.staff.models import (
     Credential,
     License,
@@ -753,10 +754,8 @@ def import_practice(data, actor=None) -> tuple[dict[str, Counter], list[str]]:
 
 
 def _with_sites(obj) -> dict:
-    values = snapshot(obj)
-    if isinstance(obj, Person):
-        values["sites"] = sorted(s.code for s in obj.sites)
-    return values
+    """A record's audit snapshot; a person's also names their sites, as the forms log it."""
+    return person_snapshot(obj) if isinstance(obj, Person) else snapshot(obj)
 
 
 # --------------------------------------------------------------------------- export
