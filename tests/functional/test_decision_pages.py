@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD
 from tracker.delegations.models import DecisionRecord
 from tracker.domain import Role
 from tracker.extensions import db
-from tracker.staff.models import Person
-
-
-@pytest.fixture
-def login_as(app, client, practice):
-    def login(email: str):
-        with app.app_context():
-            person = db.session.scalar(select(Person).where(Person.email == email))
-            person.set_password(PASSWORD)
-            person_id = person.id
-            db.session.commit()
-        client.post("/logout")
-        assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
-        return person_id
-
-    return login
 
 
 def records(app):
