@@ -7,9 +7,9 @@ from contextlib import contextmanager
 from datetime import date, datetime
 
 import pytest
-from conftest import sample_practice
 from sqlalchemy import event, select
 
+from tests.conftest import sample_practice
 from tracker.decision.facts import load_facts, load_for_decision
 from tracker.decision.rules import (
     CompetencyFacts,
