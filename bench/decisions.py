@@ -19,6 +19,9 @@ unverified credentials, ended supervision), then prints ONE JSON line:
   ``app.test_client()``, interleaved: the self-check (``POST /may-i`` as a signed-in
   assistant, which also keeps its decision in the log) and ``trivial_page``;
   ``selfcheck_form_ms_median`` is ``GET /may-i`` (the same page, empty form, no decision).
+  The self-check keeps the facts it loads while the fact stamp holds (an assistant asking
+  about one task after another); ``selfcheck_uncached_ms_median`` is the same request
+  with every kept fact dropped first, as after a change to any record.
 
 Times are wall-clock; the ``*_cpu_*`` twins are this process's CPU time, which other
 processes on a busy machine do not inflate (``load_average`` says how busy it was). The
@@ -48,6 +51,7 @@ from sqlalchemy import event, insert, select  # noqa: E402
 
 from config import TestingConfig  # noqa: E402
 from tracker import create_app  # noqa: E402
+from tracker.decision.cache import fact_cache  # noqa: E402
 from tracker.decision.facts import load_facts  # noqa: E402
 from tracker.decision.matrix import build_matrix, matrix_from_book  # noqa: E402
 from tracker.decision.rules import decide  # noqa: E402
@@ -431,19 +435,25 @@ def bench_requests(app, practice: dict, moment: datetime, requests: int) -> dict
         if response.status_code != 200:
             raise SystemExit(f"bench: GET /login answered {response.status_code}")
 
+    def self_check_uncached(i):  # the same, after every kept fact is dropped (a change)
+        with app.app_context():
+            fact_cache().clear()
+        self_check(i)
+
     def empty_form(_i):  # the self-check page without a decision: what the page itself costs
         response = assistant.get("/may-i")
         if response.status_code != 200:
             raise SystemExit(f"bench: GET /may-i answered {response.status_code}")
 
-    calls = [self_check, trivial, empty_form]
+    calls = [self_check, trivial, empty_form, self_check_uncached]
     for i in range(10):  # warm every path (templates, statement caches)
         for call in calls:
             call(i)
     timings = {call: [] for call in calls}
     cpu = {call: [] for call in calls}
     for i in range(requests):
-        for call in calls[i % 3 :] + calls[: i % 3]:  # rotate, so no page always goes first
+        turn = i % len(calls)
+        for call in calls[turn:] + calls[:turn]:  # rotate, so no page always goes first
             started, cpu_started = clock.perf_counter(), clock.process_time()
             call(i)
             timings[call].append((clock.perf_counter() - started) * 1000)
@@ -458,6 +468,7 @@ def bench_requests(app, practice: dict, moment: datetime, requests: int) -> dict
         "trivial_page": TRIVIAL_PAGE,
         "selfcheck_over_trivial": round(selfcheck_ms / trivial_ms, 2),
         "selfcheck_form_ms_median": round(statistics.median(timings[empty_form]), 3),
+        "selfcheck_uncached_ms_median": round(statistics.median(timings[self_check_uncached]), 3),
         "selfcheck_cpu_ms_median": round(selfcheck_cpu, 3),
         "trivial_cpu_ms_median": round(trivial_cpu, 3),
         "selfcheck_over_trivial_cpu": round(selfcheck_cpu / trivial_cpu, 2),

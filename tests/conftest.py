@@ -12,6 +12,7 @@ from sqlalchemy import inspect, text
 
 from config import TestingConfig
 from tracker import create_app
+from tracker.decision.models import STAMP_TABLE
 from tracker.domain import Role
 from tracker.extensions import db
 
@@ -47,9 +48,23 @@ def _empty_database() -> None:
         db.create_all()
         _schema_fresh_this_run = True
         return
-    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    # The fact stamp's single row stays; the truncation's own trigger gives it a new value.
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables if t.name != STAMP_TABLE)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+def stamp_triggers(connection) -> dict[str, str]:
+    """The fact stamp's triggers as the database itself lists them: name -> table."""
+    if connection.dialect.name == "sqlite":
+        query = "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'"
+    else:
+        query = (
+            "SELECT t.tgname, c.relname FROM pg_trigger t "
+            "JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal"
+        )
+    rows = connection.execute(text(query))
+    return {name: table for name, table in rows if name.startswith(STAMP_TABLE)}
 
 
 @pytest.fixture

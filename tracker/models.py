@@ -1,6 +1,7 @@
 """Imports every model so the metadata (and Alembic) sees every table."""
 
 from tracker.audit.models import AuditEvent
+from tracker.decision.models import FactStamp
 from tracker.delegations.models import DecisionRecord, Delegation
 from tracker.incidents.models import Incident, IncidentAddendum, incident_raised_with
 from tracker.records.models import Competency, Policy, Practice, StateRule, Task
@@ -20,6 +21,7 @@ __all__ = [
     "Credential",
     "DecisionRecord",
     "Delegation",
+    "FactStamp",
     "Incident",
     "IncidentAddendum",
     "License",

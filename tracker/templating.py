@@ -69,6 +69,8 @@ def register_template_helpers(app) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(show_date, "show_date")
 
+    menus: dict = {}  # role -> the menu it sees; the access table is fixed once running
+
     @app.context_processor
     def _helpers():
         from flask_login import current_user
@@ -80,6 +82,19 @@ def register_template_helpers(app) -> None:
             if roles == "public":
                 return True
             return bool(roles and current_user.is_authenticated and current_user.role in roles)
+
+        def user_menu() -> list[tuple[str, list[tuple[str, str]]]]:
+            """NAV_MENU as the signed-in user's role may see it (worked out once a role)."""
+            if not current_user.is_authenticated:
+                return []
+            role = current_user.role
+            if role not in menus:
+                menus[role] = [
+                    (group, visible)
+                    for group, entries in NAV_MENU
+                    if (visible := [(e, label) for e, label in entries if can_open(e)])
+                ]
+            return menus[role]
 
         def has_endpoint(endpoint: str) -> bool:
             return endpoint in app.view_functions
@@ -97,7 +112,7 @@ def register_template_helpers(app) -> None:
 
         return {
             "can_open": can_open,
-            "nav_menu": NAV_MENU,
+            "user_menu": user_menu,
             "has_endpoint": has_endpoint,
             "record_url": record_url,
             "response_steps": RESPONSE_STEPS,

@@ -22,14 +22,19 @@ def sqlite_app(app):
 
 
 def pragmas(connection) -> tuple[str, int, int]:
+    # synchronous=NORMAL (1) comes with WAL: checked with the journal mode.
+    journal_mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+    synchronous = connection.exec_driver_sql("PRAGMA synchronous").scalar()
     return (
-        connection.exec_driver_sql("PRAGMA journal_mode").scalar(),
+        f"{journal_mode}/{synchronous}",
         connection.exec_driver_sql("PRAGMA foreign_keys").scalar(),
         connection.exec_driver_sql("PRAGMA busy_timeout").scalar(),
     )
 
 
-def test_every_new_sqlite_connection_has_wal_foreign_keys_and_a_busy_timeout(sqlite_app):
+def test_every_new_sqlite_connection_has_wal_normal_sync_foreign_keys_and_a_busy_timeout(
+    sqlite_app,
+):
     with sqlite_app.app_context():
         db.engine.dispose()
         # Two connections open at once are two new connections, not one from the pool.
@@ -37,13 +42,13 @@ def test_every_new_sqlite_connection_has_wal_foreign_keys_and_a_busy_timeout(sql
             assert first.connection.dbapi_connection is not second.connection.dbapi_connection
             for connection in (first, second):
                 journal_mode, foreign_keys, busy_timeout = pragmas(connection)
-                assert journal_mode == "wal"
+                assert journal_mode == "wal/1"
                 assert foreign_keys == 1
                 assert busy_timeout > 0
         db.engine.dispose()
         with db.engine.connect() as again:
             journal_mode, foreign_keys, busy_timeout = pragmas(again)
-            assert (journal_mode, foreign_keys) == ("wal", 1)
+            assert (journal_mode, foreign_keys) == ("wal/1", 1)
             assert busy_timeout > 0
 
 

@@ -155,14 +155,23 @@ def test_loaded_records_keep_their_ids_for_links(app, practice):
     assert all(isinstance(i, int) for i in ids)
 
 
-def test_load_for_decision_keeps_only_the_shifts_around_the_moment(app, practice):
+def test_load_for_decision_keeps_the_shifts_of_the_moments_utc_day(app, practice):
+    """The shift runs 2026-11-23 16:00 to 2026-11-24 01:00 UTC (08:00 to 17:00 in main)."""
     with app.app_context():
         ana = db.session.scalar(select(Person).where(Person.email == "ana@example.org"))
         main = db.session.scalar(select(Site).where(Site.code == "main"))
-        during = load_for_decision(ana, main, datetime.fromisoformat("2026-11-23T16:59:59-08:00"))
-        after = load_for_decision(ana, main, datetime.fromisoformat("2026-11-23T17:00:00-08:00"))
-        assert len(during.shifts_by_site["main"]) == 1
-        assert len(after.shifts_by_site.get("main", [])) == 0
+
+        def shifts_at(moment: str) -> list[int]:
+            book = load_for_decision(ana, main, datetime.fromisoformat(moment))
+            return [s.id for s in book.shifts_by_site.get("main", [])]
+
+        # Both moments fall on 2026-11-24 UTC, so both books hold the shift; the rule
+        # itself keeps it at 16:59:59 and not at 17:00 (the golden cases show it).
+        assert len(shifts_at("2026-11-23T16:59:59-08:00")) == 1
+        assert shifts_at("2026-11-23T17:00:00-08:00") == shifts_at("2026-11-23T16:59:59-08:00")
+        assert shifts_at("2026-11-23T08:00:00Z") == shifts_at("2026-11-23T16:59:59-08:00")
+        assert shifts_at("2026-11-22T23:59:59Z") == []
+        assert shifts_at("2026-11-25T00:00:00Z") == []
 
 
 # --------------------------------------------------------------------------- query count

@@ -19,7 +19,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import MetaData, create_engine, inspect, select, text
 
 import tracker.models  # noqa: F401  (every table on the metadata)
-from tests.conftest import make_app, sample_practice
+from tests.conftest import make_app, sample_practice, stamp_triggers
 from tracker.domain import TASK_CATALOG
 from tracker.extensions import db
 
@@ -143,3 +143,21 @@ def test_the_app_works_on_the_migrated_database(empty_database):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_the_migrations_install_the_fact_stamp_triggers(empty_database):
+    """Migrations give the same stamp row and triggers as ``create_all`` (a batch
+    migration on SQLite copies a table and would drop its triggers: this catches it)."""
+    from tracker.decision.models import FACT_TABLES, stamp_trigger_names
+
+    upgrade(empty_database)
+    engine = create_engine(empty_database)
+    try:
+        with engine.connect() as conn:
+            triggers = stamp_triggers(conn)
+            stamp = conn.execute(text("SELECT id, stamp FROM fact_stamp")).all()
+    finally:
+        engine.dispose()
+    assert set(triggers) == stamp_trigger_names(engine.dialect.name)
+    assert set(triggers.values()) == set(FACT_TABLES)
+    assert [row[0] for row in stamp] == [1]

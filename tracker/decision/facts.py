@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from tracker.decision.cache import Snapshot
 from tracker.decision.rules import (
     CompetencyFacts,
     CredentialFacts,
@@ -298,17 +299,30 @@ def load_facts(
 
 
 def load_for_decision(
-    assistant: Person, site: Site, at: datetime, delegated_by: Person | None = None
+    assistant: Person,
+    site: Site,
+    at: datetime,
+    delegated_by: Person | None = None,
+    snapshot: Snapshot | None = None,
 ) -> FactBook:
-    """The facts for one decision: one assistant, one site, the shifts around the moment.
+    """The facts for one decision: one assistant, one site, the shifts of that UTC day.
 
     Only the people involved are loaded; pass the delegator, so the book knows them too.
+    The book is kept (``tracker.decision.cache``) while the fact stamp is unchanged, so
+    the same assistant asking about another task, or another time that day, reads nothing
+    more. The day's shifts are all there; the rule keeps those covering the moment.
     """
-    return load_facts(
-        assistant_ids=[assistant.id],
-        site_ids=[site.id],
-        shifts_from=at,
-        shifts_to=at,
-        involved_only=True,
-        also_person_ids=[delegated_by.id] if delegated_by is not None else [],
+    snapshot = snapshot if snapshot is not None else Snapshot()
+    day_start = at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    delegator_id = delegated_by.id if delegated_by is not None else None
+    return snapshot.get(
+        ("decision", assistant.id, site.id, delegator_id, day_start),
+        lambda: load_facts(
+            assistant_ids=[assistant.id],
+            site_ids=[site.id],
+            shifts_from=day_start,
+            shifts_to=day_start + timedelta(days=1),
+            involved_only=True,
+            also_person_ids=[delegator_id] if delegator_id is not None else [],
+        ),
     )

@@ -2,11 +2,19 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
+from tracker.widgets import QuickSelect
+
 
 class SelfCheckForm(FlaskForm):
-    assistant_id = SelectField("Medical assistant", coerce=int, validators=[InputRequired()])
-    task_code = SelectField("Task", validators=[DataRequired(message="Choose a task.")])
-    site_code = SelectField("Site", validators=[DataRequired(message="Choose a site.")])
+    assistant_id = SelectField(
+        "Medical assistant", coerce=int, validators=[InputRequired()], widget=QuickSelect()
+    )
+    task_code = SelectField(
+        "Task", validators=[DataRequired(message="Choose a task.")], widget=QuickSelect()
+    )
+    site_code = SelectField(
+        "Site", validators=[DataRequired(message="Choose a site.")], widget=QuickSelect()
+    )
     at = DateTimeLocalField(
         "When (site's local time; empty means now)",
         format="%Y-%m-%dT%H:%M",

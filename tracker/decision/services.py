@@ -3,13 +3,92 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
+from sqlalchemy import insert, select
+
+from tracker.decision.cache import Snapshot
 from tracker.decision.facts import load_for_decision
 from tracker.decision.rules import Decision
 from tracker.delegations.models import DecisionRecord
+from tracker.domain import Role, TaskKind
 from tracker.extensions import db
 from tracker.records.models import Task
-from tracker.staff.models import Person, Site
+from tracker.staff.models import Person, Site, person_sites
+
+
+class TaskChoice(NamedTuple):
+    id: int
+    code: str
+    name: str
+    kind: TaskKind
+
+
+class SiteChoice(NamedTuple):
+    id: int
+    code: str
+    name: str
+    state: str
+    timezone: str
+
+
+class SelfCheckChoices(NamedTuple):
+    """What the self-check form offers one person: tasks, sites, and whom to check."""
+
+    tasks: tuple[TaskChoice, ...]
+    sites: tuple[SiteChoice, ...]
+    #: (id, name) of the active assistants; only the assistant themself for an assistant.
+    assistants: tuple[tuple[int, str], ...]
+
+
+def self_check_choices(person: Person, snapshot: Snapshot) -> SelfCheckChoices:
+    """The tasks (by kind, then name), sites and assistants ``person`` may check.
+
+    An assistant checks only themself, at their own sites (by code); anyone else any
+    active assistant at any site (by name). Each list is kept while the fact stamp holds.
+    """
+    tasks = snapshot.get(
+        ("tasks",),
+        lambda: tuple(
+            TaskChoice(*row)
+            for row in db.session.execute(
+                select(Task.id, Task.code, Task.name, Task.kind).order_by(Task.kind, Task.name)
+            )
+        ),
+    )
+    columns = (Site.id, Site.code, Site.name, Site.state, Site.timezone)
+    if person.role == Role.assistant:
+        sites = snapshot.get(
+            ("sites_of", person.id),
+            lambda: tuple(
+                SiteChoice(*row)
+                for row in db.session.execute(
+                    select(*columns)
+                    .join(person_sites, person_sites.c.site_id == Site.id)
+                    .where(person_sites.c.person_id == person.id)
+                    .order_by(Site.code)
+                )
+            ),
+        )
+        return SelfCheckChoices(tasks, sites, ((person.id, person.name),))
+    sites = snapshot.get(
+        ("sites",),
+        lambda: tuple(
+            SiteChoice(*row) for row in db.session.execute(select(*columns).order_by(Site.name))
+        ),
+    )
+    assistants = snapshot.get(
+        ("assistants",),
+        lambda: tuple(
+            (row.id, row.name)
+            for row in db.session.execute(
+                select(Person.id, Person.name)
+                .where(Person.active, Person.role == Role.assistant)
+                .order_by(Person.name)
+            )
+        ),
+    )
+    return SelfCheckChoices(tasks, sites, assistants)
 
 
 def evaluate(
@@ -19,9 +98,14 @@ def evaluate(
     at: datetime,
     delegated_by: Person | None = None,
     in_room: bool = False,
+    snapshot: Snapshot | None = None,
 ) -> Decision:
-    """The decision for one assistant, task, site and moment, from what is stored."""
-    book = load_for_decision(assistant, site, at, delegated_by)
+    """The decision for one assistant, task, site and moment, from what is stored.
+
+    ``task`` and ``site`` need only ``id`` and ``code``: stored records, or the rows of
+    ``self_check_choices``.
+    """
+    book = load_for_decision(assistant, site, at, delegated_by, snapshot)
     return book.decide(
         assistant.email,
         task.code,
@@ -32,7 +116,7 @@ def evaluate(
     )
 
 
-def record_decision(
+def _decision_row(
     decision: Decision,
     *,
     source: str,
@@ -42,23 +126,43 @@ def record_decision(
     delegated_by: Person | None = None,
     in_room: bool = False,
     asked_by: Person | None = None,
-) -> DecisionRecord:
-    """Keep a decision with its inputs, who asked and the outcome (the caller commits)."""
-    record = DecisionRecord(
-        source=source,
-        asked_by=asked_by,
-        assistant=assistant,
-        task=task,
-        site=site,
-        at=decision.at,
-        delegated_by=delegated_by,
-        in_room=in_room,
-        status=decision.status,
-        result=stored_result(decision),
-    )
+) -> dict:
+    """A decision log row's values: its inputs, who asked and the outcome, linked by id."""
+    return {
+        "source": source,
+        "asked_by_id": asked_by.id if asked_by is not None else None,
+        "assistant_id": assistant.id,
+        "task_id": task.id,
+        "site_id": site.id,
+        "at": decision.at,
+        "delegated_by_id": delegated_by.id if delegated_by is not None else None,
+        "in_room": in_room,
+        "status": decision.status,
+        "result": stored_result(decision),
+    }
+
+
+def record_decision(decision: Decision, **inputs) -> DecisionRecord:
+    """Keep a decision in the log and return its record (the caller commits).
+
+    ``inputs``: ``source``, ``assistant``, ``task``, ``site`` and optionally
+    ``delegated_by``, ``in_room``, ``asked_by``. Records are linked by id, so ``task`` and
+    ``site`` may be ``self_check_choices`` rows.
+    """
+    record = DecisionRecord(**_decision_row(decision, **inputs))
     db.session.add(record)
     db.session.flush()
     return record
+
+
+def log_decision(decision: Decision, **inputs) -> dict:
+    """Keep a decision in the log with one INSERT and no record object; return its result.
+
+    For pages that only show the answer (the self-check); the caller commits.
+    """
+    row = _decision_row(decision, **inputs)
+    db.session.execute(insert(DecisionRecord.__table__).values(**row))
+    return row["result"]
 
 
 def stored_result(decision: Decision) -> dict:

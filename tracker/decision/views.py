@@ -8,14 +8,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
+from tracker.decision.cache import Snapshot
 from tracker.decision.forms import SelfCheckForm
 from tracker.decision.matrix import build_matrix
 from tracker.decision.rules import zone
-from tracker.decision.services import evaluate, public_result, record_decision, rerun, stored_result
+from tracker.decision.services import (
+    SelfCheckChoices,
+    evaluate,
+    log_decision,
+    public_result,
+    rerun,
+    self_check_choices,
+    stored_result,
+)
 from tracker.delegations.models import DecisionRecord
 from tracker.domain import Role
 from tracker.extensions import db
-from tracker.records.models import Task
 from tracker.staff.models import Person, Site
 
 bp = Blueprint("decision", __name__)
@@ -25,50 +33,45 @@ LOG_PAGE_SIZE = 50
 SOURCES = ("page", "cli", "api", "delegation", "recheck")
 
 
-def _fill_self_check(form: SelfCheckForm) -> tuple[dict[str, Task], dict[str, Site]]:
-    """Offer the tasks, sites (and assistants) the user may check; return tasks and sites."""
-    me = current_user._get_current_object()
-    if me.role == Role.assistant:
-        form.assistant_id.choices = [SelectChoice(me.id, me.name)]
-        sites = list(me.sites)
-    else:
-        assistants = db.session.scalars(
-            select(Person).where(Person.active, Person.role == Role.assistant).order_by(Person.name)
-        ).all()
-        form.assistant_id.choices = [SelectChoice(0, "Choose an assistant…")] + [
-            SelectChoice(p.id, p.name) for p in assistants
-        ]
-        sites = db.session.scalars(select(Site).order_by(Site.name)).all()
-    tasks = db.session.scalars(select(Task).order_by(Task.kind, Task.name)).all()
+def _fill_self_check(form: SelfCheckForm, choices: SelfCheckChoices, is_assistant: bool) -> None:
+    """Offer the tasks, sites (and assistants) the user may check."""
+    assistants = [SelectChoice(id_, name) for id_, name in choices.assistants]
+    if not is_assistant:
+        assistants.insert(0, SelectChoice(0, "Choose an assistant…"))
+    form.assistant_id.choices = assistants
     form.task_code.choices = [SelectChoice("", "Choose a task…")] + [
-        SelectChoice(t.code, t.name) for t in tasks
+        SelectChoice(t.code, t.name) for t in choices.tasks
     ]
-    form.site_code.choices = [SelectChoice(s.code, f"{s.name} ({s.state})") for s in sites]
-    if len(sites) != 1:
+    form.site_code.choices = [SelectChoice(s.code, f"{s.name} ({s.state})") for s in choices.sites]
+    if len(choices.sites) != 1:
         form.site_code.choices.insert(0, SelectChoice("", "Choose a site…"))
-    return {t.code: t for t in tasks}, {s.code: s for s in sites}
 
 
 @bp.route("/may-i", methods=["GET", "POST"])
 def self_check():
     """May I do this here, now? The four answers in plain words."""
-    form = SelfCheckForm()
-    tasks, sites = _fill_self_check(form)
     me = current_user._get_current_object()
+    is_assistant = me.role == Role.assistant
+    snapshot = Snapshot()
+    choices = self_check_choices(me, snapshot)
+    form = SelfCheckForm()
+    _fill_self_check(form, choices, is_assistant)
     if request.method == "GET":
         form.task_code.data = request.args.get("task", "")
         form.site_code.data = request.args.get("site", "") or form.site_code.choices[0].value
         form.assistant_id.data = (
-            me.id if me.role == Role.assistant else request.args.get("assistant", 0, type=int)
+            me.id if is_assistant else request.args.get("assistant", 0, type=int)
         )
     result = None
     status = 200
     if request.method == "POST":
         status = 400
         if form.validate_on_submit():
-            assistant = db.session.get(Person, form.assistant_id.data or 0)
-            task = tasks.get(form.task_code.data)
-            site = sites.get(form.site_code.data)
+            assistant = me if form.assistant_id.data == me.id else None
+            if assistant is None and form.assistant_id.data:
+                assistant = db.session.get(Person, form.assistant_id.data)
+            task = next((t for t in choices.tasks if t.code == form.task_code.data), None)
+            site = next((s for s in choices.sites if s.code == form.site_code.data), None)
             if assistant is None or assistant.role != Role.assistant:
                 form.assistant_id.errors.append("Choose a medical assistant.")
             elif task is None or site is None:
@@ -78,8 +81,8 @@ def self_check():
                     at = datetime.now(UTC).replace(microsecond=0)
                 else:
                     at = form.at.data.replace(tzinfo=zone(site.timezone)).astimezone(UTC)
-                decision = evaluate(assistant, task, site, at)
-                record_decision(
+                decision = evaluate(assistant, task, site, at, snapshot=snapshot)
+                result = log_decision(
                     decision,
                     source="page",
                     assistant=assistant,
@@ -87,13 +90,12 @@ def self_check():
                     site=site,
                     asked_by=me,
                 )
-                result = stored_result(decision)
                 status = 200
     page = render_template(
         "decision/self_check.html",
         form=form,
         result=result,
-        is_assistant=me.role == Role.assistant,
+        is_assistant=is_assistant,
     )
     # Rendered before the commit, which expires every loaded object (one query saved).
     db.session.commit()
