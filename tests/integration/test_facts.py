@@ -247,3 +247,51 @@ def test_load_facts_runs_as_many_queries_for_20_assistants_as_for_2(app, limited
         for_twenty = queries_to_decide_for(20, limited=limited)
     assert for_two > 0
     assert for_twenty == for_two
+
+
+# ------------------------------------------------------------ one decision vs the whole book
+
+
+class NoCache:
+    """A snapshot that keeps nothing: every book is loaded afresh."""
+
+    def get(self, key, load):
+        return load()
+
+
+def test_one_decisions_facts_give_the_whole_practices_answer(app):
+    """load_for_decision reads only the people involved and the day's shifts; on the demo
+    practice its decisions equal those of the whole practice's facts, for every assistant,
+    task and site of theirs, with and without a delegating provider, at several moments."""
+    from datetime import UTC, timedelta
+
+    from tracker.demo import seed_demo
+    from tracker.domain import Role
+
+    with app.app_context():
+        seed_demo()
+        db.session.commit()
+        people = db.session.scalars(select(Person).order_by(Person.id)).all()
+        assistants = [p for p in people if p.role == Role.assistant]
+        delegators = [None] + [p for p in people if p.role == Role.provider][:2]
+        tasks = db.session.scalars(select(Task).order_by(Task.id)).all()
+        now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+        moments = [now + timedelta(days=d, hours=h) for d in (0, 1, 3) for h in (0, 5, 11)]
+        whole = load_facts(shifts_from=min(moments), shifts_to=max(moments))
+        compared = 0
+        for assistant in assistants:
+            for site in assistant.sites:
+                for at in moments:
+                    for delegator in delegators:
+                        book = load_for_decision(assistant, site, at, delegator, NoCache())
+                        for task in tasks:
+                            args = (
+                                assistant.email, task.code, site.code, at,
+                                delegator.email if delegator else None,
+                            )  # fmt: skip
+                            assert book.decide(*args) == whole.decide(*args), args
+                            compared += 1
+        assert compared > 1000
+        statuses = {whole.decide(a.email, t.code, s.code, now).status
+                    for a in assistants for s in a.sites for t in tasks}  # fmt: skip
+        assert statuses == {"clear", "flagged", "prohibited"}

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, union
 
 from tracker.decision.cache import Snapshot
 from tracker.decision.rules import (
@@ -27,7 +27,6 @@ from tracker.decision.rules import (
     TaskFacts,
     decide,
 )
-from tracker.domain import Role
 from tracker.extensions import db
 from tracker.records.models import Competency, Policy, StateRule, Task
 from tracker.staff.models import (
@@ -124,10 +123,10 @@ def load_facts(
     [shifts_from, shifts_to] when given.
 
     ``involved_only`` (with ``assistant_ids``) loads only the people these facts can name,
-    not every person in the practice: those assistants, everyone who is not an assistant,
-    approved observers, the validators of their competencies, the providers of their
-    supervision and of the shifts loaded, and ``also_person_ids`` (a delegator). A single
-    decision then reads a few dozen people, however many assistants the practice has.
+    not every person in the practice: those assistants, the validators of their
+    competencies, the providers of their supervision and of the shifts loaded, and
+    ``also_person_ids`` (a delegator). One query finds them; a single decision then reads a
+    handful of people, however many the practice has.
     """
     book = FactBook()
     sup_filters = []
@@ -144,15 +143,15 @@ def load_facts(
         shift_filters.append(Shift.ends_at > shifts_from)
     involved = None
     if involved_only and assistant_ids is not None:
-        involved = select(Person.id).where(
-            Person.id.in_([*assistant_ids, *also_person_ids])
-            | (Person.role != Role.assistant)
-            | Person.can_validate
-            | Person.id.in_(
-                select(Competency.validated_by_id).where(Competency.person_id.in_(assistant_ids))
-            )
-            | Person.id.in_(select(SupervisionAssignment.provider_id).where(*sup_filters))
-            | Person.id.in_(select(Shift.provider_id).where(*shift_filters))
+        named = union(
+            select(Competency.validated_by_id).where(
+                Competency.person_id.in_(assistant_ids), Competency.validated_by_id.is_not(None)
+            ),
+            select(SupervisionAssignment.provider_id).where(*sup_filters),
+            select(Shift.provider_id).where(*shift_filters),
+        )
+        involved = sorted(
+            {*assistant_ids, *also_person_ids, *db.session.scalars(select(named.subquery().c[0]))}
         )
     for row in _rows(select(Site.__table__).order_by(Site.id)):
         facts = SiteFacts(row["code"], row["name"], row["state"], row["timezone"])
