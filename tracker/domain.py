@@ -47,7 +47,7 @@ class SupervisionLevel(enum.StrEnum):
 
     @property
     def rank(self) -> int:
-        return _LEVEL_ORDER.index(self)
+        return _LEVEL_RANK[self]
 
     @property
     def label(self) -> str:
@@ -60,6 +60,7 @@ _LEVEL_ORDER = [
     SupervisionLevel.on_site,
     SupervisionLevel.in_room,
 ]
+_LEVEL_RANK = {level: rank for rank, level in enumerate(_LEVEL_ORDER)}
 
 SUPERVISION_LABELS = {
     SupervisionLevel.none: "no supervision",

@@ -226,6 +226,7 @@ def local_day(moment: datetime, timezone: str) -> date:
     return moment.astimezone(zone(timezone)).date()
 
 
+@lru_cache(maxsize=4096)
 def add_months(day: date, months: int) -> date:
     """The same day of the month ``months`` later, clamped to the month's last day."""
     index = day.year * 12 + day.month - 1 + months
@@ -590,9 +591,8 @@ def _provider_problem(person: PersonFacts, day: date, state: str) -> str | None:
     return None
 
 
-def _supervision(assistant, task, site, at, day, rule, policy, assignments, shifts,
+def _supervision(assistant, task, site, at, day, level, assignments, shifts,
                  delegated_by, in_room) -> Condition:  # fmt: skip
-    level = required_level(task, rule, policy)
     problems: list[str] = []
     refs: list[RecordRef] = []
     met_words = ""
@@ -713,13 +713,13 @@ def decide(
         state_rule = None
     warnings: list[str] = []
     policy = select_policy(policies, task.code, assistant.job_level, site.code, day)
+    level = required_level(task, state_rule, policy)
     conditions = (
         _state_law(assistant, task, site, day, state_rule, warnings),
         _employer_policy(assistant, task, site, day, policies, policy, warnings),
         _competency(assistant, task, site, day, competencies, state_rule, policy),
         _supervision(
-            assistant, task, site, at, day, state_rule, policy, supervision, shifts,
-            delegated_by, in_room,
+            assistant, task, site, at, day, level, supervision, shifts, delegated_by, in_room,
         ),
     )  # fmt: skip
     if site.code not in assistant.site_codes:
@@ -737,6 +737,6 @@ def decide(
         at,
         conditions,
         tuple(warnings),
-        required_supervision=required_level(task, state_rule, policy),
+        required_supervision=level,
         day=day,
     )
