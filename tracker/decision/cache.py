@@ -75,9 +75,14 @@ def read_stamp() -> str | None:
 
     None on a database without the stamp's triggers, or when the row is missing.
     """
-    if db.session.get_bind().dialect.name not in STAMPED_DIALECTS:
+    db.session.flush()  # pending changes fire their triggers before the stamp is read
+    connection = db.session.connection()
+    if connection.dialect.name not in STAMPED_DIALECTS:
         return None
-    return db.session.scalar(select(FactStamp.stamp).where(FactStamp.id == 1))
+    return connection.execute(_STAMP_QUERY).scalar()
+
+
+_STAMP_QUERY = select(FactStamp.__table__.c.stamp).where(FactStamp.__table__.c.id == 1)
 
 
 def fact_cache() -> FactCache:
