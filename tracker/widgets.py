@@ -28,7 +28,7 @@ class QuickSelect(Select):
                 html.append(self.render_option(choice))
                 continue
             value = str(choice.value) if isinstance(choice.value, bool) else choice.value
-            label = choice.label if choice.label is not None else choice.value
+            label = choice.label or choice.value
             selected = "selected " if choice.selected else ""
             html.append(f'<option {selected}value="{escape(value)}">{escape(label)}</option>')
         html.append("</select>")

@@ -100,22 +100,12 @@ def test_a_new_task_and_a_new_site_show_in_the_form_at_once(app, client, login_a
     assert "North (TX)" in page
 
 
-def test_each_assistant_gets_their_own_facts(app, client, login_as, make_person):
-    """Two assistants asking the same question never share a kept answer."""
-    ana = login_as("ana@example.org")
-    assert "Yes." in ask(client, ana)
+def test_a_deactivated_assistant_leaves_the_managers_list_at_once(app, client, login_as):
+    login_as("manager@example.org")
+    assert "Ana Ruiz" in client.get("/may-i").get_data(as_text=True)
     with app.app_context():
-        from tracker.staff.models import Site
-
-        main = db.session.scalar(select(Site).where(Site.code == "main"))
-        newcomer = Person(
-            email="ben@example.org", name="Ben New", role="assistant", job_level="CMA"
-        )
-        newcomer.sites.append(main)
-        db.session.add(newcomer)
+        ana = db.session.scalar(select(Person).where(Person.email == "ana@example.org"))
+        ana.active = False
         db.session.commit()
-    ben = login_as("ben@example.org")
 
-    text_ben = ask(client, ben)
-    assert "Not yet." in text_ben
-    assert "Ben New" in text_ben
+    assert "Ana Ruiz" not in client.get("/may-i").get_data(as_text=True)

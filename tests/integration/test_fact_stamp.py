@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, event, select, text
 
 from tests.conftest import stamp_triggers
 from tracker.audit.services import record_event
-from tracker.decision.cache import read_stamp
+from tracker.decision.cache import Snapshot, read_stamp
 from tracker.decision.facts import load_facts, load_for_decision
 from tracker.decision.models import FACT_TABLES, STAMP_TABLE, stamp_trigger_names
 from tracker.decision.services import evaluate, log_decision, self_check_choices
@@ -159,3 +159,46 @@ def test_truncating_a_fact_table_gives_a_new_stamp(app, practice):
         db.session.execute(text("TRUNCATE shifts"))
         assert read_stamp() != before
         db.session.rollback()
+
+
+def injection_at_main():
+    ana = db.session.scalar(select(Person).where(Person.email == "ana@example.org"))
+    task = db.session.scalar(select(Task).where(Task.code == "injection"))
+    main = db.session.scalar(select(Site).where(Site.code == "main"))
+    competency = db.session.scalar(select(Competency).where(Competency.task_id == task.id))
+    return ana, task, main, competency
+
+
+def test_a_pending_change_is_seen_and_a_rolled_back_one_is_not_kept(app, practice):
+    """The stamp is read after this transaction's pending changes are flushed."""
+    with app.app_context():
+        ana, task, main, competency = injection_at_main()
+        assert evaluate(ana, task, main, main_moment(), snapshot=Snapshot()).status == "clear"
+
+        competency.revoked_on = date(2026, 11, 1)  # pending, not flushed
+        assert evaluate(ana, task, main, main_moment(), snapshot=Snapshot()).status == "flagged"
+        db.session.rollback()
+
+        assert evaluate(ana, task, main, main_moment(), snapshot=Snapshot()).status == "clear"
+
+
+def test_facts_changed_after_the_snapshot_are_used_but_not_kept(app, practice):
+    with app.app_context():
+        ana, task, main, competency = injection_at_main()
+        snapshot = Snapshot()
+        competency.revoked_on = date(2026, 11, 1)  # written after the stamp was read
+        assert evaluate(ana, task, main, main_moment(), snapshot=snapshot).status == "flagged"
+        db.session.rollback()
+
+        assert evaluate(ana, task, main, main_moment(), snapshot=Snapshot()).status == "clear"
+        assert snapshot.cache.hits == 0
+
+
+def test_a_kept_book_cannot_be_changed(app, practice):
+    with app.app_context():
+        ana, task, main, _ = injection_at_main()
+        book = load_for_decision(ana, main, main_moment(), snapshot=Snapshot())
+        with pytest.raises(TypeError):
+            book.shifts_by_site["elsewhere"] = ()
+        assert isinstance(book.shifts_by_site["main"], tuple)
+        assert load_for_decision(ana, main, main_moment(), snapshot=Snapshot()) is book

@@ -259,12 +259,17 @@ class NoCache:
         return load()
 
 
-def test_one_decisions_facts_give_the_whole_practices_answer(app):
+@pytest.mark.parametrize("kept", [False, True], ids=["read afresh", "kept"])
+def test_one_decisions_facts_give_the_whole_practices_answer(app, kept):
     """load_for_decision reads only the people involved and the day's shifts; on the demo
     practice its decisions equal those of the whole practice's facts, for every assistant,
-    task and site of theirs, with and without a delegating provider, at several moments."""
+    task and site of theirs, with and without a delegating provider, at several moments.
+
+    Kept: one snapshot serves every question, so a book kept under too loose a key (not
+    telling apart assistants, sites, delegators or days) gives someone else's answer."""
     from datetime import UTC, timedelta
 
+    from tracker.decision.cache import Snapshot
     from tracker.demo import seed_demo
     from tracker.domain import Role
 
@@ -278,12 +283,13 @@ def test_one_decisions_facts_give_the_whole_practices_answer(app):
         now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
         moments = [now + timedelta(days=d, hours=h) for d in (0, 1, 3) for h in (0, 5, 11)]
         whole = load_facts(shifts_from=min(moments), shifts_to=max(moments))
+        snapshot = Snapshot() if kept else None
         compared = 0
-        for assistant in assistants:
-            for site in assistant.sites:
-                for at in moments:
+        for at in moments:
+            for assistant in assistants:
+                for site in assistant.sites:
                     for delegator in delegators:
-                        book = load_for_decision(assistant, site, at, delegator, NoCache())
+                        book = load_for_decision(assistant, site, at, delegator, snapshot)
                         for task in tasks:
                             args = (
                                 assistant.email, task.code, site.code, at,
@@ -292,6 +298,11 @@ def test_one_decisions_facts_give_the_whole_practices_answer(app):
                             assert book.decide(*args) == whole.decide(*args), args
                             compared += 1
         assert compared > 1000
+        if kept:  # moments on the same UTC day share a book; nothing else does
+            days = {at.astimezone(UTC).date() for at in moments}
+            keys = sum(len(a.sites) for a in assistants) * len(delegators) * len(days)
+            assert snapshot.cache.misses == keys
+            assert snapshot.cache.hits == compared // len(tasks) - keys > 0
         statuses = {whole.decide(a.email, t.code, s.code, now).status
                     for a in assistants for s in a.sites for t in tasks}  # fmt: skip
         assert statuses == {"clear", "flagged", "prohibited"}

@@ -52,19 +52,20 @@ def empty_database(request, tmp_path):
         drop_everything(url)
 
 
-def upgrade(url: str) -> subprocess.CompletedProcess:
+def flask_db(url: str, *args: str) -> subprocess.CompletedProcess:
+    """``flask --app tracker db ARGS`` on the database at ``url``; it must succeed."""
     env = {**os.environ, "DATABASE_URL": url, "TRACKER_CONFIG": "development"}
     result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "tracker", "db", "upgrade"],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+        [sys.executable, "-m", "flask", "--app", "tracker", "db", *args],
+        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     return result
+
+
+def upgrade(url: str) -> subprocess.CompletedProcess:
+    return flask_db(url, "upgrade")
 
 
 def state_of(url: str) -> dict:
@@ -145,19 +146,40 @@ def test_the_app_works_on_the_migrated_database(empty_database):
             db.engine.dispose()
 
 
-def test_the_migrations_install_the_fact_stamp_triggers(empty_database):
-    """Migrations give the same stamp row and triggers as ``create_all`` (a batch
-    migration on SQLite copies a table and would drop its triggers: this catches it)."""
-    from tracker.decision.models import FACT_TABLES, stamp_trigger_names
-
-    upgrade(empty_database)
-    engine = create_engine(empty_database)
+def stamp_state(url: str) -> tuple[dict, list]:
+    engine = create_engine(url)
     try:
         with engine.connect() as conn:
             triggers = stamp_triggers(conn)
-            stamp = conn.execute(text("SELECT id, stamp FROM fact_stamp")).all()
+            has_table = inspect(conn).has_table("fact_stamp")
+            rows = conn.execute(text("SELECT id, stamp FROM fact_stamp")).all() if has_table else []
+        return triggers, rows
     finally:
         engine.dispose()
-    assert set(triggers) == stamp_trigger_names(engine.dialect.name)
+
+
+def test_the_migrations_install_the_fact_stamp_triggers(empty_database):
+    """Migrations give the same stamp row and triggers as ``create_all`` (a batch
+    migration on SQLite copies a table and would drop its triggers: this catches it), a
+    write on the migrated database changes the stamp, and the downgrade takes it all away."""
+    from tracker.decision.models import FACT_TABLES, stamp_trigger_names
+
+    upgrade(empty_database)
+    triggers, rows = stamp_state(empty_database)
+    dialect = create_engine(empty_database).dialect.name
+    assert set(triggers) == stamp_trigger_names(dialect)
     assert set(triggers.values()) == set(FACT_TABLES)
-    assert [row[0] for row in stamp] == [1]
+    assert [row[0] for row in rows] == [1]
+
+    engine = create_engine(empty_database)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE tasks SET name = name WHERE code = 'injection'"))
+    finally:
+        engine.dispose()
+    assert stamp_state(empty_database)[1] != rows
+
+    flask_db(empty_database, "downgrade", "0001")
+    assert stamp_state(empty_database) == ({}, [])
+    upgrade(empty_database)
+    assert set(stamp_state(empty_database)[0]) == stamp_trigger_names(dialect)

@@ -62,3 +62,14 @@ def test_groups_go_through_the_stock_widget():
         rendered.append(str(form.field()))
     assert rendered[0] == rendered[1]
     assert "<optgroup" in rendered[1]
+
+
+def test_an_empty_label_shows_the_value_as_wtforms_does():
+    stock_form, quick_form = forms([Optional()])
+    rendered = []
+    for form_class in (stock_form, quick_form):
+        form = form_class(data={"field": "x"})
+        form.field.choices = [SelectChoice("x", ""), SelectChoice("y", None)]
+        rendered.append(str(form.field()))
+    assert rendered[0] == rendered[1]
+    assert '<option selected value="x">x</option>' in rendered[1]

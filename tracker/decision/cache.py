@@ -7,6 +7,10 @@ change to those tables, so facts loaded under one stamp stay true while the stam
 the same. Each app keeps one ``FactCache``; every use starts by reading the stamp (one
 query), so a change made by another worker, the CLI or raw SQL is seen at once.
 
+A value is kept only when the stamp reads the same after loading it as before: nothing
+changed the facts while they were read (another transaction's commit, or this one's own
+writes), so what is kept is exactly the facts of that stamp.
+
 Kept values are shared between requests and threads: they must never be changed.
 """
 
@@ -25,8 +29,11 @@ from tracker.extensions import db
 
 T = TypeVar("T")
 
-#: How many loaded values one worker keeps (the least recently used go first).
-MAX_ENTRIES = 512
+#: How many loaded values one worker keeps (the least recently used go first). A
+#: decision's facts for one assistant, site and day are some tens of kilobytes.
+MAX_ENTRIES = 128
+
+_MISSING = object()
 
 
 class FactCache:
@@ -40,13 +47,8 @@ class FactCache:
         self.hits = 0
         self.misses = 0
 
-    def get(self, stamp: str | None, key: Hashable, load: Callable[[], T]) -> T:
-        """The value kept for ``key`` under ``stamp``, loading it when there is none.
-
-        With no stamp (a database without the triggers) nothing is kept.
-        """
-        if stamp is None:
-            return load()
+    def lookup(self, stamp: str, key: Hashable) -> object:
+        """The value kept for ``key`` under ``stamp``, or ``MISSING``."""
         with self._lock:
             if stamp != self._stamp:
                 self._stamp = stamp
@@ -54,15 +56,18 @@ class FactCache:
             elif key in self._entries:
                 self._entries.move_to_end(key)
                 self.hits += 1
-                return self._entries[key]  # type: ignore[return-value]
+                return self._entries[key]
             self.misses += 1
-        value = load()
+            return _MISSING
+
+    def store(self, stamp: str, key: Hashable, value: object) -> None:
+        """Keep ``value``, unless a newer stamp has been seen meanwhile."""
         with self._lock:
-            if stamp == self._stamp:
-                self._entries[key] = value
-                while len(self._entries) > self.max_entries:
-                    self._entries.popitem(last=False)
-        return value
+            if stamp != self._stamp:
+                return
+            self._entries[key] = value
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:
@@ -70,10 +75,13 @@ class FactCache:
             self._entries.clear()
 
 
+MISSING = _MISSING
+
+
 def read_stamp() -> str | None:
     """The current fact stamp, as this transaction sees it (pending changes flushed first).
 
-    None on a database without the stamp's triggers, or when the row is missing.
+    None on a database the triggers are not written for, or when the row is missing.
     """
     db.session.flush()  # pending changes fire their triggers before the stamp is read
     connection = db.session.connection()
@@ -96,13 +104,26 @@ def fact_cache() -> FactCache:
 class Snapshot:
     """One reading of the stamp, for the several values a request needs.
 
-    Take it after the request's own changes are made (or flushed), and use it before any
-    more: a change made after the reading is not seen through it.
+    Take it before the values are needed; a value loaded after the facts changed (by this
+    transaction or a commit elsewhere) is returned but not kept.
     """
 
-    def __init__(self, cache: FactCache | None = None):
+    def __init__(
+        self,
+        cache: FactCache | None = None,
+        read: Callable[[], str | None] = read_stamp,
+    ):
         self.cache = cache if cache is not None else fact_cache()
-        self.stamp = read_stamp()
+        self._read = read
+        self.stamp = read()
 
     def get(self, key: Hashable, load: Callable[[], T]) -> T:
-        return self.cache.get(self.stamp, key, load)
+        if self.stamp is None:
+            return load()
+        value = self.cache.lookup(self.stamp, key)
+        if value is not MISSING:
+            return value  # type: ignore[return-value]
+        value = load()
+        if self._read() == self.stamp:
+            self.cache.store(self.stamp, key, value)
+        return value

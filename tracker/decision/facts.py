@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 
 from sqlalchemy import select, union
 
@@ -75,6 +76,15 @@ class FactBook:
         self.competencies: dict[tuple[int, str], list[CompetencyFacts]] = defaultdict(list)
         self.supervision: dict[tuple[int, str], list[SupervisionFacts]] = defaultdict(list)
         self.shifts_by_site: dict[str, list[ShiftFacts]] = defaultdict(list)
+
+    def freeze(self) -> FactBook:
+        """Make every mapping read-only and every list a tuple (for a book that is kept
+        and shared between requests); returns the book."""
+        for name, value in vars(self).items():
+            if isinstance(value, defaultdict):
+                value = {key: tuple(items) for key, items in value.items()}
+            setattr(self, name, MappingProxyType(dict(value)))
+        return self
 
     def decide(
         self,
@@ -307,21 +317,26 @@ def load_for_decision(
     """The facts for one decision: one assistant, one site, the shifts of that UTC day.
 
     Only the people involved are loaded; pass the delegator, so the book knows them too.
-    The book is kept (``tracker.decision.cache``) while the fact stamp is unchanged, so
-    the same assistant asking about another task, or another time that day, reads nothing
-    more. The day's shifts are all there; the rule keeps those covering the moment.
+    The day's shifts are all there; the rule keeps those covering the moment.
+
+    With a ``snapshot`` (the self-check page) the book is kept, read-only, while the fact
+    stamp is unchanged: the same assistant asking about another task, or another time that
+    day, reads nothing more. Without one (delegations, the CLI, re-runs) it is read afresh.
     """
-    snapshot = snapshot if snapshot is not None else Snapshot()
     day_start = at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     delegator_id = delegated_by.id if delegated_by is not None else None
-    return snapshot.get(
-        ("decision", assistant.id, site.id, delegator_id, day_start),
-        lambda: load_facts(
+
+    def load() -> FactBook:
+        return load_facts(
             assistant_ids=[assistant.id],
             site_ids=[site.id],
             shifts_from=day_start,
             shifts_to=day_start + timedelta(days=1),
             involved_only=True,
             also_person_ids=[delegator_id] if delegator_id is not None else [],
-        ),
-    )
+        )
+
+    if snapshot is None:
+        return load()
+    key = ("decision", assistant.id, site.id, delegator_id, day_start)
+    return snapshot.get(key, lambda: load().freeze())

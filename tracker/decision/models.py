@@ -2,9 +2,11 @@
 
 Database triggers on every table the facts are loaded from (``FACT_TABLES``) set a new
 random stamp on each insert, update and delete (and truncate, on PostgreSQL), whoever
-writes: a page, the CLI, an import, another worker or raw SQL. Reading the stamp is one
-tiny query, so facts loaded once can be kept while the stamp is unchanged
-(``tracker.decision.cache``).
+writes: a page, the CLI, an import, another worker or raw SQL. (Not while triggers are
+off: PostgreSQL's ``session_replication_role = replica``, ``pg_restore
+--disable-triggers``, ``ALTER TABLE ... DISABLE TRIGGER``; restart the app after such
+work.) Reading the stamp is one tiny query, so facts loaded once can be kept while the
+stamp is unchanged (``tracker.decision.cache``).
 
 The stamp is random rather than a counter so that a rolled-back change can never be
 mistaken for a later one: the row returns to its old value on rollback, and the next real
@@ -52,47 +54,60 @@ class FactStamp(db.Model):
 def stamp_trigger_names(dialect: str, tables: tuple[str, ...] = FACT_TABLES) -> set[str]:
     """The names of the triggers ``stamp_ddl`` creates."""
     if dialect == "postgresql":
-        return {f"{STAMP_TABLE}_{table}" for table in tables}
+        return {f"{STAMP_TABLE}_{kind}_{table}" for table in tables for kind in ("lock", "bump")}
     if dialect == "sqlite":
         return {f"{STAMP_TABLE}_{table}_{op}" for table in tables for op in _SQLITE_OPS}
     return set()
 
 
 _SQLITE_OPS = ("insert", "update", "delete")
+_RANDOM = {
+    "sqlite": "lower(hex(randomblob(16)))",
+    "postgresql": "md5(random()::text || clock_timestamp()::text)",
+}
 
 
 def stamp_ddl(dialect: str, tables: tuple[str, ...] = FACT_TABLES) -> list[str]:
     """The statements that seed the stamp row and create the triggers, for one database.
 
-    Migrations pass the tables as they stood at their revision.
+    The first stamp is random too, so a rebuilt database never repeats an old stamp.
+
+    On PostgreSQL a BEFORE trigger takes the audit chain's advisory lock before the
+    statement locks any row, and an AFTER trigger sets the stamp: every transaction that
+    changes facts queues on that one lock before it holds a fact row or the stamp row, so
+    two of them never wait on each other's rows (no deadlock), and one that wrote an audit
+    event first already holds it.
     """
-    statements = [f"INSERT INTO {STAMP_TABLE} (id, stamp) VALUES (1, 'initial')"]
+    if dialect not in _RANDOM:
+        return []
+    statements = [f"INSERT INTO {STAMP_TABLE} (id, stamp) VALUES (1, {_RANDOM[dialect]})"]
     if dialect == "postgresql":
-        # The trigger first takes the audit chain's advisory lock, then locks the stamp
-        # row: a transaction that wrote an audit event first and one that changed a
-        # record first then always queue in the same order, and never deadlock.
-        statements.append(
-            "CREATE OR REPLACE FUNCTION bump_fact_stamp() RETURNS trigger "
+        statements += [
+            "CREATE OR REPLACE FUNCTION lock_fact_writers() RETURNS trigger "
             "LANGUAGE plpgsql AS $$ BEGIN "
             f"PERFORM pg_advisory_xact_lock(CAST({CHAIN_LOCK_KEY} AS BIGINT)); "
-            f"UPDATE {STAMP_TABLE} SET stamp = md5(random()::text || clock_timestamp()::text); "
-            "RETURN NULL; END $$"
-        )
-        statements.extend(
-            f"CREATE TRIGGER {STAMP_TABLE}_{table} "
-            f"AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
-            "FOR EACH STATEMENT EXECUTE FUNCTION bump_fact_stamp()"
-            for table in tables
-        )
-    elif dialect == "sqlite":
+            "RETURN NULL; END $$",
+            "CREATE OR REPLACE FUNCTION bump_fact_stamp() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN "
+            f"UPDATE {STAMP_TABLE} SET stamp = {_RANDOM[dialect]}; "
+            "RETURN NULL; END $$",
+        ]
+        for table in tables:
+            statements += [
+                f"CREATE TRIGGER {STAMP_TABLE}_lock_{table} "
+                f"BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION lock_fact_writers()",
+                f"CREATE TRIGGER {STAMP_TABLE}_bump_{table} "
+                f"AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION bump_fact_stamp()",
+            ]
+    else:
         statements.extend(
             f"CREATE TRIGGER {STAMP_TABLE}_{table}_{op} AFTER {op.upper()} ON {table} "
-            f"BEGIN UPDATE {STAMP_TABLE} SET stamp = lower(hex(randomblob(16))); END"
+            f"BEGIN UPDATE {STAMP_TABLE} SET stamp = {_RANDOM[dialect]}; END"
             for table in tables
             for op in _SQLITE_OPS
         )
-    else:
-        return []
     return statements
 
 

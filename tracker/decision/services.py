@@ -103,7 +103,8 @@ def evaluate(
     """The decision for one assistant, task, site and moment, from what is stored.
 
     ``task`` and ``site`` need only ``id`` and ``code``: stored records, or the rows of
-    ``self_check_choices``.
+    ``self_check_choices``. With a ``snapshot`` the facts may come from, and go to, the
+    kept facts (``tracker.decision.cache``); without, they are read afresh.
     """
     book = load_for_decision(assistant, site, at, delegated_by, snapshot)
     return book.decide(
