@@ -33,7 +33,8 @@ T = TypeVar("T")
 #: decision's facts for one assistant, site and day are some tens of kilobytes.
 MAX_ENTRIES = 128
 
-_MISSING = object()
+#: What ``FactCache.lookup`` returns when nothing is kept for a key.
+MISSING = object()
 
 
 class FactCache:
@@ -58,7 +59,7 @@ class FactCache:
                 self.hits += 1
                 return self._entries[key]
             self.misses += 1
-            return _MISSING
+            return MISSING
 
     def store(self, stamp: str, key: Hashable, value: object) -> None:
         """Keep ``value``, unless a newer stamp has been seen meanwhile."""
@@ -73,9 +74,6 @@ class FactCache:
         with self._lock:
             self._stamp = None
             self._entries.clear()
-
-
-MISSING = _MISSING
 
 
 def read_stamp() -> str | None:

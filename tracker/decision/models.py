@@ -51,12 +51,12 @@ class FactStamp(db.Model):
     stamp: Mapped[str] = mapped_column(String(64))
 
 
-def stamp_trigger_names(dialect: str, tables: tuple[str, ...] = FACT_TABLES) -> set[str]:
+def stamp_trigger_names(dialect: str) -> set[str]:
     """The names of the triggers ``stamp_ddl`` creates."""
     if dialect == "postgresql":
-        return {f"{STAMP_TABLE}_{kind}_{table}" for table in tables for kind in ("lock", "bump")}
+        return {f"{STAMP_TABLE}_{kind}_{t}" for t in FACT_TABLES for kind in ("lock", "bump")}
     if dialect == "sqlite":
-        return {f"{STAMP_TABLE}_{table}_{op}" for table in tables for op in _SQLITE_OPS}
+        return {f"{STAMP_TABLE}_{table}_{op}" for table in FACT_TABLES for op in _SQLITE_OPS}
     return set()
 
 
@@ -67,7 +67,7 @@ _RANDOM = {
 }
 
 
-def stamp_ddl(dialect: str, tables: tuple[str, ...] = FACT_TABLES) -> list[str]:
+def stamp_ddl(dialect: str) -> list[str]:
     """The statements that seed the stamp row and create the triggers, for one database.
 
     The first stamp is random too, so a rebuilt database never repeats an old stamp.
@@ -92,7 +92,7 @@ def stamp_ddl(dialect: str, tables: tuple[str, ...] = FACT_TABLES) -> list[str]:
             f"UPDATE {STAMP_TABLE} SET stamp = {_RANDOM[dialect]}; "
             "RETURN NULL; END $$",
         ]
-        for table in tables:
+        for table in FACT_TABLES:
             statements += [
                 f"CREATE TRIGGER {STAMP_TABLE}_lock_{table} "
                 f"BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
@@ -105,7 +105,7 @@ def stamp_ddl(dialect: str, tables: tuple[str, ...] = FACT_TABLES) -> list[str]:
         statements.extend(
             f"CREATE TRIGGER {STAMP_TABLE}_{table}_{op} AFTER {op.upper()} ON {table} "
             f"BEGIN UPDATE {STAMP_TABLE} SET stamp = {_RANDOM[dialect]}; END"
-            for table in tables
+            for table in FACT_TABLES
             for op in _SQLITE_OPS
         )
     return statements
