@@ -5,10 +5,11 @@ database (PostgreSQL in CI)."""
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import event, inspect, text
 
 from config import TestingConfig
 from tracker import create_app
@@ -52,6 +53,28 @@ def _empty_database() -> None:
     tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables if t.name != STAMP_TABLE)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@contextmanager
+def recording_statements(engine):
+    """The SQL statements run on ``engine`` inside the block, in order."""
+    statements: list[str] = []
+
+    def keep(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+
+
+class NoCache:
+    """A fact snapshot that keeps nothing: every value is loaded afresh."""
+
+    def get(self, key, load):
+        return load()
 
 
 def stamp_triggers(connection) -> dict[str, str]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import create_engine, event, select, text
+from sqlalchemy import create_engine, select, text
 
+from tests.conftest import recording_statements
 from tracker.decision.cache import fact_cache
 from tracker.extensions import db
 from tracker.records.models import Competency, Task
@@ -23,27 +24,14 @@ def ask(client, ana: int, task: str = "injection", at: str = MONDAY_10AM) -> str
     return response.get_data(as_text=True)
 
 
-def statements_during(app, work) -> list[str]:
-    seen: list[str] = []
-
-    def keep(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
-        work()
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
-    return seen
-
-
 def test_a_second_question_reads_only_the_stamp(app, client, login_as):
     ana = login_as("ana@example.org")
     assert "Yes." in ask(client, ana)
 
-    seen = statements_during(app, lambda: ask(client, ana, task="scheduling"))
+    with app.app_context():
+        engine = db.engine
+    with recording_statements(engine) as seen:
+        ask(client, ana, task="scheduling")
 
     # Who is signed in, the stamp, and the decision kept in the log.
     assert len(seen) == 3, seen

@@ -7,9 +7,9 @@ import re
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import create_engine, event, select, text
+from sqlalchemy import create_engine, select, text
 
-from tests.conftest import stamp_triggers
+from tests.conftest import NoCache, recording_statements, stamp_triggers
 from tracker.audit.services import record_event
 from tracker.decision.cache import Snapshot, read_stamp
 from tracker.decision.facts import load_facts, load_for_decision
@@ -28,19 +28,11 @@ def test_every_fact_table_has_its_triggers(app):
         assert set(triggers.values()) == set(FACT_TABLES)
 
 
-def tables_read(app, work) -> set[str]:
+def tables_read(work) -> set[str]:
     """The tables named in the SQL ``work`` runs."""
-    statements: list[str] = []
-
-    def keep(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    names = set(db.metadata.tables)
-    event.listen(db.engine, "before_cursor_execute", keep)
-    try:
+    with recording_statements(db.engine) as statements:
         work()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", keep)
+    names = set(db.metadata.tables)
     return {name for sql in statements for name in names if re.search(rf"\b{name}\b", sql)}
 
 
@@ -61,20 +53,13 @@ def test_fact_tables_name_every_table_the_facts_come_from(app, practice):
                 self_check_choices(person, NoCache())
             load_for_decision(ana, main, at, lee, snapshot=NoCache())
 
-        read = tables_read(app, work)
+        read = tables_read(work)
         assert read - {STAMP_TABLE} <= set(FACT_TABLES)
         assert {"competencies", "shifts", "policies", "state_rules"} <= read
 
 
 def main_moment() -> datetime:
     return datetime.fromisoformat("2026-11-23T10:00:00-08:00")
-
-
-class NoCache:
-    """A snapshot that never keeps anything: every value loads."""
-
-    def get(self, key, load):
-        return load()
 
 
 def stamp_after(change) -> tuple[str, str]:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import copy
-from contextlib import contextmanager
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-from tests.conftest import sample_practice
+from tests.conftest import recording_statements, sample_practice
 from tracker.decision.facts import load_facts, load_for_decision
 from tracker.decision.rules import (
     CompetencyFacts,
@@ -203,20 +202,6 @@ def practice_with(assistants: int) -> dict:
     return data
 
 
-@contextmanager
-def counting_queries():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-
-
 def queries_to_decide_for(assistants: int, *, limited: bool) -> int:
     """Import a practice of ``assistants`` assistants, then count the queries of one load."""
     moment = datetime.fromisoformat("2026-11-23T10:00:00-08:00")
@@ -227,7 +212,7 @@ def queries_to_decide_for(assistants: int, *, limited: bool) -> int:
         db.session.scalars(select(Person.id).where(Person.email.like("assistant%@example.org")))
     )
     assert len(ids) == assistants
-    with counting_queries() as statements:
+    with recording_statements(db.engine) as statements:
         book = load_facts(
             assistant_ids=ids if limited else None, shifts_from=moment, shifts_to=moment
         )
@@ -250,13 +235,6 @@ def test_load_facts_runs_as_many_queries_for_20_assistants_as_for_2(app, limited
 
 
 # ------------------------------------------------------------ one decision vs the whole book
-
-
-class NoCache:
-    """A snapshot that keeps nothing: every book is loaded afresh."""
-
-    def get(self, key, load):
-        return load()
 
 
 @pytest.mark.parametrize("kept", [False, True], ids=["read afresh", "kept"])

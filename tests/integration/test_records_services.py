@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
+from tests.conftest import recording_statements
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import verify_chain
 from tracker.domain import Role, RuleStatus, SupervisionLevel, TaskKind
@@ -271,16 +272,8 @@ def test_the_expiring_list_runs_a_fixed_number_of_queries(app, world):
             competency(person, "injection", date(2026, 1, 1))
             db.session.add(Credential(person=person, type="CMA", expires_on=date(2026, 12, 1)))
         db.session.flush()
-        statements = []
-
-        def count(*args):
-            statements.append(args[2])
-
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with recording_statements(db.engine) as statements:
             read.expiring_items(TODAY, 30)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
         return len(statements)
 
     assert queries_for(2) == queries_for(20)
