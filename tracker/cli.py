@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import click
 from sqlalchemy import func, select
 
+from tracker import dates
 from tracker.domain import Role
 from tracker.extensions import db
 
@@ -27,7 +28,7 @@ def parse_moment(value: str | None, timezone: str) -> datetime:
     from tracker.decision.rules import zone
 
     if value is None:
-        return datetime.now(UTC).replace(microsecond=0)
+        return dates.now_to_the_second()
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Enum, TypeDecorator
 
+from tracker import dates
+
 
 class UTCDateTime(TypeDecorator):
     """A moment stored as naive UTC and read back as an aware UTC datetime.
@@ -30,7 +32,8 @@ class UTCDateTime(TypeDecorator):
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The clock's now (a column default must be a callable, read at each insert)."""
+    return dates.now()
 
 
 def enum_column(enum_cls, name: str):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from tracker import dates
 from tracker.auth.services import set_password
 from tracker.extensions import db
 from tracker.practice.services import import_practice
@@ -248,7 +249,7 @@ def _seed_activity(today: date) -> None:
             entered_by=manager,
             in_room=in_room,
         )
-    now = datetime.now(ZoneInfo("UTC"))
+    now = dates.now()
     for days_ago, assistant, what, said in (
         (12, "ben@demo.clinic", "Give a B12 injection to the patient in room 3.",
          "I am not authorized for injections; I asked Dr. Lee to give it."),
@@ -274,7 +275,8 @@ def _seed_activity(today: date) -> None:
 
 def seed_demo(today: date | None = None) -> list[tuple[str, str]]:
     """Import the demo practice and give every demo account the demo password."""
-    today = today or date.today()
+    # The demo's dates are relative to today at its first site (Los Angeles).
+    today = today or dates.today(SITES[0]["timezone"])
     import_practice(build_demo_file(today))
     accounts = []
     for email, _name, role, *_ in PEOPLE:

@@ -13,7 +13,6 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import and_, or_, select
 
 from tracker.audit.models import AuditEvent
@@ -21,6 +20,7 @@ from tracker.audit.services import SECRET_FIELDS
 from tracker.extensions import db
 from tracker.incidents.visibility import audit_events_visible_to
 from tracker.records.models import Task
+from tracker.sites.queries import practice_timezone
 from tracker.staff.models import Person, Site
 
 #: Shown in place of any value whose name says it is a secret.
@@ -169,12 +169,8 @@ def history_for(
 
 
 def display_timezone() -> str:
-    """The zone audit times are shown in: DISPLAY_TIMEZONE, else the first site's, else UTC."""
-    configured = current_app.config.get("DISPLAY_TIMEZONE")
-    if configured:
-        return configured
-    first = db.session.scalar(select(Site.timezone).order_by(Site.id).limit(1))
-    return first or "UTC"
+    """The zone audit times are shown in (the practice's)."""
+    return practice_timezone()
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from tracker import dates
 from tracker.audit.services import record_event, snapshot
 from tracker.db_types import utcnow
 from tracker.decision.facts import policy_facts
@@ -123,7 +123,7 @@ def validator_problem(validator: Person, assistant: Person, day: date) -> str | 
 def local_today(person: Person) -> date:
     """Today where the person works (their first site), else in UTC."""
     zone = person.sites[0].timezone if person.sites else "UTC"
-    return datetime.now(ZoneInfo(zone)).date()
+    return dates.today(zone)
 
 
 # --------------------------------------------------------------------------- checks

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -15,6 +14,7 @@ from tracker.decision.rules import reserved_reason
 from tracker.domain import Role, TaskKind
 from tracker.extensions import db
 from tracker.records.models import Competency, Task
+from tracker.sites.queries import practice_today
 from tracker.staff.models import Person
 from tracker.staff.services import STATUS_STYLE
 
@@ -66,7 +66,7 @@ def index():
         per_page=PAGE_SIZE,
         error_out=False,
     )
-    today = date.today()
+    today = practice_today()
     within = current_app.config["EXPIRING_WITHIN_DAYS"]
     assistants = []
     if me.role != Role.assistant:
@@ -192,7 +192,7 @@ def new():
     form = CompetencyForm()
     _fill_validators(form, me)
     _label_attestation(form, me, assistant, task)
-    form.expires_on.description = services.validity_hint(assistant, task, date.today())
+    form.expires_on.description = services.validity_hint(assistant, task, practice_today())
     general: list[str] = []
     if request.method == "GET" and not services.enters_on_behalf(me):
         form.validated_by.data = me.id
@@ -223,10 +223,12 @@ def detail(competency_id: int):
     """Show one competency, who signed it off and who entered it, and its history."""
     comp = visible_competency_or_404(competency_id)
     me = _me()
-    line = services.lines_for([comp], date.today(), current_app.config["EXPIRING_WITHIN_DAYS"])[0]
+    line = services.lines_for([comp], practice_today(), current_app.config["EXPIRING_WITHIN_DAYS"])[
+        0
+    ]
     revoke_form = RevokeForm()
     if revoke_form.revoked_on.data is None:
-        revoke_form.revoked_on.data = date.today()
+        revoke_form.revoked_on.data = practice_today()
     return _render_detail(comp, line, revoke_form, me)
 
 
@@ -254,7 +256,7 @@ def edit(competency_id: int):
     _fill_validators(form, me, comp.validated_by)
     _label_attestation(form, me, comp.person, comp.task)
     form.expires_on.description = services.validity_hint(
-        comp.person, comp.task, comp.validated_on or date.today()
+        comp.person, comp.task, comp.validated_on or practice_today()
     )
     form.submit.label.text = "Save correction"
     if request.method == "GET":
@@ -305,5 +307,7 @@ def revoke(competency_id: int):
             db.session.commit()
             flash(f"Competency revoked from {form.revoked_on.data.isoformat()}.", "success")
             return redirect(url_for("competencies.detail", competency_id=comp.id))
-    line = services.lines_for([comp], date.today(), current_app.config["EXPIRING_WITHIN_DAYS"])[0]
+    line = services.lines_for([comp], practice_today(), current_app.config["EXPIRING_WITHIN_DAYS"])[
+        0
+    ]
     return _render_detail(comp, line, form, me, status=400)

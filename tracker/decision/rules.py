@@ -7,12 +7,10 @@ every page, the CLI and the API give the same answer (DESIGN section 4).
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from functools import lru_cache
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
+from tracker.dates import add_months, format_utc, local_day, zone
 from tracker.domain import (
     DEFAULT_SUPERVISION,
     US_STATES,
@@ -210,29 +208,6 @@ class Decision:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-@lru_cache(maxsize=512)
-def zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
-def format_utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def local_day(moment: datetime, timezone: str) -> date:
-    """The date of a moment in a site's time zone ("the day" of a decision)."""
-    return moment.astimezone(zone(timezone)).date()
-
-
-@lru_cache(maxsize=4096)
-def add_months(day: date, months: int) -> date:
-    """The same day of the month ``months`` later, clamped to the month's last day."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    return date(year, month + 1, min(day.day, last))
 
 
 def in_range(day: date, first: date | None, last: date | None) -> bool:

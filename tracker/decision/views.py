@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
+from tracker import dates
 from tracker.decision.cache import Snapshot
 from tracker.decision.forms import SelfCheckForm
 from tracker.decision.matrix import build_matrix
@@ -78,7 +79,7 @@ def self_check():
                 form.task_code.errors.append("Choose a task and a site.")
             else:
                 if form.at.data is None:
-                    at = datetime.now(UTC).replace(microsecond=0)
+                    at = dates.now_to_the_second()
                 else:
                     at = form.at.data.replace(tzinfo=zone(site.timezone)).astimezone(UTC)
                 decision = evaluate(assistant, task, site, at, snapshot=snapshot)
@@ -111,7 +112,7 @@ def matrix():
     site_code = request.args.get("site") or sites[0].code
     if site_code not in {s.code for s in sites}:
         abort(400)
-    at = datetime.now(UTC).replace(microsecond=0)
+    at = dates.now_to_the_second()
     result = build_matrix(site_code, at)
     page = max(request.args.get("page", 1, type=int), 1)
     start = (page - 1) * MATRIX_PAGE_SIZE

@@ -1,16 +1,18 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from tracker import dates
 from tracker.delegations.queries import upcoming
 from tracker.domain import Role
 from tracker.extensions import db
 from tracker.records.models import Practice
+from tracker.sites.queries import practice_today
 from tracker.staff import services as staff_services
 from tracker.staff.models import Person, Shift, Site, SupervisionAssignment
 
@@ -24,12 +26,12 @@ HOME_LIST_SIZE = 25
 @bp.route("/")
 def home():
     """Show the signed-in person's home page, shaped by their role."""
-    today = date.today()
+    today = practice_today()
     within = current_app.config["EXPIRING_WITHIN_DAYS"]
     practice = db.session.scalar(select(Practice).limit(1))
     context = {"practice": practice, "today": today, "within": within}
     role = current_user.role
-    now = datetime.now(UTC)
+    now = dates.now()
     me = current_user._get_current_object()
     context["delegations"] = db.session.scalars(
         upcoming(me, now, flagged_first=role in OVERSEERS).limit(HOME_LIST_SIZE)

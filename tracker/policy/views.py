@@ -6,12 +6,13 @@ A policy change goes form -> preview (a POST that writes nothing) -> save or bac
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from tracker import dates
 from tracker.decision.rules import add_months, local_day, state_name
 from tracker.domain import US_STATES, TaskKind
 from tracker.extensions import db
@@ -19,6 +20,7 @@ from tracker.policy import services
 from tracker.policy.forms import EndPolicyForm, PolicyForm, StateRuleEditForm, StateRuleForm
 from tracker.policy.services import ChangeRefused
 from tracker.records.models import Policy, StateRule, Task
+from tracker.sites.queries import practice_today
 from tracker.staff.models import Site
 
 bp = Blueprint("policy", __name__, url_prefix="/policy")
@@ -28,7 +30,7 @@ NOT_CARRIED = frozenset({"csrf_token", "preview", "action", "submit"})
 
 
 def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
+    return dates.now_to_the_second()
 
 
 def _show_problems(form, problems: dict[str, str]) -> None:
@@ -63,7 +65,7 @@ def _verify_links() -> dict:
 @bp.route("/states/<state>")
 def state_rules(state: str | None):
     """Show the practice's states, or each task's rule in one state (stale, missing marked)."""
-    today = date.today()
+    today = practice_today()
     if state is None and request.args.get("rule"):
         # A decision's evidence names a rule by id: open its state's page at its task.
         rule = db.session.get(StateRule, request.args.get("rule", type=int) or 0)
@@ -108,7 +110,7 @@ def new_state_rule():
         form.task.data = request.args.get("task") or None
     if form.validate_on_submit():
         try:
-            rule = services.create_state_rule(form.to_draft(), date.today())
+            rule = services.create_state_rule(form.to_draft(), practice_today())
         except ChangeRefused as refused:
             db.session.rollback()
             _show_problems(form, refused.problems)
@@ -137,7 +139,7 @@ def edit_state_rule(rule_id: int):
     if form.validate_on_submit():
         draft = form.to_draft(state=rule.state, task=rule.task.code)
         try:
-            changed = services.update_state_rule(rule, draft, date.today())
+            changed = services.update_state_rule(rule, draft, practice_today())
         except ChangeRefused as refused:
             db.session.rollback()
             _show_problems(form, refused.problems)
@@ -167,7 +169,7 @@ def _site_or_400(code: str | None) -> Site | None:
 def index():
     """Show tasks × job levels: the policy in effect today, practice-wide or at one site."""
     site = _site_or_400(request.args.get("site"))
-    day = local_day(_now(), site.timezone) if site else date.today()
+    day = local_day(_now(), site.timezone) if site else practice_today()
     return render_template(
         "policy/matrix.html",
         matrix=services.policy_matrix(site, day),
@@ -194,7 +196,7 @@ def policy_list():
         task = db.session.scalar(select(Task).where(Task.code == task_code))
         if task is None:
             abort(400)
-    today = date.today()
+    today = practice_today()
     policies = services.policy_list(task_code)
     return render_template(
         "policy/list.html",
@@ -251,7 +253,7 @@ def _redirect_after(policy: Policy):
 def new_policy():
     """Write a new policy (POST: save after the preview, or go back to the form)."""
     if request.method == "GET":
-        form = _policy_form(effective_from=date.today(), authorized="yes")
+        form = _policy_form(effective_from=practice_today(), authorized="yes")
         form.task.data = request.args.get("task") or None
         form.site.data = request.args.get("site") or ""
         form.job_levels.data = request.args.get("level") or ""
@@ -340,7 +342,7 @@ def end_policy(policy_id: int):
     """End a policy on a given day (POST: save after the preview, or go back)."""
     policy = db.get_or_404(Policy, policy_id)
     if request.method == "GET":
-        return _render_end_form(EndPolicyForm(effective_to=date.today()), policy)
+        return _render_end_form(EndPolicyForm(effective_to=practice_today()), policy)
     form = EndPolicyForm()
     if request.form.get("action") == "back":
         return _render_end_form(form, policy)

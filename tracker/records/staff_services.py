@@ -19,6 +19,7 @@ from tracker.decision.rules import state_name, zone
 from tracker.domain import BUILTIN_TASK_CODES, Role, TaskKind
 from tracker.extensions import db
 from tracker.records.models import Task
+from tracker.sites.queries import practice_today
 from tracker.staff.models import (
     Credential,
     License,
@@ -422,7 +423,7 @@ def assignment_warnings(assignment: SupervisionAssignment) -> list[str]:
     """Things worth knowing that do not stop the assignment from being kept."""
     warnings = []
     site = assignment.site
-    day = max(assignment.starts_on, date.today())
+    day = max(assignment.starts_on, practice_today())
     if not any(
         lic.state == site.state and (lic.expires_on is None or lic.expires_on >= day)
         for lic in assignment.provider.licenses

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
+from tracker import dates
 from tracker.auth.guard import refuse
 from tracker.decision.rules import zone
 from tracker.domain import Role, TaskKind
@@ -45,6 +46,7 @@ from tracker.records.forms import (
     TaskForm,
 )
 from tracker.records.models import Task
+from tracker.sites.queries import practice_today
 from tracker.staff import services as staff_read
 from tracker.staff.models import Credential, License, Person, Shift, Site, SupervisionAssignment
 
@@ -198,7 +200,7 @@ def person_edit(person_id: int):
 
 def _flash_moving(person: Person, gained: set[str]) -> None:
     """Tell the manager what to re-verify in each state the assistant now works in."""
-    for scope in staff_read.state_scope(person, date.today(), gained):
+    for scope in staff_read.state_scope(person, practice_today(), gained):
         parts = []
         if scope.not_verified:
             parts.append(
@@ -356,7 +358,9 @@ def license_edit(license_id: int):
 
 
 def _credential_values(form: CredentialForm) -> dict:
-    return {name: form[name].data for name in services.CREDENTIAL_FIELDS} | {"today": date.today()}
+    return {name: form[name].data for name in services.CREDENTIAL_FIELDS} | {
+        "today": practice_today()
+    }
 
 
 @bp.route("/people/<int:person_id>/credentials/new", methods=["GET", "POST"])
@@ -458,7 +462,7 @@ def assignment_new():
     if request.method == "GET":
         form.assistant.data = request.args.get("assistant", 0, type=int)
         form.provider.data = request.args.get("provider", 0, type=int)
-        form.starts_on.data = date.today()
+        form.starts_on.data = practice_today()
     if form.validate_on_submit():
         saved, assignment = _save(
             form, lambda: services.create_assignment(_me(), **_assignment_values(form))
@@ -491,7 +495,7 @@ def assignment_edit(assignment_id: int):
 
 def _assignment_page(assignment, form, end_form):
     if end_form.ends_on.data is None:
-        end_form.ends_on.data = max(date.today(), assignment.starts_on)
+        end_form.ends_on.data = max(practice_today(), assignment.starts_on)
     return _form_page(
         "Edit a supervision assignment",
         form,
@@ -550,7 +554,7 @@ def shift_week():
         abort(400)
     tz = zone(site.timezone)
     if day is None:
-        day = datetime.now(tz).date()
+        day = dates.today(site.timezone)
     monday = _week_start(day)
     start = datetime.combine(monday, time.min, tz)
     end = datetime.combine(monday + timedelta(days=7), time.min, tz)
@@ -578,7 +582,7 @@ def shift_week():
         week_start=start,
         previous_week=monday - timedelta(days=7),
         next_week=monday + timedelta(days=7),
-        today=datetime.now(tz).date(),
+        today=dates.today(site.timezone),
     )
 
 
@@ -715,7 +719,7 @@ def expiring():
     site_code = request.args.get("site") or None
     if site_code and site_code not in {s.code for s in sites}:
         abort(400)
-    report = staff_read.expiring_items(date.today(), days, site_code=site_code)
+    report = staff_read.expiring_items(practice_today(), days, site_code=site_code)
     return render_template(
         "records/expiring.html",
         report=report,
@@ -740,6 +744,6 @@ def expiring_command(days, site_code):
     if site_code and db.session.scalar(select(Site.id).where(Site.code == site_code)) is None:
         click.echo(f"Error: no site with code {site_code}", err=True)
         sys.exit(2)
-    report = staff_read.expiring_items(date.today(), days, site_code=site_code)
+    report = staff_read.expiring_items(practice_today(), days, site_code=site_code)
     for item in report.due + report.no_expiry:
         click.echo(item.line())

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from tracker.domain import Role
 from tracker.extensions import db
+from tracker.sites.queries import practice_today
 from tracker.staff import services
 from tracker.staff.models import Person, Site
 
@@ -62,7 +61,7 @@ def training_file(person_id: int):
     from tracker.records.staff_services import may_keep_person
 
     person = visible_person_or_404(person_id)
-    today = date.today()
+    today = practice_today()
     within = current_app.config["EXPIRING_WITHIN_DAYS"]
     return render_template(
         "staff/training_file.html",

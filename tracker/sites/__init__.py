@@ -1,0 +1,1 @@
+"""Sites and the practice they make up."""

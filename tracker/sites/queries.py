@@ -1,0 +1,30 @@
+"""Reads about the practice's sites that pages, the CLI and reports share."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import select
+
+from tracker import dates
+from tracker.extensions import db
+from tracker.staff.models import Site
+
+
+def practice_timezone() -> str:
+    """The practice's own zone: DISPLAY_TIMEZONE, else the first site's, else UTC.
+
+    Used where a page is about the whole practice rather than one site (the audit trail,
+    the expiring list, "today" on a record form).
+    """
+    configured = current_app.config.get("DISPLAY_TIMEZONE")
+    if configured:
+        return configured
+    first = db.session.scalar(select(Site.timezone).order_by(Site.id).limit(1))
+    return first or "UTC"
+
+
+def practice_today() -> date:
+    """Today's date on the practice's clock."""
+    return dates.today(practice_timezone())
