@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import event, inspect, text
@@ -18,6 +18,32 @@ from tracker.domain import Role
 from tracker.extensions import db
 
 PASSWORD = "correct-horse-battery"
+
+#: ``TRACKER_TEST_NOW=2027-08-14T23:30:00-07:00 pytest`` runs the whole suite with every clock
+#: in the process moved to that moment (and ticking on from it): CI's far-off-date run.
+_far_off_travel = None
+
+
+def pytest_configure(config):
+    global _far_off_travel
+    moment = os.environ.get("TRACKER_TEST_NOW")
+    if moment and _far_off_travel is None:
+        import time_machine
+
+        _far_off_travel = time_machine.travel(datetime.fromisoformat(moment), tick=True)
+        _far_off_travel.start()
+
+
+def pytest_unconfigure(config):
+    global _far_off_travel
+    if _far_off_travel is not None:
+        _far_off_travel.stop()
+        _far_off_travel = None
+
+
+def pytest_report_header(config):
+    moment = os.environ.get("TRACKER_TEST_NOW")
+    return f"clock moved to {moment} (TRACKER_TEST_NOW)" if moment else None
 
 
 def database_url(tmp_path) -> str:
