@@ -10,6 +10,7 @@ import gzip
 import re
 import secrets
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from werkzeug.exceptions import HTTPException
@@ -336,3 +337,48 @@ def test_cookies_outside_production_are_http_only_and_same_site(make_person, cli
     attributes = set_cookie_attributes(signed_in, "session")
     assert {"httponly", "samesite=lax"} <= attributes
     assert "secure" not in attributes  # plain http on a developer's machine
+
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+#: Bootstrap-Flask macros that write a style attribute (render_icon sizes its icon inline).
+INLINE_MACROS = ("render_icon",)
+
+
+def template_inline_code(text: str) -> list[str]:
+    found = []
+    for tag in re.finditer(r"<(/?[A-Za-z]+)([^>]*)>", text):
+        name, attributes = tag.group(1).lower(), tag.group(2)
+        if name == "style":
+            found.append("<style> element")
+        if name == "script" and not re.search(r"\ssrc\s*=", attributes):
+            found.append("inline <script>")
+        for attribute in re.findall(r"(?:^|[\s}])(style|on[a-z]+)\s*=", attributes):
+            found.append(f"{attribute}= on <{name}>")
+        if re.search(r"(?:href|src|action)\s*=\s*[\"']?\s*javascript:", attributes):
+            found.append(f"javascript: URL on <{name}>")
+    found += [f"{macro}()" for macro in INLINE_MACROS if macro in text]
+    return found
+
+
+def test_no_template_holds_inline_script_or_style():
+    """Also the pages the walk cannot reach (previews after a POST, error branches)."""
+    templates = sorted(TEMPLATES.rglob("*.html"))
+    assert len(templates) > 20
+    problems = {
+        str(path.relative_to(TEMPLATES)): found
+        for path in templates
+        if (found := template_inline_code(path.read_text()))
+    }
+    assert problems == {}
+
+
+def test_the_template_scan_sees_inline_code():
+    assert template_inline_code('<div class="x" style="color: red">') == ["style= on <div>"]
+    assert template_inline_code('<div {% if a %}style="b"{% endif %}>') == ["style= on <div>"]
+    assert template_inline_code('<button onclick="go()">') == ["onclick= on <button>"]
+    assert template_inline_code("<script>alert(1)</script>") == ["inline <script>"]
+    assert template_inline_code('<script src="/static/app.js"></script>') == []
+    assert template_inline_code("<style>p {}</style>") == ["<style> element"]
+    assert template_inline_code('<a href="javascript:go()">') == ["javascript: URL on <a>"]
+    assert template_inline_code("{{ render_icon('x') }}") == ["render_icon()"]
+    assert template_inline_code('<p class="one=two" data-on="x">') == []
