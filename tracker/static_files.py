@@ -139,10 +139,19 @@ def install_static_files(app) -> None:
     """Serve the built static files through WhiteNoise and link their versioned names."""
     from whitenoise import WhiteNoise
 
-    cache_dir = app.config.get("STATIC_CACHE_DIR") or os.path.join(
-        app.instance_path, "static-cache"
-    )
-    root, versions = build(static_sources(app), cache_dir)
+    sources = static_sources(app)
+    configured = app.config.get("STATIC_CACHE_DIR")
+    try:
+        root, versions = build(
+            sources, configured or os.path.join(app.instance_path, "static-cache")
+        )
+    except OSError:
+        if configured:
+            raise
+        # An instance folder this user may not write to: a private folder of this process
+        # (never a guessable shared one, which another user could fill first).
+        app.logger.warning("Static files built in a temporary folder: set STATIC_CACHE_DIR.")
+        root, versions = build(sources, tempfile.mkdtemp(prefix="tracker-static-"))
 
     app.wsgi_app = WhiteNoise(
         app.wsgi_app,

@@ -382,3 +382,28 @@ def test_the_template_scan_sees_inline_code():
     assert template_inline_code('<a href="javascript:go()">') == ["javascript: URL on <a>"]
     assert template_inline_code("{{ render_icon('x') }}") == ["render_icon()"]
     assert template_inline_code('<p class="one=two" data-on="x">') == []
+
+
+def test_static_files_are_built_aside_when_the_instance_folder_cannot_take_them(
+    tmp_path, monkeypatch
+):
+    from flask import Flask
+
+    from tests.conftest import make_app
+
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "static-cache").write_text("a file where the build folder would go")
+    monkeypatch.setattr(Flask, "auto_find_instance_path", lambda self: str(instance))
+    app = make_app("sqlite://", STATIC_CACHE_DIR=None)
+    client = app.test_client()
+    assets = linked_assets(client.get("/login").get_data(as_text=True))
+    assert len(assets) == 4
+    for url in assets:
+        with client.get(url, headers={"Accept-Encoding": "gzip"}) as response:
+            assert response.status_code == 200, url
+            assert response.headers.get("Content-Encoding") == "gzip", url
+
+    # A folder named on purpose that cannot be used stops the start, plainly.
+    with pytest.raises(OSError):
+        make_app("sqlite://", STATIC_CACHE_DIR=str(instance / "static-cache"))
