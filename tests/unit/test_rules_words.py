@@ -27,6 +27,7 @@ from test_rules_golden import (
     DIAGNOSIS,
     KIM,
     LEE,
+    MAIN,
     MANAGER,
     POLICY,
     RULE,
@@ -571,3 +572,26 @@ def test_the_decision_carries_its_inputs_and_the_level_required():
     assert decision.required_supervision == ON_SITE
     assert decision.day == DAY
     assert decision.unmet == []
+
+
+def test_a_state_asking_for_one_training_hour_is_not_met_by_none_recorded():
+    """No training hours recorded counts as none, however small the state's minimum."""
+    found = condition(
+        run(state_rule=rule(min_training_hours=1), competencies=comp(training_hours=None)),
+        "competency",
+    )
+    assert not found.met
+    assert found.reason == (
+        "Ana Ruiz's Injection competency records 0 training hours where California requires at "
+        "least 1; record the missing training before it can count."
+    )
+
+
+def test_a_state_code_with_no_known_name_is_shown_as_written():
+    """A site in a state the vocabulary does not name still gets readable words."""
+    site = replace(MAIN, state="ZZ")
+    decision = run(site=site, state_rule=None, supervision=())
+    assert said(decision, "state_law") == (
+        "No ZZ rule is recorded for Injection, so it is not verified. Verify it with the ZZ "
+        "medical board and the AAMA state scope resource, then record the rule."
+    )
