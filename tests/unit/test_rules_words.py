@@ -109,6 +109,13 @@ def test_every_evidence_line_of_a_clear_decision_links_to_its_record():
     assert out["conditions"][3]["evidence"] == [ASSIGNMENT_REF.label, SHIFT_REF.label]
 
 
+def test_a_rule_naming_no_credential_is_the_only_link_of_the_state_law_line():
+    """Permitted with no credential named: the rule alone is linked."""
+    decision = run_ids()
+    assert links(decision, "state_law") == (RULE_REF,)
+    assert decision.to_json()["conditions"][0]["evidence"] == [RULE_REF.label]
+
+
 def test_a_credential_with_no_number_and_no_expiry_is_linked_as_such():
     """The credential meeting a policy's requirement is linked from the policy condition too."""
     bare = replace(CMA_1, number=None, expires_on=None)
