@@ -518,6 +518,28 @@ def test_a_policy_not_yet_or_no_longer_in_effect_is_named_in_the_refusal():
         "(Policy v1 ended on 2026-11-22). Ask the practice manager to add it to the written "
         "policy."
     )
+    # Policies that would not apply on any day are skipped wherever they stand in the list.
+    assert said(run(policies=(other_task, other_level, ended)), "employer_policy") == (
+        "No written policy in effect on 2026-11-23 authorizes Injection for CMA at Main St "
+        "(Policy v1 ended on 2026-11-22). Ask the practice manager to add it to the written "
+        "policy."
+    )
+
+
+def test_this_sites_ended_policy_is_named_and_another_sites_is_not():
+    """The hint follows the same scope as the choice: this site's policies, not another's."""
+    here = policy(site="main", effective_to=BEFORE, document="Main St addendum")
+    elsewhere = policy(site="north", effective_from=AFTER, document="North addendum")
+    assert said(run(policies=(elsewhere, here)), "employer_policy") == (
+        "No written policy in effect on 2026-11-23 authorizes Injection for CMA at Main St "
+        "(Main St addendum ended on 2026-11-22). Ask the practice manager to add it to the "
+        "written policy."
+    )
+    assert said(run(policies=(here, elsewhere)), "employer_policy") == (
+        "No written policy in effect on 2026-11-23 authorizes Injection for CMA at Main St "
+        "(Main St addendum ended on 2026-11-22). Ask the practice manager to add it to the "
+        "written policy."
+    )
 
 
 # --------------------------------------------------------------------------- warnings
