@@ -25,6 +25,7 @@ from test_rules_golden import (
     COMPETENCY,
     DAY,
     DIAGNOSIS,
+    INJECTION,
     KIM,
     LEE,
     MAIN,
@@ -41,8 +42,11 @@ from test_rules_golden import (
     rule,
     run,
 )
+from test_rules_golden import (
+    AT as AT_TEN,
+)
 
-from tracker.decision.rules import RecordRef
+from tracker.decision.rules import RecordRef, decide
 from tracker.domain import SupervisionLevel
 
 ON_SITE, IN_ROOM = SupervisionLevel.on_site, SupervisionLevel.in_room
@@ -624,3 +628,23 @@ def test_a_state_code_with_no_known_name_is_shown_as_written():
         "No ZZ rule is recorded for Injection, so it is not verified. Verify it with the ZZ "
         "medical board and the AAMA state scope resource, then record the rule."
     )
+
+
+def test_presence_in_the_room_is_not_assumed_when_not_said():
+    """Called without ``in_room``, a task needing the provider in the room is not met."""
+    decision = decide(
+        ANA, INJECTION, MAIN, AT_TEN, state_rule=rule(supervision=IN_ROOM), policies=(POLICY,),
+        competencies=(COMPETENCY,), supervision=(ASSIGNMENT,), shifts=(SHIFT,),
+    )  # fmt: skip
+    assert not condition(decision, "supervision").met
+    assert "presence has not been attested" in said(decision, "supervision")
+
+
+def test_a_moment_without_a_time_zone_is_refused_with_a_reason():
+    with pytest.raises(ValueError, match="^the moment of a decision must carry a time zone$"):
+        run(at=AT_TEN.replace(tzinfo=None))
+
+
+def test_a_reserved_task_is_dated_on_the_sites_day_too():
+    """The prohibited decision carries the site's day like any other (for the log's "as of")."""
+    assert run(task=DIAGNOSIS).day == DAY
