@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Select, case, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from tracker.delegations.models import DecisionRecord, Delegation
 from tracker.domain import DelegationStatus, Role
@@ -41,3 +41,28 @@ def upcoming(user: Person, now: datetime, flagged_first: bool = False) -> Select
     if flagged_first:
         order.insert(0, case((DecisionRecord.status == "clear", 1), else_=0))
     return query.order_by(*order)
+
+
+# --------------------------------------------------------------------------- standing
+#
+# A delegation's standing is its latest decision (DESIGN section 9). Until re-checks are
+# kept as the standing, the decision recorded with the delegation stands: these two helpers
+# are the only places reminders, reports and exports read it, so switching is one change.
+
+#: The decision a delegation stands on, for queries that filter or count by standing.
+StandingDecision = aliased(DecisionRecord, name="standing_decision")
+
+
+def join_standing(query: Select) -> Select:
+    """Join ``StandingDecision`` (the delegation's standing) onto a query of delegations."""
+    return query.join(StandingDecision, StandingDecision.id == Delegation.decision_id)
+
+
+def standing_of(delegation: Delegation) -> DecisionRecord:
+    """The decision a delegation stands on (load ``Delegation.decision`` to avoid a query)."""
+    return delegation.decision
+
+
+def unmet_conditions(record: DecisionRecord) -> list[str]:
+    """The conditions a kept decision found unmet, in the decision's order."""
+    return [c["condition"] for c in (record.result or {}).get("conditions", []) if not c.get("met")]
