@@ -60,6 +60,7 @@ def create_app(config_class=None):
     from tracker.main import views as main_views
     from tracker.policy import views as policy_views
     from tracker.records import views as record_views
+    from tracker.reports import views as report_views
     from tracker.staff import views as staff_views
 
     for blueprint in (
@@ -74,6 +75,7 @@ def create_app(config_class=None):
         competency_views.bp,
         audit_views.bp,
         import_views.bp,
+        report_views.bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, case, select
+from sqlalchemy import Select, case, select, true
 from sqlalchemy.orm import aliased, selectinload
 
 from tracker.delegations.models import DecisionRecord, Delegation
@@ -21,13 +21,16 @@ def visible_delegations(user: Person) -> Select:
         selectinload(Delegation.site),
         selectinload(Delegation.decision),
     )
+    return query.where(visibility_clause(user))
+
+
+def visibility_clause(user: Person):
+    """The SQL condition on delegations this person may see (for queries of columns)."""
     if user.role == Role.assistant:
-        query = query.where(Delegation.assistant_id == user.id)
-    elif user.role == Role.provider:
-        query = query.where(
-            (Delegation.delegated_by_id == user.id) | (Delegation.entered_by_id == user.id)
-        )
-    return query
+        return Delegation.assistant_id == user.id
+    if user.role == Role.provider:
+        return (Delegation.delegated_by_id == user.id) | (Delegation.entered_by_id == user.id)
+    return true()
 
 
 def upcoming(user: Person, now: datetime, flagged_first: bool = False) -> Select:
@@ -53,9 +56,14 @@ def upcoming(user: Person, now: datetime, flagged_first: bool = False) -> Select
 StandingDecision = aliased(DecisionRecord, name="standing_decision")
 
 
+def standing_condition():
+    """The join condition from ``Delegation`` to ``StandingDecision`` (for outer joins)."""
+    return StandingDecision.id == Delegation.decision_id
+
+
 def join_standing(query: Select) -> Select:
     """Join ``StandingDecision`` (the delegation's standing) onto a query of delegations."""
-    return query.join(StandingDecision, StandingDecision.id == Delegation.decision_id)
+    return query.join(StandingDecision, standing_condition())
 
 
 def standing_of(delegation: Delegation) -> DecisionRecord:
