@@ -352,24 +352,26 @@ def _compliance_sections(person: Person, now: datetime, path) -> list[Section]:
         visible_incidents(person)
         .where(
             Incident.status.in_(list(UNREVIEWED)),
-            Incident.logged_at < now - timedelta(days=days),
+            # Counted from the moment it happened: an incident logged late has waited as long.
+            Incident.occurred_at < now - timedelta(days=days),
         )
         .options(
             selectinload(Incident.task),
             selectinload(Incident.logged_by),
             selectinload(Incident.requester),
         )
-        .order_by(Incident.logged_at, Incident.id)
+        .order_by(Incident.occurred_at, Incident.id)
     ):
-        age = (now - incident.logged_at).days
+        age = (now - incident.occurred_at).days
         waiting.items.append(
             ReminderItem(
                 key=f"open-incident:{incident.id}",
                 stage=ONCE,
                 text=(
-                    f"Incident #{incident.id} ({incident.task_label}), logged by "
-                    f"{incident.logged_by.name} on {incident.logged_at.date().isoformat()}, "
-                    f"{incident.status.value.replace('_', ' ')} for {age} days"
+                    f"Incident #{incident.id} ({incident.task_label}) of "
+                    f"{incident.occurred_at.date().isoformat()}, logged by "
+                    f"{incident.logged_by.name}: still {incident.status.value.replace('_', ' ')} "
+                    f"after {age} days"
                 ),
                 path=path("incidents.detail", incident_id=incident.id),
             )
