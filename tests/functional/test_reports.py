@@ -19,7 +19,7 @@ from tracker.extensions import db
 from tracker.incidents.models import Incident
 from tracker.records.models import Task
 from tracker.reports import exports
-from tracker.reports.csv_export import cell
+from tracker.reports.csv_export import CHUNK_ROWS, cell, csv_lines
 from tracker.staff.models import Person, Site
 
 EVIL = '=HYPERLINK("http://evil.example/x","Click me")'
@@ -29,7 +29,7 @@ def read_csv(response) -> list[dict]:
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
-    assert response.is_streamed
+    assert "Content-Length" not in response.headers  # streamed: rows go out as they are read
     text = response.get_data().decode("utf-8")
     rows = list(csv.reader(io.StringIO(text)))
     return rows
@@ -61,6 +61,20 @@ def as_dicts(rows) -> list[dict]:
 )
 def test_a_cell_is_inert_in_a_spreadsheet(value, expected):
     assert cell(value) == expected
+
+
+def test_rows_are_written_as_they_come_not_all_at_once():
+    def endless():
+        number = 0
+        while True:
+            yield (number, f"=row {number}")
+            number += 1
+
+    first = next(csv_lines(("n", "text"), endless()))
+
+    lines = first.split("\r\n")
+    assert lines[:3] == ["n,text", "0,'=row 0", "1,'=row 1"]
+    assert len(lines) == CHUNK_ROWS + 2  # the header, a chunk of rows, and the line end
 
 
 # --------------------------------------------------------------------------- fixtures
