@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app, render_template
 from flask_mailman import EmailMultiAlternatives
+from sqlalchemy.exc import IntegrityError
 
 from tracker.extensions import db, mail
 from tracker.reminders.services import Reminder, log_sent
@@ -113,8 +114,12 @@ def send_all(reminders: list[Reminder], echo: Callable[[str], None]) -> RunResul
             result.failed.append((reminder, _describe(exc)))
             connection = _close(connection)
             continue
-        log_sent(reminder)
-        db.session.commit()
+        try:
+            log_sent(reminder)
+            db.session.commit()
+        except IntegrityError:
+            # Another run sent and logged the same reminder meanwhile: it stays logged once.
+            db.session.rollback()
         result.sent.append(reminder)
         echo(f"sent to {reminder.recipient.email}: {reminder.subject}")
     _close(connection)
