@@ -73,4 +73,9 @@ def standing_of(delegation: Delegation) -> DecisionRecord:
 
 def unmet_conditions(record: DecisionRecord) -> list[str]:
     """The conditions a kept decision found unmet, in the decision's order."""
-    return [c["condition"] for c in (record.result or {}).get("conditions", []) if not c.get("met")]
+    return unmet_in(record.result)
+
+
+def unmet_in(result: dict | None) -> list[str]:
+    """The unmet conditions in a decision's JSON (DESIGN section 4 shape)."""
+    return [c["condition"] for c in (result or {}).get("conditions", []) if not c.get("met")]

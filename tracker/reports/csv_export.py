@@ -13,7 +13,7 @@ import io
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 
-from flask import Response, stream_with_context
+from flask import Response
 
 #: What makes a spreadsheet read a cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -52,9 +52,10 @@ def csv_lines(header: Iterable[str], rows: Iterable[Iterable]) -> Iterator[str]:
 
 
 def csv_response(filename: str, header: Iterable[str], rows: Iterable[Iterable]) -> Response:
-    """A streamed CSV download (the generator runs inside the request's context)."""
+    """A streamed CSV download. The rows must not need the request's context: it is gone
+    by the time they are read (``tracker.reports.exports.streamed`` reads on its own)."""
     return Response(
-        stream_with_context(csv_lines(header, rows)),
+        csv_lines(header, rows),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from sqlalchemy import select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from tracker.dates import zone
 from tracker.decision.matrix import build_matrix
@@ -19,7 +19,7 @@ from tracker.delegations.models import Delegation
 from tracker.delegations.queries import (
     StandingDecision,
     join_standing,
-    unmet_conditions,
+    unmet_in,
     visibility_clause,
 )
 from tracker.domain import DelegationStatus
@@ -50,6 +50,24 @@ INCIDENT_COLUMNS = (
     "requester", "requester_role", "task", "what_was_asked", "what_was_said", "reason",
     "steps", "raised_with", "status", "delegation_id",
 )  # fmt: skip
+
+
+def streamed(statement, *, entities: bool = False) -> Iterator:
+    """The statement's rows read ``BATCH`` at a time while the response streams.
+
+    The rows are read on a session of their own, opened when the first row is wanted and
+    closed when the last has gone (or the client left): a streamed response outlives the
+    request's app context, and the session that belongs to it.
+    """
+    engine = db.engine
+    statement = statement.execution_options(yield_per=BATCH)
+
+    def rows():
+        with Session(engine) as session:
+            result = session.execute(statement)
+            yield from (result.scalars() if entities else result)
+
+    return rows()
 
 
 def local_iso(moment: datetime | None, timezone: str | None) -> str:
@@ -88,7 +106,8 @@ def delegation_rows(user: Person, filters: DelegationFilters):
                 delegator.email,
                 delegator.name,
                 Delegation.status,
-                StandingDecision,
+                StandingDecision.status,
+                StandingDecision.result,
                 Delegation.in_room,
                 Delegation.notes,
                 Delegation.created_at,
@@ -118,18 +137,18 @@ def delegation_rows(user: Person, filters: DelegationFilters):
         after = date.fromordinal(filters.last_day.toordinal() + 1)
         query = query.where(Delegation.scheduled_for < datetime.combine(after, time(), tz))
 
+    source = streamed(query)  # the engine is taken now, inside the request
+
     def rows() -> Iterator[tuple]:
-        result = db.session.execute(query.execution_options(yield_per=BATCH))
         for (id_, scheduled, site, site_name, site_tz, a_email, a_name, task, task_name,
-             d_email, d_name, status, standing, in_room, notes, created) in result:  # fmt: skip
+             d_email, d_name, status, standing, result, in_room, notes,
+             created) in source:  # fmt: skip
             yield (
                 id_, local_iso(scheduled, site_tz), site, site_name, a_email, a_name, task,
-                task_name, d_email, d_name, status.value,
-                "clear" if standing.status == "clear" else standing.status,
-                "; ".join(unmet_conditions(standing)), in_room, notes,
+                task_name, d_email, d_name, status.value, standing,
+                "; ".join(unmet_in(result)), in_room, notes,
                 local_iso(created.replace(microsecond=0), "UTC"),
             )  # fmt: skip
-        result.close()
 
     return DELEGATION_COLUMNS, rows()
 
@@ -183,14 +202,14 @@ def incident_rows(user: Person):
             selectinload(Incident.raised_with),
         )
         .order_by(Incident.occurred_at, Incident.id)
-        .execution_options(yield_per=BATCH)
     )
+
+    source = streamed(query, entities=True)
 
     def rows() -> Iterator[tuple]:
         from tracker.incidents.words import STEP_LABELS
 
-        result = db.session.scalars(query)
-        for incident in result:
+        for incident in source:
             tz = incident.timezone
             yield (
                 incident.id, local_iso(incident.occurred_at, tz),
@@ -204,6 +223,5 @@ def incident_rows(user: Person):
                 "; ".join(p.name for p in incident.raised_with), incident.status.value,
                 incident.delegation_id,
             )  # fmt: skip
-        result.close()
 
     return INCIDENT_COLUMNS, rows()
