@@ -47,7 +47,7 @@ from test_rules_golden import (
 )
 
 from tracker.decision.rules import RecordRef, decide
-from tracker.domain import SupervisionLevel
+from tracker.domain import RuleStatus, SupervisionLevel
 
 ON_SITE, IN_ROOM = SupervisionLevel.on_site, SupervisionLevel.in_room
 
@@ -148,7 +148,7 @@ def test_a_policy_is_linked_with_its_scope_and_levels():
 def test_an_unmet_condition_still_links_to_the_records_it_judged():
     """A refusal shows the rule or policy that refused; nothing links when there is none."""
     refused = run_ids(
-        state_rule=replace(RULE_1, status=RULE.status.prohibited),
+        state_rule=replace(RULE_1, status=RuleStatus.prohibited),
         policies=(replace(POLICY_1, authorized=False),),
         shifts=(),
     )
@@ -451,7 +451,7 @@ def test_state_law_words():
         "No California rule is recorded for Injection, so it is not verified. Verify it with the "
         "California medical board and the AAMA state scope resource, then record the rule."
     )
-    assert said(run(state_rule=rule(status=RULE.status.prohibited, citation="")), "state_law") == (
+    assert said(run(state_rule=rule(status=RuleStatus.prohibited, citation="")), "state_law") == (
         "California law does not permit a medical assistant to perform Injection. Only a "
         "licensed provider can do it there."
     )
