@@ -110,7 +110,15 @@ def register_template_helpers(app) -> None:
                         return url_for(endpoint, **{k: values[v] for k, v in args.items()})
             return None
 
+        def decision_fixes(result: dict, assistant_id=None) -> dict:
+            """Links that fix each unmet condition, for a viewer who may follow them."""
+            from tracker.decision.fixes import viewer_fixes
+
+            viewer = current_user if current_user.is_authenticated else None
+            return viewer_fixes(result, assistant_id, viewer, can_open)
+
         return {
+            "decision_fixes": decision_fixes,
             "can_open": can_open,
             "user_menu": user_menu,
             "has_endpoint": has_endpoint,

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from tracker import dates
+from tracker.dates import format_utc
 from tracker.decision.cache import Snapshot
 from tracker.decision.forms import SelfCheckForm
 from tracker.decision.matrix import build_matrix
@@ -23,8 +24,9 @@ from tracker.decision.services import (
     stored_result,
 )
 from tracker.delegations.models import DecisionRecord
-from tracker.domain import Role
+from tracker.domain import Role, TaskKind
 from tracker.extensions import db
+from tracker.records.models import Task
 from tracker.staff.models import Person, Site
 
 bp = Blueprint("decision", __name__)
@@ -103,29 +105,98 @@ def self_check():
     return page, status
 
 
+#: The matrix's task groups: which kinds of task each shows (clinical by default).
+MATRIX_GROUPS = {
+    "clinical": ("Clinical tasks", (TaskKind.clinical,)),
+    "administrative": ("Administrative tasks", (TaskKind.administrative,)),
+    "all": ("All tasks", (TaskKind.administrative, TaskKind.clinical, TaskKind.reserved)),
+}
+LOCAL_INPUT = "%Y-%m-%dT%H:%M"
+
+
+def _moment_arg(value: str | None, site: Site) -> datetime | None:
+    """A moment typed in the site's local time (``datetime-local``), as aware UTC.
+
+    Raises ValueError for text that is not such a moment; None when empty.
+    """
+    if not value:
+        return None
+    local = datetime.strptime(value, LOCAL_INPUT)
+    return local.replace(tzinfo=zone(site.timezone)).astimezone(UTC)
+
+
 @bp.route("/matrix")
 def matrix():
-    """The compliance matrix: assistants × tasks at a site, each cell clear or flagged."""
+    """The compliance matrix: assistants × tasks at a site and a moment, clear or flagged."""
     sites = db.session.scalars(select(Site).order_by(Site.name)).all()
     if not sites:
         return render_template("decision/matrix.html", sites=[], matrix=None)
     site_code = request.args.get("site") or sites[0].code
-    if site_code not in {s.code for s in sites}:
+    site = next((s for s in sites if s.code == site_code), None)
+    if site is None:
         abort(400)
-    at = dates.now_to_the_second()
-    result = build_matrix(site_code, at)
+    group = request.args.get("group") or "clinical"
+    if group not in MATRIX_GROUPS:
+        abort(400)
+    error = None
+    try:
+        at = _moment_arg(request.args.get("at"), site)
+    except ValueError:
+        at, error = None, "Give the moment as a date and a time, e.g. 2026-12-01 10:00."
+    at = at or dates.now_to_the_second()
+    kinds = MATRIX_GROUPS[group][1]
+    task_codes = db.session.scalars(select(Task.code).where(Task.kind.in_(kinds))).all()
+    result = build_matrix(site_code, at, list(task_codes))
     page = max(request.args.get("page", 1, type=int), 1)
     start = (page - 1) * MATRIX_PAGE_SIZE
     assistants = result.assistants[start : start + MATRIX_PAGE_SIZE]
     return render_template(
         "decision/matrix.html",
         sites=sites,
+        site=site,
         site_code=site_code,
+        group=group,
+        groups=MATRIX_GROUPS,
+        at_local=at.astimezone(zone(site.timezone)).strftime(LOCAL_INPUT),
+        at_utc=format_utc(at),
+        error=error,
         matrix=result,
         assistants=assistants,
         page=page,
+        pages=max(1, -(-len(result.assistants) // MATRIX_PAGE_SIZE)),
         has_next=start + MATRIX_PAGE_SIZE < len(result.assistants),
         counts=result.counts(),
+    ), (400 if error else 200)
+
+
+@bp.route("/matrix/decision")
+def matrix_cell():
+    """One cell of the matrix: the decision, its reasons and what would fix it (kept nowhere)."""
+    site = db.session.scalar(select(Site).where(Site.code == (request.args.get("site") or "")))
+    task = db.session.scalar(select(Task).where(Task.code == (request.args.get("task") or "")))
+    assistant = db.session.get(Person, request.args.get("assistant", 0, type=int))
+    if site is None or task is None or assistant is None or assistant.role != Role.assistant:
+        abort(404)
+    try:
+        at = datetime.fromisoformat((request.args.get("at") or "").replace("Z", "+00:00"))
+    except ValueError:
+        abort(400)
+    if at.tzinfo is None:
+        abort(400)
+    decision = evaluate(assistant, task, site, at.astimezone(UTC))
+    return render_template(
+        "decision/matrix_cell.html",
+        result=stored_result(decision),
+        assistant=assistant,
+        task=task,
+        site=site,
+        at=at,
+        back=url_for(
+            "decision.matrix",
+            site=site.code,
+            at=at.astimezone(zone(site.timezone)).strftime(LOCAL_INPUT),
+            group="all" if task.kind == TaskKind.reserved else task.kind.value,
+        ),
     )
 
 

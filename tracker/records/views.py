@@ -454,15 +454,28 @@ def _flash_assignment_saved(assignment: SupervisionAssignment, what: str) -> Non
         flash(warning, "warning")
 
 
+def _date_arg(name: str) -> date | None:
+    """A date from the query string (a prefilled link), or None when absent or malformed."""
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
 @bp.route("/assignments/new", methods=["GET", "POST"])
 def assignment_new():
     """Assign a supervising provider to an assistant at a site."""
     form = AssignmentForm()
     _assignment_choices(form)
     if request.method == "GET":
+        # Prefilled from a decision's "add a supervision assignment" link.
         form.assistant.data = request.args.get("assistant", 0, type=int)
         form.provider.data = request.args.get("provider", 0, type=int)
-        form.starts_on.data = practice_today()
+        site_code = request.args.get("site", "")
+        site_id = db.session.scalar(select(Site.id).where(Site.code == site_code))
+        if site_id is not None:
+            form.site.data = site_id
+        form.starts_on.data = _date_arg("starts_on") or practice_today()
     if form.validate_on_submit():
         saved, assignment = _save(
             form, lambda: services.create_assignment(_me(), **_assignment_values(form))
@@ -614,13 +627,10 @@ def shift_new():
     _shift_choices(form)
     if request.method == "GET":
         site = db.session.scalar(select(Site).where(Site.code == request.args.get("site", "")))
+        form.provider.data = request.args.get("provider", 0, type=int)
         if site is not None:
             form.site.data = site.id
-            day = request.args.get("day", "")
-            try:
-                on = date.fromisoformat(day) if day else None
-            except ValueError:
-                on = None
+            on = _date_arg("day")
             if on is not None:
                 form.starts_at.data = datetime.combine(on, time(8, 0))
                 form.ends_at.data = datetime.combine(on, time(17, 0))
