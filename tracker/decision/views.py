@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from tracker import dates
 from tracker.dates import format_utc
+from tracker.decision import fixes
 from tracker.decision.cache import Snapshot
 from tracker.decision.forms import SelfCheckForm
 from tracker.decision.matrix import build_matrix
@@ -50,6 +51,23 @@ def _fill_self_check(form: SelfCheckForm, choices: SelfCheckChoices, is_assistan
         form.site_code.choices.insert(0, SelectChoice("", "Choose a site…"))
 
 
+def _answer(result: dict, assistant: Person, task, site, at: datetime) -> dict:
+    """What the answer page says besides the four conditions: the moment on the site's
+    clock, the assistant's own steps, a link to log a declined request, expiry warnings."""
+    ctx = fixes.context_of(result, assistant.id)
+    local = at.astimezone(zone(site.timezone))
+    return {
+        "task": task,
+        "site": site,
+        "moment": local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or ""),
+        "steps": fixes.ma_steps(result),
+        "expiring": fixes.expiring_soon(result, ctx) if ctx is not None else [],
+        "decline_url": url_for(
+            "incidents.new", task=task.code, site=site.code, at=local.strftime(LOCAL_INPUT)
+        ),
+    }
+
+
 @bp.route("/may-i", methods=["GET", "POST"])
 def self_check():
     """May I do this here, now? The four answers in plain words."""
@@ -66,6 +84,7 @@ def self_check():
             me.id if is_assistant else request.args.get("assistant", 0, type=int)
         )
     result = None
+    answer = {}
     status = 200
     if request.method == "POST":
         status = 400
@@ -93,12 +112,14 @@ def self_check():
                     site=site,
                     asked_by=me,
                 )
+                answer = _answer(result, assistant, task, site, at)
                 status = 200
     page = render_template(
         "decision/self_check.html",
         form=form,
         result=result,
         is_assistant=is_assistant,
+        **answer,
     )
     # Rendered before the commit, which expires every loaded object (one query saved).
     db.session.commit()
