@@ -148,7 +148,13 @@ def register_template_helpers(app) -> None:
                 zones[code] = db.session.scalar(select(Site.timezone).where(Site.code == code))
             return zones[code]
 
+        def condition_reason(condition: dict) -> str:
+            from tracker.decision.fixes import reason_for
+
+            return reason_for(condition, current_user if current_user.is_authenticated else None)
+
         return {
+            "condition_reason": condition_reason,
             "site_zone": site_zone,
             "decision_fixes": decision_fixes,
             "can_open": can_open,

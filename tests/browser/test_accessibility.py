@@ -133,8 +133,6 @@ def test_assistant_pages_fit_a_phone(new_page, demo):
         if width > 390:
             too_wide.append(f"{url}: {width} px")
         problems.extend(f"{url} {found}" for found in _serious(page))
-    assert {"main.home", "staff.my_file", "delegations.index", "competencies.index"} <= set(
-        opened
-    )
+    assert {"main.home", "staff.my_file", "delegations.index", "competencies.index"} <= set(opened)
     assert not too_wide, too_wide
     assert not problems, "\n".join(problems)

@@ -169,6 +169,23 @@ MA_STEPS = {
 }
 
 
+def reason_for(condition: dict, viewer) -> str:
+    """A condition's reason as its reader should get it.
+
+    An assistant is not the one to verify a state's law: for them the unrecorded rule reads
+    as what it means (not confirmed), without the manager's instructions to check it.
+    """
+    reason = condition["reason"]
+    is_assistant = viewer is not None and getattr(viewer, "role", None) == Role.assistant
+    marker = ", so it is not verified."
+    if is_assistant and condition["condition"] == STATE_LAW and marker in reason:
+        return (
+            reason.split(marker, 1)[0]
+            + ", so it is not confirmed that a medical assistant may do it there."
+        )
+    return reason
+
+
 def ma_steps(result: dict) -> list[str]:
     """The assistant's own steps for a flagged answer, one per unmet condition."""
     steps = []
