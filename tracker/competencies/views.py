@@ -192,7 +192,6 @@ def new():
     form = CompetencyForm()
     _fill_validators(form, me)
     _label_attestation(form, me, assistant, task)
-    form.expires_on.description = services.validity_hint(assistant, task, practice_today())
     general: list[str] = []
     if request.method == "GET" and not services.enters_on_behalf(me):
         form.validated_by.data = me.id
@@ -215,6 +214,7 @@ def new():
         on_behalf=services.enters_on_behalf(me),
         general_errors=general,
         comp=None,
+        requirements=services.signoff_requirements(assistant, task, practice_today()),
     ), status
 
 
@@ -255,9 +255,6 @@ def edit(competency_id: int):
     form = CompetencyForm()
     _fill_validators(form, me, comp.validated_by)
     _label_attestation(form, me, comp.person, comp.task)
-    form.expires_on.description = services.validity_hint(
-        comp.person, comp.task, comp.validated_on or practice_today()
-    )
     form.submit.label.text = "Save correction"
     if request.method == "GET":
         form.trained_on.data = comp.trained_on
@@ -289,6 +286,9 @@ def edit(competency_id: int):
         on_behalf=services.enters_on_behalf(me),
         general_errors=general,
         comp=comp,
+        requirements=services.signoff_requirements(
+            comp.person, comp.task, comp.validated_on or practice_today()
+        ),
     ), status
 
 
