@@ -199,3 +199,24 @@ def test_an_assistant_sees_only_their_own_decisions(app, client, login_as, runne
     assert "Ana Ruiz" not in client.get("/decisions").get_data(as_text=True)
     login_as("ana@example.org")
     assert client.get(f"/decisions/{kept_id}").status_code == 200
+
+
+def test_the_declined_request_form_comes_prefilled_from_an_answer(app, client, login_as):
+    from tracker.records.models import Task
+    from tracker.staff.models import Site
+
+    login_as("ana@example.org")
+    with app.app_context():
+        task_id = db.session.scalar(select(Task.id).where(Task.code == "venipuncture"))
+        site_id = db.session.scalar(select(Site.id).where(Site.code == "main"))
+    page = client.get("/incidents/new?task=venipuncture&site=main&at=2026-11-23T10:00")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert re.search(rf'<option (selected )?value="{task_id}"( selected)?>Venipuncture', text)
+    assert "selected" in re.search(rf'<option[^>]*value="{task_id}"[^>]*>', text).group(0)
+    assert "selected" in re.search(rf'<option[^>]*value="{site_id}"[^>]*>', text).group(0)
+    assert 'value="2026-11-23T10:00"' in text
+    # Unknown values and a moment to come are simply not prefilled.
+    page = client.get("/incidents/new?task=nope&site=north&at=2999-01-01T10:00")
+    assert page.status_code == 200
+    assert 'value="2999-01-01T10:00"' not in page.get_data(as_text=True)
