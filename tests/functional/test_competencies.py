@@ -448,7 +448,7 @@ def test_manager_corrects_and_the_audit_keeps_before_and_after(client, auth, app
     [stored] = competencies(app)
     assert stored.entered_by_id is None  # the sign-off itself did not change
     detail = client.get(f"/competencies/{comp}").get_data(as_text=True)
-    assert "training_hours:" in detail and "8.0 <span" in detail and "12.0" in detail
+    assert "Training hours:" in detail and "8.0 <span" in detail and "12.0" in detail
 
 
 def test_changing_the_validator_needs_a_new_attestation(client, auth, app, clinic):

@@ -28,9 +28,15 @@ RECORD_LINKS = {
 
 
 @bp.app_template_global("history_for")
-def _history_for(record_type: str, record_id) -> list[history.EventLine]:
-    """Lets a record page include ``audit/_history.html`` with just the record's type and id."""
-    return history.history_for(record_type, record_id, current_user)
+def _history_for(record_type: str, record_id, tz: str | None = None) -> list[history.EventLine]:
+    """Lets a record page include ``audit/_history.html`` with just the record's type and id
+    (and the zone its times are told in)."""
+    return history.history_for(record_type, record_id, current_user, tz=tz)
+
+
+@bp.app_context_processor
+def _action_words() -> dict:
+    return {"action_words": history.ACTION_WORDS}
 
 
 @bp.app_template_global("audit_timezone")

@@ -60,6 +60,13 @@ def index():
         query = query.where(Competency.person_id == person_id)
     if task_code:
         query = query.where(Task.code == task_code)
+    q = (request.args.get("q") or "").strip()[:100]
+    for word in q.split():
+        query = query.where(
+            Person.name.icontains(word, autoescape=True)
+            | Person.email.icontains(word, autoescape=True)
+            | Task.name.icontains(word, autoescape=True)
+        )
     page = db.paginate(
         query.order_by(Person.name, Task.name, Competency.id.desc()).options(*_LOAD),
         page=request.args.get("page", 1, type=int),
@@ -84,6 +91,7 @@ def index():
         tasks=tasks,
         person_id=person_id,
         task_code=task_code,
+        q=q,
         status_style=STATUS_STYLE,
         may_record=services.may_record(me),
     )

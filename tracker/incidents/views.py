@@ -110,9 +110,11 @@ def incident_list():
     page = request.args.get("page", 1, type=int)
     if page < 1:
         abort(400)
-    pagination = services.incident_list(_me(), status, page)
+    q = (request.args.get("q") or "").strip()[:100]
+    pagination = services.incident_list(_me(), status, page, q)
     return render_template(
         "incidents/list.html",
+        q=q,
         pagination=pagination,
         incidents=pagination.items,
         status=status,
