@@ -278,6 +278,8 @@ class EventFilter:
     record_id: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    #: Words that the acting person's name or email must all hold.
+    search: str = ""
 
 
 def _start_of(day: date, tz: str) -> datetime:
@@ -300,6 +302,12 @@ def events_query(filters: EventFilter, tz: str, viewer: Person | None):
                 and_(AuditEvent.record_type == "people", AuditEvent.record_id == str(person.id)),
                 and_(AuditEvent.record_type == "login", AuditEvent.record_id == person.email),
             )
+        )
+    for word in filters.search.split():
+        named = select(Person.id).where(Person.name.icontains(word, autoescape=True))
+        query = query.where(
+            AuditEvent.actor_label.icontains(word, autoescape=True)
+            | AuditEvent.actor_id.in_(named)
         )
     if filters.action:
         query = query.where(AuditEvent.action == filters.action)

@@ -62,6 +62,7 @@ def _filter_form() -> tuple[EventFilterForm, history.EventFilter | None]:
         record_id=(form.record_id.data or "").strip() or None,
         date_from=form.date_from.data,
         date_to=form.date_to.data,
+        search=(form.q.data or "").strip(),
     )
 
 
