@@ -306,8 +306,7 @@ def events_query(filters: EventFilter, tz: str, viewer: Person | None):
     for word in filters.search.split():
         named = select(Person.id).where(Person.name.icontains(word, autoescape=True))
         query = query.where(
-            AuditEvent.actor_label.icontains(word, autoescape=True)
-            | AuditEvent.actor_id.in_(named)
+            AuditEvent.actor_label.icontains(word, autoescape=True) | AuditEvent.actor_id.in_(named)
         )
     if filters.action:
         query = query.where(AuditEvent.action == filters.action)

@@ -546,6 +546,11 @@ def assignment_end(assignment_id: int):
 # --------------------------------------------------------------------------- shifts
 
 
+#: How far back and ahead the shift week view goes (its date picker's bounds).
+SHIFT_WEEKS_BACK = timedelta(days=2 * 366)
+SHIFT_WEEKS_AHEAD = timedelta(days=366)
+
+
 def _week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -566,8 +571,17 @@ def shift_week():
     except ValueError:
         abort(400)
     tz = zone(site.timezone)
+    today = dates.today(site.timezone)
+    first, last = _week_start(today - SHIFT_WEEKS_BACK), _week_start(today + SHIFT_WEEKS_AHEAD)
+    notice = None
     if day is None:
-        day = dates.today(site.timezone)
+        day = today
+    elif not first <= day <= last + timedelta(days=6):
+        notice = (
+            f"Shifts are shown for the weeks from {first.isoformat()} to {last.isoformat()}; "
+            f"{day.isoformat()} is outside them, so this week is shown."
+        )
+        day = today
     monday = _week_start(day)
     start = datetime.combine(monday, time.min, tz)
     end = datetime.combine(monday + timedelta(days=7), time.min, tz)
@@ -593,9 +607,12 @@ def shift_week():
         days=days,
         by_day=by_day,
         week_start=start,
-        previous_week=monday - timedelta(days=7),
-        next_week=monday + timedelta(days=7),
-        today=dates.today(site.timezone),
+        this_week=_week_start(today),
+        next_week=_week_start(today) + timedelta(days=7),
+        first_week=first,
+        last_day=last + timedelta(days=6),
+        notice=notice,
+        today=today,
     )
 
 
