@@ -105,9 +105,25 @@
     });
   }
 
+  // A table wider than its box scrolls sideways: keyboard users reach the hidden columns by
+  // focusing the box itself when nothing inside it can take the focus.
+  function makeScrollable(box) {
+    if (box.scrollWidth <= box.clientWidth && box.scrollHeight <= box.clientHeight) {
+      return;
+    }
+    if (box.hasAttribute("tabindex") || box.querySelector("a[href], button, input, select")) {
+      return;
+    }
+    var caption = box.querySelector("caption");
+    box.setAttribute("tabindex", "0");
+    box.setAttribute("role", "region");
+    box.setAttribute("aria-label", caption ? caption.textContent.trim() : "Table, scrolls sideways");
+  }
+
   function start() {
     document.querySelectorAll("table[data-sortable]").forEach(makeSortable);
     document.querySelectorAll("input[data-filter-table]").forEach(makeFilter);
+    document.querySelectorAll(".table-responsive, .table-scroll").forEach(makeScrollable);
   }
 
   if (document.readyState === "loading") {
