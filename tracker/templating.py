@@ -148,10 +148,11 @@ def register_template_helpers(app) -> None:
                 zones[code] = db.session.scalar(select(Site.timezone).where(Site.code == code))
             return zones[code]
 
-        def condition_reason(condition: dict) -> str:
+        def condition_reason(condition: dict, tz: str | None = None) -> str:
             from tracker.decision.fixes import reason_for
 
-            return reason_for(condition, current_user if current_user.is_authenticated else None)
+            viewer = current_user if current_user.is_authenticated else None
+            return reason_for(condition, viewer, tz)
 
         return {
             "condition_reason": condition_reason,

@@ -12,8 +12,10 @@ condition's records) and a few rows; the rule itself is not run again.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -169,11 +171,16 @@ MA_STEPS = {
 }
 
 
-def reason_for(condition: dict, viewer) -> str:
+#: A local moment in a supervision reason ("not on shift at Main St at 2026-11-30 06:01;").
+_LOCAL_MOMENT = re.compile(r" at (\d{4}-\d\d-\d\d \d\d:\d\d);")
+
+
+def reason_for(condition: dict, viewer, tz: str | None = None) -> str:
     """A condition's reason as its reader should get it.
 
-    An assistant is not the one to verify a state's law: for them the unrecorded rule reads
-    as what it means (not confirmed), without the manager's instructions to check it.
+    An assistant is not the one to verify a state's law or record a shift: for them the
+    reason says what it means without the manager's instructions. A local time the rule
+    wrote gets the site's zone abbreviation (``tz``).
     """
     reason = condition["reason"]
     is_assistant = viewer is not None and getattr(viewer, "role", None) == Role.assistant
@@ -183,6 +190,20 @@ def reason_for(condition: dict, viewer) -> str:
             reason.split(marker, 1)[0]
             + ", so it is not confirmed that a medical assistant may do it there."
         )
+    if condition["condition"] == "supervision":
+        if is_assistant:
+            reason = reason.replace(
+                "record the provider's shift or wait until they are on site",
+                "wait until they are on site",
+            )
+        if tz:
+
+            def with_zone(match: re.Match) -> str:
+                local = datetime.strptime(match.group(1), "%Y-%m-%d %H:%M")
+                abbreviation = local.replace(tzinfo=ZoneInfo(tz)).tzname()
+                return f" at {match.group(1)} {abbreviation};"
+
+            reason = _LOCAL_MOMENT.sub(with_zone, reason)
     return reason
 
 
