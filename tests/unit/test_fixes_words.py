@@ -53,3 +53,41 @@ def test_the_assistants_steps_fit_what_is_unmet():
     assert "re-validate" in steps[0]
     assert steps[1].startswith("Ask your supervising provider")
     assert not any("state" in step for step in steps)
+
+
+def test_a_clear_answer_warns_of_what_expires_within_30_days():
+    from datetime import date
+
+    from tracker.decision.fixes import Context, expiring_soon
+
+    ctx = Context(
+        assistant=SimpleNamespace(name="Ana"),
+        task=SimpleNamespace(name="Injection"),
+        site=SimpleNamespace(timezone="America/Los_Angeles"),
+        day=date(2026, 12, 1),
+    )
+
+    def clear(competency_until: str, credential_expires: str) -> dict:
+        label = (
+            f"competency for injection: validated 2025-12-26 by x, current until {competency_until}"
+        )
+        return {
+            "status": "clear",
+            "conditions": [
+                {"condition": "state_law", "met": True, "reason": "", "records": [
+                    {"kind": "credential", "id": 3,
+                     "label": f"credential CMA #123, expires {credential_expires}"}]},
+                {"condition": "competency", "met": True, "reason": "", "records": [
+                    {"kind": "competency", "id": 1, "label": label}]},
+            ],
+        }  # fmt: skip
+
+    words = expiring_soon(clear("2026-12-26", "2026-12-31"), ctx)
+    assert words == [
+        "The CMA credential expires on 2026-12-31, in 30 days: renew it and give the practice "
+        "the new one.",
+        "The Injection competency expires on 2026-12-26, in 25 days: ask for it to be "
+        "re-validated before then.",
+    ]
+    assert expiring_soon(clear("2027-01-01", "2029-01-01"), ctx) == []
+    assert expiring_soon({**clear("2026-12-26", "2026-12-31"), "status": "flagged"}, ctx) == []

@@ -22,8 +22,8 @@ from sqlalchemy import select
 from tracker.decision.rules import STATE_LAW, local_day, state_name
 from tracker.domain import Role
 from tracker.extensions import db
-from tracker.records.models import Competency, Task
-from tracker.staff.models import Credential, Person, Site, SupervisionAssignment
+from tracker.records.models import Task
+from tracker.staff.models import Person, Site, SupervisionAssignment
 
 #: A clear answer warns when what it rests on expires within this many days.
 SOON_DAYS = 30
@@ -231,45 +231,39 @@ def ma_steps(result: dict) -> list[str]:
     return steps
 
 
+#: The expiry a decision's evidence names: "current until 2027-02-10" on a competency,
+#: "expires 2029-01-01" on a credential (tracker.decision.rules writes both).
+_UNTIL = re.compile(r"current until (\d{4}-\d\d-\d\d)")
+_EXPIRES = re.compile(r"^credential (\S+).*, expires (\d{4}-\d\d-\d\d)$")
+
+
 def expiring_soon(result: dict, ctx: Context) -> list[str]:
     """Words on the competency and credentials a clear answer rests on, when they expire
-    within ``SOON_DAYS`` of the decision's day."""
+    within ``SOON_DAYS`` of the decision's day (read from the decision's own evidence)."""
     if result.get("status") != "clear":
         return []
     until = ctx.day + timedelta(days=SOON_DAYS)
     words = []
-    competency_ids, credential_ids = [], []
-    for c in result.get("conditions", []):
-        competency_ids += _record_ids(c, "competency")
-        credential_ids += _record_ids(c, "credential")
-    for comp in db.session.scalars(select(Competency).where(Competency.id.in_(competency_ids))):
-        expiry = _derived_expiry(result) or comp.expires_on
-        if expiry is not None and ctx.day <= expiry <= until:
-            words.append(
-                f"The {ctx.task.name} competency expires on {expiry.isoformat()}, in "
-                f"{(expiry - ctx.day).days} days: ask for it to be re-validated before then."
-            )
-    for cred in db.session.scalars(select(Credential).where(Credential.id.in_(credential_ids))):
-        if cred.expires_on is not None and ctx.day <= cred.expires_on <= until:
-            words.append(
-                f"The {cred.type} credential expires on {cred.expires_on.isoformat()}, in "
-                f"{(cred.expires_on - ctx.day).days} days: renew it and give the practice the "
-                "new one."
-            )
-    return words
-
-
-def _derived_expiry(result: dict) -> date | None:
-    """The expiry the rule worked out from the policy ("current until …" on the record)."""
     for c in result.get("conditions", []):
         for r in c.get("records", []):
-            if r["kind"] == "competency" and "current until " in r["label"]:
-                text = r["label"].rsplit("current until ", 1)[1][:10]
-                try:
-                    return date.fromisoformat(text)
-                except ValueError:
-                    return None
-    return None
+            if r["kind"] == "competency" and (found := _UNTIL.search(r["label"])):
+                expiry = date.fromisoformat(found.group(1))
+                what = f"The {ctx.task.name} competency"
+                advice = "ask for it to be re-validated before then."
+            elif r["kind"] == "credential" and (found := _EXPIRES.search(r["label"])):
+                expiry = date.fromisoformat(found.group(2))
+                what = f"The {found.group(1)} credential"
+                advice = "renew it and give the practice the new one."
+            else:
+                continue
+            if ctx.day <= expiry <= until:
+                text = (
+                    f"{what} expires on {expiry.isoformat()}, in {(expiry - ctx.day).days} "
+                    f"days: {advice}"
+                )
+                if text not in words:
+                    words.append(text)
+    return words
 
 
 def viewer_fixes(result: dict, assistant_id: int | None, viewer, can_open) -> dict:

@@ -54,14 +54,14 @@ def _fill_self_check(form: SelfCheckForm, choices: SelfCheckChoices, is_assistan
 def _answer(result: dict, assistant: Person, task, site, at: datetime) -> dict:
     """What the answer page says besides the four conditions: the moment on the site's
     clock, the assistant's own steps, a link to log a declined request, expiry warnings."""
-    ctx = fixes.context_of(result, assistant.id)
     local = at.astimezone(zone(site.timezone))
+    ctx = fixes.Context(assistant, task, site, local.date())
     return {
         "task": task,
         "site": site,
         "moment": local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or ""),
         "steps": fixes.ma_steps(result),
-        "expiring": fixes.expiring_soon(result, ctx) if ctx is not None else [],
+        "expiring": fixes.expiring_soon(result, ctx),
         "decline_url": url_for(
             "incidents.new", task=task.code, site=site.code, at=local.strftime(LOCAL_INPUT)
         ),
