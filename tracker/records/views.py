@@ -32,6 +32,7 @@ from tracker.auth.guard import refuse
 from tracker.decision.rules import zone
 from tracker.domain import Role, TaskKind
 from tracker.extensions import db
+from tracker.paging import page_of
 from tracker.practice.parsing import timezones
 from tracker.records import staff_services as services
 from tracker.records.forms import (
@@ -735,6 +736,10 @@ def task_edit(task_id: int):
 # --------------------------------------------------------------------------- expiring
 
 
+#: Rows each list of the expiring page shows at a time.
+EXPIRING_PAGE_SIZE = 50
+
+
 @bp.route("/expiring")
 def expiring():
     """List competencies, credentials and licenses expired or expiring within N days."""
@@ -750,6 +755,10 @@ def expiring():
     return render_template(
         "records/expiring.html",
         report=report,
+        due=page_of(report.due, request.args.get("page", type=int), EXPIRING_PAGE_SIZE),
+        no_expiry=page_of(
+            report.no_expiry, request.args.get("npage", type=int), EXPIRING_PAGE_SIZE
+        ),
         sites=sites,
         choices=EXPIRING_CHOICES,
         status_style=staff_read.STATUS_STYLE,
