@@ -134,10 +134,7 @@ def test_matrix_decides_at_the_chosen_moment_and_group(app, client, login_as):
     night = client.get("/matrix?site=main&at=2026-11-23T22:00").get_data(as_text=True)
     assert "Decided for 2026-11-23 10:00 PST" in day
     assert "Decided for 2026-11-23 22:00 PST" in night
-    cell = (
-        'class="cell {}"><a href="/matrix/decision?site=main&amp;assistant={}&amp;'
-        'task=injection&amp;at={}"'
-    )
+    cell = 'class="cell {}"><a href="/matrix/main/{}/injection/{}"'
     assert cell.format("clear", ana, "2026-11-23T18:00:00Z") in day
     assert cell.format("flagged", ana, "2026-11-24T06:00:00Z") in night
     # Clinical tasks by default; administrative and all on request.
@@ -152,9 +149,7 @@ def test_matrix_decides_at_the_chosen_moment_and_group(app, client, login_as):
 def test_a_matrix_cell_opens_its_decision_with_the_fixes(app, client, login_as):
     login_as("manager@example.org")
     ana = ana_id(app)
-    page = client.get(
-        f"/matrix/decision?site=main&assistant={ana}&task=venipuncture&at=2026-11-23T18:00:00Z"
-    )
+    page = client.get(f"/matrix/main/{ana}/venipuncture/2026-11-23T18:00:00Z")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "For 2026-11-23 10:00 PST" in text
@@ -162,7 +157,7 @@ def test_a_matrix_cell_opens_its_decision_with_the_fixes(app, client, login_as):
     assert 'href="/policy/states/rules/new?state=CA&amp;task=venipuncture"' in text
     assert 'href="/policy/new?task=venipuncture&amp;site=main&amp;level=CMA"' in text
     assert f'href="/competencies/new?person_id={ana}&amp;task=venipuncture"' in text
-    cell = "/matrix/decision?site=main&task=injection&assistant={}&at={}"
+    cell = "/matrix/main/{}/injection/{}"
     assert client.get(cell.format(ana, "x")).status_code == 400
     assert client.get(cell.format(ana + 999, "2026-11-23T18:00:00Z")).status_code == 404
 

@@ -190,16 +190,16 @@ def matrix():
     ), (400 if error else 200)
 
 
-@bp.route("/matrix/decision")
-def matrix_cell():
+@bp.route("/matrix/<site_code>/<int:assistant_id>/<task_code>/<at_text>")
+def matrix_cell(site_code: str, assistant_id: int, task_code: str, at_text: str):
     """One cell of the matrix: the decision, its reasons and what would fix it (kept nowhere)."""
-    site = db.session.scalar(select(Site).where(Site.code == (request.args.get("site") or "")))
-    task = db.session.scalar(select(Task).where(Task.code == (request.args.get("task") or "")))
-    assistant = db.session.get(Person, request.args.get("assistant", 0, type=int))
+    site = db.session.scalar(select(Site).where(Site.code == site_code))
+    task = db.session.scalar(select(Task).where(Task.code == task_code))
+    assistant = db.session.get(Person, assistant_id)
     if site is None or task is None or assistant is None or assistant.role != Role.assistant:
         abort(404)
     try:
-        at = datetime.fromisoformat((request.args.get("at") or "").replace("Z", "+00:00"))
+        at = datetime.fromisoformat(at_text.replace("Z", "+00:00"))
     except ValueError:
         abort(400)
     if at.tzinfo is None:
