@@ -40,6 +40,7 @@ ACCESS: dict[str, frozenset | str] = {
     # matrix and the decision log for those who oversee.
     "decision.self_check": EVERYONE,
     "decision.matrix": STAFF_READERS,
+    "decision.matrix_cell": STAFF_READERS,
     "decision.log": EVERYONE,
     "decision.record": EVERYONE,
     # Declined-task incidents: every list, count and detail goes through

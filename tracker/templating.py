@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from tracker.access import allowed_roles
@@ -62,6 +63,22 @@ def local_time(moment: datetime | None, tz: str | None = None, fmt: str = "%Y-%m
     return moment.strftime(fmt) + (f" {moment.tzname()}" if tz else " UTC")
 
 
+#: A moment as the decision rule writes it into evidence (ISO-8601, UTC).
+UTC_STAMP = re.compile(r"\b(\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d)?)(?:Z|\+00:00)")
+
+
+def local_stamps(text: str, tz: str | None) -> str:
+    """Words with every UTC moment in them told on the site's clock, with its abbreviation."""
+    if not tz or not text:
+        return text
+
+    def local(match: re.Match) -> str:
+        moment = datetime.fromisoformat(match.group(1)).replace(tzinfo=UTC)
+        return local_time(moment, tz)
+
+    return UTC_STAMP.sub(local, text)
+
+
 def show_date(value: date | None, empty: str = "—") -> str:
     return value.isoformat() if value else empty
 
@@ -69,6 +86,7 @@ def show_date(value: date | None, empty: str = "—") -> str:
 def register_template_helpers(app) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(show_date, "show_date")
+    app.add_template_filter(local_stamps, "local_stamps")
 
     menus: dict = {}  # role -> the menu it sees; the access table is fixed once running
 
@@ -111,7 +129,36 @@ def register_template_helpers(app) -> None:
                         return url_for(endpoint, **{k: values[v] for k, v in args.items()})
             return None
 
+        def decision_fixes(result: dict, assistant_id=None) -> dict:
+            """Links that fix each unmet condition, for a viewer who may follow them."""
+            from tracker.decision.fixes import viewer_fixes
+
+            viewer = current_user if current_user.is_authenticated else None
+            return viewer_fixes(result, assistant_id, viewer, can_open)
+
+        def site_zone(code: str | None) -> str | None:
+            """The time zone of the site with this code (None when there is none)."""
+            from flask import g
+            from sqlalchemy import select
+
+            from tracker.extensions import db
+            from tracker.staff.models import Site
+
+            zones = g.setdefault("site_zones", {})
+            if code not in zones:
+                zones[code] = db.session.scalar(select(Site.timezone).where(Site.code == code))
+            return zones[code]
+
+        def condition_reason(condition: dict, tz: str | None = None) -> str:
+            from tracker.decision.fixes import reason_for
+
+            viewer = current_user if current_user.is_authenticated else None
+            return reason_for(condition, viewer, tz)
+
         return {
+            "condition_reason": condition_reason,
+            "site_zone": site_zone,
+            "decision_fixes": decision_fixes,
             "can_open": can_open,
             "user_menu": user_menu,
             "has_endpoint": has_endpoint,

@@ -116,7 +116,9 @@ def test_manager_records_a_delegation_flagged_for_an_expired_competency(page, va
     expect(page.get_by_role("heading", level=1)).to_have_text("Injection · Ana Ruiz")
     # The notes are shown with the delegation (the history panel below repeats them).
     expect(page.locator("dd", has_text="Flu shot, room 3")).to_be_visible()
-    expect(page.get_by_text(f"{tomorrow.isoformat()} 10:30")).to_be_visible()
+    # The moment on the site's clock, here and in the history (no UTC).
+    expect(page.locator("dd", has_text=f"{tomorrow.isoformat()} 10:30")).to_be_visible()
+    expect(page.get_by_text(f"Scheduled for: {tomorrow.isoformat()} 10:30")).to_be_visible()
     expect(page.get_by_text("attested", exact=True)).to_be_visible()
 
     decision = page.get_by_role("region", name="Decision when recorded")

@@ -143,7 +143,8 @@ def test_provider_signs_off_as_themselves(client, auth, app, clinic):
     page = client.get(new_url(clinic))
     assert page.status_code == 200
     assert b"I observed Ana Ruiz perform Injection" in page.data
-    assert b"valid for 12 months after validation" in page.data
+    assert b"Clinical Task Policy v3 keeps it valid for 12 months after validation" in page.data
+    assert b"No CA rule is recorded for Injection yet." in page.data
 
     response = client.post(new_url(clinic), data=sign_off_data())
     assert response.status_code == 302
@@ -451,7 +452,7 @@ def test_manager_corrects_and_the_audit_keeps_before_and_after(client, auth, app
     [stored] = competencies(app)
     assert stored.entered_by_id is None  # the sign-off itself did not change
     detail = client.get(f"/competencies/{comp}").get_data(as_text=True)
-    assert "training_hours:" in detail and "8.0 <span" in detail and "12.0" in detail
+    assert "Training hours:" in detail and "8.0 <span" in detail and "12.0" in detail
 
 
 def test_changing_the_validator_needs_a_new_attestation(client, auth, app, clinic):
@@ -549,3 +550,24 @@ def test_provider_cannot_revoke(client, auth, app, clinic):
     )
     assert response.status_code == 403
     assert competencies(app)[0].revoked_on is None
+
+
+def test_sign_off_form_shows_the_state_minimum_hours(client, auth, app, clinic):
+    """A manager sees the state's minimum before typing the hours, not on the re-check."""
+    from tracker.domain import RuleStatus
+    from tracker.records.models import StateRule
+
+    with app.app_context():
+        injection = db.session.scalar(select(Task).where(Task.code == "injection"))
+        db.session.add(
+            StateRule(state="CA", task=injection, status=RuleStatus.permitted,
+                      requires_credentials=[], min_training_hours=10,
+                      supervision=SupervisionLevel.on_site, citation="16 CCR 1366")
+        )  # fmt: skip
+        db.session.commit()
+    auth.login("manager@example.org")
+    page = client.get(new_url(clinic)).get_data(as_text=True)
+    assert "Main St (CA):" in page
+    assert "CA requires at least 10 training hours for Injection." in page
+    # Said once, as text on the page, no longer carried in the expiry field's description.
+    assert page.count("Clinical Task Policy v3") == 1

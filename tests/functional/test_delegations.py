@@ -196,7 +196,7 @@ def test_the_delegation_page_shows_its_history_to_overseers_only(app, client, lo
     client.post(location + "/status", data={"status": "performed"})
     page = client.get(location).get_data(as_text=True)
     assert "History" in page
-    assert page.count('badge text-bg-light border">create<') == 1
-    assert page.count('badge text-bg-light border">update<') == 1
+    assert page.count('badge text-bg-light border">Created<') == 1
+    assert page.count('badge text-bg-light border">Changed<') == 1
     login_as("ana@example.org")
     assert "History" not in client.get(location).get_data(as_text=True)

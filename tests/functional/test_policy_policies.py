@@ -458,3 +458,21 @@ def test_a_change_that_affects_nothing_says_so(app, client, planned):
     html = preview.get_data(as_text=True)
     assert "No planned delegation would change." in html
     assert "No matrix cell would change status." in html
+
+
+def test_the_preview_warns_of_unknown_job_levels_and_lists_expiry_changes(app, client, manager):
+    """ "MA 1" is no one's job level; 24 months moves Ana's derived expiry by a year."""
+    policy_id = stored_id(app)
+    data = policy_form(site="", job_levels="CMA, MA 1", effective_from="2026-01-01",
+                       requires_credentials="", competency_valid_months="24")  # fmt: skip
+    html = client.post(f"/policy/{policy_id}/edit/preview", data=data).get_data(as_text=True)
+    assert "No active assistant has the job level MA 1" in html
+    assert "The job levels in use are: CMA." in html
+    expiry = html.split('id="expiry-h"')[1].split("</section>")[0]
+    assert "Ana Ruiz" in expiry and "Injection" in expiry
+    assert "2027-02-10" in expiry and "2028-02-10" in expiry
+    # A change that keeps the levels and the validity warns of nothing and moves nothing.
+    same = policy_form(site="", effective_from="2026-01-01", document="Clinical Task Policy v4")
+    html = client.post(f"/policy/{policy_id}/edit/preview", data=same).get_data(as_text=True)
+    assert "No active assistant has the job level" not in html
+    assert "No competency's expiry would change." in html

@@ -4,6 +4,7 @@ audit events, and nothing half-written."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -765,7 +766,9 @@ def test_the_week_view_moves_by_week_and_refuses_bad_input(client, office):
     page = text(client.get("/records/shifts?site=main&week=2026-11-25"))
     assert "Dr. Lee: 08:00 PST to 17:00 PST" in page
     assert "Mon 2026-11-23" in page
-    assert "week=2026-11-16" in page and "week=2026-11-30" in page
+    # The date picker shows the week's Monday; no endless previous/next links.
+    assert 'id="week" name="week" value="2026-11-23"' in page
+    assert "Previous week" not in page and "week=2026-11-16" not in page
     assert "Add shift" not in page  # compliance reads only
 
     following = text(client.get("/records/shifts?site=main&week=2026-11-30"))
@@ -774,3 +777,37 @@ def test_the_week_view_moves_by_week_and_refuses_bad_input(client, office):
     assert client.get("/records/shifts?site=nowhere").status_code == 400
     assert client.get("/records/shifts?site=main&week=2026-99-01").status_code == 400
     assert client.get("/records/shifts").status_code == 200
+
+
+def test_the_shift_week_view_has_bounded_navigation(app, client, office):
+    """A date picker within bounds and this/next week: no endless previous/next links."""
+    from datetime import timedelta
+
+    from tracker import dates
+
+    sign_in(client, "boss@example.org")
+    today = dates.today("America/Los_Angeles")
+    monday = today - timedelta(days=today.weekday())
+    page = text(client.get("/records/shifts?site=main"))
+    assert "Previous week" not in page
+    assert f"week={(monday + timedelta(days=7)).isoformat()}" in page  # next week
+    assert 'aria-current="page">This week' in page
+    far = (today + timedelta(days=5 * 365)).isoformat()
+    page = text(client.get(f"/records/shifts?site=main&week={far}"))
+    assert f"{far} is outside them, so this week is shown" in page
+    assert f"{monday.isoformat()} to" in page
+    assert client.get("/records/shifts?site=main&week=next-tuesday").status_code == 400
+
+
+def test_fix_links_open_the_assignment_and_shift_forms_prefilled(app, client, office):
+    """A decision's "add a supervision assignment" / "add the shift" links fill the form."""
+    sign_in(client, "boss@example.org")
+    with app.app_context():
+        main = db.session.scalar(select(Site.id).where(Site.code == "main"))
+    page = text(client.get("/records/assignments/new?site=main&starts_on=2026-12-01"))
+    assert re.search(rf'<option selected value="{main}"|value="{main}" selected', page)
+    assert 'value="2026-12-01"' in page
+    page = text(client.get("/records/shifts/new?site=main&day=2026-12-01"))
+    assert 'value="2026-12-01T08:00"' in page
+    # A malformed date is left out, never a server error.
+    assert client.get("/records/assignments/new?starts_on=soon").status_code == 200

@@ -204,8 +204,9 @@ def linked_assets(html: str) -> list[str]:
 
 def test_static_files_carry_the_headers(client):
     assets = linked_assets(client.get("/login").get_data(as_text=True))
-    # The app's stylesheet, Bootstrap's, Popper and Bootstrap's script.
-    assert len(assets) == 4, assets
+    # The app's stylesheet and theme, Bootstrap's, Popper, Bootstrap's script and the
+    # tables' script.
+    assert len(assets) == 6, assets
     for url in [*assets, "/static/css/app.css", "/bootstrap/static/css/bootstrap.min.css"]:
         with client.get(url, headers={"Accept-Encoding": "gzip"}) as response:
             assert response.status_code == 200, url
@@ -398,7 +399,7 @@ def test_static_files_are_built_aside_when_the_instance_folder_cannot_take_them(
     app = make_app("sqlite://", STATIC_CACHE_DIR=None)
     client = app.test_client()
     assets = linked_assets(client.get("/login").get_data(as_text=True))
-    assert len(assets) == 4
+    assert len(assets) == 6
     for url in assets:
         with client.get(url, headers={"Accept-Encoding": "gzip"}) as response:
             assert response.status_code == 200, url

@@ -36,7 +36,7 @@ def test_history_is_one_records_events_newest_first(app):
                             before={"a": 1}, after={"a": 1, "reason": "left"})  # fmt: skip
         lines = history.history_for("competencies", 5, None)
         assert [line.event.id for line in lines] == [last.id, first.id]
-        assert lines[0].changes == [history.Change("reason", "—", "left")]
+        assert lines[0].changes == [history.Change("Reason", "—", "left")]
 
 
 def test_changes_list_what_differs_and_hide_secrets():
@@ -119,3 +119,33 @@ def test_ids_of_people_tasks_and_sites_are_shown_with_their_names(app):
             history.Change("person_id", None, f"Ana Ruiz (#{ana.id})"),
             history.Change("task_id", None, f"Injection (#{injection.id})"),
         ]
+
+
+def test_a_history_reads_in_words_without_sign_ins(app):
+    """Field labels, names without ids, moments on the site's clock; sign-ins stay out."""
+    with app.app_context():
+        site = Site(code="main", name="Main St", state="CA", timezone="America/Los_Angeles")
+        lee = Person(email="dr.lee@example.org", name="Dr. Lee", role=Role.provider)
+        db.session.add_all([site, lee])
+        db.session.flush()
+        record_event("login", record_type="delegations", record_id=9, actor=lee)
+        record_event("access_denied", record_type="delegations", record_id=9, actor=lee)
+        record_event(
+            "update",
+            record_type="delegations",
+            record_id=9,
+            before={"scheduled_for": "2026-12-01T18:00:00+00:00", "delegated_by_id": None},
+            after={"scheduled_for": "2026-12-01T19:30:00+00:00", "delegated_by_id": lee.id},
+            actor=lee,
+        )
+        [line] = history.history_for("delegations", 9, None, tz="America/Los_Angeles")
+        assert line.event.action == "update"
+        assert history.Change("Scheduled for", "2026-12-01 10:00 PST",
+                              "2026-12-01 11:30 PST") in line.changes  # fmt: skip
+        assert history.Change("Delegated by", "—", "Dr. Lee") in line.changes
+        # The audit trail itself keeps every event and the raw values.
+        [raw] = history.lines([line.event])
+        assert raw.changes[0].field == "scheduled_for"
+        assert raw.changes[0].after == "2026-12-01T19:30:00+00:00"
+        trail = db.session.scalars(history.events_query(history.EventFilter(), "UTC", None)).all()
+        assert {e.action for e in trail} >= {"login", "access_denied", "update"}

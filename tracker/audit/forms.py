@@ -16,6 +16,7 @@ class EventFilterForm(FlaskForm):
     action = SelectField("Action", validators=[Optional()])
     record_type = SelectField("Record type", validators=[Optional()])
     record_id = StringField("Record id", validators=[Optional(), Length(max=64)])
+    q = StringField("Search who acted (name or email)", validators=[Optional(), Length(max=100)])
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To", validators=[Optional()])
     submit = SubmitField("Filter")

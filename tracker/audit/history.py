@@ -56,6 +56,87 @@ def show_value(value: Any) -> str:
     return str(value)
 
 
+#: Sign-ins, sign-outs and refused access: kept in the audit trail, not a record's history.
+SESSION_ACTIONS = frozenset(
+    {"login", "logout", "login_failed", "login_throttled", "access_denied", "anonymous"}
+)
+
+#: An event's action as a history panel says it.
+ACTION_WORDS = {
+    "create": "Created",
+    "update": "Changed",
+    "end": "Ended",
+    "revoke": "Revoked",
+    "deactivate": "Deactivated",
+    "reactivate": "Reactivated",
+    "review": "Reviewed",
+    "import": "Imported",
+    "password_set": "Password set",
+    "recheck": "Re-checked",
+    "status": "Status changed",
+}
+
+#: Field names people read differently from the column's name.
+FIELD_LABELS = {
+    "scheduled_for": "Scheduled for",
+    "validated_by_id": "Validated by",
+    "delegated_by_id": "Delegated by",
+    "entered_by_id": "Entered by",
+    "logged_by_id": "Logged by",
+    "assistant_id": "Assistant",
+    "provider_id": "Provider",
+    "person_id": "Person",
+    "requester_id": "Requester",
+    "task_id": "Task",
+    "site_id": "Site",
+    "in_room": "Provider in the room",
+    "can_validate": "Approved observer",
+    "prior_employer": "From a prior employer",
+    "attested_at": "Attested at",
+    "starts_at": "Starts at",
+    "ends_at": "Ends at",
+    "starts_on": "Starts on",
+    "ends_on": "Ends on",
+    "job_level": "Job level",
+    "job_levels": "Job levels",
+    "training_hours": "Training hours",
+    "min_training_hours": "Minimum training hours",
+    "competency_valid_months": "Competency valid for (months)",
+    "requires_credentials": "Credentials required",
+    "effective_from": "Effective from",
+    "effective_to": "Effective to",
+    "verified_on": "Verified on",
+    "expires_on": "Expires on",
+    "issued_on": "Issued on",
+    "revoked_on": "Revoked on",
+    "trained_on": "Trained on",
+    "validated_on": "Validated on",
+    "occurred_at": "When",
+    "decision_id": "Decision",
+    "delegation_id": "Delegation",
+    "email": "Email",
+}
+
+
+def field_label(name: str) -> str:
+    """A column name as words: "validated_by_id" reads "Validated by"."""
+    if name in FIELD_LABELS:
+        return FIELD_LABELS[name]
+    words = name.removesuffix("_id").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def _moment(value: Any) -> datetime | None:
+    """An ISO-8601 moment with an offset, as stored in an event's values; else None."""
+    if not isinstance(value, str) or len(value) < 19 or value[10:11] != "T":
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
 @dataclass(frozen=True)
 class Change:
     field: str
@@ -110,26 +191,36 @@ def reference_labels(events) -> dict[tuple[str, int], str]:
     return labels
 
 
-def changes_of(event: AuditEvent, labels: dict | None = None) -> list[Change]:
+def changes_of(
+    event: AuditEvent, labels: dict | None = None, tz: str | None = None
+) -> list[Change]:
     """What an event changed, field by field, secrets left out.
 
     An update lists the fields that differ; a creation (or any event with one side only)
     lists the values it carries. With ``labels`` (from reference_labels), an id of a
-    person, task or site is shown with its name.
+    person, task or site is shown with its name. With ``tz`` the changes read as words
+    for a record's history: field labels, names without ids, moments on that clock.
     """
     fields = reference_fields() if labels else {}
 
     def show(name: str, value) -> str:
         if name in fields and (fields[name], value) in labels:
-            return labels[(fields[name], value)]
+            label = labels[(fields[name], value)]
+            return label.rsplit(" (#", 1)[0] if tz else label
+        if tz and (moment := _moment(value)) is not None:
+            local = moment.astimezone(ZoneInfo(tz))
+            return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "")
         return show_value(value)
+
+    def title(name: str) -> str:
+        return field_label(name) if tz else name
 
     before = without_secrets(event.before) if isinstance(event.before, dict) else None
     after = without_secrets(event.after) if isinstance(event.after, dict) else None
     if before is not None and after is not None:
         names = list(before) + [k for k in after if k not in before]
         return [
-            Change(name, show(name, before.get(name)), show(name, after.get(name)))
+            Change(title(name), show(name, before.get(name)), show(name, after.get(name)))
             for name in names
             if before.get(name) != after.get(name)
         ]
@@ -138,7 +229,7 @@ def changes_of(event: AuditEvent, labels: dict | None = None) -> list[Change]:
         return []
     return [
         Change(
-            name,
+            title(name),
             show(name, value) if after is None else None,
             show(name, value) if after is not None else None,
         )
@@ -147,25 +238,31 @@ def changes_of(event: AuditEvent, labels: dict | None = None) -> list[Change]:
     ]
 
 
-def lines(events) -> list[EventLine]:
-    """Each event with what it changed, people, tasks and sites named."""
+def lines(events, tz: str | None = None) -> list[EventLine]:
+    """Each event with what it changed, people, tasks and sites named (in words with tz)."""
     events = list(events)
     labels = reference_labels(events)
-    return [EventLine(event, changes_of(event, labels)) for event in events]
+    return [EventLine(event, changes_of(event, labels, tz)) for event in events]
 
 
 def history_for(
-    record_type: str, record_id: Any, viewer: Person | None, limit: int = 100
+    record_type: str,
+    record_id: Any,
+    viewer: Person | None,
+    limit: int = 100,
+    tz: str | None = None,
 ) -> list[EventLine]:
-    """One record's events the viewer may see, newest first, with what each changed."""
+    """One record's changes the viewer may see, newest first, each in words (times in ``tz``,
+    the practice's zone by default). Sign-ins and refused access stay in the audit trail."""
     events = db.session.scalars(
         select(AuditEvent)
         .where(AuditEvent.record_type == record_type, AuditEvent.record_id == str(record_id))
+        .where(AuditEvent.action.not_in(SESSION_ACTIONS))
         .where(audit_events_visible_to(viewer))
         .order_by(AuditEvent.id.desc())
         .limit(limit)
     )
-    return lines(events)
+    return lines(events, tz or display_timezone())
 
 
 def display_timezone() -> str:
@@ -181,6 +278,8 @@ class EventFilter:
     record_id: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    #: Words that the acting person's name or email must all hold.
+    search: str = ""
 
 
 def _start_of(day: date, tz: str) -> datetime:
@@ -203,6 +302,11 @@ def events_query(filters: EventFilter, tz: str, viewer: Person | None):
                 and_(AuditEvent.record_type == "people", AuditEvent.record_id == str(person.id)),
                 and_(AuditEvent.record_type == "login", AuditEvent.record_id == person.email),
             )
+        )
+    for word in filters.search.split():
+        named = select(Person.id).where(Person.name.icontains(word, autoescape=True))
+        query = query.where(
+            AuditEvent.actor_label.icontains(word, autoescape=True) | AuditEvent.actor_id.in_(named)
         )
     if filters.action:
         query = query.where(AuditEvent.action == filters.action)

@@ -28,9 +28,15 @@ RECORD_LINKS = {
 
 
 @bp.app_template_global("history_for")
-def _history_for(record_type: str, record_id) -> list[history.EventLine]:
-    """Lets a record page include ``audit/_history.html`` with just the record's type and id."""
-    return history.history_for(record_type, record_id, current_user)
+def _history_for(record_type: str, record_id, tz: str | None = None) -> list[history.EventLine]:
+    """Lets a record page include ``audit/_history.html`` with just the record's type and id
+    (and the zone its times are told in)."""
+    return history.history_for(record_type, record_id, current_user, tz=tz)
+
+
+@bp.app_context_processor
+def _action_words() -> dict:
+    return {"action_words": history.ACTION_WORDS}
 
 
 @bp.app_template_global("audit_timezone")
@@ -56,6 +62,7 @@ def _filter_form() -> tuple[EventFilterForm, history.EventFilter | None]:
         record_id=(form.record_id.data or "").strip() or None,
         date_from=form.date_from.data,
         date_to=form.date_to.data,
+        search=(form.q.data or "").strip(),
     )
 
 

@@ -348,6 +348,49 @@ def lines_for(
     return out
 
 
+@dataclass(frozen=True)
+class SiteRequirement:
+    """What a sign-off must meet at one of the assistant's sites, in words for the form."""
+
+    site: str
+    state: str
+    #: The state's minimum training hours (None: no rule, or no minimum).
+    min_hours: float | None
+    has_rule: bool
+    policy: str | None
+    valid_months: int | None
+
+
+def signoff_requirements(assistant: Person, task: Task, day: date) -> list[SiteRequirement]:
+    """For each site of the assistant: the state's minimum training hours for the task, and
+    how long the written policy that applies there keeps a competency valid."""
+    from tracker.records.models import StateRule
+
+    states = sorted({s.state for s in assistant.sites})
+    rules = {
+        r.state: r
+        for r in db.session.scalars(
+            select(StateRule).where(StateRule.task_id == task.id, StateRule.state.in_(states))
+        )
+    }
+    policies = load_policies([task.id])
+    out = []
+    for site in sorted(assistant.sites, key=lambda s: s.name):
+        rule = rules.get(site.state)
+        policy = select_policy(policies, task.code, assistant.job_level, site.code, day)
+        out.append(
+            SiteRequirement(
+                site=site.name,
+                state=site.state,
+                min_hours=rule.min_training_hours if rule is not None else None,
+                has_rule=rule is not None,
+                policy=(policy.document or "The written policy") if policy else None,
+                valid_months=policy.competency_valid_months if policy else None,
+            )
+        )
+    return out
+
+
 def validity_hint(assistant: Person, task: Task, day: date) -> str:
     """Words on the expiry an empty "expires on" will get, for the form."""
     policy = applicable_policy(load_policies([task.id]), assistant, task, day)

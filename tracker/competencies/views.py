@@ -60,6 +60,13 @@ def index():
         query = query.where(Competency.person_id == person_id)
     if task_code:
         query = query.where(Task.code == task_code)
+    q = (request.args.get("q") or "").strip()[:100]
+    for word in q.split():
+        query = query.where(
+            Person.name.icontains(word, autoescape=True)
+            | Person.email.icontains(word, autoescape=True)
+            | Task.name.icontains(word, autoescape=True)
+        )
     page = db.paginate(
         query.order_by(Person.name, Task.name, Competency.id.desc()).options(*_LOAD),
         page=request.args.get("page", 1, type=int),
@@ -84,6 +91,7 @@ def index():
         tasks=tasks,
         person_id=person_id,
         task_code=task_code,
+        q=q,
         status_style=STATUS_STYLE,
         may_record=services.may_record(me),
     )
@@ -192,7 +200,6 @@ def new():
     form = CompetencyForm()
     _fill_validators(form, me)
     _label_attestation(form, me, assistant, task)
-    form.expires_on.description = services.validity_hint(assistant, task, practice_today())
     general: list[str] = []
     if request.method == "GET" and not services.enters_on_behalf(me):
         form.validated_by.data = me.id
@@ -215,6 +222,7 @@ def new():
         on_behalf=services.enters_on_behalf(me),
         general_errors=general,
         comp=None,
+        requirements=services.signoff_requirements(assistant, task, practice_today()),
     ), status
 
 
@@ -255,9 +263,6 @@ def edit(competency_id: int):
     form = CompetencyForm()
     _fill_validators(form, me, comp.validated_by)
     _label_attestation(form, me, comp.person, comp.task)
-    form.expires_on.description = services.validity_hint(
-        comp.person, comp.task, comp.validated_on or practice_today()
-    )
     form.submit.label.text = "Save correction"
     if request.method == "GET":
         form.trained_on.data = comp.trained_on
@@ -289,6 +294,9 @@ def edit(competency_id: int):
         on_behalf=services.enters_on_behalf(me),
         general_errors=general,
         comp=comp,
+        requirements=services.signoff_requirements(
+            comp.person, comp.task, comp.validated_on or practice_today()
+        ),
     ), status
 
 

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from tracker import dates
+from tracker.dates import format_utc
+from tracker.decision import fixes
 from tracker.decision.cache import Snapshot
 from tracker.decision.forms import SelfCheckForm
 from tracker.decision.matrix import build_matrix
@@ -23,8 +25,9 @@ from tracker.decision.services import (
     stored_result,
 )
 from tracker.delegations.models import DecisionRecord
-from tracker.domain import Role
+from tracker.domain import Role, TaskKind
 from tracker.extensions import db
+from tracker.records.models import Task
 from tracker.staff.models import Person, Site
 
 bp = Blueprint("decision", __name__)
@@ -48,6 +51,23 @@ def _fill_self_check(form: SelfCheckForm, choices: SelfCheckChoices, is_assistan
         form.site_code.choices.insert(0, SelectChoice("", "Choose a site…"))
 
 
+def _answer(result: dict, assistant: Person, task, site, at: datetime) -> dict:
+    """What the answer page says besides the four conditions: the moment on the site's
+    clock, the assistant's own steps, a link to log a declined request, expiry warnings."""
+    local = at.astimezone(zone(site.timezone))
+    ctx = fixes.Context(assistant, task, site, local.date())
+    return {
+        "task": task,
+        "site": site,
+        "moment": local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or ""),
+        "steps": fixes.ma_steps(result),
+        "expiring": fixes.expiring_soon(result, ctx),
+        "decline_url": url_for(
+            "incidents.new", task=task.code, site=site.code, at=local.strftime(LOCAL_INPUT)
+        ),
+    }
+
+
 @bp.route("/may-i", methods=["GET", "POST"])
 def self_check():
     """May I do this here, now? The four answers in plain words."""
@@ -64,6 +84,7 @@ def self_check():
             me.id if is_assistant else request.args.get("assistant", 0, type=int)
         )
     result = None
+    answer = {}
     status = 200
     if request.method == "POST":
         status = 400
@@ -91,41 +112,112 @@ def self_check():
                     site=site,
                     asked_by=me,
                 )
+                answer = _answer(result, assistant, task, site, at)
                 status = 200
     page = render_template(
         "decision/self_check.html",
         form=form,
         result=result,
         is_assistant=is_assistant,
+        **answer,
     )
     # Rendered before the commit, which expires every loaded object (one query saved).
     db.session.commit()
     return page, status
 
 
+#: The matrix's task groups: which kinds of task each shows (clinical by default).
+MATRIX_GROUPS = {
+    "clinical": ("Clinical tasks", (TaskKind.clinical,)),
+    "administrative": ("Administrative tasks", (TaskKind.administrative,)),
+    "all": ("All tasks", (TaskKind.administrative, TaskKind.clinical, TaskKind.reserved)),
+}
+LOCAL_INPUT = "%Y-%m-%dT%H:%M"
+
+
+def _moment_arg(value: str | None, site: Site) -> datetime | None:
+    """A moment typed in the site's local time (``datetime-local``), as aware UTC.
+
+    Raises ValueError for text that is not such a moment; None when empty.
+    """
+    if not value:
+        return None
+    local = datetime.strptime(value, LOCAL_INPUT)
+    return local.replace(tzinfo=zone(site.timezone)).astimezone(UTC)
+
+
 @bp.route("/matrix")
 def matrix():
-    """The compliance matrix: assistants × tasks at a site, each cell clear or flagged."""
+    """The compliance matrix: assistants × tasks at a site and a moment, clear or flagged."""
     sites = db.session.scalars(select(Site).order_by(Site.name)).all()
     if not sites:
         return render_template("decision/matrix.html", sites=[], matrix=None)
     site_code = request.args.get("site") or sites[0].code
-    if site_code not in {s.code for s in sites}:
+    site = next((s for s in sites if s.code == site_code), None)
+    if site is None:
         abort(400)
-    at = dates.now_to_the_second()
-    result = build_matrix(site_code, at)
+    group = request.args.get("group") or "clinical"
+    if group not in MATRIX_GROUPS:
+        abort(400)
+    error = None
+    try:
+        at = _moment_arg(request.args.get("at"), site)
+    except ValueError:
+        at, error = None, "Give the moment as a date and a time, e.g. 2026-12-01 10:00."
+    at = at or dates.now_to_the_second()
+    kinds = MATRIX_GROUPS[group][1]
+    task_codes = db.session.scalars(select(Task.code).where(Task.kind.in_(kinds))).all()
+    result = build_matrix(site_code, at, list(task_codes))
     page = max(request.args.get("page", 1, type=int), 1)
     start = (page - 1) * MATRIX_PAGE_SIZE
     assistants = result.assistants[start : start + MATRIX_PAGE_SIZE]
     return render_template(
         "decision/matrix.html",
         sites=sites,
+        site=site,
         site_code=site_code,
+        group=group,
+        groups=MATRIX_GROUPS,
+        at_local=at.astimezone(zone(site.timezone)).strftime(LOCAL_INPUT),
+        at_utc=format_utc(at),
+        error=error,
         matrix=result,
         assistants=assistants,
         page=page,
+        pages=max(1, -(-len(result.assistants) // MATRIX_PAGE_SIZE)),
         has_next=start + MATRIX_PAGE_SIZE < len(result.assistants),
         counts=result.counts(),
+    ), (400 if error else 200)
+
+
+@bp.route("/matrix/<site_code>/<int:assistant_id>/<task_code>/<at_text>")
+def matrix_cell(site_code: str, assistant_id: int, task_code: str, at_text: str):
+    """One cell of the matrix: the decision, its reasons and what would fix it (kept nowhere)."""
+    site = db.session.scalar(select(Site).where(Site.code == site_code))
+    task = db.session.scalar(select(Task).where(Task.code == task_code))
+    assistant = db.session.get(Person, assistant_id)
+    if site is None or task is None or assistant is None or assistant.role != Role.assistant:
+        abort(404)
+    try:
+        at = datetime.fromisoformat(at_text.replace("Z", "+00:00"))
+    except ValueError:
+        abort(400)
+    if at.tzinfo is None:
+        abort(400)
+    decision = evaluate(assistant, task, site, at.astimezone(UTC))
+    return render_template(
+        "decision/matrix_cell.html",
+        result=stored_result(decision),
+        assistant=assistant,
+        task=task,
+        site=site,
+        at=at,
+        back=url_for(
+            "decision.matrix",
+            site=site.code,
+            at=at.astimezone(zone(site.timezone)).strftime(LOCAL_INPUT),
+            group="all" if task.kind == TaskKind.reserved else task.kind.value,
+        ),
     )
 
 

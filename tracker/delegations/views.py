@@ -123,6 +123,15 @@ def index():
             abort(400)
     if request.args.get("flagged") == "1":
         query = query.where(DecisionRecord.status != "clear")
+    q = (request.args.get("q") or "").strip()[:100]
+    for word in q.split():
+        query = query.where(
+            Delegation.assistant.has(
+                Person.name.icontains(word, autoescape=True)
+                | Person.email.icontains(word, autoescape=True)
+            )
+            | Delegation.task.has(Task.name.icontains(word, autoescape=True))
+        )
     page = max(request.args.get("page", 1, type=int), 1)
     delegations = db.session.scalars(
         query.order_by(Delegation.scheduled_for.desc())
@@ -137,6 +146,7 @@ def index():
         status=status,
         flagged=request.args.get("flagged") == "1",
         statuses=list(DelegationStatus),
+        q=q,
     )
 
 

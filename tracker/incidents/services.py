@@ -344,11 +344,24 @@ def _with_facts(stmt):
     )
 
 
-def incident_list(viewer: Person, status: IncidentStatus | None = None, page: int = 1):
-    """One page of the incidents this person may see, latest first."""
+def incident_list(
+    viewer: Person, status: IncidentStatus | None = None, page: int = 1, search: str = ""
+):
+    """One page of the incidents this person may see, latest first; ``search`` narrows them
+    to those whose task, requester or logger matches every word (within what they may see)."""
     stmt = visible_incidents(viewer)
     if status is not None:
         stmt = stmt.where(Incident.status == status)
+    for word in search.split():
+        stmt = stmt.where(
+            Incident.task.has(Task.name.icontains(word, autoescape=True))
+            | Incident.task_description.icontains(word, autoescape=True)
+            | Incident.requester_name.icontains(word, autoescape=True)
+            | Incident.logged_by.has(
+                Person.name.icontains(word, autoescape=True)
+                | Person.email.icontains(word, autoescape=True)
+            )
+        )
     stmt = _with_facts(stmt).order_by(Incident.occurred_at.desc(), Incident.id.desc())
     return db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False)
 

@@ -6,6 +6,7 @@ No route edits or deletes an incident. What a person may see comes from
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -109,14 +110,36 @@ def incident_list():
     page = request.args.get("page", 1, type=int)
     if page < 1:
         abort(400)
-    pagination = services.incident_list(_me(), status, page)
+    q = (request.args.get("q") or "").strip()[:100]
+    pagination = services.incident_list(_me(), status, page, q)
     return render_template(
         "incidents/list.html",
+        q=q,
         pagination=pagination,
         incidents=pagination.items,
         status=status,
         statuses=list(IncidentStatus),
     )
+
+
+def _prefill_from_check(form: LogIncidentForm, me: Person, tasks: list[Task]) -> None:
+    """Fill the task, site and moment a "May I?" answer links with (``?task=&site=&at=``).
+
+    ``at`` is the site's local time (``YYYY-MM-DDTHH:MM``); a moment still to come, or text
+    that is not a moment, gives way to now. Anything unknown is simply left empty.
+    """
+    site = next((s for s in me.sites if s.code == request.args.get("site")), None)
+    if site is not None:
+        form.site_id.data = site.id
+    task = next((t for t in tasks if t.code == request.args.get("task")), None)
+    if task is not None:
+        form.task_id.data = task.id
+    now = local_now(form.zone())
+    try:
+        asked = datetime.strptime(request.args.get("at", ""), "%Y-%m-%dT%H:%M")
+    except ValueError:
+        asked = None
+    form.occurred_at.data = asked if asked is not None and asked <= now else now
 
 
 @bp.route("/incidents/new", methods=["GET", "POST"])
@@ -127,7 +150,7 @@ def new():
     tasks = db.session.scalars(select(Task).order_by(Task.name)).all()
     form.setup(me=me, sites=list(me.sites), people=_active_people(), tasks=tasks)
     if request.method == "GET":
-        form.occurred_at.data = local_now(form.zone())
+        _prefill_from_check(form, me, tasks)
     if form.validate_on_submit():
         try:
             incident = services.log_incident(

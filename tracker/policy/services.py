@@ -25,6 +25,8 @@ from tracker.decision.rules import (
     SiteFacts,
     TaskFacts,
     add_months,
+    competency_expiry,
+    local_day,
     select_policy,
     state_name,
 )
@@ -546,6 +548,17 @@ class CellChange:
     after: Decision
 
 
+@dataclass(frozen=True)
+class ExpiryChange:
+    """A competency whose expiry, worked out from the policy, the change would move."""
+
+    site: SiteFacts
+    assistant: PersonFacts
+    task: TaskFacts
+    before: date | None  #: None: no expiry
+    after: date | None
+
+
 @dataclass
 class WhatIf:
     """What a policy change would do to planned delegations and the compliance matrix."""
@@ -557,6 +570,30 @@ class WhatIf:
     cells: list[CellChange]
     delegations_checked: int
     cells_checked: int
+    #: Job levels the proposed policy names that no active assistant has.
+    unknown_levels: list[str] = field(default_factory=list)
+    #: The job levels active assistants have, for the warning's words.
+    known_levels: list[str] = field(default_factory=list)
+    #: Competencies with no expiry of their own whose derived expiry would move.
+    expiries: list[ExpiryChange] = field(default_factory=list)
+
+
+def _derived_expiries(book, cell_keys, now: datetime) -> dict:
+    """(site, assistant, task, competency id) -> the expiry a decision now would use, for
+    each validated competency with no expiry of its own."""
+    out = {}
+    for site, person, task in cell_keys:
+        competencies = book.competencies.get((person.id, task.code), ())
+        if not competencies:
+            continue
+        day = local_day(now, site.timezone)
+        policy = select_policy(
+            book.policies_by_task.get(task.code, ()), task.code, person.job_level, site.code, day
+        )
+        for comp in competencies:
+            if comp.expires_on is None and comp.validated_on is not None:
+                out[(site.code, person.email, task.code, comp.id)] = competency_expiry(comp, policy)
+    return out
 
 
 def _unmet(decision: Decision) -> tuple[str, ...]:
@@ -626,11 +663,27 @@ def what_if(change: PolicyChange, now: datetime) -> WhatIf:
         return delegations, cells
 
     before_delegations, before_cells = decide_all()
+    before_expiries = _derived_expiries(book, cell_keys, now)
     book.policies_by_task = {**current, **swapped}
     try:
         after_delegations, after_cells = decide_all()
+        after_expiries = _derived_expiries(book, cell_keys, now)
     finally:
         book.policies_by_task = current
+    keys = {(site.code, person.email, task.code): (site, person, task)
+            for site, person, task in cell_keys}  # fmt: skip
+    expiries = [
+        ExpiryChange(*keys[key[:3]], before_expiries[key], after_expiries.get(key))
+        for key in before_expiries
+        if before_expiries[key] != after_expiries.get(key)
+    ]
+    known_levels = sorted(
+        {
+            p.job_level
+            for p in book.people.values()
+            if p.role == "assistant" and p.active and p.job_level
+        }  # fmt: skip
+    )
 
     delegation_changes = [
         DelegationChange(d, before, after)
@@ -652,6 +705,9 @@ def what_if(change: PolicyChange, now: datetime) -> WhatIf:
         cells=cell_changes,
         delegations_checked=len(planned),
         cells_checked=len(cell_keys),
+        unknown_levels=[level for level in proposed.job_levels if level not in known_levels],
+        known_levels=known_levels,
+        expiries=expiries,
     )
 
 

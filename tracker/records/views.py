@@ -32,6 +32,7 @@ from tracker.auth.guard import refuse
 from tracker.decision.rules import zone
 from tracker.domain import Role, TaskKind
 from tracker.extensions import db
+from tracker.paging import page_of
 from tracker.practice.parsing import timezones
 from tracker.records import staff_services as services
 from tracker.records.forms import (
@@ -454,15 +455,28 @@ def _flash_assignment_saved(assignment: SupervisionAssignment, what: str) -> Non
         flash(warning, "warning")
 
 
+def _date_arg(name: str) -> date | None:
+    """A date from the query string (a prefilled link), or None when absent or malformed."""
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
 @bp.route("/assignments/new", methods=["GET", "POST"])
 def assignment_new():
     """Assign a supervising provider to an assistant at a site."""
     form = AssignmentForm()
     _assignment_choices(form)
     if request.method == "GET":
+        # Prefilled from a decision's "add a supervision assignment" link.
         form.assistant.data = request.args.get("assistant", 0, type=int)
         form.provider.data = request.args.get("provider", 0, type=int)
-        form.starts_on.data = practice_today()
+        site_code = request.args.get("site", "")
+        site_id = db.session.scalar(select(Site.id).where(Site.code == site_code))
+        if site_id is not None:
+            form.site.data = site_id
+        form.starts_on.data = _date_arg("starts_on") or practice_today()
     if form.validate_on_submit():
         saved, assignment = _save(
             form, lambda: services.create_assignment(_me(), **_assignment_values(form))
@@ -533,6 +547,11 @@ def assignment_end(assignment_id: int):
 # --------------------------------------------------------------------------- shifts
 
 
+#: How far back and ahead the shift week view goes (its date picker's bounds).
+SHIFT_WEEKS_BACK = timedelta(days=2 * 366)
+SHIFT_WEEKS_AHEAD = timedelta(days=366)
+
+
 def _week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -553,8 +572,17 @@ def shift_week():
     except ValueError:
         abort(400)
     tz = zone(site.timezone)
+    today = dates.today(site.timezone)
+    first, last = _week_start(today - SHIFT_WEEKS_BACK), _week_start(today + SHIFT_WEEKS_AHEAD)
+    notice = None
     if day is None:
-        day = dates.today(site.timezone)
+        day = today
+    elif not first <= day <= last + timedelta(days=6):
+        notice = (
+            f"Shifts are shown for the weeks from {first.isoformat()} to {last.isoformat()}; "
+            f"{day.isoformat()} is outside them, so this week is shown."
+        )
+        day = today
     monday = _week_start(day)
     start = datetime.combine(monday, time.min, tz)
     end = datetime.combine(monday + timedelta(days=7), time.min, tz)
@@ -580,9 +608,12 @@ def shift_week():
         days=days,
         by_day=by_day,
         week_start=start,
-        previous_week=monday - timedelta(days=7),
-        next_week=monday + timedelta(days=7),
-        today=dates.today(site.timezone),
+        this_week=_week_start(today),
+        next_week=_week_start(today) + timedelta(days=7),
+        first_week=first,
+        last_day=last + timedelta(days=6),
+        notice=notice,
+        today=today,
     )
 
 
@@ -614,13 +645,10 @@ def shift_new():
     _shift_choices(form)
     if request.method == "GET":
         site = db.session.scalar(select(Site).where(Site.code == request.args.get("site", "")))
+        form.provider.data = request.args.get("provider", 0, type=int)
         if site is not None:
             form.site.data = site.id
-            day = request.args.get("day", "")
-            try:
-                on = date.fromisoformat(day) if day else None
-            except ValueError:
-                on = None
+            on = _date_arg("day")
             if on is not None:
                 form.starts_at.data = datetime.combine(on, time(8, 0))
                 form.ends_at.data = datetime.combine(on, time(17, 0))
@@ -708,6 +736,10 @@ def task_edit(task_id: int):
 # --------------------------------------------------------------------------- expiring
 
 
+#: Rows each list of the expiring page shows at a time.
+EXPIRING_PAGE_SIZE = 50
+
+
 @bp.route("/expiring")
 def expiring():
     """List competencies, credentials and licenses expired or expiring within N days."""
@@ -723,6 +755,10 @@ def expiring():
     return render_template(
         "records/expiring.html",
         report=report,
+        due=page_of(report.due, request.args.get("page", type=int), EXPIRING_PAGE_SIZE),
+        no_expiry=page_of(
+            report.no_expiry, request.args.get("npage", type=int), EXPIRING_PAGE_SIZE
+        ),
         sites=sites,
         choices=EXPIRING_CHOICES,
         status_style=staff_read.STATUS_STYLE,

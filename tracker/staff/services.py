@@ -66,13 +66,23 @@ def competency_status(comp: Competency, expires_on: date | None, today: date, wi
     return expiry_status(expires_on, today, within)
 
 
-def staff_list(site_code: str | None = None, role: Role | None = None) -> list[Person]:
-    query = select(Person).options(selectinload(Person.sites)).order_by(Person.name)
+def staff_query(site_code: str | None = None, role: Role | None = None, search: str = ""):
+    """The people on the staff list, by name: of a site, a role, matching a name or email."""
+    query = select(Person).options(selectinload(Person.sites)).order_by(Person.name, Person.id)
     if site_code:
         query = query.where(Person.sites.any(Site.code == site_code))
     if role:
         query = query.where(Person.role == role)
-    return list(db.session.scalars(query))
+    for word in search.split():
+        query = query.where(
+            Person.name.icontains(word, autoescape=True)
+            | Person.email.icontains(word, autoescape=True)
+        )
+    return query
+
+
+def staff_list(site_code: str | None = None, role: Role | None = None) -> list[Person]:
+    return list(db.session.scalars(staff_query(site_code, role)))
 
 
 def competency_lines(person: Person, today: date, within_days: int) -> list[CompetencyLine]:

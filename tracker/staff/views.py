@@ -12,6 +12,9 @@ from tracker.staff.models import Person, Site
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
+#: Rows a page of the staff list shows.
+PAGE_SIZE = 50
+
 
 @bp.route("/")
 def staff_list():
@@ -27,10 +30,17 @@ def staff_list():
     sites = db.session.scalars(select(Site).order_by(Site.name)).all()
     if site_code and site_code not in {s.code for s in sites}:
         abort(400)
-    people = services.staff_list(site_code, role)
+    q = (request.args.get("q") or "").strip()[:100]
+    people = db.paginate(
+        services.staff_query(site_code, role, q),
+        page=request.args.get("page", 1, type=int),
+        per_page=PAGE_SIZE,
+        error_out=False,
+    )
     return render_template(
         "staff/list.html",
         people=people,
+        q=q,
         sites=sites,
         roles=list(Role),
         site_code=site_code,

@@ -1,0 +1,285 @@
+"""No dead ends: what to do about each unmet condition of a decision, for whoever reads it.
+
+A manager (or anyone who may change the record) gets links to the form that fixes it,
+prefilled with what the decision already knows: the assistant, the task, the site, the
+provider and the day. An assistant gets steps that are theirs to take (ask the supervising
+provider, ask for a sign-off), never a manager's. A clear answer warns when the competency
+or a credential it rests on expires soon.
+
+Everything here reads a stored decision (the JSON of DESIGN section 4, with each
+condition's records) and a few rows; the rule itself is not run again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from tracker.decision.rules import STATE_LAW, local_day, state_name
+from tracker.domain import Role
+from tracker.extensions import db
+from tracker.records.models import Task
+from tracker.staff.models import Person, Site, SupervisionAssignment
+
+#: A clear answer warns when what it rests on expires within this many days.
+SOON_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A link to the form that fixes an unmet condition."""
+
+    label: str
+    endpoint: str
+    args: dict
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a decision knows, as records: who, what, where and on which local day."""
+
+    assistant: Person
+    task: Task
+    site: Site
+    day: date
+
+
+def context_of(result: dict, assistant_id: int | None) -> Context | None:
+    """The records a stored decision names, or None when one is gone."""
+    if not assistant_id or not result.get("task") or not result.get("site"):
+        return None
+    assistant = db.session.get(Person, assistant_id)
+    task = db.session.scalar(select(Task).where(Task.code == result["task"]))
+    site = db.session.scalar(select(Site).where(Site.code == result["site"]))
+    if assistant is None or task is None or site is None:
+        return None
+    at = result.get("at")
+    moment = datetime.fromisoformat(at.replace("Z", "+00:00")) if isinstance(at, str) else at
+    return Context(assistant, task, site, local_day(moment, site.timezone))
+
+
+def _record_ids(condition: dict, kind: str) -> list[int]:
+    return [r["id"] for r in condition.get("records", []) if r["kind"] == kind and r["id"]]
+
+
+def _supervising_provider(ctx: Context, condition: dict) -> int | None:
+    """The provider of the assignment the condition rests on, else of the latest one."""
+    ids = _record_ids(condition, "supervision")
+    query = select(SupervisionAssignment.provider_id).where(
+        SupervisionAssignment.assistant_id == ctx.assistant.id,
+        SupervisionAssignment.site_id == ctx.site.id,
+    )
+    if ids:
+        query = query.where(SupervisionAssignment.id.in_(ids))
+    return db.session.scalar(query.order_by(SupervisionAssignment.starts_on.desc()).limit(1))
+
+
+def fixes_for(result: dict, ctx: Context, may_sign_off: bool) -> dict[str, list[Fix]]:
+    """For each unmet condition, the forms that would fix it (before any access check)."""
+    out: dict[str, list[Fix]] = {}
+    if result.get("status") != "flagged":
+        return out
+    a, t, s = ctx.assistant, ctx.task, ctx.site
+    credential = Fix(f"Record a credential for {a.name}", "records.credential_new",
+                     {"person_id": a.id})  # fmt: skip
+    for c in result.get("conditions", []):
+        if c["met"]:
+            continue
+        fixes: list[Fix] = []
+        reason = c["reason"]
+        if c["condition"] == STATE_LAW:
+            rules = _record_ids(c, "state_rule")
+            if not rules:
+                fixes.append(
+                    Fix(
+                        f"Record the {state_name(s.state)} rule for {t.name}",
+                        "policy.new_state_rule",
+                        {"state": s.state, "task": t.code},
+                    )
+                )
+            elif "requires" in reason:
+                fixes.append(credential)
+            else:
+                fixes.append(Fix("Review the state rule", "policy.edit_state_rule",
+                                 {"rule_id": rules[0]}))  # fmt: skip
+        elif c["condition"] == "employer_policy":
+            policies = _record_ids(c, "policy")
+            if not policies:
+                fixes.append(
+                    Fix(
+                        f"Write the policy for {t.name}",
+                        "policy.new_policy",
+                        {"task": t.code, "site": s.code, "level": a.job_level or ""},
+                    )
+                )
+            else:
+                if "only with" in reason:
+                    fixes.append(credential)
+                fixes.append(Fix("Change the policy", "policy.edit_policy",
+                                 {"policy_id": policies[0]}))  # fmt: skip
+        elif c["condition"] == "competency" and may_sign_off:
+            fixes.append(
+                Fix(
+                    f"Sign off {a.name}'s {t.name} competency",
+                    "competencies.new",
+                    {"person_id": a.id, "task": t.code},
+                )
+            )
+        elif c["condition"] == "supervision":
+            provider = _supervising_provider(ctx, c)
+            if "no supervising provider" in reason:
+                args = {"assistant": a.id, "site": s.code, "starts_on": ctx.day.isoformat()}
+                if provider:
+                    args["provider"] = provider
+                fixes.append(Fix("Add a supervision assignment", "records.assignment_new", args))
+            if "on shift" in reason:
+                args = {"site": s.code, "day": ctx.day.isoformat()}
+                if provider:
+                    args["provider"] = provider
+                fixes.append(Fix("Add the provider's shift", "records.shift_new", args))
+        if fixes:
+            out[c["condition"]] = fixes
+    return out
+
+
+# --------------------------------------------------------------------------- the assistant
+
+
+#: What an assistant can do about each unmet condition: their steps, not a manager's.
+MA_STEPS = {
+    STATE_LAW: (
+        "Do not do it for now: it is not confirmed that a medical assistant may do this task "
+        "in this state. Tell your supervising provider or the practice manager, who checks "
+        "the state's rules."
+    ),
+    "employer_policy": (
+        "The practice's written policy does not let you do this yet. Ask the practice manager "
+        "whether it should."
+    ),
+    "competency": (
+        "Ask a provider or an approved observer to watch you perform it and sign off your "
+        "competency."
+    ),
+    "supervision": (
+        "Ask your supervising provider: a provider who supervises you has to be assigned, and "
+        "on site when the task needs it."
+    ),
+}
+
+
+#: A local moment in a supervision reason ("not on shift at Main St at 2026-11-30 06:01;").
+_LOCAL_MOMENT = re.compile(r" at (\d{4}-\d\d-\d\d \d\d:\d\d);")
+
+
+def reason_for(condition: dict, viewer, tz: str | None = None) -> str:
+    """A condition's reason as its reader should get it.
+
+    An assistant is not the one to verify a state's law or record a shift: for them the
+    reason says what it means without the manager's instructions. A local time the rule
+    wrote gets the site's zone abbreviation (``tz``).
+    """
+    reason = condition["reason"]
+    is_assistant = viewer is not None and getattr(viewer, "role", None) == Role.assistant
+    marker = ", so it is not verified."
+    if is_assistant and condition["condition"] == STATE_LAW and marker in reason:
+        return (
+            reason.split(marker, 1)[0]
+            + ", so it is not confirmed that a medical assistant may do it there."
+        )
+    if condition["condition"] == "supervision":
+        if is_assistant:
+            reason = reason.replace(
+                "record the provider's shift or wait until they are on site",
+                "wait until they are on site",
+            )
+        if tz:
+
+            def with_zone(match: re.Match) -> str:
+                local = datetime.strptime(match.group(1), "%Y-%m-%d %H:%M")
+                abbreviation = local.replace(tzinfo=ZoneInfo(tz)).tzname()
+                return f" at {match.group(1)} {abbreviation};"
+
+            reason = _LOCAL_MOMENT.sub(with_zone, reason)
+    return reason
+
+
+def ma_steps(result: dict) -> list[str]:
+    """The assistant's own steps for a flagged answer, one per unmet condition."""
+    steps = []
+    for c in result.get("conditions", []):
+        if c["met"]:
+            continue
+        step = MA_STEPS.get(c["condition"])
+        if c["condition"] == "competency" and (
+            "expired" in c["reason"] or "revoked" in c["reason"]
+        ):
+            step = (
+                "Your competency for this task no longer counts. Ask a provider to re-validate "
+                "it before you do the task again."
+            )
+        elif c["condition"] == "competency" and "training hours" in c["reason"]:
+            step = (
+                "Your recorded training is short of the state's minimum hours. Ask the "
+                "practice manager how to complete and record it."
+            )
+        if step and step not in steps:
+            steps.append(step)
+    return steps
+
+
+#: The expiry a decision's evidence names: "current until 2027-02-10" on a competency,
+#: "expires 2029-01-01" on a credential (tracker.decision.rules writes both).
+_UNTIL = re.compile(r"current until (\d{4}-\d\d-\d\d)")
+_EXPIRES = re.compile(r"^credential (\S+).*, expires (\d{4}-\d\d-\d\d)$")
+
+
+def expiring_soon(result: dict, ctx: Context) -> list[str]:
+    """Words on the competency and credentials a clear answer rests on, when they expire
+    within ``SOON_DAYS`` of the decision's day (read from the decision's own evidence)."""
+    if result.get("status") != "clear":
+        return []
+    until = ctx.day + timedelta(days=SOON_DAYS)
+    words = []
+    for c in result.get("conditions", []):
+        for r in c.get("records", []):
+            if r["kind"] == "competency" and (found := _UNTIL.search(r["label"])):
+                expiry = date.fromisoformat(found.group(1))
+                what = f"The {ctx.task.name} competency"
+                advice = "ask for it to be re-validated before then."
+            elif r["kind"] == "credential" and (found := _EXPIRES.search(r["label"])):
+                expiry = date.fromisoformat(found.group(2))
+                what = f"The {found.group(1)} credential"
+                advice = "renew it and give the practice the new one."
+            else:
+                continue
+            if ctx.day <= expiry <= until:
+                text = (
+                    f"{what} expires on {expiry.isoformat()}, in {(expiry - ctx.day).days} "
+                    f"days: {advice}"
+                )
+                if text not in words:
+                    words.append(text)
+    return words
+
+
+def viewer_fixes(result: dict, assistant_id: int | None, viewer, can_open) -> dict:
+    """The fixes a viewer may follow, as {condition: [(label, url)]}; none for assistants."""
+    from flask import url_for
+
+    from tracker.competencies.services import may_record
+
+    if viewer is None or viewer.role == Role.assistant or result.get("status") != "flagged":
+        return {}
+    ctx = context_of(result, assistant_id)
+    if ctx is None:
+        return {}
+    out = {}
+    for condition, fixes in fixes_for(result, ctx, may_record(viewer)).items():
+        links = [(f.label, url_for(f.endpoint, **f.args)) for f in fixes if can_open(f.endpoint)]
+        if links:
+            out[condition] = links
+    return out
