@@ -34,6 +34,8 @@ ACCESS: dict[str, frozenset | str] = {
     "delegations.detail": EVERYONE,
     "delegations.recheck": EVERYONE,
     "delegations.change_status": DELEGATORS,
+    # Compliance reviews what was done while a delegation's standing was flagged.
+    "delegations.flagged_performed": frozenset({M, C, AD}),
     # Decisions: the self-check for everyone (an assistant checks only themselves), the
     # matrix and the decision log for those who oversee.
     "decision.self_check": EVERYONE,

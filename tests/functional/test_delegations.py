@@ -141,7 +141,7 @@ def test_recheck_keeps_both_decisions(app, client, login_as):
     assert response.status_code == 302
     text = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Decision when recorded" in text
-    assert "Re-checked now" in text
+    assert "Re-check 1 (standing changed)" in text
     assert "was revoked on 2026-11-01" in text
     with app.app_context():
         sources = sorted(db.session.scalars(select(DecisionRecord.source)))

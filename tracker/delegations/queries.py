@@ -20,6 +20,7 @@ def visible_delegations(user: Person) -> Select:
         selectinload(Delegation.task),
         selectinload(Delegation.site),
         selectinload(Delegation.decision),
+        selectinload(Delegation.standing),
     )
     if user.role == Role.assistant:
         query = query.where(Delegation.assistant_id == user.id)
@@ -31,13 +32,33 @@ def visible_delegations(user: Person) -> Select:
 
 
 def upcoming(user: Person, now: datetime, flagged_first: bool = False) -> Select:
-    """Planned delegations from now on; flagged ones first when asked."""
+    """Planned delegations from now on; those whose standing is flagged first when asked."""
     query = (
         visible_delegations(user)
-        .join(Delegation.decision)
+        .join(Delegation.standing)
         .where(Delegation.status == DelegationStatus.planned, Delegation.scheduled_for >= now)
     )
     order = [Delegation.scheduled_for]
     if flagged_first:
         order.insert(0, case((DecisionRecord.status == "clear", 1), else_=0))
     return query.order_by(*order)
+
+
+def performed_while_flagged() -> Select:
+    """Delegations marked performed while their standing was flagged, latest first."""
+    return (
+        visible_delegations_all()
+        .where(Delegation.performed_while_flagged.is_(True))
+        .order_by(Delegation.scheduled_for.desc(), Delegation.id.desc())
+    )
+
+
+def visible_delegations_all() -> Select:
+    return select(Delegation).options(
+        selectinload(Delegation.assistant),
+        selectinload(Delegation.delegated_by),
+        selectinload(Delegation.task),
+        selectinload(Delegation.site),
+        selectinload(Delegation.decision),
+        selectinload(Delegation.standing),
+    )
