@@ -166,6 +166,22 @@ def log_decision(decision: Decision, **inputs) -> dict:
     return row["result"]
 
 
+def log_decisions(items: list[tuple[Decision, dict]]) -> list[int]:
+    """Keep many decisions with one multi-row INSERT; returns their ids in order.
+
+    ``items``: (decision, inputs) pairs, inputs as for ``record_decision``. The caller
+    commits.
+    """
+    if not items:
+        return []
+    table = DecisionRecord.__table__
+    rows = [_decision_row(decision, **inputs) for decision, inputs in items]
+    result = db.session.execute(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+    )
+    return [row[0] for row in result]
+
+
 def stored_result(decision: Decision) -> dict:
     """The decision's JSON, each condition also naming its records (for links on pages)."""
     result = decision.to_json()

@@ -83,6 +83,11 @@ def new():
         form.assistant_id.data = request.args.get("assistant", 0, type=int)
         form.task_code.data = request.args.get("task", "")
         form.site_code.data = request.args.get("site", "")
+        when = request.args.get("scheduled_for", "")
+        try:
+            form.scheduled_for.data = datetime.strptime(when, "%Y-%m-%dT%H:%M") if when else None
+        except ValueError:
+            form.scheduled_for.data = None
         if current_user.role == Role.provider:
             form.delegated_by_id.data = current_user.id
     if form.validate_on_submit():
