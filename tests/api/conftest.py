@@ -29,8 +29,16 @@ def make_token(app):
 
 
 @pytest.fixture
-def people(practice, make_person):
-    """One person of each role besides the sample practice's; returns their emails."""
+def people(app, practice, make_person):
+    """One person of each role besides the sample practice's (everyone can sign in with
+    PASSWORD); returns their emails by role."""
+    from tests.conftest import PASSWORD
+    from tracker.staff.models import Person
+
+    with app.app_context():
+        for person in db.session.query(Person):
+            person.set_password(PASSWORD)
+        db.session.commit()
     make_person("admin@example.org", Role.admin, sites=["main"])
     make_person("compliance@example.org", Role.compliance, sites=["main"])
     make_person("other.ma@example.org", Role.assistant, sites=["main"], job_level="CMA")

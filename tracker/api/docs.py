@@ -86,7 +86,9 @@ def page():
                     "parameters": [_resolve(spec, p) for p in op.get("parameters", [])],
                     "body": _fields(spec, body) if body else [],
                     "responses": responses,
-                    "anchor": f"{method}-{path}".replace("/", "-").replace("{", "").replace("}", ""),
+                    "anchor": f"{method}-{path}".replace("/", "-")
+                    .replace("{", "")
+                    .replace("}", ""),
                 }
             )
     return render_template("api/docs.html", spec=spec, operations=operations)

@@ -1,5 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectMultipleField, StringField, SubmitField, widgets
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from tracker.api.tokens import SCOPE_WORDS, SCOPES
@@ -12,7 +13,7 @@ class TokenForm(FlaskForm):
     )
     scopes = SelectMultipleField(
         "Scopes",
-        choices=[(s, f"{s}: {SCOPE_WORDS[s]}") for s in SCOPES],
+        choices=[SelectChoice(s, f"{s}: {SCOPE_WORDS[s]}") for s in SCOPES],
         option_widget=widgets.CheckboxInput(),
         widget=widgets.ListWidget(prefix_label=False),
         validators=[DataRequired(message="Choose at least one scope.")],

@@ -315,9 +315,7 @@ def decide_batch(args):
         ]
     )
     db.session.commit()
-    return _json(
-        {"decisions": [_decision_json(i, d) for i, d in zip(ids, decisions, strict=True)]}
-    )
+    return _json({"decisions": [_decision_json(i, d) for i, d in zip(ids, decisions, strict=True)]})
 
 
 # --------------------------------------------------------------------------- the finder
@@ -401,9 +399,7 @@ def _visible(person: Person):
 
 
 def _delegation_or_404(delegation_id: int) -> Delegation:
-    delegation = db.session.scalar(
-        _visible(g.api_person).where(Delegation.id == delegation_id)
-    )
+    delegation = db.session.scalar(_visible(g.api_person).where(Delegation.id == delegation_id))
     if delegation is None:
         raise ApiProblem(404, f"No delegation {delegation_id} that this token may see.")
     return delegation

@@ -50,9 +50,7 @@ def eligible(task_code: str, site_code: str, at: datetime) -> Eligibility:
         db.session.scalars(
             select(person_sites.c.person_id)
             .join(Person, Person.id == person_sites.c.person_id)
-            .where(
-                person_sites.c.site_id == site_id, Person.active, Person.role == Role.assistant
-            )
+            .where(person_sites.c.site_id == site_id, Person.active, Person.role == Role.assistant)
         )
     )
     with collection_paused():

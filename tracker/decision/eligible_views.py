@@ -49,10 +49,9 @@ def eligible_page():
     form = EligibleForm(request.args)
     tasks = db.session.scalars(select(Task).order_by(Task.kind, Task.name)).all()
     sites = db.session.scalars(select(Site).order_by(Site.name)).all()
-    groups: dict[str, list] = {}
-    for t in tasks:
-        groups.setdefault(KIND_WORDS[t.kind], []).append((t.code, t.name))
-    form.task.choices = {"": [SelectChoice("", "Choose a task…")], **groups}
+    form.task.choices = [SelectChoice("", "Choose a task…")] + [
+        SelectChoice(t.code, f"{t.name} ({KIND_WORDS[t.kind].lower()})") for t in tasks
+    ]
     form.site.choices = [SelectChoice("", "Choose a site…")] + [
         SelectChoice(s.code, f"{s.name} ({s.state})") for s in sites
     ]
