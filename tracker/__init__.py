@@ -50,8 +50,7 @@ def create_app(config_class=None):
         _configure_sqlite(db.engine)
 
     from tracker.api import docs as api_docs
-    from tracker.api import init_api
-    from tracker.api import token_views
+    from tracker.api import init_api, token_views
     from tracker.audit import views as audit_views
     from tracker.auth import views as auth_views
     from tracker.competencies import views as competency_views
