@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from tracker import dates
 from tracker.audit.models import AuditEvent
 from tracker.competencies import services
 from tracker.competencies.services import CompetencyError, CompetencyInput
@@ -15,7 +16,10 @@ from tracker.extensions import db
 from tracker.records.models import Competency, Policy, Task
 from tracker.staff.models import Person, Site
 
-TODAY = date.today()
+#: The first site's zone: the demo's and the sample practice's "today" is kept there.
+SITE_ZONE = "America/Los_Angeles"
+
+TODAY = dates.today(SITE_ZONE)
 
 
 def person(email) -> Person:
