@@ -4,7 +4,7 @@ and roles; errors."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -17,6 +17,8 @@ from tracker.domain import Role
 from tracker.extensions import db
 
 AFTER_SHIFT = "2026-11-23T18:00:00-08:00"  # injection needs a provider on site: flagged
+#: A moment after every delegation these tests mark performed.
+AFTER_BOTH = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 BODY = {"assistant": "ana@example.org", "task": "injection", "site": "main",
         "scheduled_for": DURING_SHIFT, "delegated_by": "dr.lee@example.org"}  # fmt: skip
 
@@ -175,14 +177,16 @@ def test_filters_by_site_assistant_status_flagged_and_dates(app, api, people, ma
         assert response.content_type == "application/problem+json"
 
 
-def test_standing_after_a_recheck_and_the_performed_while_flagged_rule(app, api, people,
-                                                                       make_token):  # fmt: skip
+def test_standing_after_a_recheck_and_the_performed_while_flagged_rule(
+    app, api, people, make_token, sample_clock
+):
     from tracker.staff.models import Person, Shift, Site
 
     token = make_token("manager@example.org", ("write", "read"))
     flagged = api("POST", "/delegations", token,
                   json={**BODY, "scheduled_for": AFTER_SHIFT}).get_json()  # fmt: skip
     path = f"/delegations/{flagged['id']}"
+    sample_clock.move_to(AFTER_BOTH)  # both delegations' times have come
     refused = api("POST", path + "/status", token, json={"status": "performed"})
     assert refused.status_code == 422
     assert refused.get_json()["errors"][0]["field"] == "reason"

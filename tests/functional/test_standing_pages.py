@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -30,12 +30,16 @@ def add_evening_shift(app):
         db.session.commit()
 
 
+#: After the delegations these tests mark performed (2026-11-23 in Los Angeles).
+AFTER_IT = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
 def status_of(app):
     with app.app_context():
         return db.session.scalar(select(Delegation.status))
 
 
-def test_a_fixed_and_rechecked_delegation_is_listed_clear(app, client, login_as):
+def test_a_fixed_and_rechecked_delegation_is_listed_clear(app, client, login_as, sample_clock):
     login_as("manager@example.org")
     location = client.post(
         "/delegations/new", data=delegation_form(app, scheduled_for="2026-11-23T18:00")
@@ -55,7 +59,7 @@ def test_a_fixed_and_rechecked_delegation_is_listed_clear(app, client, login_as)
     assert "Re-check 2 (standing changed)" not in page
 
 
-def test_the_status_control_has_no_default_that_changes_data(app, client, login_as):
+def test_the_status_control_has_no_default_that_changes_data(app, client, login_as, sample_clock):
     login_as("manager@example.org")
     location = client.post("/delegations/new", data=delegation_form(app)).headers["Location"]
     page = client.get(location).get_data(as_text=True)
@@ -68,11 +72,14 @@ def test_the_status_control_has_no_default_that_changes_data(app, client, login_
     assert status_of(app) == DelegationStatus.planned
 
 
-def test_flagged_standing_needs_a_written_reason_kept_and_listed(app, client, login_as):
+def test_flagged_standing_needs_a_written_reason_kept_and_listed(
+    app, client, login_as, sample_clock
+):
     login_as("manager@example.org")
     location = client.post(
         "/delegations/new", data=delegation_form(app, scheduled_for="2026-11-23T18:00")
     ).headers["Location"]
+    sample_clock.move_to(AFTER_IT)
     refused = client.post(location + "/status", data={"status": "performed"},
                           follow_redirects=True).get_data(as_text=True)  # fmt: skip
     assert "give a written reason" in refused
@@ -103,7 +110,9 @@ def test_a_future_delegation_cannot_be_marked_performed(app, client, login_as):
     assert status_of(app) == DelegationStatus.planned
 
 
-def test_who_may_do_this_lists_clear_first_and_prefills_the_form(app, client, login_as):
+def test_who_may_do_this_lists_clear_first_and_prefills_the_form(
+    app, client, login_as, sample_clock
+):
     login_as("manager@example.org")
     page = client.get("/eligible?task=injection&site=main&at=2026-11-23T10:00")
     assert page.status_code == 200

@@ -30,7 +30,13 @@ from tracker.audit.services import record_event
 from tracker.decision.eligible import eligible
 from tracker.decision.facts import load_facts
 from tracker.decision.matrix import collection_paused
-from tracker.decision.services import evaluate, log_decisions, public_result, record_decision
+from tracker.decision.services import (
+    evaluate,
+    log_decisions,
+    public_result,
+    record_decision,
+    stored_result,
+)
 from tracker.delegations import services as delegation_services
 from tracker.delegations.models import DecisionRecord, Delegation
 from tracker.delegations.queries import visible_delegations
@@ -281,6 +287,7 @@ def decide_batch(args):
             shifts_to=max(days) + timedelta(days=1),
             involved_only=True,
             also_person_ids=sorted({d.id for *_, d in resolved if d is not None}),
+            task_codes={t.code for _, t, _, _ in resolved},
         )
         decisions = [
             book.decide(
@@ -295,6 +302,7 @@ def decide_batch(args):
                 resolved, checks, moments, strict=True
             )
         ]
+    results = [stored_result(decision) for decision in decisions]
     ids = log_decisions(
         [
             (
@@ -312,10 +320,17 @@ def decide_batch(args):
             for decision, (assistant, task, site, delegator), check in zip(
                 decisions, resolved, checks, strict=True
             )
-        ]
+        ],
+        results,
     )
     db.session.commit()
-    return _json({"decisions": [_decision_json(i, d) for i, d in zip(ids, decisions, strict=True)]})
+    return _json(
+        {
+            "decisions": [
+                {"id": i, **public_result(result)} for i, result in zip(ids, results, strict=True)
+            ]
+        }
+    )
 
 
 # --------------------------------------------------------------------------- the finder

@@ -55,7 +55,11 @@ def eligible(task_code: str, site_code: str, at: datetime) -> Eligibility:
     )
     with collection_paused():
         book = load_facts(
-            assistant_ids=assistant_ids, site_ids=[site_id], shifts_from=at, shifts_to=at
+            assistant_ids=assistant_ids,
+            site_ids=[site_id],
+            shifts_from=at,
+            shifts_to=at,
+            task_codes=[task_code],
         )
         task = book.tasks.get(task_code)
         if task is None:
