@@ -170,7 +170,8 @@ def test_eligible_lists_clear_first_then_flagged_by_unmet_count(app, api, people
                                   validated_by_id=ana_comp.validated_by_id))  # fmt: skip
         from tests.conftest import PASSWORD  # noqa: F401
 
-        third = Person(email="third.ma@example.org", name="Third", role="assistant",
+        # First by name, last by unmet conditions: the order is by count, not by name.
+        third = Person(email="third.ma@example.org", name="Aaron Third", role="assistant",
                        job_level="MA I")  # fmt: skip
         third.sites = list(ana_comp.person.sites)
         db.session.add(third)

@@ -102,6 +102,14 @@ def test_deactivation_ends_a_persons_tokens_at_once(app, api, people, make_token
         db.session.commit()
         assert db.session.scalars(select(ApiToken.revoked_at)).one() is not None
     assert api("GET", "/delegations", token).status_code == 401
+    # However a person is deactivated (an import, another worker), their tokens stop.
+    other = make_token("other.ma@example.org", ("read",))
+    assert api("GET", "/delegations", other).status_code == 200
+    with app.app_context():
+        person = db.session.scalar(select(Person).where(Person.email == "other.ma@example.org"))
+        person.active = False
+        db.session.commit()
+    assert api("GET", "/delegations", other).status_code == 401
 
 
 def test_a_signed_in_session_is_not_enough_for_the_api(client, auth, people, api):
