@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.api.conftest import DURING_SHIFT
+from tracker.decision.services import public_result
 from tracker.delegations.models import DecisionRecord
 from tracker.extensions import db
 from tracker.staff.models import Person
@@ -68,7 +69,8 @@ def test_a_decision_is_kept_in_the_log_with_channel_api_and_who_asked(app, api, 
         assert record.result["status"] == body["status"]
 
 
-def test_the_batch_answers_in_order_like_single_decisions(runner, api, people, make_token):
+def test_the_batch_answers_in_order_like_single_decisions(app, runner, api, people,
+                                                          make_token):  # fmt: skip
     token = make_token("admin@example.org", ("decide",))
     checks = [{"assistant": "ana@example.org", **s} for s in SCENARIOS] * 3
     response = api("POST", "/decisions/batch", token, json={"checks": checks})
@@ -76,6 +78,11 @@ def test_the_batch_answers_in_order_like_single_decisions(runner, api, people, m
     decisions = response.get_json()["decisions"]
     assert len(decisions) == len(checks)
     assert len({d["id"] for d in decisions}) == len(checks)
+    with app.app_context():  # each id is the log entry of that very decision
+        for decision in decisions:
+            record = db.session.get(DecisionRecord, decision["id"])
+            assert public_result(record.result) == {k: v for k, v in decision.items()
+                                                    if k != "id"}  # fmt: skip
     for decision, scenario in zip(decisions, SCENARIOS * 3, strict=True):
         decision.pop("id")
         assert decision == cli_json(runner, scenario)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
 from datetime import UTC, datetime, timedelta
@@ -241,7 +242,24 @@ def decide(args):
     return _json(_decision_json(record.id, decision))
 
 
+def _collection_paused(view):
+    """Run the view, its request parsing included, with the cyclic collector held.
+
+    A batch makes and drops thousands of small values (parsed checks, facts, decisions,
+    rows); the collector re-scanning them cost as much as the decisions themselves, as for
+    the matrix (tracker.decision.matrix). It runs again as usual afterwards.
+    """
+
+    @functools.wraps(view)
+    def paused(*args, **kwargs):
+        with collection_paused():
+            return view(*args, **kwargs)
+
+    return paused
+
+
 @bp.route("/decisions/batch", methods=["POST"])
+@_collection_paused
 @bp.arguments(schemas.BatchRequestSchema)
 @bp.response(200, schemas.BatchResponseSchema)
 @_with_errors
@@ -279,29 +297,28 @@ def decide_batch(args):
     now = dates.now_to_the_second()
     moments = [c["at"] or now for c in checks]
     days = [m.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0) for m in moments]
-    with collection_paused():
-        book = load_facts(
-            assistant_ids=sorted({a.id for a, *_ in resolved}),
-            site_ids=sorted({s.id for _, _, s, _ in resolved}),
-            shifts_from=min(days),
-            shifts_to=max(days) + timedelta(days=1),
-            involved_only=True,
-            also_person_ids=sorted({d.id for *_, d in resolved if d is not None}),
-            task_codes={t.code for _, t, _, _ in resolved},
+    book = load_facts(
+        assistant_ids=sorted({a.id for a, *_ in resolved}),
+        site_ids=sorted({s.id for _, _, s, _ in resolved}),
+        shifts_from=min(days),
+        shifts_to=max(days) + timedelta(days=1),
+        involved_only=True,
+        also_person_ids=sorted({d.id for *_, d in resolved if d is not None}),
+        task_codes={t.code for _, t, _, _ in resolved},
+    )
+    decisions = [
+        book.decide(
+            assistant.email,
+            task.code,
+            site.code,
+            at,
+            delegator.email if delegator is not None else None,
+            check["in_room"],
         )
-        decisions = [
-            book.decide(
-                assistant.email,
-                task.code,
-                site.code,
-                at,
-                delegator.email if delegator is not None else None,
-                check["in_room"],
-            )
-            for (assistant, task, site, delegator), check, at in zip(
-                resolved, checks, moments, strict=True
-            )
-        ]
+        for (assistant, task, site, delegator), check, at in zip(
+            resolved, checks, moments, strict=True
+        )
+    ]
     results = [stored_result(decision) for decision in decisions]
     ids = log_decisions(
         [

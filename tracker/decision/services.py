@@ -185,10 +185,11 @@ def log_decisions(
         _decision_row(decision, result=result, **inputs)
         for (decision, inputs), result in zip(items, results, strict=True)
     ]
-    result = db.session.execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
-    )
-    return [row[0] for row in result]
+    # Each multi-row INSERT numbers its rows in the order given (SQLite's rowid, a
+    # PostgreSQL sequence); only RETURNING's order is unspecified, so the ids are sorted
+    # rather than asking SQLAlchemy to keep the order (which on SQLite means a row a time).
+    result = db.session.execute(insert(table).returning(table.c.id), rows)
+    return sorted(row[0] for row in result)
 
 
 def stored_result(decision: Decision) -> dict:
