@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
 PORT=${SCHEMATHESIS_PORT:-5817}
-EXAMPLES=${SCHEMATHESIS_EXAMPLES:-40}
+EXAMPLES=${SCHEMATHESIS_EXAMPLES:-100}
 WORK=$(mktemp -d)
 export TRACKER_CONFIG=development DATABASE_URL="sqlite:///$WORK/st.sqlite"
 # The run makes thousands of calls with one token: no rate limit here.

@@ -126,6 +126,7 @@ def test_bad_decision_requests_get_problems_naming_the_field(api, people, make_t
         ({**good, "task": "in\x00jection"}, "task"),
         ({"task": "injection", "site": "main"}, "assistant"),
         ({**good, "colour": "blue"}, "colour"),
+        ({**good, "\u00b9": 1}, "\u00b9"),  # a superscript digit is a name, not an index
     ]
     for body, field in cases:
         response = api("POST", "/decisions", token, json=body)

@@ -56,8 +56,8 @@ def field_path(parts: list) -> str:
     """``["checks", 3, "task"]`` -> ``checks[3].task``."""
     out = ""
     for part in parts:
-        if isinstance(part, int) or (isinstance(part, str) and part.isdigit()):
-            out += f"[{int(part)}]"
+        if isinstance(part, int):  # marshmallow names list items by index
+            out += f"[{part}]"
         elif part == "_schema":
             continue
         else:
