@@ -95,6 +95,7 @@ def stored_id(app) -> int:
 # --------------------------------------------------------------------------- pages
 
 
+@pytest.mark.usefixtures("sample_clock")
 def test_the_matrix_shows_each_task_by_job_level_with_its_terms(client, manager):
     html = client.get("/policy/").get_data(as_text=True)
     start = html.index('id="task-injection"')
@@ -110,6 +111,7 @@ def test_the_matrix_shows_each_task_by_job_level_with_its_terms(client, manager)
     assert "no policy" in venipuncture[: venipuncture.index("</tr>")]
 
 
+@pytest.mark.usefixtures("sample_clock")
 def test_a_site_override_shows_only_when_that_site_is_chosen(app, client, manager):
     with app.app_context():
         north = db.session.scalar(select(Site).where(Site.code == "north"))

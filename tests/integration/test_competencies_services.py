@@ -115,6 +115,7 @@ def test_every_problem_is_reported_at_once(ctx):
     }  # fmt: skip
 
 
+@pytest.mark.usefixtures("sample_clock")
 def test_correcting_nothing_writes_no_event(ctx):
     comp = db.session.scalar(select(Competency))
     events = count(AuditEvent)
@@ -135,6 +136,7 @@ def test_correcting_nothing_writes_no_event(ctx):
     assert count(AuditEvent) == events + 1
 
 
+@pytest.mark.usefixtures("sample_clock")
 def test_a_new_validator_is_a_new_sign_off(ctx):
     comp = db.session.scalar(select(Competency))
     manager = person("manager@example.org")
