@@ -126,6 +126,7 @@ def test_the_account_page_shows_a_new_token_once_and_revokes_it(app, client, aut
         "/account/tokens/", data={"name": "scheduler", "scopes": ["decide"], "days": "30"}
     )
     assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "no-store"
     text = page.get_data(as_text=True)
     token = text.split('user-select-all d-block text-break">')[1].split("<")[0]
     assert token.startswith("trk_")

@@ -69,8 +69,10 @@ def create():
         )
         return _page(form, status=400)
     db.session.commit()
-    # Rendered, not flashed: a flash would keep the token in the session cookie.
-    return _page(TokenForm(formdata=None), new_token=token)
+    # Rendered, not flashed: a flash would keep the token in the session cookie; and never
+    # kept by the browser's cache.
+    body, status = _page(TokenForm(formdata=None), new_token=token)
+    return body, status, {"Cache-Control": "no-store"}
 
 
 @bp.route("/<int:token_id>/revoke", methods=["POST"])
