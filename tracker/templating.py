@@ -39,6 +39,7 @@ NAV_MENU: list[tuple[str, list[tuple[str, str]]]] = [
             ("incidents.alerts", "Pressure alerts"),
             ("delegations.flagged_performed", "Performed while flagged"),
             ("audit.events", "Audit trail"),
+            ("reports.dashboard", "Practice dashboard"),
         ],
     ),
 ]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, case, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, case, func, select, true
+from sqlalchemy.orm import aliased, selectinload
 
 from tracker.delegations.models import DecisionRecord, Delegation
 from tracker.domain import DelegationStatus, Role
@@ -22,13 +22,16 @@ def visible_delegations(user: Person) -> Select:
         selectinload(Delegation.decision),
         selectinload(Delegation.standing),
     )
+    return query.where(visibility_clause(user))
+
+
+def visibility_clause(user: Person):
+    """The SQL condition on delegations this person may see (for queries of columns)."""
     if user.role == Role.assistant:
-        query = query.where(Delegation.assistant_id == user.id)
-    elif user.role == Role.provider:
-        query = query.where(
-            (Delegation.delegated_by_id == user.id) | (Delegation.entered_by_id == user.id)
-        )
-    return query
+        return Delegation.assistant_id == user.id
+    if user.role == Role.provider:
+        return (Delegation.delegated_by_id == user.id) | (Delegation.entered_by_id == user.id)
+    return true()
 
 
 def upcoming(user: Person, now: datetime, flagged_first: bool = False) -> Select:
@@ -62,3 +65,38 @@ def visible_delegations_all() -> Select:
         selectinload(Delegation.decision),
         selectinload(Delegation.standing),
     )
+
+
+# --------------------------------------------------------------------------- standing
+#
+# A delegation's standing is its latest decision (DESIGN section 9): the recorded one until
+# a re-check adds another (``Delegation.standing``). Reminders, reports and exports read it
+# through these helpers.
+
+#: The decision a delegation stands on, for queries that filter or count by standing.
+StandingDecision = aliased(DecisionRecord, name="standing_decision")
+
+
+def standing_condition():
+    """The join condition from ``Delegation`` to ``StandingDecision`` (for outer joins)."""
+    return StandingDecision.id == func.coalesce(Delegation.standing_id, Delegation.decision_id)
+
+
+def join_standing(query: Select) -> Select:
+    """Join ``StandingDecision`` (the delegation's standing) onto a query of delegations."""
+    return query.join(StandingDecision, standing_condition())
+
+
+def standing_of(delegation: Delegation) -> DecisionRecord:
+    """The decision a delegation stands on (load ``Delegation.standing`` to avoid a query)."""
+    return delegation.standing or delegation.decision
+
+
+def unmet_conditions(record: DecisionRecord) -> list[str]:
+    """The conditions a kept decision found unmet, in the decision's order."""
+    return unmet_in(record.result)
+
+
+def unmet_in(result: dict | None) -> list[str]:
+    """The unmet conditions in a decision's JSON (DESIGN section 4 shape)."""
+    return [c["condition"] for c in (result or {}).get("conditions", []) if not c.get("met")]
