@@ -72,6 +72,15 @@ class Config:
     #: first site's).
     AUDIT_PAGE_SIZE = 50
     DISPLAY_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE") or None
+    #: The JSON API: requests each token may make (Flask-Limiter syntax), and where the
+    #: counts are kept (memory by default; a Redis URL in production with several workers).
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/minute")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    #: A refused request carries Retry-After (and the X-RateLimit-* headers).
+    RATELIMIT_HEADERS_ENABLED = True
+    #: API tokens: expiry in days when none is given, and the longest allowed.
+    API_TOKEN_DEFAULT_DAYS = 90
+    API_TOKEN_MAX_DAYS = 365
     #: Reminders (flask send-reminders): the SMTP server, the sender, and the address the
     #: links in the mails start with.
     MAIL_SERVER = mail_setting("MAIL_SERVER", os.environ.get("MAIL_SERVER"))

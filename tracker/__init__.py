@@ -38,21 +38,25 @@ def create_app(config_class=None):
         raise RuntimeError("Refusing to start in production with the default SECRET_KEY.")
 
     from tracker import models  # noqa: F401  (registers every table on the metadata)
-    from tracker.extensions import bootstrap, csrf, db, login_manager, mail, migrate
+    from tracker.extensions import bootstrap, csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
     bootstrap.init_app(app)
+    limiter.init_app(app)
     mail.init_app(app)
 
     with app.app_context():
         _configure_sqlite(db.engine)
 
+    from tracker.api import docs as api_docs
+    from tracker.api import init_api, token_views
     from tracker.audit import views as audit_views
     from tracker.auth import views as auth_views
     from tracker.competencies import views as competency_views
+    from tracker.decision import eligible_views
     from tracker.decision import views as decision_views
     from tracker.delegations import views as delegation_views
     from tracker.imports import views as import_views
@@ -68,6 +72,7 @@ def create_app(config_class=None):
         main_views.bp,
         staff_views.bp,
         decision_views.bp,
+        eligible_views.bp,
         delegation_views.bp,
         incident_views.bp,
         record_views.bp,
@@ -75,9 +80,12 @@ def create_app(config_class=None):
         competency_views.bp,
         audit_views.bp,
         import_views.bp,
+        token_views.bp,
+        api_docs.bp,
         report_views.bp,
     ):
         app.register_blueprint(blueprint)
+    init_api(app)
 
     from tracker.auth.guard import install_guard
     from tracker.errors import register_error_handlers

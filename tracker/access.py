@@ -36,6 +36,8 @@ ACCESS: dict[str, frozenset | str] = {
     "delegations.detail": EVERYONE,
     "delegations.recheck": EVERYONE,
     "delegations.change_status": DELEGATORS,
+    # Compliance reviews what was done while a delegation's standing was flagged.
+    "delegations.flagged_performed": frozenset({M, C, AD}),
     # Decisions: the self-check for everyone (an assistant checks only themselves), the
     # matrix and the decision log for those who oversee.
     "decision.self_check": EVERYONE,
@@ -109,6 +111,30 @@ ACCESS: dict[str, frozenset | str] = {
     "imports.template": RECORD_KEEPERS,
     "imports.upload": RECORD_KEEPERS,
     "imports.commit": RECORD_KEEPERS,
+    # Who may do this? The finder, for those who assign and oversee.
+    "finder.eligible_page": STAFF_READERS,
+    # API tokens: everyone keeps their own on their account page; admins anyone's (the
+    # view checks the person).
+    "tokens.index": EVERYONE,
+    "tokens.create": EVERYONE,
+    "tokens.revoke": EVERYONE,
+    # The API's description and its readable page are open, like a login page: they hold
+    # no data.
+    "api-docs.openapi_json": PUBLIC,
+    "api_docs.page": PUBLIC,
+    # The JSON API (DESIGN section 10): a bearer token acts as its person, so the same
+    # roles as the pages, and each call needs a scope (API_SCOPES). The blueprint checks
+    # both; the session guard leaves these endpoints alone (no cookie authentication).
+    "api_v1.decide": EVERYONE,
+    "api_v1.decide_batch": EVERYONE,
+    "api_v1.eligible_assistants": STAFF_READERS,
+    "api_v1.delegations": EVERYONE,
+    "api_v1.record_delegation": DELEGATORS,
+    "api_v1.delegation": EVERYONE,
+    "api_v1.recheck": EVERYONE,
+    "api_v1.delegation_status": DELEGATORS,
+    "api_v1.training_file": EVERYONE,
+    "api_v1.expiring": frozenset({M, C, AD}),
     # Reports (DESIGN section 11): the dashboard for those who oversee the practice; CSV
     # exports apply the same visibility as the pages they mirror; incidents for compliance
     # and admins only; printouts as their pages (an assistant prints only their own file).
@@ -120,6 +146,22 @@ ACCESS: dict[str, frozenset | str] = {
     "reports.print_training_file": EVERYONE,
     "reports.print_roster": STAFF_READERS,
 }
+
+#: The scope each API endpoint needs (an endpoint missing here is refused).
+API_SCOPES: dict[str, str] = {
+    "api_v1.decide": "decide",
+    "api_v1.decide_batch": "decide",
+    "api_v1.eligible_assistants": "decide",
+    "api_v1.delegations": "read",
+    "api_v1.record_delegation": "write",
+    "api_v1.delegation": "read",
+    "api_v1.recheck": "write",
+    "api_v1.delegation_status": "write",
+    "api_v1.training_file": "read",
+    "api_v1.expiring": "read",
+}
+#: The blueprint whose endpoints authenticate by token, not by session.
+API_BLUEPRINT = "api_v1"
 
 
 def allowed_roles(endpoint: str | None) -> frozenset | str | None:

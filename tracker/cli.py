@@ -216,6 +216,52 @@ def register_cli(app) -> None:
             fail(message, 1)
         click.echo(message)
 
+    @app.cli.command("create-token")
+    @click.argument("email")
+    @click.option("--name", required=True, help="What will use the token.")
+    @click.option("--scope", "scopes", multiple=True, required=True,
+                  help="decide, read or write (repeat for several).")  # fmt: skip
+    @click.option("--days", type=int, default=None, help="Days until it expires (default 90).")
+    def create_token_command(email, name, scopes, days):
+        """Create an API token for a person and print it (only the token) once."""
+        from tracker.api.tokens import TokenError, create_token
+
+        person = _person(email)
+        if person is None:
+            fail(f"no person with email {email}", 2)
+        try:
+            token, _ = create_token(
+                person,
+                name,
+                scopes,
+                days,
+                None,
+                default_days=app.config["API_TOKEN_DEFAULT_DAYS"],
+                max_days=app.config["API_TOKEN_MAX_DAYS"],
+            )
+        except TokenError as exc:
+            db.session.rollback()
+            fail(f"--{exc.field}: {exc}" if exc.field != "person" else str(exc), 2)
+        db.session.commit()
+        click.echo(token)
+
+    @app.cli.command("revoke-token")
+    @click.argument("email")
+    @click.argument("name")
+    def revoke_token_command(email, name):
+        """Revoke a person's API token by its name."""
+        from tracker.api.tokens import revoke_token, token_by_name
+
+        person = _person(email)
+        if person is None:
+            fail(f"no person with email {email}", 2)
+        token = token_by_name(person, name)
+        if token is None:
+            fail(f"{person.email} has no live token named {name!r}", 2)
+        revoke_token(token, None)
+        db.session.commit()
+        click.echo(f"Revoked {person.email}'s token {token.name!r}.")
+
     @app.cli.command("seed-catalog")
     def seed_catalog_command():
         """Make sure the built-in task catalog is present (db upgrade does this too)."""

@@ -1,6 +1,8 @@
 """Extensions, created unbound and attached in the app factory."""
 
 from flask_bootstrap import Bootstrap5
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mailman import Mail
 from flask_migrate import Migrate
@@ -29,5 +31,8 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 bootstrap = Bootstrap5()
+#: Rate limits: limits are declared where they apply (the API blueprint, per token); the
+#: storage comes from RATELIMIT_STORAGE_URI.
+limiter = Limiter(key_func=get_remote_address)
 #: Reminders by email; the MAIL_* settings name the SMTP server.
 mail = Mail()

@@ -1,8 +1,9 @@
 """Imports every model so the metadata (and Alembic) sees every table."""
 
+from tracker.api.models import ApiToken, IdempotencyKey
 from tracker.audit.models import AuditEvent
 from tracker.decision.models import FactStamp
-from tracker.delegations.models import DecisionRecord, Delegation
+from tracker.delegations.models import DecisionRecord, Delegation, DelegationCheck
 from tracker.incidents.models import Incident, IncidentAddendum, incident_raised_with
 from tracker.records.models import Competency, Policy, Practice, StateRule, Task
 from tracker.reminders.models import ReminderSent
@@ -17,6 +18,9 @@ from tracker.staff.models import (
 )
 
 __all__ = [
+    "ApiToken",
+    "IdempotencyKey",
+    "DelegationCheck",
     "AuditEvent",
     "Competency",
     "Credential",

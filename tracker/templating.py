@@ -16,6 +16,7 @@ NAV_MENU: list[tuple[str, list[tuple[str, str]]]] = [
         "Delegations",
         [
             ("delegations.index", "Delegations"),
+            ("finder.eligible_page", "Who may do this?"),
             ("decision.self_check", "May I do this?"),
             ("decision.matrix", "Compliance matrix"),
             ("decision.log", "Decision log"),
@@ -37,6 +38,7 @@ NAV_MENU: list[tuple[str, list[tuple[str, str]]]] = [
         [
             ("incidents.incident_list", "Declined requests"),
             ("incidents.alerts", "Pressure alerts"),
+            ("delegations.flagged_performed", "Performed while flagged"),
             ("audit.events", "Audit trail"),
             ("reports.dashboard", "Practice dashboard"),
         ],

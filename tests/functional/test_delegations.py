@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import func, select
 
@@ -15,6 +17,8 @@ from tracker.staff.models import Person
 #: The sample practice's shift is on Monday 2026-11-23 and the delegations here are recorded
 #: for that day: they are upcoming only while the clock reads the Friday before.
 pytestmark = pytest.mark.usefixtures("sample_clock")
+#: After the sample delegation's time (2026-11-23 10:00 in Los Angeles).
+AFTER_IT = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
 
 
 def ids(app):
@@ -144,16 +148,17 @@ def test_recheck_keeps_both_decisions(app, client, login_as):
     assert response.status_code == 302
     text = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Decision when recorded" in text
-    assert "Re-checked now" in text
+    assert "Re-check 1 (standing changed)" in text
     assert "was revoked on 2026-11-01" in text
     with app.app_context():
         sources = sorted(db.session.scalars(select(DecisionRecord.source)))
         assert sources == ["delegation", "recheck"]
 
 
-def test_status_moves_planned_to_performed_and_no_further(app, client, login_as):
+def test_status_moves_planned_to_performed_and_no_further(app, client, login_as, sample_clock):
     login_as("manager@example.org")
     location = client.post("/delegations/new", data=delegation_form(app)).headers["Location"]
+    sample_clock.move_to(AFTER_IT)  # performed only once its time has come
     client.post(location + "/status", data={"status": "performed"})
     with app.app_context():
         assert db.session.scalar(select(Delegation.status)) == DelegationStatus.performed
@@ -190,9 +195,12 @@ def test_an_assistant_sees_only_their_own_delegations(app, client, login_as, mak
     assert client.post(location + "/status", data={"status": "performed"}).status_code == 403
 
 
-def test_the_delegation_page_shows_its_history_to_overseers_only(app, client, login_as):
+def test_the_delegation_page_shows_its_history_to_overseers_only(
+    app, client, login_as, sample_clock
+):
     login_as("manager@example.org")
     location = client.post("/delegations/new", data=delegation_form(app)).headers["Location"]
+    sample_clock.move_to(AFTER_IT)
     client.post(location + "/status", data={"status": "performed"})
     page = client.get(location).get_data(as_text=True)
     assert "History" in page

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, request
 from flask_login import current_user
 
-from tracker.access import PUBLIC, allowed_roles
+from tracker.access import API_BLUEPRINT, PUBLIC, allowed_roles
 from tracker.extensions import db, login_manager
 
 
@@ -50,6 +50,8 @@ def install_guard(app) -> None:
         roles = allowed_roles(endpoint)
         if roles == PUBLIC:
             return None
+        if request.blueprint == API_BLUEPRINT:
+            return None  # a bearer token, checked by the API itself; never the session
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         if roles is None:

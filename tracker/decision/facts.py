@@ -121,6 +121,7 @@ def load_facts(
     shifts_to: datetime | None = None,
     involved_only: bool = False,
     also_person_ids: Iterable[int] = (),
+    task_codes: Iterable[str] | None = None,
 ) -> FactBook:
     """Load a FactBook in a fixed number of queries.
 
@@ -137,6 +138,9 @@ def load_facts(
     competencies, the providers of their supervision and of the shifts loaded, and
     ``also_person_ids`` (a delegator). One query finds them; a single decision then reads a
     handful of people, however many the practice has.
+
+    ``task_codes`` limits competencies to those tasks (the finder and a batch ask about a
+    few tasks; the book then decides only those).
     """
     book = FactBook()
     sup_filters = []
@@ -167,10 +171,10 @@ def load_facts(
         facts = SiteFacts(row["code"], row["name"], row["state"], row["timezone"])
         book.sites[facts.code] = facts
         book.site_codes_by_id[row["id"]] = facts.code
-    task_codes: dict[int, str] = {}
+    task_codes_by_id: dict[int, str] = {}
     for row in _rows(select(Task.__table__).order_by(Task.id)):
         book.tasks[row["code"]] = TaskFacts(row["code"], row["name"], row["kind"])
-        task_codes[row["id"]] = row["code"]
+        task_codes_by_id[row["id"]] = row["code"]
 
     sites_of: dict[int, set[str]] = defaultdict(set)
     sites_stmt = select(person_sites)
@@ -231,7 +235,7 @@ def load_facts(
         book.people_by_id[facts.id] = facts
 
     for row in _rows(select(StateRule.__table__).order_by(StateRule.id)):
-        code = task_codes[row["task_id"]]
+        code = task_codes_by_id[row["task_id"]]
         book.rules[(row["state"], code)] = StateRuleFacts(
             state=row["state"],
             task=code,
@@ -244,7 +248,7 @@ def load_facts(
             id=row["id"],
         )
     for row in _rows(select(Policy.__table__).order_by(Policy.id)):
-        code = task_codes[row["task_id"]]
+        code = task_codes_by_id[row["task_id"]]
         book.policies_by_task[code].append(
             PolicyFacts(
                 task=code,
@@ -264,8 +268,13 @@ def load_facts(
     comp_stmt = select(Competency.__table__).order_by(Competency.id)
     if assistant_ids is not None:
         comp_stmt = comp_stmt.where(Competency.person_id.in_(assistant_ids))
+    if task_codes is not None:
+        wanted = set(task_codes)
+        comp_stmt = comp_stmt.where(
+            Competency.task_id.in_([i for i, code in task_codes_by_id.items() if code in wanted])
+        )
     for row in _rows(comp_stmt):
-        code = task_codes[row["task_id"]]
+        code = task_codes_by_id[row["task_id"]]
         book.competencies[(row["person_id"], code)].append(
             CompetencyFacts(
                 task=code,

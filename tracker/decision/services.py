@@ -127,8 +127,11 @@ def _decision_row(
     delegated_by: Person | None = None,
     in_room: bool = False,
     asked_by: Person | None = None,
+    result: dict | None = None,
 ) -> dict:
     """A decision log row's values: its inputs, who asked and the outcome, linked by id."""
+    if result is None:
+        result = stored_result(decision)
     return {
         "source": source,
         "asked_by_id": asked_by.id if asked_by is not None else None,
@@ -139,7 +142,7 @@ def _decision_row(
         "delegated_by_id": delegated_by.id if delegated_by is not None else None,
         "in_room": in_room,
         "status": decision.status,
-        "result": stored_result(decision),
+        "result": result,
     }
 
 
@@ -164,6 +167,29 @@ def log_decision(decision: Decision, **inputs) -> dict:
     row = _decision_row(decision, **inputs)
     db.session.execute(insert(DecisionRecord.__table__).values(**row))
     return row["result"]
+
+
+def log_decisions(
+    items: list[tuple[Decision, dict]], results: list[dict] | None = None
+) -> list[int]:
+    """Keep many decisions with one multi-row INSERT; returns their ids in order.
+
+    ``items``: (decision, inputs) pairs, inputs as for ``record_decision``; ``results``,
+    when given, their ``stored_result`` already worked out. The caller commits.
+    """
+    if not items:
+        return []
+    table = DecisionRecord.__table__
+    results = results or [None] * len(items)
+    rows = [
+        _decision_row(decision, result=result, **inputs)
+        for (decision, inputs), result in zip(items, results, strict=True)
+    ]
+    # Each multi-row INSERT numbers its rows in the order given (SQLite's rowid, a
+    # PostgreSQL sequence); only RETURNING's order is unspecified, so the ids are sorted
+    # rather than asking SQLAlchemy to keep the order (which on SQLite means a row a time).
+    result = db.session.execute(insert(table).returning(table.c.id), rows)
+    return sorted(row[0] for row in result)
 
 
 def stored_result(decision: Decision) -> dict:

@@ -22,12 +22,20 @@ class DelegationForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
+    """No default that changes data: the first choice is empty and must be changed."""
+
     status = SelectField(
-        "Status",
+        "New status",
         choices=[
+            SelectChoice("", "Choose…"),
             SelectChoice(DelegationStatus.performed.value, "Performed"),
             SelectChoice(DelegationStatus.cancelled.value, "Cancelled"),
         ],
+        validators=[DataRequired(message="Choose performed or cancelled.")],
+    )
+    reason = TextAreaField(
+        "Reason (required to mark performed while the standing is flagged)",
+        validators=[Optional(), Length(max=2000)],
     )
     submit = SubmitField("Update status")
 

@@ -62,14 +62,44 @@ class Delegation(db.Model):
         enum_column(DelegationStatus, "delegation_status"), default=DelegationStatus.planned
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Its standing: the latest decision (the recorded one until a re-check adds another).
+    standing_id: Mapped[Optional[int]] = mapped_column(ForeignKey("decision_records.id"))
+    #: When a re-check last changed the standing's status (empty: never changed).
+    standing_changed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    #: The written reason given when it was marked performed while its standing was flagged.
+    status_reason: Mapped[Optional[str]] = mapped_column(Text)
+    #: Marked performed while its standing was flagged (compliance lists these).
+    performed_while_flagged: Mapped[bool] = mapped_column(
+        default=False, server_default=false(), index=True
+    )
 
     assistant: Mapped[Person] = relationship(foreign_keys=[assistant_id])
     delegated_by: Mapped[Person] = relationship(foreign_keys=[delegated_by_id])
     entered_by: Mapped[Person] = relationship(foreign_keys=[entered_by_id])
     task: Mapped[Task] = relationship()
     site: Mapped[Site] = relationship()
-    decision: Mapped[DecisionRecord] = relationship()
+    decision: Mapped[DecisionRecord] = relationship(foreign_keys=[decision_id])
+    standing: Mapped[DecisionRecord] = relationship(foreign_keys=[standing_id])
+    checks: Mapped[list[DelegationCheck]] = relationship(
+        back_populates="delegation", order_by="DelegationCheck.id"
+    )
 
     @property
     def flagged(self) -> bool:
-        return self.decision.status != "clear"
+        """Its standing (the latest decision) is not clear."""
+        return self.standing.status != "clear"
+
+
+class DelegationCheck(db.Model):
+    """One re-check of a delegation: the decision it gave, kept in order."""
+
+    __tablename__ = "delegation_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delegation_id: Mapped[int] = mapped_column(ForeignKey("delegations.id"), index=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decision_records.id"), unique=True)
+    #: The status went from the previous standing's to another on this re-check.
+    changed: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+    delegation: Mapped[Delegation] = relationship(back_populates="checks")
+    decision: Mapped[DecisionRecord] = relationship()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, case, select, true
+from sqlalchemy import Select, case, func, select, true
 from sqlalchemy.orm import aliased, selectinload
 
 from tracker.delegations.models import DecisionRecord, Delegation
@@ -20,6 +20,7 @@ def visible_delegations(user: Person) -> Select:
         selectinload(Delegation.task),
         selectinload(Delegation.site),
         selectinload(Delegation.decision),
+        selectinload(Delegation.standing),
     )
     return query.where(visibility_clause(user))
 
@@ -34,10 +35,10 @@ def visibility_clause(user: Person):
 
 
 def upcoming(user: Person, now: datetime, flagged_first: bool = False) -> Select:
-    """Planned delegations from now on; flagged ones first when asked."""
+    """Planned delegations from now on; those whose standing is flagged first when asked."""
     query = (
         visible_delegations(user)
-        .join(Delegation.decision)
+        .join(Delegation.standing)
         .where(Delegation.status == DelegationStatus.planned, Delegation.scheduled_for >= now)
     )
     order = [Delegation.scheduled_for]
@@ -46,11 +47,31 @@ def upcoming(user: Person, now: datetime, flagged_first: bool = False) -> Select
     return query.order_by(*order)
 
 
+def performed_while_flagged() -> Select:
+    """Delegations marked performed while their standing was flagged, latest first."""
+    return (
+        visible_delegations_all()
+        .where(Delegation.performed_while_flagged.is_(True))
+        .order_by(Delegation.scheduled_for.desc(), Delegation.id.desc())
+    )
+
+
+def visible_delegations_all() -> Select:
+    return select(Delegation).options(
+        selectinload(Delegation.assistant),
+        selectinload(Delegation.delegated_by),
+        selectinload(Delegation.task),
+        selectinload(Delegation.site),
+        selectinload(Delegation.decision),
+        selectinload(Delegation.standing),
+    )
+
+
 # --------------------------------------------------------------------------- standing
 #
-# A delegation's standing is its latest decision (DESIGN section 9). Until re-checks are
-# kept as the standing, the decision recorded with the delegation stands: these two helpers
-# are the only places reminders, reports and exports read it, so switching is one change.
+# A delegation's standing is its latest decision (DESIGN section 9): the recorded one until
+# a re-check adds another (``Delegation.standing``). Reminders, reports and exports read it
+# through these helpers.
 
 #: The decision a delegation stands on, for queries that filter or count by standing.
 StandingDecision = aliased(DecisionRecord, name="standing_decision")
@@ -58,7 +79,7 @@ StandingDecision = aliased(DecisionRecord, name="standing_decision")
 
 def standing_condition():
     """The join condition from ``Delegation`` to ``StandingDecision`` (for outer joins)."""
-    return StandingDecision.id == Delegation.decision_id
+    return StandingDecision.id == func.coalesce(Delegation.standing_id, Delegation.decision_id)
 
 
 def join_standing(query: Select) -> Select:
@@ -67,8 +88,8 @@ def join_standing(query: Select) -> Select:
 
 
 def standing_of(delegation: Delegation) -> DecisionRecord:
-    """The decision a delegation stands on (load ``Delegation.decision`` to avoid a query)."""
-    return delegation.decision
+    """The decision a delegation stands on (load ``Delegation.standing`` to avoid a query)."""
+    return delegation.standing or delegation.decision
 
 
 def unmet_conditions(record: DecisionRecord) -> list[str]:

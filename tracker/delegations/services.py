@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from tracker import dates
 from tracker.audit.services import record_event, snapshot
 from tracker.decision.rules import Decision
 from tracker.decision.services import evaluate, record_decision
-from tracker.delegations.models import DecisionRecord, Delegation
+from tracker.delegations.models import DecisionRecord, Delegation, DelegationCheck
 from tracker.domain import DelegationStatus
 from tracker.extensions import db
 from tracker.records.models import Task
@@ -22,8 +23,19 @@ ALLOWED_MOVES = {
 }
 
 
+#: The longest written reason kept with a status change.
+REASON_MAX_LENGTH = 2000
+
+
 class DelegationError(ValueError):
-    """A change to a delegation that cannot be made; the message is for people."""
+    """A change to a delegation that cannot be made; the message is for people.
+
+    ``field`` names the input at fault (``status`` or ``reason``), for forms and the API.
+    """
+
+    def __init__(self, message: str, field: str = "status"):
+        super().__init__(message)
+        self.field = field
 
 
 def record_delegation(
@@ -59,6 +71,7 @@ def record_delegation(
         in_room=in_room,
         notes=notes,
         decision=record,
+        standing=record,
         status=DelegationStatus.planned,
     )
     db.session.add(delegation)
@@ -68,7 +81,11 @@ def record_delegation(
 
 
 def recheck_delegation(delegation: Delegation, asked_by: Person) -> tuple[Decision, DecisionRecord]:
-    """Decide the delegation again on the records as they are now, and keep that decision."""
+    """Decide the delegation again on the records as they are now, and keep that decision.
+
+    The new decision becomes the delegation's standing; every re-check is kept in order
+    (``Delegation.checks``), marked when it changed the standing's status.
+    """
     decision = evaluate(
         delegation.assistant,
         delegation.task,
@@ -87,15 +104,68 @@ def recheck_delegation(delegation: Delegation, asked_by: Person) -> tuple[Decisi
         in_room=delegation.in_room,
         asked_by=asked_by,
     )
+    previous = standing_of(delegation)
+    changed = previous.status != record.status
+    before = {"standing": previous.status, "standing_id": previous.id}
+    db.session.add(DelegationCheck(delegation=delegation, decision=record, changed=changed))
+    delegation.standing = record
+    if changed:
+        delegation.standing_changed_at = record.made_at
+    record_event(
+        "recheck",
+        delegation,
+        before=before,
+        after={"standing": record.status, "standing_id": record.id, "changed": changed},
+        actor=asked_by,
+    )
     return decision, record
 
 
-def change_status(delegation: Delegation, status: DelegationStatus, actor: Person) -> None:
-    """Move a planned delegation to performed or cancelled."""
+def standing_of(delegation: Delegation) -> DecisionRecord:
+    """The delegation's latest decision (the recorded one until a re-check)."""
+    return delegation.standing or delegation.decision
+
+
+def change_status(
+    delegation: Delegation, status: DelegationStatus, actor: Person, reason: str | None = None
+) -> None:
+    """Move a planned delegation to performed or cancelled.
+
+    Performed is refused for a delegation scheduled in the future, and for one whose
+    standing is flagged unless the person gives a written reason; that reason is kept with
+    the delegation and its audit event, and the delegation is listed as performed while
+    flagged.
+    """
+    reason = (reason or "").strip()
     if status not in ALLOWED_MOVES[delegation.status]:
         raise DelegationError(
             f"A {delegation.status.value} delegation cannot be marked {status.value}."
         )
+    if len(reason) > REASON_MAX_LENGTH:
+        raise DelegationError(
+            f"The reason is {len(reason)} characters long; at most {REASON_MAX_LENGTH} are "
+            "allowed.",
+            "reason",
+        )
+    if "\x00" in reason:
+        raise DelegationError("The reason contains a character that cannot be kept.", "reason")
+    flagged = standing_of(delegation).status != "clear"
+    if status == DelegationStatus.performed:
+        if delegation.scheduled_for > dates.now():
+            raise DelegationError(
+                "It is scheduled in the future: it can be marked performed only once its "
+                "time has come."
+            )
+        if flagged and not reason:
+            raise DelegationError(
+                "Its standing is flagged: give a written reason to mark it performed "
+                "(re-check it first if its records were fixed).",
+                "reason",
+            )
     before = snapshot(delegation)
     delegation.status = status
+    if reason:
+        delegation.status_reason = reason
+    if status == DelegationStatus.performed and flagged:
+        delegation.performed_while_flagged = True
     record_event("update", delegation, before=before, after=snapshot(delegation), actor=actor)

@@ -5,14 +5,16 @@ from datetime import UTC, datetime
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
+from tracker import dates
 from tracker.decision.rules import zone
 from tracker.decision.services import public_result
 from tracker.delegations import services
 from tracker.delegations.forms import ActionForm, DelegationForm, StatusForm
-from tracker.delegations.models import DecisionRecord, Delegation
-from tracker.delegations.queries import visible_delegations
+from tracker.delegations.models import DecisionRecord, Delegation, DelegationCheck
+from tracker.delegations.queries import performed_while_flagged, visible_delegations
 from tracker.domain import DelegationStatus, Role, TaskKind
 from tracker.extensions import db
 from tracker.records.models import Task
@@ -81,6 +83,11 @@ def new():
         form.assistant_id.data = request.args.get("assistant", 0, type=int)
         form.task_code.data = request.args.get("task", "")
         form.site_code.data = request.args.get("site", "")
+        when = request.args.get("scheduled_for", "")
+        try:
+            form.scheduled_for.data = datetime.strptime(when, "%Y-%m-%dT%H:%M") if when else None
+        except ValueError:
+            form.scheduled_for.data = None
         if current_user.role == Role.provider:
             form.delegated_by_id.data = current_user.id
     if form.validate_on_submit():
@@ -114,7 +121,7 @@ def new():
 @bp.route("/")
 def index():
     """List the delegations the signed-in person may see."""
-    query = visible_delegations(current_user).join(Delegation.decision)
+    query = visible_delegations(current_user).join(Delegation.standing)
     status = request.args.get("status") or ""
     if status:
         try:
@@ -167,19 +174,21 @@ def may_change(delegation: Delegation) -> bool:
 
 @bp.route("/<int:delegation_id>")
 def detail(delegation_id: int):
-    """Show a delegation, the decision it was recorded with, and any re-check."""
+    """Show a delegation, the decision it was recorded with, and each re-check in order."""
     delegation = visible_delegation_or_404(delegation_id)
-    recheck = None
-    recheck_id = request.args.get("recheck", type=int)
-    if recheck_id:
-        recheck = db.session.get(DecisionRecord, recheck_id)
-        if recheck is None or recheck.assistant_id != delegation.assistant_id:
-            recheck = None
+    checks = db.session.scalars(
+        select(DelegationCheck)
+        .where(DelegationCheck.delegation_id == delegation.id)
+        .options(selectinload(DelegationCheck.decision))
+        .order_by(DelegationCheck.id)
+    ).all()
     return render_template(
         "delegations/detail.html",
         delegation=delegation,
         snapshot=delegation.decision,
-        recheck=recheck,
+        standing=services.standing_of(delegation),
+        checks=checks,
+        is_future=delegation.scheduled_for > dates.now(),
         status_form=StatusForm(),
         action_form=ActionForm(),
         may_change=may_change(delegation),
@@ -194,9 +203,14 @@ def recheck(delegation_id: int):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
+    previous = services.standing_of(delegation).status
     _, record = services.recheck_delegation(delegation, current_user._get_current_object())
     db.session.commit()
-    return redirect(url_for("delegations.detail", delegation_id=delegation.id, recheck=record.id))
+    if record.status != previous:
+        flash(f"Re-checked: the standing changed from {previous} to {record.status}.", "info")
+    else:
+        flash(f"Re-checked: the standing is still {record.status}.", "info")
+    return redirect(url_for("delegations.detail", delegation_id=delegation.id))
 
 
 @bp.route("/<int:delegation_id>/status", methods=["POST"])
@@ -207,11 +221,15 @@ def change_status(delegation_id: int):
         abort(403)
     form = StatusForm()
     if not form.validate_on_submit():
-        flash("Choose performed or cancelled.", "danger")
+        problems = [e for field in (form.status, form.reason) for e in field.errors]
+        flash(" ".join(problems) or "Choose performed or cancelled.", "danger")
         return redirect(url_for("delegations.detail", delegation_id=delegation.id))
     try:
         services.change_status(
-            delegation, DelegationStatus(form.status.data), current_user._get_current_object()
+            delegation,
+            DelegationStatus(form.status.data),
+            current_user._get_current_object(),
+            reason=form.reason.data,
         )
     except services.DelegationError as exc:
         db.session.rollback()
@@ -224,3 +242,18 @@ def change_status(delegation_id: int):
 
 def scheduled_local(delegation: Delegation) -> datetime:
     return delegation.scheduled_for.astimezone(zone(delegation.site.timezone))
+
+
+@bp.route("/performed-while-flagged")
+def flagged_performed():
+    """List delegations marked performed while their standing was flagged, with the reason."""
+    page = max(request.args.get("page", 1, type=int), 1)
+    delegations = db.session.scalars(
+        performed_while_flagged().limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return render_template(
+        "delegations/performed_while_flagged.html",
+        delegations=delegations[:PAGE_SIZE],
+        has_next=len(delegations) > PAGE_SIZE,
+        page=page,
+    )

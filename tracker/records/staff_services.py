@@ -220,6 +220,10 @@ def set_active(actor: Person, person: Person, active: bool) -> bool:
         after=person_snapshot(person),
         actor=actor,
     )
+    if not active:
+        from tracker.api.tokens import revoke_all
+
+        revoke_all(person, actor, "person deactivated")
     return True
 
 

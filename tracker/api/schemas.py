@@ -1,0 +1,348 @@
+"""The API's request and response shapes (marshmallow): they validate requests, and the
+OpenAPI description is generated from them."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from tracker.domain import DelegationStatus
+
+CONDITIONS = ("state_law", "employer_policy", "competency", "supervision")
+DECISION_STATUSES = ("clear", "flagged", "prohibited")
+
+
+def _no_nul(value: str) -> None:
+    if "\x00" in value:
+        raise ValidationError("Must not contain a NUL character.")
+
+
+def text(max_length: int, **kwargs) -> fields.String:
+    """A string without NUL characters, at most ``max_length`` long."""
+    return fields.String(validate=[validate.Length(max=max_length), _no_nul], **kwargs)
+
+
+def moment(**kwargs) -> fields.AwareDateTime:
+    """An ISO-8601 date and time with its offset."""
+    return fields.AwareDateTime(format="iso", **kwargs)
+
+
+def check_moment(value, field: str) -> None:
+    """A moment with a date in UTC (year 1 and 9999 at the edges have none)."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError({field: ["Is out of range."]}) from None
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+# --------------------------------------------------------------------------- problems
+
+
+class FieldErrorSchema(Schema):
+    field = fields.String(required=True, metadata={"example": "checks[3].task"})
+    message = fields.String(required=True)
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details."""
+
+    type = fields.String(required=True, metadata={"example": "about:blank"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    errors = fields.List(fields.Nested(FieldErrorSchema))
+
+
+# --------------------------------------------------------------------------- decisions
+
+
+class DecisionRequestSchema(Strict):
+    assistant = text(254, required=True, metadata={"description": "The assistant's email."})
+    task = text(64, required=True, metadata={"description": "A task code from the catalog."})
+    site = text(64, required=True, metadata={"description": "A site code."})
+    at = moment(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "ISO-8601 with offset; default now."},
+    )
+    delegated_by = text(
+        254,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "The delegating provider's email."},
+    )
+    in_room = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _moment_in_range(self, data, **kwargs):
+        if data.get("at") is not None:
+            check_moment(data["at"], "at")
+
+
+class BatchRequestSchema(Strict):
+    checks = fields.List(
+        fields.Nested(DecisionRequestSchema),
+        required=True,
+        validate=validate.Length(max=1000),
+        metadata={"description": "Up to 1,000 decision requests."},
+    )
+
+
+class ConditionSchema(Schema):
+    condition = fields.String(required=True, validate=validate.OneOf(CONDITIONS))
+    met = fields.Boolean(required=True)
+    reason = fields.String(required=True)
+    evidence = fields.List(fields.String(), required=True)
+
+
+class DecisionSchema(Schema):
+    """A decision (DESIGN section 4) and its entry in the decision log."""
+
+    id = fields.Integer(required=True, metadata={"description": "Its decision log entry."})
+    status = fields.String(required=True, validate=validate.OneOf(DECISION_STATUSES))
+    assistant = fields.String(required=True)
+    task = fields.String(required=True)
+    site = fields.String(required=True)
+    at = fields.String(required=True, metadata={"format": "date-time"})
+    reason = fields.String(metadata={"description": "Why, for a prohibited task."})
+    conditions = fields.List(fields.Nested(ConditionSchema), required=True)
+    warnings = fields.List(fields.String(), required=True)
+
+
+class BatchResponseSchema(Schema):
+    decisions = fields.List(fields.Nested(DecisionSchema), required=True)
+
+
+# --------------------------------------------------------------------------- the finder
+
+
+class EligibleQuerySchema(Strict):
+    task = text(64, required=True)
+    site = text(64, required=True)
+    at = moment(load_default=None, metadata={"description": "ISO-8601 with offset; default now."})
+
+    @validates_schema
+    def _moment_in_range(self, data, **kwargs):
+        if data.get("at") is not None:
+            check_moment(data["at"], "at")
+
+
+class FlaggedAssistantSchema(Schema):
+    assistant = fields.String(required=True)
+    unmet = fields.List(fields.String(validate=validate.OneOf(CONDITIONS)), required=True)
+    reasons = fields.List(
+        fields.String(), required=True, metadata={"description": "The unmet conditions in words."}
+    )
+
+
+class EligibleSchema(Schema):
+    task = fields.String(required=True)
+    site = fields.String(required=True)
+    at = fields.String(required=True, metadata={"format": "date-time"})
+    clear = fields.List(fields.String(), required=True)
+    flagged = fields.List(fields.Nested(FlaggedAssistantSchema), required=True)
+    reason = fields.String(
+        allow_none=True,
+        required=True,
+        metadata={"description": "For a reserved task: why it is never an assistant's."},
+    )
+
+
+# --------------------------------------------------------------------------- delegations
+
+
+class StoredDecisionSchema(Schema):
+    id = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(DECISION_STATUSES))
+    assistant = fields.String(required=True)
+    task = fields.String(required=True)
+    site = fields.String(required=True)
+    at = fields.String(required=True, metadata={"format": "date-time"})
+    reason = fields.String()
+    conditions = fields.List(fields.Nested(ConditionSchema), required=True)
+    warnings = fields.List(fields.String(), required=True)
+    made_at = fields.String(required=True, metadata={"format": "date-time"})
+
+
+class DelegationSchema(Schema):
+    id = fields.Integer(required=True)
+    assistant = fields.String(required=True)
+    task = fields.String(required=True)
+    site = fields.String(required=True)
+    scheduled_for = fields.String(required=True, metadata={"format": "date-time"})
+    delegated_by = fields.String(required=True)
+    entered_by = fields.String(required=True)
+    in_room = fields.Boolean(required=True)
+    notes = fields.String(required=True)
+    status = fields.String(
+        required=True, validate=validate.OneOf([s.value for s in DelegationStatus])
+    )
+    status_reason = fields.String(allow_none=True, required=True)
+    performed_while_flagged = fields.Boolean(required=True)
+    decision = fields.Nested(StoredDecisionSchema, required=True)
+    standing = fields.Nested(StoredDecisionSchema, required=True)
+    standing_changed_at = fields.String(
+        allow_none=True,
+        required=True,
+        metadata={"format": "date-time", "description": "When a re-check changed it."},
+    )
+    rechecks = fields.Integer(required=True)
+
+
+class DelegationListQuerySchema(Strict):
+    site = text(64)
+    assistant = text(254)
+    status = fields.String(validate=validate.OneOf([s.value for s in DelegationStatus]))
+    flagged = fields.Boolean()
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    cursor = text(200)
+
+
+class DelegationPageSchema(Schema):
+    items = fields.List(fields.Nested(DelegationSchema), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)
+
+
+class DelegationRequestSchema(Strict):
+    assistant = text(254, required=True)
+    task = text(64, required=True)
+    site = text(64, required=True)
+    scheduled_for = moment(required=True)
+    delegated_by = text(
+        254,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "The delegating provider; a provider's own token: itself."},
+    )
+    in_room = fields.Boolean(load_default=False)
+    notes = text(2000, load_default="", allow_none=True)
+
+    @validates_schema
+    def _moment_in_range(self, data, **kwargs):
+        if data.get("scheduled_for") is not None:
+            check_moment(data["scheduled_for"], "scheduled_for")
+
+
+class StatusRequestSchema(Strict):
+    status = fields.String(
+        required=True, validate=validate.OneOf([DelegationStatus.performed.value,
+                                                DelegationStatus.cancelled.value])
+    )  # fmt: skip
+    reason = text(
+        2000,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Required to mark performed one whose standing is flagged."},
+    )
+
+
+class IdempotencyHeaderSchema(Schema):
+    class Meta:
+        unknown = "exclude"
+
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key",
+        validate=[validate.Length(min=1, max=200), _no_nul],
+        metadata={"description": "Repeat the same request with the same key: no second one."},
+    )
+
+
+# --------------------------------------------------------------------------- records
+
+
+class TrainingSiteSchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    state = fields.String(required=True)
+    timezone = fields.String(required=True)
+
+
+class CompetencySchema(Schema):
+    id = fields.Integer(required=True)
+    task = fields.String(required=True)
+    task_name = fields.String(required=True)
+    status = fields.String(required=True)
+    trained_on = fields.Date(allow_none=True, required=True)
+    training_hours = fields.Float(allow_none=True, required=True)
+    validated_on = fields.Date(allow_none=True, required=True)
+    validated_by = fields.String(allow_none=True, required=True)
+    expires_on = fields.Date(allow_none=True, required=True)
+    expiry_from_policy = fields.Boolean(required=True)
+    prior_employer = fields.Boolean(required=True)
+    revoked_on = fields.Date(allow_none=True, required=True)
+
+
+class CredentialSchema(Schema):
+    id = fields.Integer(required=True)
+    type = fields.String(required=True)
+    number = fields.String(allow_none=True, required=True)
+    issuer = fields.String(allow_none=True, required=True)
+    issued_on = fields.Date(allow_none=True, required=True)
+    expires_on = fields.Date(allow_none=True, required=True)
+    verified_on = fields.Date(allow_none=True, required=True)
+    status = fields.String(required=True)
+
+
+class LicenseSchema(Schema):
+    id = fields.Integer(required=True)
+    type = fields.String(required=True)
+    number = fields.String(required=True)
+    state = fields.String(required=True)
+    expires_on = fields.Date(allow_none=True, required=True)
+    status = fields.String(required=True)
+
+
+class SupervisionSchema(Schema):
+    id = fields.Integer(required=True)
+    assistant = fields.String(required=True)
+    provider = fields.String(required=True)
+    site = fields.String(required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(allow_none=True, required=True)
+
+
+class TrainingFileSchema(Schema):
+    email = fields.String(required=True)
+    name = fields.String(required=True)
+    role = fields.String(required=True)
+    job_level = fields.String(allow_none=True, required=True)
+    active = fields.Boolean(required=True)
+    today = fields.Date(required=True)
+    sites = fields.List(fields.Nested(TrainingSiteSchema), required=True)
+    competencies = fields.List(fields.Nested(CompetencySchema), required=True)
+    credentials = fields.List(fields.Nested(CredentialSchema), required=True)
+    licenses = fields.List(fields.Nested(LicenseSchema), required=True)
+    supervision = fields.List(fields.Nested(SupervisionSchema), required=True)
+
+
+class ExpiringQuerySchema(Strict):
+    days = fields.Integer(validate=validate.Range(min=0, max=3650))
+    site = text(64)
+
+
+class ExpiringItemSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(["competency", "credential",
+                                                                 "license"]))  # fmt: skip
+    record_id = fields.Integer(required=True)
+    person = fields.String(required=True)
+    name = fields.String(required=True)
+    what = fields.String(required=True)
+    expires_on = fields.Date(allow_none=True, required=True)
+    status = fields.String(required=True)
+    expiry_from_policy = fields.Boolean(required=True)
+
+
+class ExpiringSchema(Schema):
+    today = fields.Date(required=True)
+    days = fields.Integer(required=True)
+    site = fields.String(allow_none=True, required=True)
+    items = fields.List(fields.Nested(ExpiringItemSchema), required=True)
+    no_expiry = fields.List(fields.Nested(ExpiringItemSchema), required=True)
