@@ -1,12 +1,20 @@
-"""Configuration classes, read from environment variables."""
+"""Configuration classes, read from environment variables.
+
+The app fails closed: without ``TRACKER_CONFIG=development`` or ``testing`` it runs as
+production, and production refuses to start without its own ``SECRET_KEY``.
+"""
 
 import os
 
+#: The key development runs with when SECRET_KEY is not set; production refuses it.
 DEFAULT_SECRET_KEY = "dev-secret-key-change-me"
+#: A signing key shorter than this (in bytes) is refused in production.
+MIN_SECRET_KEY_BYTES = 32
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    #: No default: production must be given its own (see ``production_problems``).
+    SECRET_KEY = os.environ.get("SECRET_KEY")
     #: None means a SQLite file in the instance folder (set by the app factory).
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
@@ -44,6 +52,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = True
+    SECRET_KEY = os.environ.get("SECRET_KEY") or DEFAULT_SECRET_KEY
 
 
 class TestingConfig(Config):
@@ -63,3 +72,40 @@ CONFIGS = {
     "testing": TestingConfig,
     "production": ProductionConfig,
 }
+#: Keys only a development or test run may sign sessions with.
+KNOWN_KEYS = frozenset({DEFAULT_SECRET_KEY, TestingConfig.SECRET_KEY})
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start with this configuration; the message says what to set."""
+
+
+def config_from_environment(environ=os.environ) -> type[Config]:
+    """The config class ``TRACKER_CONFIG`` names; unset means production, unknown is an error."""
+    name = environ.get("TRACKER_CONFIG")
+    if name is None or not name.strip():
+        return ProductionConfig
+    try:
+        return CONFIGS[name.strip()]
+    except KeyError:
+        raise ConfigError(
+            f"TRACKER_CONFIG={name!r} is not a configuration; use one of "
+            + ", ".join(sorted(CONFIGS))
+        ) from None
+
+
+def is_production(config_class: type) -> bool:
+    """Everything but an explicit development or testing configuration is production."""
+    return not issubclass(config_class, (DevelopmentConfig, TestingConfig))
+
+
+def secret_key_problem(key) -> str | None:
+    """Why production may not sign sessions with this key, or None when it may."""
+    if not key:
+        return "SECRET_KEY is not set"
+    if key in KNOWN_KEYS:
+        return "SECRET_KEY is a published default"
+    size = len(key.encode() if isinstance(key, str) else key)
+    if size < MIN_SECRET_KEY_BYTES:
+        return f"SECRET_KEY is {size} bytes long; at least {MIN_SECRET_KEY_BYTES} are needed"
+    return None

@@ -13,7 +13,7 @@ def create_app(config_class=None):
     """Create and configure the app."""
     from flask import Flask
 
-    from config import CONFIGS, DEFAULT_SECRET_KEY, Config, ProductionConfig
+    from config import ConfigError, config_from_environment, is_production, secret_key_problem
 
     app = Flask(
         __name__,
@@ -21,20 +21,22 @@ def create_app(config_class=None):
         template_folder="../templates",
     )
     if config_class is None:
-        config_class = CONFIGS.get(os.environ.get("TRACKER_CONFIG", "development"), Config)
+        config_class = config_from_environment()
     app.config.from_object(config_class)
+    if is_production(config_class):
+        problem = secret_key_problem(app.config.get("SECRET_KEY"))
+        if problem:
+            raise ConfigError(
+                f"Refusing to start in production: {problem}. Set SECRET_KEY to a long random "
+                "value (python -c 'import secrets; print(secrets.token_urlsafe(48))'), or "
+                "choose TRACKER_CONFIG=development for a local run."
+            )
+        app.config["DEBUG"] = False
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         path = os.path.join(app.instance_path, "tracker.sqlite")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_url(app.config["SQLALCHEMY_DATABASE_URI"])
-
-    if issubclass(config_class, ProductionConfig) and app.config["SECRET_KEY"] in (
-        DEFAULT_SECRET_KEY,
-        "",
-        None,
-    ):
-        raise RuntimeError("Refusing to start in production with the default SECRET_KEY.")
 
     from tracker import models  # noqa: F401  (registers every table on the metadata)
     from tracker.extensions import bootstrap, csrf, db, login_manager, migrate
