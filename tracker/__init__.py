@@ -39,6 +39,9 @@ def create_app(config_class=None):
     app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_url(app.config["SQLALCHEMY_DATABASE_URI"])
 
     from tracker import models  # noqa: F401  (registers every table on the metadata)
+    from tracker.widgets import install_escaped_descriptions
+
+    install_escaped_descriptions()
     from tracker.extensions import bootstrap, csrf, db, login_manager, migrate
 
     db.init_app(app)
