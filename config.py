@@ -5,6 +5,7 @@ production, and production refuses to start without its own ``SECRET_KEY``.
 """
 
 import os
+from datetime import timedelta
 
 #: The key development runs with when SECRET_KEY is not set; production refuses it.
 DEFAULT_SECRET_KEY = "dev-secret-key-change-me"
@@ -23,6 +24,8 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: "Keep me signed in" lasts at most this long (the server ends the session then too).
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
     #: Failed sign-ins for one email inside the window before sign-in is refused.

@@ -1,6 +1,7 @@
 """Imports every model so the metadata (and Alembic) sees every table."""
 
 from tracker.audit.models import AuditEvent
+from tracker.auth.models import SignInSession
 from tracker.decision.models import FactStamp
 from tracker.delegations.models import DecisionRecord, Delegation
 from tracker.incidents.models import Incident, IncidentAddendum, incident_raised_with
@@ -29,6 +30,7 @@ __all__ = [
     "Policy",
     "Practice",
     "Shift",
+    "SignInSession",
     "Site",
     "StateRule",
     "SupervisionAssignment",

@@ -11,14 +11,11 @@ from tracker.extensions import db, login_manager
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    from tracker.staff.models import Person
+    """The person of a live server-side session (see tracker.auth.sessions); a person
+    deactivated while signed in is signed out at their next request."""
+    from tracker.auth.sessions import load_person
 
-    try:
-        person = db.session.get(Person, int(user_id))
-    except (TypeError, ValueError):
-        return None
-    # A person deactivated while signed in is signed out at their next request.
-    return person if person is not None and person.active else None
+    return load_person(user_id)
 
 
 login_manager.login_view = "auth.login"

@@ -27,8 +27,13 @@ def validate_password(password: str, min_length: int = 12) -> None:
 
 
 def set_password(person: Person, password: str, min_length: int = 12, actor=None) -> None:
+    """Give the person a new password; every session they had ends (the caller commits)."""
+    from tracker.auth.sessions import end_every_session
+
     validate_password(password, min_length)
     person.set_password(password)
+    if person.id is not None:
+        end_every_session(person, "password_changed")
     record_event("password_set", person, actor=actor, after={"email": person.email})
 
 

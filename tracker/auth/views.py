@@ -3,11 +3,12 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from tracker.audit.services import record_event
 from tracker.auth.forms import LoginForm
 from tracker.auth.services import authenticate
+from tracker.auth.sessions import end_current_session, start_session
 from tracker.extensions import db
 
 bp = Blueprint("auth", __name__)
@@ -45,7 +46,8 @@ def login():
         if person is None:
             flash(problem, "danger")
             return render_template("auth/login.html", form=form), 401
-        login_user(person, remember=form.remember.data)
+        start_session(person, remember=form.remember.data)
+        db.session.commit()
         return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
     return render_template("auth/login.html", form=form)
 
@@ -54,6 +56,7 @@ def login():
 def logout():
     """Sign out."""
     record_event("logout", current_user._get_current_object())
+    end_current_session("logout")  # a copy of this browser's cookies opens nothing now
     db.session.commit()
     logout_user()
     flash("You are signed out.", "info")

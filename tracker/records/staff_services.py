@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from tracker.audit.services import record_event, snapshot
 from tracker.auth.services import set_password
+from tracker.auth.sessions import end_every_session
 from tracker.decision.rules import state_name, zone
 from tracker.domain import BUILTIN_TASK_CODES, Role, TaskKind
 from tracker.extensions import db
@@ -212,6 +213,8 @@ def set_active(actor: Person, person: Person, active: bool) -> bool:
         return False
     before = person_snapshot(person)
     person.active = active
+    # Either way no session from before survives: a reactivated person signs in afresh.
+    end_every_session(person, "reactivated" if active else "deactivated")
     db.session.flush()
     record_event(
         "reactivate" if active else "deactivate",

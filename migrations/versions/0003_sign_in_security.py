@@ -1,0 +1,45 @@
+"""sign-in security: server-side sign-in sessions and each person's session generation
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-30 13:40:00
+
+Columns are added to existing tables with ``op.add_column`` (never a batch copy): on
+SQLite a batch copy of a fact table would drop its fact-stamp triggers.
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0003'
+down_revision = '0002'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.add_column('people', sa.Column('session_generation', sa.Integer(), server_default='0', nullable=False))
+
+    op.create_table('sign_in_sessions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('key_hash', sa.String(length=64), nullable=False),
+    sa.Column('generation', sa.Integer(), nullable=False),
+    sa.Column('remember', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('started_at', sa.DateTime(), nullable=False),
+    sa.Column('last_seen_at', sa.DateTime(), nullable=False),
+    sa.Column('ended_at', sa.DateTime(), nullable=True),
+    sa.Column('ended_reason', sa.String(length=32), nullable=True),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_sign_in_sessions_person_id_people')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sign_in_sessions')),
+    sa.UniqueConstraint('key_hash', name=op.f('uq_sign_in_sessions_key_hash'))
+    )
+    op.create_index(op.f('ix_sign_in_sessions_person_id'), 'sign_in_sessions', ['person_id'], unique=False)
+
+
+def downgrade():
+    op.drop_index(op.f('ix_sign_in_sessions_person_id'), table_name='sign_in_sessions')
+    op.drop_table('sign_in_sessions')
+    # Not a batch copy: that would drop the fact-stamp triggers of people on SQLite.
+    op.drop_column('people', 'session_generation')
