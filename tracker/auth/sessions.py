@@ -68,17 +68,23 @@ def load_person(user_id: str) -> Person | None:
     if parsed is None:
         return None
     person_id, generation, key = parsed
-    person = db.session.get(Person, person_id)
-    if person is None or not person.active or person.session_generation != generation:
-        return None
-    row = db.session.scalar(
-        select(SignInSession).where(
+    # One query for both: this runs on every request.
+    found = db.session.execute(
+        select(Person, SignInSession)
+        .join(SignInSession, SignInSession.person_id == Person.id)
+        .where(
+            Person.id == person_id,
+            Person.session_generation == generation,
             SignInSession.key_hash == _hash(key),
-            SignInSession.person_id == person_id,
             SignInSession.generation == generation,
         )
-    )
-    if row is None or session_problem(row) is not None:
+    ).first()
+    if found is None:
+        return None
+    person, row = found
+    if not person.active:
+        return None
+    if session_problem(row) is not None:
         return None
     person.session_key = key
     g.sign_in_session = row
