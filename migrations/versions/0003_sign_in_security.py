@@ -1,4 +1,5 @@
-"""sign-in security: server-side sign-in sessions and each person's session generation
+"""sign-in security: server-side sign-in sessions, each person's session generation, and
+the normal form of an incident's typed requester name
 
 Revision ID: 0003
 Revises: 0002
@@ -7,6 +8,8 @@ Create Date: 2026-11-30 13:40:00
 Columns are added to existing tables with ``op.add_column`` (never a batch copy): on
 SQLite a batch copy of a fact table would drop its fact-stamp triggers.
 """
+import unicodedata
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -16,6 +19,14 @@ revision = '0003'
 down_revision = '0002'
 branch_labels = None
 depends_on = None
+
+
+def _name_key(text):
+    """tracker.names.name_key as it stood at this revision (NFKC, no format characters,
+    one space, case-folded)."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return unicodedata.normalize("NFKC", " ".join(text.split()).casefold())
 
 
 def upgrade():
@@ -37,8 +48,21 @@ def upgrade():
     )
     op.create_index(op.f('ix_sign_in_sessions_person_id'), 'sign_in_sessions', ['person_id'], unique=False)
 
+    op.add_column('incidents', sa.Column('requester_key', sa.String(length=200), server_default='', nullable=False))
+    op.create_index(op.f('ix_incidents_requester_key'), 'incidents', ['requester_key'], unique=False)
+    incidents = sa.table('incidents', sa.column('id', sa.Integer), sa.column('requester_name', sa.String),
+                         sa.column('requester_key', sa.String))
+    connection = op.get_bind()
+    rows = connection.execute(sa.select(incidents.c.id, incidents.c.requester_name)
+                              .where(incidents.c.requester_name != '')).all()
+    for incident_id, name in rows:
+        connection.execute(incidents.update().where(incidents.c.id == incident_id)
+                           .values(requester_key=_name_key(name)))
+
 
 def downgrade():
+    op.drop_index(op.f('ix_incidents_requester_key'), table_name='incidents')
+    op.drop_column('incidents', 'requester_key')
     op.drop_index(op.f('ix_sign_in_sessions_person_id'), table_name='sign_in_sessions')
     op.drop_table('sign_in_sessions')
     # Not a batch copy: that would drop the fact-stamp triggers of people on SQLite.

@@ -36,6 +36,10 @@ class Incident(db.Model):
     #: …or a name and role typed in.
     requester_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     requester_role: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    #: ``tracker.names.name_key`` of the typed name: what visibility and alerts compare.
+    requester_key: Mapped[str] = mapped_column(
+        String(200), default="", server_default="", index=True
+    )
     task_id: Mapped[Optional[int]] = mapped_column(ForeignKey("tasks.id"))
     task_description: Mapped[str] = mapped_column(Text, default="", server_default="")
     what_was_asked: Mapped[str] = mapped_column(Text)
