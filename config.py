@@ -28,9 +28,18 @@ class Config:
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
-    #: Failed sign-ins for one email inside the window before sign-in is refused.
-    LOGIN_MAX_FAILURES = 5
-    LOGIN_FAILURE_WINDOW_MINUTES = 15
+    #: Sign-in attempts are slowed down, never locked out: past these rates an attempt is
+    #: answered "wait a moment" (429) until the window moves on. Per account (the email
+    #: typed) and per client address; Flask-Limiter's rate strings.
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute")
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute")
+    #: Where the counts live. memory:// is per process: with several gunicorn workers use a
+    #: shared store (redis://…, memcached://…) so every worker counts the same attempts.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    #: Behind a reverse proxy, how many proxies set X-Forwarded-For/-Proto (0: none), so the
+    #: client address limits count is the client's and not the proxy's.
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0") or 0)
     PASSWORD_MIN_LENGTH = 12
     #: Days ahead in which a competency counts as "expiring".
     EXPIRING_WITHIN_DAYS = 60

@@ -42,13 +42,19 @@ def create_app(config_class=None):
     from tracker.widgets import install_escaped_descriptions
 
     install_escaped_descriptions()
-    from tracker.extensions import bootstrap, csrf, db, login_manager, migrate
+    from tracker.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
     bootstrap.init_app(app)
+    limiter.init_app(app)
+    if app.config.get("PROXY_FIX_X_FOR"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_FIX_X_FOR"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     with app.app_context():
         _configure_sqlite(db.engine)

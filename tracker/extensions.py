@@ -1,6 +1,8 @@
 """Extensions, created unbound and attached in the app factory."""
 
 from flask_bootstrap import Bootstrap5
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -28,3 +30,5 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 bootstrap = Bootstrap5()
+#: Storage from RATELIMIT_STORAGE_URI; limits are declared where they apply (sign-in).
+limiter = Limiter(key_func=get_remote_address)
