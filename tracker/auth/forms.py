@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, Regexp
 
 from tracker.practice.parsing import EMAIL_RE
 
@@ -21,6 +21,7 @@ class LoginForm(FlaskForm):
             Regexp(EMAIL_RE, message="Enter an email address, e.g. name@clinic.org."),
         ],
     )
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    # InputRequired, not DataRequired: a password of spaces is still typed, never stripped.
+    password = PasswordField("Password", validators=[InputRequired(), Length(max=128)])
     remember = BooleanField("Keep me signed in on this device")
     submit = SubmitField("Sign in")

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 
 from tracker.audit.services import record_event, snapshot
+from tracker.auth.passwords import password_problem
 from tracker.auth.services import set_password
 from tracker.auth.sessions import end_every_session
 from tracker.decision.rules import state_name, zone
@@ -96,13 +97,15 @@ def _email_taken(email: str, other_than: int | None = None) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
-def _check_person(problems: _Problems, *, role, job_level, password, min_password_length):
+def _check_person(
+    problems: _Problems, *, role, job_level, password, min_password_length, email=None
+):
     if job_level and role != Role.assistant:
         problems.add("job_level", "Only medical assistants have a job level; leave it empty.")
-    if password and len(password) < min_password_length:
-        problems.add(
-            "password", f"The password must be at least {min_password_length} characters long."
-        )
+    if password:
+        problem = password_problem(password, email, min_password_length)
+        if problem:
+            problems.add("password", problem)
 
 
 def create_person(
@@ -131,6 +134,7 @@ def create_person(
         job_level=job_level,
         password=password,
         min_password_length=min_password_length,
+        email=email,
     )
     sites = _sites_by_id(site_ids, problems)
     problems.raise_any()
@@ -182,6 +186,7 @@ def update_person(
         job_level=job_level,
         password=password,
         min_password_length=min_password_length,
+        email=email,
     )
     sites = _sites_by_id(site_ids, problems)
     problems.raise_any()
