@@ -18,7 +18,7 @@ from tracker.auth.passwords import password_problem
 from tracker.auth.services import set_password
 from tracker.auth.sessions import end_every_session
 from tracker.decision.rules import state_name, zone
-from tracker.domain import BUILTIN_TASK_CODES, Role, TaskKind
+from tracker.domain import BUILTIN_TASK_CODES, Role, TaskKind, custom_task_problems
 from tracker.extensions import db
 from tracker.records.models import Task
 from tracker.sites.queries import practice_today
@@ -596,11 +596,14 @@ def update_shift(
 # --------------------------------------------------------------------------- tasks
 
 
-def _check_task(problems, code: str, kind, task_id=None):
+def _check_task(problems, code: str, name: str, kind, task_id=None):
     if code in BUILTIN_TASK_CODES:
         problems.add(
             "code", f"{code} is in the built-in catalog and cannot be redefined; pick another code."
         )
+    elif lookalike := custom_task_problems(code, name):
+        for field, message in lookalike:
+            problems.add(field, message)
     else:
         query = select(Task.id).where(Task.code == code)
         if task_id is not None:
@@ -621,7 +624,7 @@ def create_task(
     """Add one of the practice's own tasks (administrative or clinical, never reserved)."""
     problems = _Problems()
     kind = _task_kind(kind)
-    _check_task(problems, code, kind)
+    _check_task(problems, code, name, kind)
     problems.raise_any()
     task = Task(code=code, name=name, kind=kind, description=description or "", builtin=False)
     return _record_create(task, actor)
@@ -634,7 +637,7 @@ def update_task(
     if task.builtin:
         problems.add(None, f"{task.name} is in the built-in catalog and cannot be changed.")
     kind = _task_kind(kind)
-    _check_task(problems, code, kind, task.id)
+    _check_task(problems, code, name, kind, task.id)
     problems.raise_any()
     before = snapshot(task)
     task.code, task.name, task.kind, task.description = code, name, kind, description or ""
