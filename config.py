@@ -26,6 +26,15 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     #: "Keep me signed in" lasts at most this long (the server ends the session then too).
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    #: A session ends after this many minutes without a request, and this many hours after
+    #: sign-in whatever happens ("keep me signed in" carries it over a browser restart,
+    #: within the same limits).
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30") or 30)
+    SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12") or 12)
+    #: Roles that must set up two-factor sign-in (comma-separated role names; empty: none).
+    REQUIRE_2FA_ROLES = os.environ.get("REQUIRE_2FA_ROLES", "admin,compliance")
+    #: The issuer an authenticator app shows beside the account.
+    TOTP_ISSUER = os.environ.get("TOTP_ISSUER", "Tracker")
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
     #: Sign-in attempts are slowed down, never locked out: past these rates an attempt is
@@ -65,6 +74,8 @@ class Config:
 class DevelopmentConfig(Config):
     DEBUG = True
     SECRET_KEY = os.environ.get("SECRET_KEY") or DEFAULT_SECRET_KEY
+    #: The demo accounts sign in with their password alone on `make run`.
+    REQUIRE_2FA_ROLES = os.environ.get("REQUIRE_2FA_ROLES", "")
 
 
 class TestingConfig(Config):
@@ -72,6 +83,8 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
     WTF_CSRF_ENABLED = False
+    #: Tests that need two-factor sign-in turn it on for a role themselves.
+    REQUIRE_2FA_ROLES = ""
 
 
 class ProductionConfig(Config):

@@ -60,6 +60,7 @@ def create_app(config_class=None):
         _configure_sqlite(db.engine)
 
     from tracker.audit import views as audit_views
+    from tracker.auth import account as account_views
     from tracker.auth import views as auth_views
     from tracker.competencies import views as competency_views
     from tracker.decision import views as decision_views
@@ -73,6 +74,7 @@ def create_app(config_class=None):
 
     for blueprint in (
         auth_views.bp,
+        account_views.bp,
         main_views.bp,
         staff_views.bp,
         decision_views.bp,

@@ -1,7 +1,7 @@
 """Imports every model so the metadata (and Alembic) sees every table."""
 
 from tracker.audit.models import AuditEvent
-from tracker.auth.models import SignInSession
+from tracker.auth.models import RecoveryCode, SignInSession, TwoFactor
 from tracker.decision.models import FactStamp
 from tracker.delegations.models import DecisionRecord, Delegation
 from tracker.incidents.models import Incident, IncidentAddendum, incident_raised_with
@@ -29,12 +29,14 @@ __all__ = [
     "Person",
     "Policy",
     "Practice",
+    "RecoveryCode",
     "Shift",
     "SignInSession",
     "Site",
     "StateRule",
     "SupervisionAssignment",
     "Task",
+    "TwoFactor",
     "incident_raised_with",
     "person_sites",
 ]

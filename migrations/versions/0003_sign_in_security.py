@@ -1,5 +1,6 @@
-"""sign-in security: server-side sign-in sessions, each person's session generation, and
-the normal form of an incident's typed requester name
+"""sign-in security: server-side sign-in sessions, each person's session generation,
+two-factor sign-in and recovery codes, "must change password", and the normal form of an
+incident's typed requester name
 
 Revision ID: 0003
 Revises: 0002
@@ -48,6 +49,25 @@ def upgrade():
     )
     op.create_index(op.f('ix_sign_in_sessions_person_id'), 'sign_in_sessions', ['person_id'], unique=False)
 
+    op.add_column('people', sa.Column('must_change_password', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.create_table('two_factor',
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('secret', sa.String(length=64), nullable=False),
+    sa.Column('enabled_at', sa.DateTime(), nullable=False),
+    sa.Column('last_step', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_two_factor_person_id_people')),
+    sa.PrimaryKeyConstraint('person_id', name=op.f('pk_two_factor'))
+    )
+    op.create_table('recovery_codes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('used_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_recovery_codes_person_id_people')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_recovery_codes'))
+    )
+    op.create_index(op.f('ix_recovery_codes_person_id'), 'recovery_codes', ['person_id'], unique=False)
+
     op.add_column('incidents', sa.Column('requester_key', sa.String(length=200), server_default='', nullable=False))
     op.create_index(op.f('ix_incidents_requester_key'), 'incidents', ['requester_key'], unique=False)
     incidents = sa.table('incidents', sa.column('id', sa.Integer), sa.column('requester_name', sa.String),
@@ -61,6 +81,10 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index(op.f('ix_recovery_codes_person_id'), table_name='recovery_codes')
+    op.drop_table('recovery_codes')
+    op.drop_table('two_factor')
+    op.drop_column('people', 'must_change_password')
     op.drop_index(op.f('ix_incidents_requester_key'), table_name='incidents')
     op.drop_column('incidents', 'requester_key')
     op.drop_index(op.f('ix_sign_in_sessions_person_id'), table_name='sign_in_sessions')

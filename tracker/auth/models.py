@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import ForeignKey, String, false
+from sqlalchemy import ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db_types import UTCDateTime, utcnow
@@ -40,3 +40,32 @@ class SignInSession(db.Model):
     ended_reason: Mapped[Optional[str]] = mapped_column(String(32))
 
     person: Mapped[Person] = relationship()
+
+
+class TwoFactor(db.Model):
+    """A person's authenticator (RFC 6238 time-based codes), once they turned it on.
+
+    Kept apart from ``people`` so that a sign-in (which records the last code used) does
+    not touch a table the decision's facts are read from.
+    """
+
+    __tablename__ = "two_factor"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    #: The shared secret (base32), needed as such to check codes; never logged or shown again.
+    secret: Mapped[str] = mapped_column(String(64))
+    enabled_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: The 30-second step of the last code accepted: a code is good once.
+    last_step: Mapped[Optional[int]] = mapped_column(Integer)
+
+
+class RecoveryCode(db.Model):
+    """One of ten one-use codes for signing in without the authenticator."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    #: SHA-256 (hex) of the code: codes are random (50 bits), so a fast hash is enough.
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())

@@ -73,6 +73,4 @@ def authenticate(email: str, password: str):
         if reason == "inactive" and matches:
             return None, "This account is deactivated. Ask your practice administrator."
         return None, "Email or password is not right."
-    record_event("login", person, actor=person)
-    db.session.commit()
-    return person, None
+    return person, None  # the caller records the sign-in once it is complete

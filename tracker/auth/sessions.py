@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from flask import current_app, g
 from flask_login import login_user
 from sqlalchemy import select, update
 
 from tracker import dates
-from tracker.auth.models import SignInSession
+from tracker.auth.models import SignInSession, TwoFactor
 from tracker.extensions import db
 from tracker.staff.models import Person
 
@@ -52,14 +53,41 @@ def _parse(user_id: str) -> tuple[int, int, str] | None:
         return None
 
 
+#: last_seen_at is written at most this often (not on every request).
+TOUCH_EVERY = timedelta(seconds=60)
+
+
 def session_problem(row: SignInSession, now=None) -> str | None:
     """Why a live-looking session no longer opens the app, or None while it does."""
     now = now or dates.now()
+    config = current_app.config
     if row.ended_at is not None:
         return row.ended_reason or "ended"
-    if row.remember and now - row.started_at > current_app.config["REMEMBER_COOKIE_DURATION"]:
+    if row.remember and now - row.started_at > config["REMEMBER_COOKIE_DURATION"]:
         return "expired"
+    if now - row.started_at > timedelta(hours=config["SESSION_ABSOLUTE_HOURS"]):
+        return "expired"
+    # TOUCH_EVERY of slack: the last request may not have been written down.
+    if now - row.last_seen_at > timedelta(minutes=config["SESSION_IDLE_MINUTES"]) + TOUCH_EVERY:
+        return "idle"
     return None
+
+
+#: What a person reads on the sign-in page when their session ended by itself.
+ENDED_WORDS = {
+    "idle": "You were signed out after {idle} minutes without activity. Please sign in again.",
+    "expired": "Your session reached its {hours}-hour limit. Please sign in again.",
+}
+
+
+def ended_message() -> str | None:
+    """Words for the sign-in page when this request's session ended by time, else None."""
+    reason = g.get("session_ended")
+    words = ENDED_WORDS.get(reason or "")
+    if words is None:
+        return None
+    config = current_app.config
+    return words.format(idle=config["SESSION_IDLE_MINUTES"], hours=config["SESSION_ABSOLUTE_HOURS"])
 
 
 def load_person(user_id: str) -> Person | None:
@@ -68,10 +96,11 @@ def load_person(user_id: str) -> Person | None:
     if parsed is None:
         return None
     person_id, generation, key = parsed
-    # One query for both: this runs on every request.
+    # One query for all three: this runs on every request.
     found = db.session.execute(
-        select(Person, SignInSession)
+        select(Person, SignInSession, TwoFactor.person_id)
         .join(SignInSession, SignInSession.person_id == Person.id)
+        .outerjoin(TwoFactor, TwoFactor.person_id == Person.id)
         .where(
             Person.id == person_id,
             Person.session_generation == generation,
@@ -81,12 +110,20 @@ def load_person(user_id: str) -> Person | None:
     ).first()
     if found is None:
         return None
-    person, row = found
+    person, row, two_factor = found
     if not person.active:
         return None
-    if session_problem(row) is not None:
+    now = dates.now()
+    problem = session_problem(row, now)
+    if problem is not None:
+        g.session_ended = problem
         return None
+    if now - row.last_seen_at >= TOUCH_EVERY:
+        # Nothing else is pending this early in the request; the commit is the touch alone.
+        row.last_seen_at = now
+        db.session.commit()
     person.session_key = key
+    person.two_factor_on = two_factor is not None
     g.sign_in_session = row
     return person
 

@@ -117,6 +117,10 @@ class PersonForm(FlaskForm):
         "few words is best. Leave empty to keep it as it is.",
         render_kw={"autocomplete": "new-password"},
     )
+    must_change_password = BooleanField(
+        "Ask for a new password at the next sign-in",
+        description="They choose their own before they can do anything else.",
+    )
     submit = SubmitField("Save")
 
     def validate_role(self, field):

@@ -108,6 +108,14 @@ def _check_person(
             problems.add("password", problem)
 
 
+def _check_force_change(problems: _Problems, actor: Person, must_change) -> None:
+    if must_change and actor.role != Role.admin:
+        problems.add(
+            "must_change_password",
+            "Only an administrator may ask for a new password at the next sign-in.",
+        )
+
+
 def create_person(
     actor: Person,
     *,
@@ -119,6 +127,7 @@ def create_person(
     can_validate: bool = False,
     password: str | None = None,
     min_password_length: int = 12,
+    must_change_password: bool | None = None,
 ) -> Person:
     """Add a person to the practice (an account when a password is given)."""
     problems = _Problems()
@@ -128,6 +137,7 @@ def create_person(
         problems.add("role", f"Only an administrator may create a {role.label.lower()} account.")
     if _email_taken(email):
         problems.add("email", f"{email} already belongs to someone in the practice.")
+    _check_force_change(problems, actor, must_change_password)
     _check_person(
         problems,
         role=role,
@@ -148,6 +158,7 @@ def create_person(
         active=True,
     )
     person.sites = sites
+    person.must_change_password = bool(must_change_password)
     db.session.add(person)
     db.session.flush()
     record_event("create", person, after=person_snapshot(person), actor=actor)
@@ -168,6 +179,7 @@ def update_person(
     can_validate: bool = False,
     password: str | None = None,
     min_password_length: int = 12,
+    must_change_password: bool | None = None,
 ) -> set[str]:
     """Change a person's record; returns the states an assistant works in that are new."""
     problems = _Problems()
@@ -180,6 +192,8 @@ def update_person(
             problems.add("role", "You cannot change your own role; ask another administrator.")
     if _email_taken(email, other_than=person.id):
         problems.add("email", f"{email} already belongs to someone else in the practice.")
+    if must_change_password is not None and must_change_password != person.must_change_password:
+        _check_force_change(problems, actor, must_change_password)
     _check_person(
         problems,
         role=role,
@@ -199,6 +213,8 @@ def update_person(
     person.job_level = (job_level or None) if role == Role.assistant else None
     person.can_validate = can_validate
     person.sites = sites
+    if must_change_password is not None:
+        person.must_change_password = must_change_password
     db.session.flush()
     after = person_snapshot(person)
     if after != before:

@@ -55,6 +55,8 @@ class Person(UserMixin, db.Model):
     #: Every sign-in session carries the generation it started in; raising it (sign out
     #: everywhere, a new password, deactivation, reactivation) ends them all at once.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: An administrator asked for a new password at the next sign-in.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     sites: Mapped[list[Site]] = relationship(
@@ -76,6 +78,8 @@ class Person(UserMixin, db.Model):
 
     #: The key of the sign-in session this request runs in (set by tracker.auth.sessions).
     session_key = None
+    #: Whether two-factor sign-in is on (set by tracker.auth.sessions when loading).
+    two_factor_on = False
 
     def get_id(self) -> str:
         """Flask-Login's alternative id: person, session generation and session key.
