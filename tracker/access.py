@@ -24,6 +24,8 @@ ACCESS: dict[str, frozenset | str] = {
     # The second step of a sign-in: no session yet; the view needs the password step's
     # state in this browser's signed cookie.
     "auth.second_step": PUBLIC,
+    # For load balancers and monitors: says only whether the database answers.
+    "main.healthz": PUBLIC,
     "auth.logout": EVERYONE,
     # One's own account: password, two-factor sign-in, sign out everywhere.
     "account.index": EVERYONE,

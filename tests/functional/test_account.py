@@ -208,6 +208,9 @@ def test_turning_on_two_factor_then_signing_in_with_a_code_once(app, client, mak
 
     first = sign_in(client)
     assert first.headers["Location"] == "/login/code"
+    second_page = client.get("/login/code")
+    assert "Enter the six-digit code" in second_page.get_data(as_text=True)
+    assert "default-src 'self'" in second_page.headers["Content-Security-Policy"]
     assert client.get("/").status_code == 302  # not signed in yet
     start = dates.now() + timedelta(seconds=60)
     with time_machine.travel(start, tick=False):
