@@ -32,6 +32,7 @@ def create_app(config_class=None):
                 "choose TRACKER_CONFIG=development for a local run."
             )
         app.config["DEBUG"] = False
+    _mail_settings_from_environment(app, config_class)
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         path = os.path.join(app.instance_path, "tracker.sqlite")
@@ -42,7 +43,7 @@ def create_app(config_class=None):
     from tracker.widgets import install_escaped_descriptions
 
     install_escaped_descriptions()
-    from tracker.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+    from tracker.extensions import bootstrap, csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
@@ -55,6 +56,7 @@ def create_app(config_class=None):
 
         hops = app.config["PROXY_FIX_X_FOR"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    mail.init_app(app)
 
     with app.app_context():
         _configure_sqlite(db.engine)
@@ -70,6 +72,7 @@ def create_app(config_class=None):
     from tracker.main import views as main_views
     from tracker.policy import views as policy_views
     from tracker.records import views as record_views
+    from tracker.reports import views as report_views
     from tracker.staff import views as staff_views
 
     for blueprint in (
@@ -85,6 +88,7 @@ def create_app(config_class=None):
         competency_views.bp,
         audit_views.bp,
         import_views.bp,
+        report_views.bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -109,6 +113,20 @@ def create_app(config_class=None):
     install_static_files(app)
     install_security_headers(app)
     return app
+
+
+def _mail_settings_from_environment(app, config_class) -> None:
+    """Take MAIL_* and BASE_URL from the environment as it is when the app is created.
+
+    ``Config`` reads them once, when config.py is imported; a setting a configuration class
+    gives a value of its own (a test's) is left alone.
+    """
+    from config import MAIL_SETTINGS, Config, mail_setting
+
+    for name in MAIL_SETTINGS:
+        if name in os.environ and getattr(config_class, name, None) == getattr(Config, name):
+            app.config[name] = mail_setting(name, os.environ[name])
+    app.config["MAIL_DEFAULT_SENDER"] = app.config["MAIL_FROM"]
 
 
 def _normalise_url(url: str) -> str:

@@ -4,6 +4,7 @@ from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -32,3 +33,5 @@ csrf = CSRFProtect()
 bootstrap = Bootstrap5()
 #: Storage from RATELIMIT_STORAGE_URI; limits are declared where they apply (sign-in).
 limiter = Limiter(key_func=get_remote_address)
+#: Reminders by email; the MAIL_* settings name the SMTP server.
+mail = Mail()

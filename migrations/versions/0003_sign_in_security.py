@@ -3,7 +3,7 @@ two-factor sign-in and recovery codes, "must change password", and the normal fo
 incident's typed requester name
 
 Revision ID: 0003
-Revises: 0002
+Revises: 0005
 Create Date: 2026-11-30 13:40:00
 
 Columns are added to existing tables with ``op.add_column`` (never a batch copy): on
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0003'
-down_revision = '0002'
+down_revision = '0005'  # 0005 (reminder log) landed first; the chain goes on from it
 branch_labels = None
 depends_on = None
 

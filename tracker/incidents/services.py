@@ -24,7 +24,7 @@ from tracker.extensions import db
 from tracker.incidents.models import Incident, IncidentAddendum
 from tracker.incidents.visibility import can_see, is_reviewer, visible_incidents
 from tracker.incidents.words import STATUS_LABELS, STEP_CODES
-from tracker.names import clean_name, name_key
+from tracker.names import clean_name
 from tracker.records.models import Task
 from tracker.staff.models import Person, Site
 
@@ -193,7 +193,6 @@ def log_incident(
         site=site,
         requester=requester,
         requester_name="" if requester is not None else name,
-        requester_key="" if requester is not None else name_key(name),
         requester_role="" if requester is not None else role,
         task=task,
         task_description=description,
