@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# `make run` is a local development run: say so, since the app is production unless told.
+DEV := TRACKER_CONFIG=development
 
 .PHONY: run test lint format bench clean
 
@@ -19,9 +21,9 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
-	$(BIN)/flask --app tracker db upgrade
-	$(BIN)/flask --app tracker seed-demo --if-empty
-	$(BIN)/flask --app tracker run --host 127.0.0.1 --port $(PORT)
+	$(DEV) $(BIN)/flask --app tracker db upgrade
+	$(DEV) $(BIN)/flask --app tracker seed-demo --if-empty
+	$(DEV) $(BIN)/flask --app tracker run --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.installed-test
 	$(BIN)/pytest

@@ -1,8 +1,16 @@
-"""Configuration classes, read from environment variables."""
+"""Configuration classes, read from environment variables.
+
+The app fails closed: without ``TRACKER_CONFIG=development`` or ``testing`` it runs as
+production, and production refuses to start without its own ``SECRET_KEY``.
+"""
 
 import os
+from datetime import timedelta
 
+#: The key development runs with when SECRET_KEY is not set; production refuses it.
 DEFAULT_SECRET_KEY = "dev-secret-key-change-me"
+#: A signing key shorter than this (in bytes) is refused in production.
+MIN_SECRET_KEY_BYTES = 32
 
 #: Settings read from the environment when the app is created, as DESIGN section 11 names them.
 MAIL_SETTINGS = (
@@ -39,7 +47,8 @@ def mail_setting(name: str, value: str | None):
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    #: No default: production must be given its own (see ``production_problems``).
+    SECRET_KEY = os.environ.get("SECRET_KEY")
     #: None means a SQLite file in the instance folder (set by the app factory).
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
@@ -48,11 +57,31 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: "Keep me signed in" lasts at most this long (the server ends the session then too).
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    #: A session ends after this many minutes without a request, and this many hours after
+    #: sign-in whatever happens ("keep me signed in" carries it over a browser restart,
+    #: within the same limits).
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30") or 30)
+    SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12") or 12)
+    #: Roles that must set up two-factor sign-in (comma-separated role names; empty: none).
+    REQUIRE_2FA_ROLES = os.environ.get("REQUIRE_2FA_ROLES", "admin,compliance")
+    #: The issuer an authenticator app shows beside the account.
+    TOTP_ISSUER = os.environ.get("TOTP_ISSUER", "Tracker")
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
-    #: Failed sign-ins for one email inside the window before sign-in is refused.
-    LOGIN_MAX_FAILURES = 5
-    LOGIN_FAILURE_WINDOW_MINUTES = 15
+    #: Sign-in attempts are slowed down, never locked out: past these rates an attempt is
+    #: answered "wait a moment" (429) until the window moves on. Per account (the email
+    #: typed) and per client address; Flask-Limiter's rate strings.
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute")
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute")
+    #: Where the counts live. memory:// is per process: with several gunicorn workers use a
+    #: shared store (redis://…, memcached://…) so every worker counts the same attempts.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    #: Behind a reverse proxy, how many proxies set X-Forwarded-For/-Proto (0: none), so the
+    #: client address limits count is the client's and not the proxy's.
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0") or 0)
     PASSWORD_MIN_LENGTH = 12
     #: Days ahead in which a competency counts as "expiring".
     EXPIRING_WITHIN_DAYS = 60
@@ -123,6 +152,9 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = True
+    SECRET_KEY = os.environ.get("SECRET_KEY") or DEFAULT_SECRET_KEY
+    #: The demo accounts sign in with their password alone on `make run`.
+    REQUIRE_2FA_ROLES = os.environ.get("REQUIRE_2FA_ROLES", "")
 
 
 class TestingConfig(Config):
@@ -130,6 +162,8 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
     WTF_CSRF_ENABLED = False
+    #: Tests that need two-factor sign-in turn it on for a role themselves.
+    REQUIRE_2FA_ROLES = ""
 
 
 class ProductionConfig(Config):
@@ -143,3 +177,40 @@ CONFIGS = {
     "testing": TestingConfig,
     "production": ProductionConfig,
 }
+#: Keys only a development or test run may sign sessions with.
+KNOWN_KEYS = frozenset({DEFAULT_SECRET_KEY, TestingConfig.SECRET_KEY})
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start with this configuration; the message says what to set."""
+
+
+def config_from_environment(environ=os.environ) -> type[Config]:
+    """The config class ``TRACKER_CONFIG`` names; unset means production, unknown is an error."""
+    name = environ.get("TRACKER_CONFIG")
+    if name is None or not name.strip():
+        return ProductionConfig
+    try:
+        return CONFIGS[name.strip()]
+    except KeyError:
+        raise ConfigError(
+            f"TRACKER_CONFIG={name!r} is not a configuration; use one of "
+            + ", ".join(sorted(CONFIGS))
+        ) from None
+
+
+def is_production(config_class: type) -> bool:
+    """Everything but an explicit development or testing configuration is production."""
+    return not issubclass(config_class, (DevelopmentConfig, TestingConfig))
+
+
+def secret_key_problem(key) -> str | None:
+    """Why production may not sign sessions with this key, or None when it may."""
+    if not key:
+        return "SECRET_KEY is not set"
+    if key in KNOWN_KEYS:
+        return "SECRET_KEY is a published default"
+    size = len(key.encode() if isinstance(key, str) else key)
+    if size < MIN_SECRET_KEY_BYTES:
+        return f"SECRET_KEY is {size} bytes long; at least {MIN_SECRET_KEY_BYTES} are needed"
+    return None

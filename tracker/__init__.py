@@ -13,7 +13,7 @@ def create_app(config_class=None):
     """Create and configure the app."""
     from flask import Flask
 
-    from config import CONFIGS, DEFAULT_SECRET_KEY, Config, ProductionConfig
+    from config import ConfigError, config_from_environment, is_production, secret_key_problem
 
     app = Flask(
         __name__,
@@ -21,8 +21,17 @@ def create_app(config_class=None):
         template_folder="../templates",
     )
     if config_class is None:
-        config_class = CONFIGS.get(os.environ.get("TRACKER_CONFIG", "development"), Config)
+        config_class = config_from_environment()
     app.config.from_object(config_class)
+    if is_production(config_class):
+        problem = secret_key_problem(app.config.get("SECRET_KEY"))
+        if problem:
+            raise ConfigError(
+                f"Refusing to start in production: {problem}. Set SECRET_KEY to a long random "
+                "value (python -c 'import secrets; print(secrets.token_urlsafe(48))'), or "
+                "choose TRACKER_CONFIG=development for a local run."
+            )
+        app.config["DEBUG"] = False
     _mail_settings_from_environment(app, config_class)
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
@@ -30,14 +39,10 @@ def create_app(config_class=None):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_url(app.config["SQLALCHEMY_DATABASE_URI"])
 
-    if issubclass(config_class, ProductionConfig) and app.config["SECRET_KEY"] in (
-        DEFAULT_SECRET_KEY,
-        "",
-        None,
-    ):
-        raise RuntimeError("Refusing to start in production with the default SECRET_KEY.")
-
     from tracker import models  # noqa: F401  (registers every table on the metadata)
+    from tracker.widgets import install_escaped_descriptions
+
+    install_escaped_descriptions()
     from tracker.extensions import bootstrap, csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
@@ -46,6 +51,11 @@ def create_app(config_class=None):
     csrf.init_app(app)
     bootstrap.init_app(app)
     limiter.init_app(app)
+    if app.config.get("PROXY_FIX_X_FOR"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_FIX_X_FOR"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     mail.init_app(app)
 
     with app.app_context():
@@ -54,6 +64,7 @@ def create_app(config_class=None):
     from tracker.api import docs as api_docs
     from tracker.api import init_api, token_views
     from tracker.audit import views as audit_views
+    from tracker.auth import account as account_views
     from tracker.auth import views as auth_views
     from tracker.competencies import views as competency_views
     from tracker.decision import eligible_views
@@ -69,6 +80,7 @@ def create_app(config_class=None):
 
     for blueprint in (
         auth_views.bp,
+        account_views.bp,
         main_views.bp,
         staff_views.bp,
         decision_views.bp,

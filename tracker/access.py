@@ -21,9 +21,19 @@ ACCESS: dict[str, frozenset | str] = {
     "static": PUBLIC,
     "bootstrap.static": PUBLIC,
     "auth.login": PUBLIC,
+    # The second step of a sign-in: no session yet; the view needs the password step's
+    # state in this browser's signed cookie.
+    "auth.second_step": PUBLIC,
     # For load balancers and monitors: says only whether the database answers.
     "main.healthz": PUBLIC,
     "auth.logout": EVERYONE,
+    # One's own account: password, two-factor sign-in, sign out everywhere.
+    "account.index": EVERYONE,
+    "account.sign_out_everywhere": EVERYONE,
+    "account.change_password": EVERYONE,
+    "account.two_factor_setup": EVERYONE,
+    "account.two_factor_qr": EVERYONE,
+    "account.two_factor_off": EVERYONE,
     "main.home": EVERYONE,
     "staff.staff_list": STAFF_READERS,
     # Assistants may open only their own file; the view checks the object.
@@ -162,6 +172,14 @@ API_SCOPES: dict[str, str] = {
 }
 #: The blueprint whose endpoints authenticate by token, not by session.
 API_BLUEPRINT = "api_v1"
+
+
+#: Where a signed-in person may still go while the app waits for them to change their
+#: password (an administrator asked) or to set up two-factor sign-in (their role requires it).
+WHILE_PASSWORD_CHANGE_DUE = frozenset({"account.change_password", "auth.logout"})
+WHILE_TWO_FACTOR_DUE = frozenset(
+    {"account.two_factor_setup", "account.two_factor_qr", "auth.logout"}
+)
 
 
 def allowed_roles(endpoint: str | None) -> frozenset | str | None:

@@ -153,7 +153,7 @@ def register_cli(app) -> None:
     def create_user_command(email, name, role, job_level, password_stdin):
         """Create a person who can sign in, or set an existing person's password."""
         from tracker.audit.services import record_event, snapshot
-        from tracker.auth.services import PasswordTooShort, normalise_email, set_password
+        from tracker.auth.services import PasswordRefused, normalise_email, set_password
         from tracker.practice.parsing import EMAIL_RE
         from tracker.staff.models import Person
 
@@ -183,7 +183,7 @@ def register_cli(app) -> None:
             record_event("create", person, after=snapshot(person))
         try:
             set_password(person, password, min_length)
-        except PasswordTooShort as exc:
+        except PasswordRefused as exc:
             db.session.rollback()
             fail(str(exc), 1)
         db.session.commit()

@@ -7,7 +7,10 @@ practice file all share one source of truth.
 from __future__ import annotations
 
 import enum
+import re
 from typing import NamedTuple
+
+from tracker.names import name_key
 
 
 class Role(enum.StrEnum):
@@ -175,6 +178,62 @@ TASK_CATALOG: tuple[CatalogTask, ...] = (
 )
 
 BUILTIN_TASK_CODES = frozenset(t.code for t in TASK_CATALOG)
+
+
+def task_key(text: str | None) -> str:
+    """A task code or name as compared for look-alikes: the typed-name normal form
+    (tracker.names), with hyphens, underscores and dots read as spaces."""
+    return " ".join(re.split(r"[\s_.-]+", name_key(text))).strip()
+
+
+#: Every reserved task by the normal form of its code and of its name.
+_RESERVED_BY_KEY = {
+    task_key(text): task
+    for task in TASK_CATALOG
+    if task.kind == TaskKind.reserved
+    for text in (task.code, task.name)
+}
+_BUILTIN_BY_KEY = {task_key(task.code): task for task in TASK_CATALOG}
+
+
+def reserved_lookalike(*texts: str | None) -> CatalogTask | None:
+    """The reserved task a custom task's code or name would pass for ("DIAGNOSIS",
+    "Diagnosis", "result_interpretation", "Ｐｒｅｓｃｒｉｂｉｎｇ"), or None."""
+    for text in texts:
+        found = _RESERVED_BY_KEY.get(task_key(text))
+        if found is not None:
+            return found
+    return None
+
+
+def builtin_lookalike(code: str | None) -> CatalogTask | None:
+    """The built-in task whose code this one is in another case or spelling, or None."""
+    return _BUILTIN_BY_KEY.get(task_key(code))
+
+
+def custom_task_problems(code: str | None, name: str | None) -> list[tuple[str, str]]:
+    """Why a practice may not add (or rename to) this task: (field, message) pairs.
+
+    The one rule for the form, the practice file and any import: a custom task never
+    passes for a reserved one, nor takes a built-in task's code in another spelling.
+    """
+    problems = []
+    reserved = reserved_lookalike(code, name)
+    if reserved is not None:
+        field = "code" if reserved_lookalike(code) else "name"
+        problems.append(
+            (
+                field,
+                f"{(code if field == 'code' else name)!s} reads as the reserved task "
+                f"{reserved.name} ({reserved.code}), which is for licensed providers only; "
+                "a practice cannot add it or a look-alike.",
+            )
+        )
+    elif builtin_lookalike(code) is not None:
+        builtin = builtin_lookalike(code)
+        problems.append(("code", f"{code} is the built-in task {builtin.code}; pick another code."))
+    return problems
+
 
 #: The 50 states, DC and the territories, by USPS code.
 US_STATES = {

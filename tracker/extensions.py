@@ -31,7 +31,7 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 bootstrap = Bootstrap5()
-#: Rate limits: limits are declared where they apply (the API blueprint, per token); the
+#: Rate limits are declared where they apply (sign-in; the API blueprint, per token); the
 #: storage comes from RATELIMIT_STORAGE_URI.
 limiter = Limiter(key_func=get_remote_address)
 #: Reminders by email; the MAIL_* settings name the SMTP server.

@@ -2,6 +2,7 @@
 
 from tracker.api.models import ApiToken, IdempotencyKey
 from tracker.audit.models import AuditEvent
+from tracker.auth.models import RecoveryCode, SignInSession, TwoFactor
 from tracker.decision.models import FactStamp
 from tracker.delegations.models import DecisionRecord, Delegation, DelegationCheck
 from tracker.incidents.models import Incident, IncidentAddendum, incident_raised_with
@@ -33,12 +34,15 @@ __all__ = [
     "Person",
     "Policy",
     "Practice",
+    "RecoveryCode",
     "Shift",
+    "SignInSession",
     "Site",
     "ReminderSent",
     "StateRule",
     "SupervisionAssignment",
     "Task",
+    "TwoFactor",
     "incident_raised_with",
     "person_sites",
 ]

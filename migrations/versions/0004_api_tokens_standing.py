@@ -1,7 +1,7 @@
 """a delegation's standing and its re-checks; API tokens and idempotency keys
 
 Revision ID: 0004
-Revises: 0005
+Revises: 0003
 Create Date: 2026-11-30 13:50:00
 
 Columns are added to ``delegations`` with plain ``ADD COLUMN`` (no batch copy: incidents
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004'
-down_revision = '0005'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

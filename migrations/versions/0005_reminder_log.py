@@ -1,7 +1,7 @@
 """reminder log: which reminder went to whom, at which threshold
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-11-30 13:40:00
 
 A new table only: no fact table is copied, so no fact-stamp trigger is touched.
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005'
-down_revision = '0002'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

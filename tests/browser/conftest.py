@@ -281,7 +281,7 @@ def _sign_in(page, email: str, password: str = PASSWORD) -> None:
 
 
 def _sign_out(page) -> None:
-    button = page.get_by_role("button", name="Sign out")
+    button = page.get_by_role("button", name="Sign out", exact=True)
     if not button.is_visible():
         page.get_by_role("button", name="Toggle navigation").click()
         button.wait_for(state="visible")

@@ -36,6 +36,9 @@ NOT_RENDERED = {
     "auth.login",
     # Sends a person to their own training file (walked as staff.training_file).
     "staff.my_file",
+    # The sign-in's second step: a signed-in person is sent home; its headers are checked
+    # with two-factor sign-in (tests/functional/test_account.py).
+    "auth.second_step",
 }
 #: Linked pages of one route opened before giving up on rendering it.
 MAX_TRIES = 5

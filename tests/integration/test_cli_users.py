@@ -206,11 +206,11 @@ def test_seed_demo_if_empty_leaves_a_real_practice_alone(app, runner, make_perso
 
 def test_seed_demo_does_not_reset_a_changed_demo_password(app, runner):
     runner.invoke(args=["seed-demo", "--if-empty"])
-    assert create_user(runner, "ana@demo.clinic", password="ana-own-password").exit_code == 0
+    assert create_user(runner, "ana@demo.clinic", password="her-own-passphrase").exit_code == 0
 
     result = runner.invoke(args=["seed-demo"])
 
     assert result.exit_code == 0, result.output
     ana = person(app, "ana@demo.clinic")
-    assert ana.check_password("ana-own-password")
+    assert ana.check_password("her-own-passphrase")
     assert not ana.check_password(DEMO_PASSWORD)

@@ -346,6 +346,8 @@ def test_the_command_reads_the_mail_settings_from_the_environment(tmp_path, smtp
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "TRACKER_"))},
         "DATABASE_URL": url,
+        # The app is production unless told otherwise (and production needs its own key).
+        "TRACKER_CONFIG": "development",
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": str(smtp.port),
         "MAIL_USE_TLS": "false",

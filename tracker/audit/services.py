@@ -17,7 +17,9 @@ from tracker.extensions import db
 
 GENESIS = "0" * 64
 #: Never written to the log, whatever the record.
-SECRET_FIELDS = frozenset({"password_hash", "password", "token", "secret"})
+SECRET_FIELDS = frozenset(
+    {"password_hash", "password", "token", "secret", "session_generation", "code_hash"}
+)
 
 
 def _jsonable(value: Any) -> Any:

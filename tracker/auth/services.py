@@ -1,61 +1,66 @@
-"""Accounts: create people who can sign in, check sign-ins, throttle failures."""
+"""Accounts: set passwords (by tracker.auth.passwords' rules) and check sign-ins."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import secrets
 
-from sqlalchemy import func, select
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
-from tracker.audit.models import AuditEvent
 from tracker.audit.services import record_event
-from tracker.db_types import utcnow
+from tracker.auth.passwords import PasswordRefused, check_password_rules
 from tracker.extensions import db
 from tracker.staff.models import Person
 
-
-class PasswordTooShort(ValueError):
-    pass
+__all__ = ["PasswordRefused", "authenticate", "normalise_email", "set_password"]
 
 
 def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def validate_password(password: str, min_length: int = 12) -> None:
-    if len(password or "") < min_length:
-        raise PasswordTooShort(f"The password must be at least {min_length} characters long.")
+def validate_password(password: str, min_length: int = 12, email: str | None = None) -> None:
+    """Raise PasswordRefused unless the password meets tracker.auth.passwords' rules."""
+    check_password_rules(password, email, min_length)
 
 
 def set_password(person: Person, password: str, min_length: int = 12, actor=None) -> None:
-    validate_password(password, min_length)
+    """Give the person a new password; every session they had ends (the caller commits)."""
+    from tracker.auth.sessions import end_every_session
+
+    validate_password(password, min_length, email=person.email)
     person.set_password(password)
+    if person.id is not None:
+        end_every_session(person, "password_changed")
     record_event("password_set", person, actor=actor, after={"email": person.email})
 
 
-def recent_failures(email: str, minutes: int) -> int:
-    since = utcnow() - timedelta(minutes=minutes)
-    return db.session.scalar(
-        select(func.count(AuditEvent.id)).where(
-            AuditEvent.action == "login_failed",
-            AuditEvent.record_id == email,
-            AuditEvent.occurred_at >= since,
-        )
-    )
+_DUMMY_HASH: str | None = None
 
 
-def authenticate(email: str, password: str, max_failures: int, window_minutes: int):
-    """Return (person, None) on success or (None, message) on refusal. Commits the event."""
+def _dummy_hash() -> str:
+    """A hash of no one's password, made once, with the same method as real ones."""
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16))
+    return _DUMMY_HASH
+
+
+def authenticate(email: str, password: str):
+    """Return (person, None) on success or (None, message) on refusal. Commits the event.
+
+    Exactly one password hash is checked whatever the email: an unknown email (or an
+    account without a password) is checked against a dummy hash, so the answer takes as
+    long as for a real account and does not tell who has one.
+    """
     email = normalise_email(email)
-    if recent_failures(email, window_minutes) >= max_failures:
-        record_event(
-            "login_throttled", record_type="login", record_id=email, actor_label="anonymous"
-        )
-        db.session.commit()
-        return None, (
-            f"Too many failed sign-ins for this account. Try again in {window_minutes} minutes."
-        )
     person = db.session.scalar(select(Person).where(Person.email == email))
-    if person is None or not person.check_password(password) or not person.active:
+    if person is not None and person.password_hash:
+        matches = person.check_password(password)
+    else:
+        check_password_hash(_dummy_hash(), password or "")
+        matches = False
+    if not matches or not person.active:
         reason = "inactive" if person is not None and not person.active else "bad credentials"
         record_event(
             "login_failed",
@@ -65,9 +70,7 @@ def authenticate(email: str, password: str, max_failures: int, window_minutes: i
             after={"reason": reason},
         )
         db.session.commit()
-        if reason == "inactive" and person.check_password(password):
+        if reason == "inactive" and matches:
             return None, "This account is deactivated. Ask your practice administrator."
         return None, "Email or password is not right."
-    record_event("login", person, actor=person)
-    db.session.commit()
-    return person, None
+    return person, None  # the caller records the sign-in once it is complete

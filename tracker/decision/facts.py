@@ -28,6 +28,7 @@ from tracker.decision.rules import (
     TaskFacts,
     decide,
 )
+from tracker.domain import TaskKind, reserved_lookalike
 from tracker.extensions import db
 from tracker.records.models import Competency, Policy, StateRule, Task
 from tracker.staff.models import (
@@ -173,7 +174,11 @@ def load_facts(
         book.site_codes_by_id[row["id"]] = facts.code
     task_codes_by_id: dict[int, str] = {}
     for row in _rows(select(Task.__table__).order_by(Task.id)):
-        book.tasks[row["code"]] = TaskFacts(row["code"], row["name"], row["kind"])
+        kind = row["kind"]
+        if not row["builtin"] and reserved_lookalike(row["code"], row["name"]):
+            # Stored before such tasks were refused: it is decided as what it passes for.
+            kind = TaskKind.reserved
+        book.tasks[row["code"]] = TaskFacts(row["code"], row["name"], kind)
         task_codes_by_id[row["id"]] = row["code"]
 
     sites_of: dict[int, set[str]] = defaultdict(set)

@@ -1,9 +1,10 @@
 """Repeated pressure: many declined requests from the same requester in a short time.
 
 ``INCIDENT_ALERT_COUNT`` (3) or more incidents naming the same requester (the same person,
-or the same typed name whatever its case and spacing) whose moments all fall within
-``INCIDENT_ALERT_WINDOW_DAYS`` (90) days of each other raise an alert for compliance. Windows
-that share incidents are merged, so one burst of pressure is one alert.
+picked or typed by their name, or the same typed name in ``tracker.names``' normal form)
+whose moments all fall within ``INCIDENT_ALERT_WINDOW_DAYS`` (90) days of each other raise
+an alert for compliance. Windows that share incidents are merged, so one burst of pressure is
+one alert.
 
 :func:`pressure_clusters` is pure; :func:`pressure_alerts` loads only the incidents the
 viewer may see (a requester never finds an alert about themselves).
@@ -16,13 +17,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker.domain import IncidentStatus
 from tracker.extensions import db
 from tracker.incidents.models import Incident
-from tracker.incidents.visibility import name_key, visible_incidents
+from tracker.incidents.visibility import visible_incidents
+from tracker.names import name_key
+from tracker.staff.models import Person
 
 #: Statuses that still need a reviewer's attention.
 UNREVIEWED = frozenset({IncidentStatus.open, IncidentStatus.under_review})
@@ -50,12 +53,31 @@ def pressure_clusters(
     return clusters
 
 
-def requester_key(incident: Incident) -> tuple[str, object] | None:
-    """Who the incident names as the requester, as alerts group them."""
+def people_by_name_key() -> dict[str, list[int]]:
+    """Every person's id by the normal form of their name (one query)."""
+    found: dict[str, list[int]] = defaultdict(list)
+    for person_id, name in db.session.execute(select(Person.id, Person.name)):
+        found[name_key(name)].append(person_id)
+    return found
+
+
+def requester_key(
+    incident: Incident, people: dict[str, list[int]] | None = None
+) -> tuple[str, object] | None:
+    """Who the incident names as the requester, as alerts group them.
+
+    A typed name that is the name of exactly one person in the practice counts as that
+    person: two incidents picking Dr. Lee and two typing "Dr. Jordan Lee" are four.
+    """
     if incident.requester_id is not None:
         return ("person", incident.requester_id)
-    key = name_key(incident.requester_name)
-    return ("name", key) if key else None
+    key = incident.requester_key or name_key(incident.requester_name)
+    if not key:
+        return None
+    matches = (people or {}).get(key, [])
+    if len(matches) == 1:
+        return ("person", matches[0])
+    return ("name", key)
 
 
 @dataclass(frozen=True)
@@ -94,8 +116,9 @@ def pressure_alerts(viewer, count: int, window_days: int) -> list[PressureAlert]
         .order_by(Incident.occurred_at, Incident.id)
     ).all()
     by_requester: dict[tuple, list[Incident]] = defaultdict(list)
+    people = people_by_name_key()
     for incident in incidents:
-        key = requester_key(incident)
+        key = requester_key(incident, people)
         if key is not None:
             by_requester[key].append(incident)
     window = timedelta(days=window_days)
@@ -104,7 +127,9 @@ def pressure_alerts(viewer, count: int, window_days: int) -> list[PressureAlert]
         moments = [i.occurred_at for i in group]
         for first, last in pressure_clusters(moments, count, window):
             members = tuple(group[first : last + 1])
-            # The latest spelling of a typed name stands for the group.
-            alerts.append(PressureAlert(members[-1].requester_label, members))
+            # The person picked, else the latest spelling of a typed name, stands for it.
+            picked = [m for m in members if m.requester is not None]
+            label = (picked[-1] if picked else members[-1]).requester_label
+            alerts.append(PressureAlert(label, members))
     alerts.sort(key=lambda alert: alert.last, reverse=True)
     return alerts

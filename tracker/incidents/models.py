@@ -6,12 +6,13 @@ from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from tracker.db_types import UTCDateTime, enum_column, utcnow
 from tracker.delegations.models import DecisionRecord, Delegation
 from tracker.domain import DeclineReason, IncidentStatus
 from tracker.extensions import db
+from tracker.names import name_key
 from tracker.records.models import Task
 from tracker.staff.models import Person, Site
 
@@ -36,6 +37,10 @@ class Incident(db.Model):
     #: …or a name and role typed in.
     requester_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     requester_role: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    #: ``tracker.names.name_key`` of the typed name: what visibility and alerts compare.
+    requester_key: Mapped[str] = mapped_column(
+        String(200), default="", server_default="", index=True
+    )
     task_id: Mapped[Optional[int]] = mapped_column(ForeignKey("tasks.id"))
     task_description: Mapped[str] = mapped_column(Text, default="", server_default="")
     what_was_asked: Mapped[str] = mapped_column(Text)
@@ -62,6 +67,12 @@ class Incident(db.Model):
     addenda: Mapped[list[IncidentAddendum]] = relationship(
         back_populates="incident", order_by="IncidentAddendum.written_at"
     )
+
+    @validates("requester_name")
+    def _keep_requester_key(self, _key, name):
+        """The compared form follows the typed name, whoever writes it (verb, import, test)."""
+        self.requester_key = name_key(name)
+        return name
 
     @property
     def requester_label(self) -> str:

@@ -24,6 +24,7 @@ from tracker.extensions import db
 from tracker.incidents.models import Incident, IncidentAddendum
 from tracker.incidents.visibility import can_see, is_reviewer, visible_incidents
 from tracker.incidents.words import STATUS_LABELS, STEP_CODES
+from tracker.names import clean_name
 from tracker.records.models import Task
 from tracker.staff.models import Person, Site
 
@@ -166,7 +167,7 @@ def log_incident(
     """Log a request the MA declined: who asked, for what, where, and what the MA did."""
     now = now or utcnow()
     values = _checked_account(account, logged_by, now)
-    name = _text(requester_name, "requester_name", "Their name")
+    name = _text(clean_name(requester_name), "requester_name", "Their name")
     role = _text(requester_role, "requester_role", "Their role")
     if requester is not None and name:
         raise IncidentError("You chose a person and typed a name: keep one.", "requester_name")

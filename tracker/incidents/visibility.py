@@ -17,6 +17,7 @@ from tracker.audit.models import AuditEvent
 from tracker.domain import Role
 from tracker.extensions import db
 from tracker.incidents.models import Incident, IncidentAddendum, incident_raised_with
+from tracker.names import name_key
 from tracker.staff.models import Person
 
 #: Audit record types that carry an incident's content.
@@ -25,36 +26,16 @@ INCIDENT_RECORD_TYPES = ("incidents", "incident_addenda")
 OVERSEERS = frozenset({Role.compliance, Role.admin, Role.manager})
 
 
-def name_key(name: str | None) -> str:
-    """A typed name as compared: case and spacing do not matter."""
-    return " ".join((name or "").split()).casefold()
-
-
-def _typed_as_requester(person: Person) -> list[int]:
-    """Incidents whose typed-in requester name is this person's name.
-
-    Compared in Python: SQLite's lower() folds ASCII only, and a requester must never see
-    an incident about their request because their name has an accent.
-    """
-    key = name_key(person.name)
-    if not key:
-        return []
-    rows = db.session.execute(
-        select(Incident.id, Incident.requester_name).where(
-            Incident.requester_id.is_(None), Incident.requester_name != ""
-        )
-    )
-    return [incident_id for incident_id, name in rows if name_key(name) == key]
-
-
 def visibility_clause(person: Person | None):
     """The SQL condition for the incidents this person may see."""
     if person is None or not getattr(person, "is_authenticated", False):
         return false()
     not_requester = or_(Incident.requester_id.is_(None), Incident.requester_id != person.id)
-    typed = _typed_as_requester(person)
-    if typed:
-        not_requester = and_(not_requester, Incident.id.not_in(typed))
+    # A typed name is compared in one normal form (tracker.names), stored on write: an
+    # accent written as a combining mark or a pasted zero-width space changes nothing.
+    key = name_key(person.name)
+    if key:
+        not_requester = and_(not_requester, Incident.requester_key != key)
     if person.role in OVERSEERS:
         allowed = true()
     else:
@@ -115,6 +96,5 @@ __all__ = [
     "audit_events_visible_to",
     "can_see",
     "is_reviewer",
-    "name_key",
     "visible_incidents",
 ]

@@ -18,7 +18,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from tracker.audit.services import record_event, snapshot
-from tracker.domain import BUILTIN_TASK_CODES, Role, RuleStatus, SupervisionLevel, TaskKind
+from tracker.domain import (
+    BUILTIN_TASK_CODES,
+    Role,
+    RuleStatus,
+    SupervisionLevel,
+    TaskKind,
+    custom_task_problems,
+)
 from tracker.extensions import db
 from tracker.policy.overlap import describe_span, policies_overlap
 from tracker.practice.parsing import ABSENT, INVALID, Reader
@@ -156,6 +163,12 @@ def _read_task(r: Reader, refs: Refs):
     if values["code"] in BUILTIN_TASK_CODES:
         r.problem("code", f"{values['code']} is in the built-in catalog and cannot be redefined")
         return None
+    if isinstance(values["code"], str) and isinstance(values["name"], str):
+        lookalike = custom_task_problems(values["code"], values["name"])
+        for field, message in lookalike:
+            r.problem(field, message)
+        if lookalike:
+            return None
     if values["kind"] == TaskKind.reserved:
         r.problem("kind", "a practice may add only administrative or clinical tasks")
         return None

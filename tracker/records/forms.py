@@ -111,9 +111,15 @@ class PersonForm(FlaskForm):
     can_validate = BooleanField("Approved observer: may sign off competencies")
     password = PasswordField(
         "Password",
-        validators=[Optional(), Length(max=200)],
-        description="Only for people who sign in. Leave empty to keep it as it is.",
+        # Not stripped: spaces are part of a passphrase (and twelve of them are refused).
+        validators=[Optional(strip_whitespace=False)],
+        description="Only for people who sign in: 12 to 128 characters, a passphrase of a "
+        "few words is best. Leave empty to keep it as it is.",
         render_kw={"autocomplete": "new-password"},
+    )
+    must_change_password = BooleanField(
+        "Ask for a new password at the next sign-in",
+        description="They choose their own before they can do anything else.",
     )
     submit = SubmitField("Save")
 

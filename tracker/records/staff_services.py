@@ -14,9 +14,11 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 
 from tracker.audit.services import record_event, snapshot
+from tracker.auth.passwords import password_problem
 from tracker.auth.services import set_password
+from tracker.auth.sessions import end_every_session
 from tracker.decision.rules import state_name, zone
-from tracker.domain import BUILTIN_TASK_CODES, Role, TaskKind
+from tracker.domain import BUILTIN_TASK_CODES, Role, TaskKind, custom_task_problems
 from tracker.extensions import db
 from tracker.records.models import Task
 from tracker.sites.queries import practice_today
@@ -95,12 +97,22 @@ def _email_taken(email: str, other_than: int | None = None) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
-def _check_person(problems: _Problems, *, role, job_level, password, min_password_length):
+def _check_person(
+    problems: _Problems, *, role, job_level, password, min_password_length, email=None
+):
     if job_level and role != Role.assistant:
         problems.add("job_level", "Only medical assistants have a job level; leave it empty.")
-    if password and len(password) < min_password_length:
+    if password:
+        problem = password_problem(password, email, min_password_length)
+        if problem:
+            problems.add("password", problem)
+
+
+def _check_force_change(problems: _Problems, actor: Person, must_change) -> None:
+    if must_change and actor.role != Role.admin:
         problems.add(
-            "password", f"The password must be at least {min_password_length} characters long."
+            "must_change_password",
+            "Only an administrator may ask for a new password at the next sign-in.",
         )
 
 
@@ -115,6 +127,7 @@ def create_person(
     can_validate: bool = False,
     password: str | None = None,
     min_password_length: int = 12,
+    must_change_password: bool | None = None,
 ) -> Person:
     """Add a person to the practice (an account when a password is given)."""
     problems = _Problems()
@@ -124,12 +137,14 @@ def create_person(
         problems.add("role", f"Only an administrator may create a {role.label.lower()} account.")
     if _email_taken(email):
         problems.add("email", f"{email} already belongs to someone in the practice.")
+    _check_force_change(problems, actor, must_change_password)
     _check_person(
         problems,
         role=role,
         job_level=job_level,
         password=password,
         min_password_length=min_password_length,
+        email=email,
     )
     sites = _sites_by_id(site_ids, problems)
     problems.raise_any()
@@ -143,6 +158,7 @@ def create_person(
         active=True,
     )
     person.sites = sites
+    person.must_change_password = bool(must_change_password)
     db.session.add(person)
     db.session.flush()
     record_event("create", person, after=person_snapshot(person), actor=actor)
@@ -163,6 +179,7 @@ def update_person(
     can_validate: bool = False,
     password: str | None = None,
     min_password_length: int = 12,
+    must_change_password: bool | None = None,
 ) -> set[str]:
     """Change a person's record; returns the states an assistant works in that are new."""
     problems = _Problems()
@@ -175,12 +192,15 @@ def update_person(
             problems.add("role", "You cannot change your own role; ask another administrator.")
     if _email_taken(email, other_than=person.id):
         problems.add("email", f"{email} already belongs to someone else in the practice.")
+    if must_change_password is not None and must_change_password != person.must_change_password:
+        _check_force_change(problems, actor, must_change_password)
     _check_person(
         problems,
         role=role,
         job_level=job_level,
         password=password,
         min_password_length=min_password_length,
+        email=email,
     )
     sites = _sites_by_id(site_ids, problems)
     problems.raise_any()
@@ -193,6 +213,8 @@ def update_person(
     person.job_level = (job_level or None) if role == Role.assistant else None
     person.can_validate = can_validate
     person.sites = sites
+    if must_change_password is not None:
+        person.must_change_password = must_change_password
     db.session.flush()
     after = person_snapshot(person)
     if after != before:
@@ -212,6 +234,8 @@ def set_active(actor: Person, person: Person, active: bool) -> bool:
         return False
     before = person_snapshot(person)
     person.active = active
+    # Either way no session from before survives: a reactivated person signs in afresh.
+    end_every_session(person, "reactivated" if active else "deactivated")
     db.session.flush()
     record_event(
         "reactivate" if active else "deactivate",
@@ -592,11 +616,14 @@ def update_shift(
 # --------------------------------------------------------------------------- tasks
 
 
-def _check_task(problems, code: str, kind, task_id=None):
+def _check_task(problems, code: str, name: str, kind, task_id=None):
     if code in BUILTIN_TASK_CODES:
         problems.add(
             "code", f"{code} is in the built-in catalog and cannot be redefined; pick another code."
         )
+    elif lookalike := custom_task_problems(code, name):
+        for field, message in lookalike:
+            problems.add(field, message)
     else:
         query = select(Task.id).where(Task.code == code)
         if task_id is not None:
@@ -617,7 +644,7 @@ def create_task(
     """Add one of the practice's own tasks (administrative or clinical, never reserved)."""
     problems = _Problems()
     kind = _task_kind(kind)
-    _check_task(problems, code, kind)
+    _check_task(problems, code, name, kind)
     problems.raise_any()
     task = Task(code=code, name=name, kind=kind, description=description or "", builtin=False)
     return _record_create(task, actor)
@@ -630,7 +657,7 @@ def update_task(
     if task.builtin:
         problems.add(None, f"{task.name} is in the built-in catalog and cannot be changed.")
     kind = _task_kind(kind)
-    _check_task(problems, code, kind, task.id)
+    _check_task(problems, code, name, kind, task.id)
     problems.raise_any()
     before = snapshot(task)
     task.code, task.name, task.kind, task.description = code, name, kind, description or ""

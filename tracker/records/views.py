@@ -129,6 +129,8 @@ def _person_choices(form: PersonForm, person: Person | None = None) -> None:
     else:
         roles = services.roles_for(me)
     form.role.choices = [SelectChoice(r.value, r.label) for r in roles]
+    if me.role != Role.admin:
+        del form.must_change_password  # an administrator's decision
     sites = db.session.scalars(select(Site).order_by(Site.name)).all()
     form.sites.choices = [SelectChoice(s.id, f"{s.name} ({s.state})") for s in sites]
 
@@ -143,6 +145,9 @@ def _person_values(form: PersonForm) -> dict:
         "can_validate": form.can_validate.data,
         "password": form.password.data or None,
         "min_password_length": current_app.config["PASSWORD_MIN_LENGTH"],
+        "must_change_password": (
+            form.must_change_password.data if "must_change_password" in form else None
+        ),
     }
 
 

@@ -52,6 +52,11 @@ class Person(UserMixin, db.Model):
     can_validate: Mapped[bool] = mapped_column(default=False, server_default=false())
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
     password_hash: Mapped[Optional[str]] = mapped_column(String(256))
+    #: Every sign-in session carries the generation it started in; raising it (sign out
+    #: everywhere, a new password, deactivation, reactivation) ends them all at once.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: An administrator asked for a new password at the next sign-in.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     sites: Mapped[list[Site]] = relationship(
@@ -70,6 +75,18 @@ class Person(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    #: The key of the sign-in session this request runs in (set by tracker.auth.sessions).
+    session_key = None
+    #: Whether two-factor sign-in is on (set by tracker.auth.sessions when loading).
+    two_factor_on = False
+
+    def get_id(self) -> str:
+        """Flask-Login's alternative id: person, session generation and session key.
+
+        Without a session key it names no session, so it can never sign anyone in.
+        """
+        return f"{self.id}:{self.session_generation}:{self.session_key or ''}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

@@ -1,0 +1,113 @@
+"""A custom task can never pass for a reserved one (security finding 7): the form, the
+practice file and the decision all refuse it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import PASSWORD, sample_practice
+from tracker.domain import (
+    TASK_CATALOG,
+    Role,
+    TaskKind,
+    custom_task_problems,
+    reserved_lookalike,
+)
+from tracker.extensions import db
+from tracker.practice.services import PracticeFileError, import_practice
+from tracker.records.models import Task
+
+LOOKALIKES = [
+    ("DIAGNOSIS", "Spirometry check", "code"),
+    ("dx-check", "Diagnosis", "name"),
+    ("Result_Interpretation", "Reading results", "code"),
+    ("reading", "result interpretation", "name"),
+    ("rx", "Ｐｒｅｓｃｒｉｂｉｎｇ", "name"),  # full-width letters
+    ("advice", "Medical\u200b advice", "name"),  # a zero-width space
+    ("triage", "TRIAGE  BY OWN JUDGMENT", "name"),
+]
+
+
+@pytest.mark.parametrize(("code", "name", "field"), LOOKALIKES)
+def test_the_rule_names_the_reserved_task_and_the_field(code, name, field):
+    problems = custom_task_problems(code, name)
+
+    assert [f for f, _ in problems] == [field]
+    assert "reserved task" in problems[0][1]
+
+
+def test_ordinary_custom_tasks_pass():
+    assert custom_task_problems("spirometry", "Spirometry") == []
+    assert custom_task_problems("diagnostic-imaging-prep", "Diagnostic imaging prep") == []
+    assert reserved_lookalike("prescription-pickup", "Prescription pickup") is None
+
+
+def test_a_built_in_code_in_capitals_is_refused_too():
+    assert [f for f, _ in custom_task_problems("INJECTION", "Shots")] == ["code"]
+
+
+@pytest.fixture
+def manager(app, client, practice, make_person):
+    make_person("boss@example.org", Role.manager)
+    assert client.post("/login", data={"email": "boss@example.org", "password": PASSWORD}
+                       ).status_code == 302  # fmt: skip
+
+
+def task_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(Task.id)))
+
+
+@pytest.mark.parametrize(("code", "name", "field"), LOOKALIKES[:3])
+def test_the_task_form_refuses_a_lookalike(app, client, manager, code, name, field):
+    before = task_count(app)
+
+    response = client.post("/records/tasks/new", data={"code": code, "name": name,
+                                                       "kind": "clinical"})  # fmt: skip
+
+    assert response.status_code == 200
+    assert "which is for licensed providers only" in response.get_data(as_text=True)
+    assert task_count(app) == before
+
+
+def test_a_custom_task_cannot_be_renamed_into_a_lookalike(app, client, manager):
+    with app.app_context():
+        spiro = db.session.scalar(select(Task).where(Task.code == "spirometry"))
+
+    client.post(f"/records/tasks/{spiro.id}/edit",
+                data={"code": "spirometry", "name": "Diagnosis", "kind": "clinical"})  # fmt: skip
+
+    with app.app_context():
+        assert db.session.get(Task, spiro.id).name == "Spirometry"
+
+
+def test_the_practice_file_refuses_a_lookalike_and_imports_nothing(app):
+    data = sample_practice()
+    data["tasks"] = [{"code": "DIAGNOSIS", "name": "Diagnosis", "kind": "clinical"}]
+
+    with app.app_context(), pytest.raises(PracticeFileError) as refused:
+        import_practice(data)
+    with app.app_context():
+        db.session.rollback()
+
+    assert any("tasks[0].code" in p and "reserved task Diagnosis" in p
+               for p in refused.value.problems)  # fmt: skip
+    assert task_count(app) == len(TASK_CATALOG)
+
+
+def test_a_lookalike_stored_before_the_fix_is_decided_as_reserved(app, runner, practice):
+    """The reported exploit: custom clinical "DIAGNOSIS" with a rule and a policy came out
+    clear. One written straight into the database is decided as what it passes for."""
+    with app.app_context():
+        db.session.add(Task(code="DIAGNOSIS", name="Diagnosis", kind=TaskKind.clinical,
+                            description="", builtin=False))  # fmt: skip
+        db.session.commit()
+
+    result = runner.invoke(args=["check", "--assistant", "ana@example.org", "--task",
+                                 "DIAGNOSIS", "--site", "main", "--json"])  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["status"] == "prohibited"
