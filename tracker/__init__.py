@@ -48,6 +48,10 @@ def create_app(config_class=None):
     with app.app_context():
         _configure_sqlite(db.engine)
 
+    from tracker.validation import install_bounds
+
+    install_bounds(app)  # before the blueprints: their routes take the bounded converter
+
     from tracker.audit import views as audit_views
     from tracker.auth import views as auth_views
     from tracker.competencies import views as competency_views

@@ -1,7 +1,7 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length, Regexp
 
+from tracker.forms import TrackerForm
 from tracker.practice.parsing import EMAIL_RE
 
 
@@ -9,7 +9,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class LoginForm(FlaskForm):
+class LoginForm(TrackerForm):
     # The same check as the practice file: WTForms' Email() needs the email_validator
     # package, which is not a dependency, and would fail every sign-in without it.
     email = EmailField(

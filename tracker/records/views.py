@@ -49,6 +49,7 @@ from tracker.records.models import Task
 from tracker.sites.queries import practice_today
 from tracker.staff import services as staff_read
 from tracker.staff.models import Credential, License, Person, Shift, Site, SupervisionAssignment
+from tracker.validation import bounded_date
 
 bp = Blueprint("records", __name__, url_prefix="/records", cli_group=None)
 
@@ -549,7 +550,7 @@ def shift_week():
         abort(400)
     week_text = request.args.get("week")
     try:
-        day = date.fromisoformat(week_text) if week_text else None
+        day = bounded_date(week_text) if week_text else None
     except ValueError:
         abort(400)
     tz = zone(site.timezone)
@@ -618,7 +619,7 @@ def shift_new():
             form.site.data = site.id
             day = request.args.get("day", "")
             try:
-                on = date.fromisoformat(day) if day else None
+                on = bounded_date(day) if day else None
             except ValueError:
                 on = None
             if on is not None:
