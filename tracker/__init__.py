@@ -36,6 +36,12 @@ def create_app(config_class=None):
     ):
         raise RuntimeError("Refusing to start in production with the default SECRET_KEY.")
 
+    # SQLAlchemy's error messages quote the values being written: keep them out of the logs.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+        "hide_parameters": True,
+    }
+
     from tracker import models  # noqa: F401  (registers every table on the metadata)
     from tracker.extensions import bootstrap, csrf, db, login_manager, migrate
 
@@ -48,8 +54,10 @@ def create_app(config_class=None):
     with app.app_context():
         _configure_sqlite(db.engine)
 
+    from tracker.request_log import install_request_log
     from tracker.validation import install_bounds
 
+    install_request_log(app)  # first, so every request (even one refused early) is logged
     install_bounds(app)  # before the blueprints: their routes take the bounded converter
 
     from tracker.audit import views as audit_views
