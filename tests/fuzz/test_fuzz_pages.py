@@ -42,15 +42,28 @@ ROLE_ACCOUNTS = {
 EVENTS_OF_A_REFUSAL = {"access_denied", "login", "login_failed", "login_throttled"}
 #: Endpoints not fuzzed here: signing out ends the session the fuzzer needs; static files.
 NOT_FUZZED = {"static", "bootstrap.static", "auth.logout"}
+#: Per kind of input, the values sent to each field alone (the others left valid).
+PER_KIND = {
+    "date": ["0001-01-01", "9999-12-31"],
+    "datetime-local": ["0001-01-01T00:00", "9999-12-31T23:59"],
+    "select": ["99999999999999999999", "a\x00b"],
+    "number": ["99999999999999999999", "1e9999"],
+    "text": ["a\x00b", "x" * 3000],
+    "textarea": ["a\x00b", "\x1b[2J"],
+    "email": ["a\x00b@example.org", "99999999999999999999"],
+    "hidden": ["99999999999999999999", "a\x00b"],
+    "checkbox": ["99999999999999999999"],
+    "submit": [],
+}
 #: Forms only a valid first step shows, so the crawl cannot reach them: the confirmation of
 #: a new policy after its what-if preview (the same fields as the preview, fuzzed there) and
 #: the CSV import's commit (after a file upload; tests/functional/test_csv_import.py).
 BEYOND_THE_CRAWL = {"policy.new_policy", "imports.commit"}
 #: Pages a role's crawl may visit (each visit is a request of its own).
 CRAWL_LIMIT = 120
-GET_EXAMPLES = 6
+GET_EXAMPLES = 4
 PATH_EXAMPLES = 3
-FORM_EXAMPLES = 8
+FORM_EXAMPLES = 5
 
 _ARGS_RE = re.compile(r"""request\.args(?:\.get(?:list)?\(|\[)\s*["'](\w+)["']""")
 SOURCE = Path(__file__).resolve().parents[2] / "tracker"
@@ -280,6 +293,7 @@ class Fuzzer:
                 continue
             target = self.endpoint_of(action, "POST")
             if target and target not in NOT_FUZZED and len(self.forms[target]) < 2:
+                form["fields"] = _filled_in(form)
                 self.forms[target].append({**form, "action": urlsplit(action).path})
         return leads
 
@@ -365,7 +379,12 @@ class Fuzzer:
             form = forms[index]
             fields = list(form["fields"])
             names = sorted({name for name, _ in form["names"]} - {"csrf_token"})
-            if how in CANONICAL:  # every field at once
+            if isinstance(how, tuple):  # one field, the others as a person filled them
+                _, name, value = how
+                if name == "csrf_token" or name not in names:
+                    return
+                fields = [f for f in fields if f[0] != name] + [(name, value, "")]
+            elif how in CANONICAL:  # every field at once
                 fields = [f for f in fields if f[0] not in names] + [(n, how, "") for n in names]
             elif how == "empty":
                 fields = [f for f in fields if f[0] == "csrf_token"]
@@ -382,15 +401,17 @@ class Fuzzer:
             inputs = [n for n, k in form["names"] if k not in ("submit", "hidden")]
             self.unchanged_by("POST", form["action"], body, always=how == "empty" and inputs)
 
-        for index in range(len(forms)):
+        for index, form in enumerate(forms):
             for value in CANONICAL:
                 check((index, value, None))
+            for name, kind in form["names"]:
+                for value in PER_KIND.get(kind, PER_KIND["text"]):
+                    check((index, ("one", name, value), None))
         explore(strategy, check, FORM_EXAMPLES * len(forms))
 
     def unchanged_by(self, method: str, url: str, body: bytes | None = None, always=False):
-        """Send; a refused request (a POST not answered with a redirect, any GET, or any
-        request when ``always``) leaves every table as it was and writes no audit event but
-        the refusal itself."""
+        """Send; a refused request (answered 4xx; any GET; any request when ``always``)
+        leaves every table as it was and writes no audit event but the refusal itself."""
         if self.before is None:
             self.before = snapshot(self.app)
         self.writes.clear()
@@ -402,7 +423,7 @@ class Fuzzer:
         if response is None:
             self.before = None
             return
-        refused = method == "GET" or always or response.status_code not in (302, 303)
+        refused = method == "GET" or always or response.status_code >= 400
         if not wrote:
             return  # nothing was written, so nothing changed
         if not refused:
@@ -427,6 +448,23 @@ class Fuzzer:
         for name in _path_arguments(rule):
             path = path.replace(f"<{_converter_text(rule, name)}>", "1")
         return path
+
+
+def _filled_in(form: dict) -> list:
+    """The form as a person would send it: a choice made where none is, a date where the
+    field is empty (so that one hostile value is not hidden behind a missing one)."""
+    today = dates.today("America/Los_Angeles").isoformat()
+    last = form.get("last_option", {})
+    filled = []
+    for name, value, kind in form["fields"]:
+        if kind == "select" and value in ("", "0"):
+            value = last.get(name, value)
+        elif kind == "date" and not value:
+            value = today
+        elif kind == "datetime-local" and not value:
+            value = f"{today}T10:00"
+        filled.append((name, value, kind))
+    return filled
 
 
 def _source(view) -> str:

@@ -18,7 +18,7 @@ from tests.fuzz.hostile import MEASURE, TALLY, explore, hostile_date, hostile_nu
 from tracker import dates
 from tracker.extensions import db
 
-EXAMPLES = 200
+EXAMPLES = 150
 
 #: A value of the wrong kind, or one past what any column holds.
 wrong_value = st.one_of(
