@@ -13,6 +13,7 @@ import hashlib
 import inspect
 import re
 from collections import defaultdict
+from datetime import date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
@@ -156,6 +157,32 @@ def snapshot(app) -> tuple[str, int]:
         events = db.session.scalar(select(func.count()).select_from(AuditEvent))
         db.session.remove()
     return digest.hexdigest(), events
+
+
+def stored_out_of_bounds(app) -> list[str]:
+    """Values no form should have let in: control characters in text, dates outside the
+    supported range (a database may store both silently, SQLite does)."""
+    from tracker.validation import DATE_MAX, DATE_MIN
+
+    control = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+    found = []
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            for column in table.columns:
+                try:
+                    kind = column.type.python_type
+                except NotImplementedError:
+                    continue
+                if kind not in (str, date, datetime):
+                    continue
+                for (value,) in db.session.execute(select(column).where(column.is_not(None))):
+                    day = value.date() if isinstance(value, datetime) else value
+                    if (isinstance(value, str) and control.search(value)) or (
+                        isinstance(day, date) and not DATE_MIN <= day <= DATE_MAX
+                    ):
+                        found.append(f"{table.name}.{column.name} = {value!r:.80}")
+        db.session.remove()
+    return found
 
 
 def new_events(app, since: int) -> set[str]:
@@ -525,6 +552,9 @@ def test_no_page_or_form_breaks_under_hostile_input(demo, client, role):
     with app.app_context():
         db.session.execute(text("SELECT 1"))  # the database still answers
         db.session.remove()
+    stored = stored_out_of_bounds(app)
+    TALLY.add("stored values", bool(stored), ("scans", "found control characters or dates"))
+    fuzzer.failures.extend(f"{role}: stored {value}" for value in stored[:10])
     assert not fuzzer.failures, "\n".join(fuzzer.failures[:20])
 
 
