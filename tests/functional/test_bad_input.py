@@ -91,9 +91,7 @@ def test_a_nul_in_a_text_field_is_refused_with_a_message_and_nothing_stored(app,
 @pytest.mark.parametrize(
     "value", ["0001-01-01T00:00", "9999-12-31T23:59"], ids=["year 1", "year 9999"]
 )
-def test_a_delegation_at_year_1_or_9999_is_refused_next_to_the_field(
-    app, client, admin, value
-):
+def test_a_delegation_at_year_1_or_9999_is_refused_next_to_the_field(app, client, admin, value):
     from tracker.staff.models import Person
 
     with app.app_context():

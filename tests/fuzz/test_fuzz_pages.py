@@ -529,6 +529,7 @@ def demo(app):
     return app
 
 
+@pytest.mark.timeout(900)  # a role's whole walk (about 20 s alone on SQLite; more on PostgreSQL)
 @pytest.mark.parametrize("role", sorted(ROLE_ACCOUNTS))
 def test_no_page_or_form_breaks_under_hostile_input(demo, client, role):
     app = demo

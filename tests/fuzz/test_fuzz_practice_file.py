@@ -128,6 +128,7 @@ def demo_export(app, runner):
     return json.loads(result.output)
 
 
+@pytest.mark.timeout(600)
 def test_import_practice_never_breaks_on_a_mutated_export(app, runner, tmp_path, demo_export):
     path = tmp_path / "mutated.json"
     failures = []
