@@ -39,6 +39,20 @@ class Config:
     #: first site's).
     AUDIT_PAGE_SIZE = 50
     DISPLAY_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE") or None
+    #: Sent with every response, pages and static files alike: nothing inline, nothing from
+    #: elsewhere (Bootstrap's own icons are data: images), never framed.
+    CONTENT_SECURITY_POLICY = (
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
+    #: Strict-Transport-Security max-age in seconds; 0 sends none (production: a year).
+    HSTS_SECONDS = 0
+    #: Static files asked for by their plain name are cached this long; the versioned names
+    #: pages link (with a hash of the content) are cached for good.
+    STATIC_MAX_AGE = 24 * 3600
+    #: Where hashed and compressed copies of the static files are built (default: a folder
+    #: in the instance folder).
+    STATIC_CACHE_DIR = os.environ.get("STATIC_CACHE_DIR") or None
     TESTING = False
 
 
@@ -56,6 +70,7 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    HSTS_SECONDS = 365 * 24 * 3600
 
 
 CONFIGS = {

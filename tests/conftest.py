@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import event, inspect, text
@@ -183,6 +183,21 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+#: The moment the sample practice's fixed dates are asked about: Friday 2026-11-20, 09:00 in
+#: Los Angeles. Its shift (Monday 2026-11-23) and the delegations tests record for that day
+#: are then upcoming, its competency current, its state rule verified within the year.
+SAMPLE_NOW = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def sample_clock():
+    """Stop every clock at SAMPLE_NOW for a test that asks the sample practice about now."""
+    import time_machine
+
+    with time_machine.travel(SAMPLE_NOW, tick=False) as traveller:
+        yield traveller
 
 
 def sample_practice(today: date | None = None) -> dict:

@@ -100,6 +100,13 @@ def create_app(config_class=None):
     from tracker.templating import register_template_helpers
 
     register_template_helpers(app)
+
+    from tracker.security_headers import install_security_headers
+    from tracker.static_files import install_static_files
+
+    # Static files first, so the headers wrap WhiteNoise's answers too.
+    install_static_files(app)
+    install_security_headers(app)
     return app
 
 

@@ -21,6 +21,8 @@ ACCESS: dict[str, frozenset | str] = {
     "static": PUBLIC,
     "bootstrap.static": PUBLIC,
     "auth.login": PUBLIC,
+    # For load balancers and monitors: says only whether the database answers.
+    "main.healthz": PUBLIC,
     "auth.logout": EVERYONE,
     "main.home": EVERYONE,
     "staff.staff_list": STAFF_READERS,

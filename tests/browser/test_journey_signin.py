@@ -8,6 +8,11 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
+from tracker import dates
+
+#: The first site's zone: the demo's and the sample practice's "today" is kept there.
+SITE_ZONE = "America/Los_Angeles"
+
 MANAGER = "manager@valley.example.org"
 ANA = "ana@valley.example.org"  # assistant at Main St (CA)
 BEN = "ben@valley.example.org"  # assistant at North (TX)
@@ -72,7 +77,7 @@ def practice_file(today: date) -> dict:
 @pytest.fixture
 def valley(seed):
     """The practice imported, with passwords for the people who sign in."""
-    seed.practice(practice_file(date.today()))
+    seed.practice(practice_file(dates.today(SITE_ZONE)))
     return {email: seed.password(email) for email in (MANAGER, ANA, BEN)}
 
 
@@ -130,7 +135,7 @@ def test_manager_filters_staff_and_reads_a_training_file(page, valley, sign_in, 
         row = competency_row(page, task_name)
         expect(row).to_have_count(1)
         expect(row.locator(".badge")).to_have_text(status)
-    expiry = (date.today() - timedelta(days=35)).isoformat()
+    expiry = (dates.today(SITE_ZONE) - timedelta(days=35)).isoformat()
     expect(competency_row(page, "Injection")).to_contain_text(expiry)
 
 

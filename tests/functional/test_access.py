@@ -87,9 +87,9 @@ def test_every_entry_names_public_or_a_set_of_roles(app):
         assert roles == PUBLIC or (roles and set(roles) <= set(Role)), endpoint
 
 
-def test_only_the_login_page_and_static_files_are_public(app):
+def test_only_the_login_page_static_files_and_the_health_check_are_public(app):
     public = {endpoint for endpoint, roles in ACCESS.items() if roles == PUBLIC}
-    assert public <= {"auth.login", "static", "bootstrap.static"}
+    assert public <= {"auth.login", "static", "bootstrap.static", "main.healthz"}
 
 
 def test_every_guarded_route_sends_an_anonymous_visitor_to_login(app, client):

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
 
 from tests.conftest import PASSWORD
+from tracker import dates
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import record_event, snapshot
 from tracker.domain import Role
 from tracker.extensions import db
 from tracker.staff.models import Person
+
+#: The sample practice's first site, whose clock the practice-wide pages keep.
+SITE_ZONE = "America/Los_Angeles"
 
 #: Hashed once: hashing for every person of every test would take most of the suite's time.
 PASSWORD_HASH = generate_password_hash(PASSWORD)
@@ -127,7 +131,7 @@ def test_filter_by_record_type_id_and_action(client, auth, app, staff):
 def test_filter_by_date_range(client, auth, app, staff):
     add_event(app, "today-marker", record_type="note", record_id="1")
     auth.login("admin@example.org")
-    today = date.today()
+    today = dates.today(SITE_ZONE)
     around = f"/audit/?date_from={today - timedelta(days=1)}&date_to={today + timedelta(days=1)}"
     assert "today-marker" in client.get(around).get_data(as_text=True)
     later = f"/audit/?date_from={today + timedelta(days=2)}"

@@ -9,13 +9,17 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from tests.conftest import PASSWORD
+from tracker import dates
 from tracker.audit.models import AuditEvent
 from tracker.domain import Role, SupervisionLevel
 from tracker.extensions import db
 from tracker.records.models import Competency, Policy, Task
 from tracker.staff.models import License, Person, Site
 
-TODAY = date.today()
+#: The sample practice's first site, whose clock the practice-wide pages keep.
+SITE_ZONE = "America/Los_Angeles"
+
+TODAY = dates.today(SITE_ZONE)
 VALIDATED = TODAY - timedelta(days=20)
 TRAINED = TODAY - timedelta(days=30)
 

@@ -6,7 +6,7 @@ import csv
 import html
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from tests.conftest import PASSWORD
+from tracker import dates
 from tracker.audit.models import AuditEvent
 from tracker.domain import Role
 from tracker.extensions import db
@@ -21,7 +22,10 @@ from tracker.imports.views import SALT
 from tracker.records.models import Competency
 from tracker.staff.models import License, Person, Site
 
-TODAY = date.today()
+#: The sample practice's first site, whose clock the practice-wide pages keep.
+SITE_ZONE = "America/Los_Angeles"
+
+TODAY = dates.today(SITE_ZONE)
 VALIDATED = TODAY - timedelta(days=20)
 #: Hashed once: hashing for every person of every test would take most of the suite's time.
 PASSWORD_HASH = generate_password_hash(PASSWORD)

@@ -104,6 +104,7 @@ def test_others_cannot_change_anything_and_each_refusal_is_logged(
         assert refused - refused_before == len(post_targets(ids))
 
 
+@pytest.mark.usefixtures("sample_clock")
 def test_read_only_roles_see_no_edit_links(client, make_person, auth, ids):
     sign_in(make_person, auth, Role.compliance)
     matrix = client.get("/policy/").get_data(as_text=True)

@@ -4,11 +4,12 @@ ending a policy through the what-if preview (which writes nothing) and then savi
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from tracker import dates
 from tracker.audit.models import AuditEvent
 from tracker.delegations.models import DecisionRecord, Delegation
 from tracker.delegations.services import record_delegation
@@ -17,6 +18,9 @@ from tracker.extensions import db
 from tracker.practice.services import import_practice
 from tracker.records.models import Policy, Task
 from tracker.staff.models import Person, Site
+
+#: The sample practice's first site, whose clock the practice-wide pages keep.
+SITE_ZONE = "America/Los_Angeles"
 
 
 @pytest.fixture
@@ -91,6 +95,7 @@ def stored_id(app) -> int:
 # --------------------------------------------------------------------------- pages
 
 
+@pytest.mark.usefixtures("sample_clock")
 def test_the_matrix_shows_each_task_by_job_level_with_its_terms(client, manager):
     html = client.get("/policy/").get_data(as_text=True)
     start = html.index('id="task-injection"')
@@ -106,6 +111,7 @@ def test_the_matrix_shows_each_task_by_job_level_with_its_terms(client, manager)
     assert "no policy" in venipuncture[: venipuncture.index("</tr>")]
 
 
+@pytest.mark.usefixtures("sample_clock")
 def test_a_site_override_shows_only_when_that_site_is_chosen(app, client, manager):
     with app.app_context():
         north = db.session.scalar(select(Site).where(Site.code == "north"))
@@ -294,7 +300,7 @@ def test_editing_a_policy_previews_then_saves_with_before_and_after(app, client,
 def test_ending_a_policy_previews_then_sets_its_last_day(app, client, manager):
     policy_id = stored_id(app)
     form = client.get(f"/policy/{policy_id}/end").get_data(as_text=True)
-    assert f'value="{date.today().isoformat()}"' in form
+    assert f'value="{dates.today(SITE_ZONE).isoformat()}"' in form
     before = snapshot_db(app)
 
     preview = client.post(f"/policy/{policy_id}/end/preview", data={"effective_to": "2026-12-31"})
@@ -336,7 +342,7 @@ def test_a_bad_last_day_is_refused_next_to_the_field(app, client, manager, day, 
 def planned(app, client, make_person, auth):
     """A practice living today: Ana (CMA) is clear for an injection at main now and at a
     planned delegation two days from now. Returns the delegation's id."""
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = dates.now_to_the_second()
     when = now + timedelta(days=2)
 
     def d(days):
@@ -446,7 +452,7 @@ def test_a_change_that_affects_nothing_says_so(app, client, planned):
             site="",
             job_levels="",
             authorized="no",
-            effective_from=date.today().isoformat(),
+            effective_from=dates.today(SITE_ZONE).isoformat(),
         ),  # fmt: skip
     )
     html = preview.get_data(as_text=True)

@@ -7,11 +7,15 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from tracker import dates
 from tracker.audit.models import AuditEvent
 from tracker.decision.rules import add_months
 from tracker.domain import Role
 from tracker.extensions import db
 from tracker.records.models import StateRule, Task
+
+#: The sample practice's first site, whose clock the practice-wide pages keep.
+SITE_ZONE = "America/Los_Angeles"
 
 
 @pytest.fixture
@@ -115,7 +119,7 @@ def test_a_state_page_lists_each_task_with_its_rule_or_where_to_verify(app, clie
 
 
 def test_a_rule_verified_more_than_twelve_months_ago_is_marked_stale(app, client, manager):
-    today = date.today()
+    today = dates.today(SITE_ZONE)
     set_verified(app, "CA", "injection", add_months(today, -12) - timedelta(days=1))
     row = row_of(client.get("/policy/states/CA").get_data(as_text=True), "injection")
     assert "stale: re-verify" in row
@@ -130,6 +134,7 @@ def test_a_rule_verified_more_than_twelve_months_ago_is_marked_stale(app, client
     assert "never verified" in row
 
 
+@pytest.mark.usefixtures("sample_clock")
 def test_a_manager_records_a_rule(app, client, manager):
     response = client.post("/policy/states/rules/new", data=rule_form())
 
@@ -214,6 +219,7 @@ def test_a_manager_edits_a_rule_with_before_and_after_in_the_log(app, client, ma
     assert event.after["citation"] == "16 CCR 1366 (amended)"
 
 
+@pytest.mark.usefixtures("sample_clock")
 def test_editing_a_reserved_task_rule_to_permitted_is_refused(app, client, manager):
     client.post("/policy/states/rules/new", data=rule_form(task="diagnosis", status="prohibited"))
     rule = rule_for(app, "TX", "diagnosis")
@@ -225,6 +231,7 @@ def test_editing_a_reserved_task_rule_to_permitted_is_refused(app, client, manag
     assert rule_for(app, "TX", "diagnosis").status.value == "prohibited"
 
 
+@pytest.mark.usefixtures("sample_clock")
 def test_saving_a_rule_unchanged_says_so_and_logs_nothing(app, client, manager):
     rule = rule_for(app, "CA", "injection")
     events_before = len(rule_events(app))

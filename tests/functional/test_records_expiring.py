@@ -9,11 +9,15 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD
+from tracker import dates
 from tracker.decision.rules import add_months
 from tracker.domain import Role
 from tracker.extensions import db
 from tracker.practice.services import import_practice
 from tracker.staff.models import Person, Site
+
+#: The sample practice's first site, whose clock the practice-wide pages keep.
+SITE_ZONE = "America/Los_Angeles"
 
 
 def practice_file(today: date) -> dict:
@@ -97,7 +101,7 @@ def practice_file(today: date) -> dict:
 
 @pytest.fixture
 def clinic(app, make_person):
-    today = date.today()
+    today = dates.today(SITE_ZONE)
     with app.app_context():
         import_practice(practice_file(today))
         db.session.commit()

@@ -13,9 +13,13 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from tests.conftest import PASSWORD
+from tracker import dates
 from tracker.extensions import db
 from tracker.practice.services import import_practice
 from tracker.staff.models import Person
+
+#: The sample practice's first site, whose clock the practice-wide pages keep.
+SITE_ZONE = "America/Los_Angeles"
 
 
 def practice_file(today: date) -> dict:
@@ -84,7 +88,7 @@ def password_hash() -> str:
 def clinic(app, make_person):
     """The practice imported; returns each person's id by email. Every password is PASSWORD."""
     with app.app_context():
-        import_practice(practice_file(date.today()))
+        import_practice(practice_file(dates.today(SITE_ZONE)))
         for person in db.session.scalars(select(Person)):
             person.password_hash = password_hash()
         db.session.commit()
@@ -215,7 +219,7 @@ def test_the_training_file_shows_each_competency_status(client, clinic):
     }
     injection = next(r for r in records if r["Task"] == "Injection")
     assert injection["By"] == "Dr. Jordan Lee"
-    assert injection["Expires"] == (date.today() + timedelta(days=200)).isoformat()
+    assert injection["Expires"] == (dates.today(SITE_ZONE) + timedelta(days=200)).isoformat()
 
 
 def test_the_training_file_shows_credentials_sites_and_supervisors(client, clinic):

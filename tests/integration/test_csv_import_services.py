@@ -82,6 +82,7 @@ def test_commit_writes_nothing_when_any_row_is_bad(manager):
     assert table_contents() == before
 
 
+@pytest.mark.usefixtures("sample_clock")
 def test_a_row_matching_a_stored_competency_updates_it(manager):
     comp = db.session.scalar(select(Competency))  # ana, injection, 2026-02-01 / 2026-02-10
     assert comp.attested_at is None  # the practice file carries no attestation
@@ -115,6 +116,7 @@ def test_a_row_matching_a_stored_competency_updates_it(manager):
     assert [r.action for r in again.rows] == ["unchanged"] and not again.needs_attestation
 
 
+@pytest.mark.usefixtures("sample_clock")
 def test_the_templates_read_cleanly(manager):
     for kind in services.SPECS:
         plan = services.plan_import(kind, services.template_csv(kind), manager)

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import sample_practice
+from tracker import dates
 from tracker.audit.models import AuditEvent
 from tracker.demo import build_demo_file
 from tracker.extensions import db
@@ -18,6 +19,9 @@ from tracker.practice.services import PracticeFileError, export_practice, import
 from tracker.records.models import Competency, Policy, Task
 from tracker.records.services import ensure_catalog
 from tracker.staff.models import Person, Shift
+
+#: The first site's zone: the demo's and the sample practice's "today" is kept there.
+SITE_ZONE = "America/Los_Angeles"
 
 
 def table_contents() -> dict[str, list[str]]:
@@ -261,7 +265,7 @@ def test_policies_for_other_job_levels_or_sites_may_overlap(app, runner, tmp_pat
 def test_export_then_import_into_an_empty_database_gives_the_same_export(
     app, runner, tmp_path, build
 ):
-    data = build(date.today()) if build is build_demo_file else build()
+    data = build(dates.today(SITE_ZONE)) if build is build_demo_file else build()
     assert import_file(runner, tmp_path, data).exit_code == 0
     exported = export_file(runner)
     with app.app_context():
@@ -294,7 +298,7 @@ def test_export_shows_what_was_imported(app, runner, practice):
 
 
 def test_the_demo_practice_imports_twice_without_change(app):
-    data = build_demo_file(date.today())
+    data = build_demo_file(dates.today(SITE_ZONE))
     with app.app_context():
         counts, warnings = import_practice(copy.deepcopy(data))
         db.session.commit()

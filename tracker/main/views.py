@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, jsonify, render_template
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from tracker import dates
@@ -77,3 +78,22 @@ def home():
     # The same list as the expiring page (renewed, revoked and deactivated left out).
     context["expiring"] = staff_services.expiring_items(today, within).due[:HOME_LIST_SIZE]
     return render_template("main/home_office.html", **context)
+
+
+@bp.get("/healthz")
+def healthz():
+    """Answer load balancers and monitors: 200 while the database answers, 503 otherwise."""
+    try:
+        # A connection of its own: the request's session is left untouched, and nothing
+        # is written (no audit event: a monitor asks every few seconds).
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        current_app.logger.warning("Health check: the database does not answer.", exc_info=True)
+        body, status = {"status": "unavailable", "database": "unreachable"}, 503
+    else:
+        body, status = {"status": "ok", "database": "ok"}, 200
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
