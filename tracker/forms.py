@@ -54,14 +54,11 @@ class TrackerForm(FlaskForm):
             field.validators = [_guard, *field.validators]
 
     def _input_fields(self):
-        return [
-            f
-            for f in self
-            if f.name != "csrf_token" and not isinstance(f, SubmitField | HiddenField)
-        ]
+        """The fields a browser always sends (a box left unticked is simply not sent)."""
+        return [f for f in self if f.name != "csrf_token" and not isinstance(f, _MAY_BE_ABSENT)]
 
     def validate(self, extra_validators=None):
-        sent = self._sent
+        sent = self._sent if self.is_submitted() else None  # a GET filter may be empty
         inputs = self._input_fields()
         if sent is not None and inputs and not any(f.name in sent for f in inputs):
             first = inputs[0]
@@ -72,7 +69,7 @@ class TrackerForm(FlaskForm):
 
 def _guard(form, field):
     """Runs before every other validator of the field; stops its chain on an unfit value."""
-    sent = getattr(form, "_sent", None)
+    sent = getattr(form, "_sent", None) if form.is_submitted() else None
     if (
         sent is not None
         and field.flags.required
@@ -81,7 +78,8 @@ def _guard(form, field):
         and field.name != "csrf_token"
     ):
         raise StopValidation(MISSING_MESSAGE)
-    multiline = isinstance(field, TextAreaField)
+    # Multi-line text, and hidden fields (values the app wrote itself, e.g. a signed file).
+    multiline = isinstance(field, TextAreaField | HiddenField)
     for raw in field.raw_data or ():
         if isinstance(raw, str):
             problem = unfit_text(raw, multiline=multiline)

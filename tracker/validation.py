@@ -128,14 +128,17 @@ class TrackerRequest(Request):
 
 
 def refuse_control_characters():
-    """A query string or path holding a control character: 400 with a clear message."""
+    """A query string or path holding a control character: 400 with a clear message.
+
+    Tab and line breaks pass here (a pasted link may carry them, and no database minds
+    them); a form read from the query string still refuses them in one-line fields."""
     from flask import request
 
     from tracker.errors import render_error
 
     values = [*request.args.keys(), *request.args.values()]
     values += [v for v in (request.view_args or {}).values() if isinstance(v, str)]
-    if any(unfit_text(v) for v in values):
+    if any(unfit_text(v, multiline=True) for v in values):
         return render_error(
             400, "The address holds a control character (such as NUL); remove it and try again."
         )

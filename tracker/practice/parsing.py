@@ -155,8 +155,10 @@ class Reader:
         try:
             return bounded_date(value)
         except ValueError as exc:
-            words = "is not a real date" if "between" not in str(exc) else "is out of range"
-            self.problem(key, f"{_short(value)} {words} ({DATE_MIN} to {DATE_MAX})")
+            if "between" in str(exc):
+                self.problem(key, f"{_short(value)} is out of range ({DATE_MIN} to {DATE_MAX})")
+            else:
+                self.problem(key, f"{_short(value)} is not a real date")
             return INVALID
 
     def moment(self, key: str, required: bool = False):
