@@ -4,6 +4,39 @@ import os
 
 DEFAULT_SECRET_KEY = "dev-secret-key-change-me"
 
+#: Settings read from the environment when the app is created, as DESIGN section 11 names them.
+MAIL_SETTINGS = (
+    "MAIL_SERVER",
+    "MAIL_PORT",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_USE_TLS",
+    "MAIL_FROM",
+    "BASE_URL",
+)
+
+
+def env_flag(value: str | None) -> bool:
+    """An on/off setting: 1, true, yes or on (any case) is on; anything else is off."""
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def mail_setting(name: str, value: str | None):
+    """A mail setting's value from its environment text (None: the default)."""
+    if name == "MAIL_PORT":
+        # A port that is not a number is kept as text; send-reminders names it and stops.
+        text = (value or "").strip()
+        return int(text) if text.isdigit() else (text or 25)
+    if name == "MAIL_USE_TLS":
+        return env_flag(value)
+    if name == "MAIL_SERVER":
+        return value or "localhost"
+    if name == "MAIL_FROM":
+        return value or "tracker@localhost"
+    if name == "BASE_URL":
+        return (value or "http://127.0.0.1:5000").rstrip("/")
+    return value or None
+
 
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
@@ -39,6 +72,29 @@ class Config:
     #: first site's).
     AUDIT_PAGE_SIZE = 50
     DISPLAY_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE") or None
+    #: Reminders (flask send-reminders): the SMTP server, the sender, and the address the
+    #: links in the mails start with.
+    MAIL_SERVER = mail_setting("MAIL_SERVER", os.environ.get("MAIL_SERVER"))
+    MAIL_PORT = mail_setting("MAIL_PORT", os.environ.get("MAIL_PORT"))
+    MAIL_USERNAME = mail_setting("MAIL_USERNAME", os.environ.get("MAIL_USERNAME"))
+    MAIL_PASSWORD = mail_setting("MAIL_PASSWORD", os.environ.get("MAIL_PASSWORD"))
+    MAIL_USE_TLS = mail_setting("MAIL_USE_TLS", os.environ.get("MAIL_USE_TLS"))
+    MAIL_USE_SSL = False
+    #: Always SMTP (Flask-Mailman would keep mail in memory when TESTING).
+    MAIL_BACKEND = "smtp"
+    MAIL_FROM = mail_setting("MAIL_FROM", os.environ.get("MAIL_FROM"))
+    MAIL_DEFAULT_SENDER = MAIL_FROM
+    #: Seconds to wait for the SMTP server before giving up (the run then exits 1).
+    MAIL_TIMEOUT = 30
+    BASE_URL = mail_setting("BASE_URL", os.environ.get("BASE_URL"))
+    #: Reminders: days before expiry at which an item is reminded (0: on expiry), and how
+    #: long after expiry an assistant still hears about it.
+    REMINDER_THRESHOLDS = (60, 30, 7, 0)
+    REMINDER_EXPIRED_WITHIN_DAYS = 30
+    #: The managers' digest lists flagged delegations this many days ahead.
+    REMINDER_FLAGGED_WITHIN_DAYS = 7
+    #: The compliance digest lists incidents still open after this many days.
+    REMINDER_OPEN_INCIDENT_DAYS = 14
     #: Sent with every response, pages and static files alike: nothing inline, nothing from
     #: elsewhere (Bootstrap's own icons are data: images), never framed.
     CONTENT_SECURITY_POLICY = (

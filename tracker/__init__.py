@@ -23,6 +23,7 @@ def create_app(config_class=None):
     if config_class is None:
         config_class = CONFIGS.get(os.environ.get("TRACKER_CONFIG", "development"), Config)
     app.config.from_object(config_class)
+    _mail_settings_from_environment(app, config_class)
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         path = os.path.join(app.instance_path, "tracker.sqlite")
@@ -43,13 +44,14 @@ def create_app(config_class=None):
     }
 
     from tracker import models  # noqa: F401  (registers every table on the metadata)
-    from tracker.extensions import bootstrap, csrf, db, login_manager, migrate
+    from tracker.extensions import bootstrap, csrf, db, login_manager, mail, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
     bootstrap.init_app(app)
+    mail.init_app(app)
 
     with app.app_context():
         _configure_sqlite(db.engine)
@@ -70,6 +72,7 @@ def create_app(config_class=None):
     from tracker.main import views as main_views
     from tracker.policy import views as policy_views
     from tracker.records import views as record_views
+    from tracker.reports import views as report_views
     from tracker.staff import views as staff_views
 
     for blueprint in (
@@ -84,6 +87,7 @@ def create_app(config_class=None):
         competency_views.bp,
         audit_views.bp,
         import_views.bp,
+        report_views.bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -108,6 +112,20 @@ def create_app(config_class=None):
     install_static_files(app)
     install_security_headers(app)
     return app
+
+
+def _mail_settings_from_environment(app, config_class) -> None:
+    """Take MAIL_* and BASE_URL from the environment as it is when the app is created.
+
+    ``Config`` reads them once, when config.py is imported; a setting a configuration class
+    gives a value of its own (a test's) is left alone.
+    """
+    from config import MAIL_SETTINGS, Config, mail_setting
+
+    for name in MAIL_SETTINGS:
+        if name in os.environ and getattr(config_class, name, None) == getattr(Config, name):
+            app.config[name] = mail_setting(name, os.environ[name])
+    app.config["MAIL_DEFAULT_SENDER"] = app.config["MAIL_FROM"]
 
 
 def _normalise_url(url: str) -> str:

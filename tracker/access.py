@@ -108,6 +108,16 @@ ACCESS: dict[str, frozenset | str] = {
     "imports.template": RECORD_KEEPERS,
     "imports.upload": RECORD_KEEPERS,
     "imports.commit": RECORD_KEEPERS,
+    # Reports (DESIGN section 11): the dashboard for those who oversee the practice; CSV
+    # exports apply the same visibility as the pages they mirror; incidents for compliance
+    # and admins only; printouts as their pages (an assistant prints only their own file).
+    "reports.dashboard": frozenset({M, C, AD}),
+    "reports.delegations_csv": STAFF_READERS,
+    "reports.matrix_csv": STAFF_READERS,
+    "reports.expiring_csv": frozenset({M, C, AD}),
+    "reports.incidents_csv": frozenset({C, AD}),
+    "reports.print_training_file": EVERYONE,
+    "reports.print_roster": STAFF_READERS,
 }
 
 

@@ -44,6 +44,10 @@ def parse_moment(value: str | None, timezone: str) -> datetime:
 
 
 def register_cli(app) -> None:
+    from tracker.reminders.commands import register as register_reminders
+
+    register_reminders(app)
+
     @app.cli.command("import-practice")
     # utf-8-sig: a file saved by a Windows editor starts with a byte-order mark.
     @click.argument("file", type=click.File("r", encoding="utf-8-sig"))

@@ -5,6 +5,7 @@ from tracker.decision.models import FactStamp
 from tracker.delegations.models import DecisionRecord, Delegation
 from tracker.incidents.models import Incident, IncidentAddendum, incident_raised_with
 from tracker.records.models import Competency, Policy, Practice, StateRule, Task
+from tracker.reminders.models import ReminderSent
 from tracker.staff.models import (
     Credential,
     License,
@@ -30,6 +31,7 @@ __all__ = [
     "Practice",
     "Shift",
     "Site",
+    "ReminderSent",
     "StateRule",
     "SupervisionAssignment",
     "Task",

@@ -37,6 +37,7 @@ NAV_MENU: list[tuple[str, list[tuple[str, str]]]] = [
             ("incidents.incident_list", "Declined requests"),
             ("incidents.alerts", "Pressure alerts"),
             ("audit.events", "Audit trail"),
+            ("reports.dashboard", "Practice dashboard"),
         ],
     ),
 ]

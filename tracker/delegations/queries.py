@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, case, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, case, select, true
+from sqlalchemy.orm import aliased, selectinload
 
 from tracker.delegations.models import DecisionRecord, Delegation
 from tracker.domain import DelegationStatus, Role
@@ -21,13 +21,16 @@ def visible_delegations(user: Person) -> Select:
         selectinload(Delegation.site),
         selectinload(Delegation.decision),
     )
+    return query.where(visibility_clause(user))
+
+
+def visibility_clause(user: Person):
+    """The SQL condition on delegations this person may see (for queries of columns)."""
     if user.role == Role.assistant:
-        query = query.where(Delegation.assistant_id == user.id)
-    elif user.role == Role.provider:
-        query = query.where(
-            (Delegation.delegated_by_id == user.id) | (Delegation.entered_by_id == user.id)
-        )
-    return query
+        return Delegation.assistant_id == user.id
+    if user.role == Role.provider:
+        return (Delegation.delegated_by_id == user.id) | (Delegation.entered_by_id == user.id)
+    return true()
 
 
 def upcoming(user: Person, now: datetime, flagged_first: bool = False) -> Select:
@@ -41,3 +44,38 @@ def upcoming(user: Person, now: datetime, flagged_first: bool = False) -> Select
     if flagged_first:
         order.insert(0, case((DecisionRecord.status == "clear", 1), else_=0))
     return query.order_by(*order)
+
+
+# --------------------------------------------------------------------------- standing
+#
+# A delegation's standing is its latest decision (DESIGN section 9). Until re-checks are
+# kept as the standing, the decision recorded with the delegation stands: these two helpers
+# are the only places reminders, reports and exports read it, so switching is one change.
+
+#: The decision a delegation stands on, for queries that filter or count by standing.
+StandingDecision = aliased(DecisionRecord, name="standing_decision")
+
+
+def standing_condition():
+    """The join condition from ``Delegation`` to ``StandingDecision`` (for outer joins)."""
+    return StandingDecision.id == Delegation.decision_id
+
+
+def join_standing(query: Select) -> Select:
+    """Join ``StandingDecision`` (the delegation's standing) onto a query of delegations."""
+    return query.join(StandingDecision, standing_condition())
+
+
+def standing_of(delegation: Delegation) -> DecisionRecord:
+    """The decision a delegation stands on (load ``Delegation.decision`` to avoid a query)."""
+    return delegation.decision
+
+
+def unmet_conditions(record: DecisionRecord) -> list[str]:
+    """The conditions a kept decision found unmet, in the decision's order."""
+    return unmet_in(record.result)
+
+
+def unmet_in(result: dict | None) -> list[str]:
+    """The unmet conditions in a decision's JSON (DESIGN section 4 shape)."""
+    return [c["condition"] for c in (result or {}).get("conditions", []) if not c.get("met")]

@@ -128,6 +128,38 @@ def _expiry(comp: Competency, person: Person, policies: list[PolicyFacts], today
     return competency_expiry(_competency_facts(comp), policy)
 
 
+class _ExpiryFromPolicy:
+    """A competency's expiry from the written policy, as ``_expiry`` works it out, with the
+    policies grouped by task and each answer kept (many competencies share one)."""
+
+    def __init__(self):
+        self._by_task: dict[str, list[PolicyFacts]] = defaultdict(list)
+        for policy in _all_policies():
+            self._by_task[policy.task].append(policy)
+        self._applying: dict[tuple, list[PolicyFacts]] = {}
+        self._known: dict[tuple, date | None] = {}
+
+    def __call__(self, task_code: str, person: Person, validated_on: date) -> date | None:
+        from tracker.decision.rules import CompetencyFacts, policy_applies
+
+        home_site = person.sites[0].code if person.sites else ""
+        scope = (task_code, person.job_level, home_site)
+        key = (*scope, validated_on)
+        if key not in self._known:
+            if scope not in self._applying:
+                self._applying[scope] = [
+                    p
+                    for p in self._by_task[task_code]
+                    if policy_applies(p, person.job_level, home_site)
+                ]
+            policy = select_policy(
+                self._applying[scope], task_code, person.job_level, home_site, validated_on
+            )
+            facts = CompetencyFacts(task=task_code, validated_on=validated_on, expires_on=None)
+            self._known[key] = competency_expiry(facts, policy)
+        return self._known[key]
+
+
 def credential_status(cred, today: date, within_days: int) -> str:
     if cred.issued_on is not None and cred.issued_on > today:
         return NOT_YET
@@ -216,30 +248,41 @@ def expiring_items(
     groups: dict[tuple, list[ExpiringItem]] = defaultdict(list)
     if people:
         ids = list(people)
-        competencies = db.session.scalars(
-            select(Competency)
-            .where(
+        # Plain rows, not ORM objects: a practice holds tens of thousands of competencies,
+        # and this list feeds the dashboard and the daily reminders as well as its page.
+        competencies = db.session.execute(
+            select(
+                Competency.id,
+                Competency.person_id,
+                Competency.task_id,
+                Competency.validated_on,
+                Competency.expires_on,
+            ).where(
                 Competency.person_id.in_(ids),
                 Competency.prior_employer.is_(False),
                 Competency.validated_on.is_not(None),
                 (Competency.revoked_on.is_(None)) | (Competency.revoked_on > today),
             )
-            .options(selectinload(Competency.task))
         ).all()
-        policies = _all_policies() if any(c.expires_on is None for c in competencies) else []
-        for comp in competencies:
-            person = people[comp.person_id]
-            expires_on = _expiry(comp, person, policies, today)
+        tasks = {task_id: (code, name) for task_id, code, name in db.session.execute(
+            select(Task.id, Task.code, Task.name))}  # fmt: skip
+        derive = _ExpiryFromPolicy() if any(c.expires_on is None for c in competencies) else None
+        for comp_id, person_id, task_id, validated_on, own_expiry in competencies:
+            person = people[person_id]
+            code, name = tasks[task_id]
+            expires_on = own_expiry
+            if expires_on is None and derive is not None:
+                expires_on = derive(code, person, validated_on)
             item = ExpiringItem(
                 "competency",
-                comp.id,
+                comp_id,
                 person,
-                f"{comp.task.name} competency",
+                f"{name} competency",
                 expires_on,
                 "",
-                comp.expires_on is None and expires_on is not None,
+                own_expiry is None and expires_on is not None,
             )
-            groups[("competency", comp.person_id, comp.task_id)].append(item)
+            groups[("competency", person_id, task_id)].append(item)
         for cred in db.session.scalars(select(Credential).where(Credential.person_id.in_(ids))):
             number = f" #{cred.number}" if cred.number else ""
             item = ExpiringItem(
