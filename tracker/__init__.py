@@ -39,6 +39,12 @@ def create_app(config_class=None):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_url(app.config["SQLALCHEMY_DATABASE_URI"])
 
+    # SQLAlchemy's error messages quote the values being written: keep them out of the logs.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+        "hide_parameters": True,
+    }
+
     from tracker import models  # noqa: F401  (registers every table on the metadata)
     from tracker.widgets import install_escaped_descriptions
 
@@ -63,6 +69,12 @@ def create_app(config_class=None):
 
     from tracker.api import docs as api_docs
     from tracker.api import init_api, token_views
+    from tracker.request_log import install_request_log
+    from tracker.validation import install_bounds
+
+    install_request_log(app)  # first, so every request (even one refused early) is logged
+    install_bounds(app)  # before the blueprints: their routes take the bounded converter
+
     from tracker.audit import views as audit_views
     from tracker.auth import account as account_views
     from tracker.auth import views as auth_views
@@ -145,12 +157,12 @@ def _normalise_url(url: str) -> str:
 
 
 def _configure_sqlite(engine) -> None:
-    """WAL, foreign keys and a busy timeout on every SQLite connection.
+    """WAL, foreign keys, a busy timeout and durable commits on every SQLite connection.
 
-    ``synchronous=NORMAL`` is SQLite's advice for WAL: a commit no longer waits for the
-    disk, the database cannot be corrupted by a crash, and only the last transactions
-    before a power cut or an operating-system crash can be lost (not those before an
-    application crash). It halves the cost of a small write such as keeping a decision.
+    ``synchronous=FULL``: a commit returns only once the write-ahead log is on the disk, so a
+    saved incident or sign-off survives a power cut or an operating-system crash, not only
+    an application crash (NORMAL, SQLite's default advice for WAL, may lose the last
+    commits). The busy timeout makes a writer wait for another's commit instead of failing.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -162,5 +174,5 @@ def _configure_sqlite(engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()

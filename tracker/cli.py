@@ -35,6 +35,10 @@ def parse_moment(value: str | None, timezone: str) -> datetime:
         raise ValueError("is not an ISO-8601 date and time") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone(timezone))
+    from tracker.validation import unfit_value
+
+    if unfit_value(moment):  # the supported range of every date (1900-2200)
+        raise ValueError("is out of range (1900-01-01 to 2200-12-31)")
     try:
         moment.astimezone(UTC)
         moment.astimezone(zone(timezone))

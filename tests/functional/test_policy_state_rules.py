@@ -171,7 +171,7 @@ def test_the_new_rule_form_is_prefilled_from_the_link(client, manager):
             "task",
             "California already has a rule for Injection",
         ),
-        ({"verified_on": "2999-01-01"}, "verified_on", "Cannot be later than today"),
+        ({"verified_on": "2199-01-01"}, "verified_on", "Cannot be later than today"),
         ({"verified_on": "2026-13-01"}, "verified_on", "Not a valid date value"),
         ({"min_training_hours": "-1"}, "min_training_hours", "Number must be between 0 and 10000"),
         ({"min_training_hours": "many"}, "min_training_hours", "Not a valid decimal value"),

@@ -22,7 +22,8 @@ def sqlite_app(app):
 
 
 def pragmas(connection) -> tuple[str, int, int]:
-    # synchronous=NORMAL (1) comes with WAL: checked with the journal mode.
+    # synchronous=FULL (2) comes with WAL: checked with the journal mode. FULL, not NORMAL:
+    # a committed sign-off must survive a power cut (DESIGN section 8).
     journal_mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
     synchronous = connection.exec_driver_sql("PRAGMA synchronous").scalar()
     return (
@@ -32,7 +33,7 @@ def pragmas(connection) -> tuple[str, int, int]:
     )
 
 
-def test_every_new_sqlite_connection_has_wal_normal_sync_foreign_keys_and_a_busy_timeout(
+def test_every_new_sqlite_connection_has_wal_full_sync_foreign_keys_and_a_busy_timeout(
     sqlite_app,
 ):
     with sqlite_app.app_context():
@@ -42,13 +43,13 @@ def test_every_new_sqlite_connection_has_wal_normal_sync_foreign_keys_and_a_busy
             assert first.connection.dbapi_connection is not second.connection.dbapi_connection
             for connection in (first, second):
                 journal_mode, foreign_keys, busy_timeout = pragmas(connection)
-                assert journal_mode == "wal/1"
+                assert journal_mode == "wal/2"
                 assert foreign_keys == 1
                 assert busy_timeout > 0
         db.engine.dispose()
         with db.engine.connect() as again:
             journal_mode, foreign_keys, busy_timeout = pragmas(again)
-            assert (journal_mode, foreign_keys) == ("wal/1", 1)
+            assert (journal_mode, foreign_keys) == ("wal/2", 1)
             assert busy_timeout > 0
 
 

@@ -1,12 +1,12 @@
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectMultipleField, StringField, SubmitField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from tracker.api.tokens import SCOPE_WORDS, SCOPES
+from tracker.forms import TrackerForm
 
 
-class TokenForm(FlaskForm):
+class TokenForm(TrackerForm):
     name = StringField(
         "Name (what will use it, e.g. the scheduling system)",
         validators=[DataRequired(message="Give the token a name."), Length(max=100)],
@@ -26,5 +26,5 @@ class TokenForm(FlaskForm):
     submit = SubmitField("Create token")
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(TrackerForm):
     submit = SubmitField("Revoke")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional, ValidationError
 
+from tracker.forms import TrackerForm
 
-class EventFilterForm(FlaskForm):
+
+class EventFilterForm(TrackerForm):
     class Meta:
         csrf = False
 

@@ -1,7 +1,7 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Regexp
 
+from tracker.forms import TrackerForm
 from tracker.practice.parsing import EMAIL_RE
 
 
@@ -9,7 +9,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class LoginForm(FlaskForm):
+class LoginForm(TrackerForm):
     # The same check as the practice file: WTForms' Email() needs the email_validator
     # package, which is not a dependency, and would fail every sign-in without it.
     email = EmailField(
@@ -27,7 +27,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Sign in")
 
 
-class SecondStepForm(FlaskForm):
+class SecondStepForm(TrackerForm):
     code = StringField(
         "Code from your authenticator app, or a recovery code",
         validators=[InputRequired(), Length(max=32)],
@@ -36,7 +36,7 @@ class SecondStepForm(FlaskForm):
     submit = SubmitField("Continue")
 
 
-class TwoFactorSetupForm(FlaskForm):
+class TwoFactorSetupForm(TrackerForm):
     code = StringField(
         "Six-digit code from the app",
         validators=[InputRequired(), Length(max=16)],
@@ -45,7 +45,7 @@ class TwoFactorSetupForm(FlaskForm):
     submit = SubmitField("Turn on two-factor sign-in")
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(TrackerForm):
     current_password = PasswordField(
         "Current password",
         validators=[InputRequired(), Length(max=128)],
@@ -65,7 +65,7 @@ class PasswordChangeForm(FlaskForm):
     submit = SubmitField("Change password")
 
 
-class ConfirmPasswordForm(FlaskForm):
+class ConfirmPasswordForm(TrackerForm):
     password = PasswordField(
         "Your password",
         validators=[InputRequired(), Length(max=128)],
@@ -74,5 +74,5 @@ class ConfirmPasswordForm(FlaskForm):
     submit = SubmitField("Turn off two-factor sign-in")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(TrackerForm):
     """A button that posts (its CSRF token only)."""

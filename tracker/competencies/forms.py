@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -12,8 +11,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from tracker.forms import TrackerForm
 
-class ChooseForm(FlaskForm):
+
+class ChooseForm(TrackerForm):
     """First step of a sign-off: whose competency, and for which task (read through GET)."""
 
     class Meta:
@@ -24,7 +25,7 @@ class ChooseForm(FlaskForm):
     submit = SubmitField("Continue")
 
 
-class CompetencyForm(FlaskForm):
+class CompetencyForm(TrackerForm):
     trained_on = DateField("Trained on", validators=[Optional()])
     training_hours = DecimalField(
         "Training hours",
@@ -58,7 +59,7 @@ class CompetencyForm(FlaskForm):
     submit = SubmitField("Save competency")
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(TrackerForm):
     revoked_on = DateField(
         "Revoked from",
         validators=[InputRequired(message="Give the first day it no longer counts.")],

@@ -260,21 +260,24 @@ def edit(competency_id: int):
     me = _me()
     if not services.may_correct(me, comp):
         refuse("only managers, admins and the record's validator correct a competency")
-    form = CompetencyForm()
+    # The stored values fill the form, and stay where a POST leaves a field out: an edit
+    # changes only what it was sent.
+    form = CompetencyForm(
+        data={
+            "trained_on": comp.trained_on,
+            "training_hours": (
+                Decimal(f"{comp.training_hours:g}") if comp.training_hours is not None else None
+            ),
+            "validated_on": comp.validated_on,
+            "validated_by": comp.validated_by_id or (0 if services.enters_on_behalf(me) else me.id),
+            "expires_on": comp.expires_on,
+            "prior_employer": comp.prior_employer,
+            "evidence": comp.evidence,
+        }
+    )
     _fill_validators(form, me, comp.validated_by)
     _label_attestation(form, me, comp.person, comp.task)
     form.submit.label.text = "Save correction"
-    if request.method == "GET":
-        form.trained_on.data = comp.trained_on
-        if comp.training_hours is not None:
-            form.training_hours.data = Decimal(f"{comp.training_hours:g}")
-        form.validated_on.data = comp.validated_on
-        form.validated_by.data = comp.validated_by_id or (
-            0 if services.enters_on_behalf(me) else me.id
-        )
-        form.expires_on.data = comp.expires_on
-        form.prior_employer.data = comp.prior_employer
-        form.evidence.data = comp.evidence
     general: list[str] = []
     if form.validate_on_submit():
         try:

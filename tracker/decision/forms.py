@@ -1,11 +1,11 @@
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
+from tracker.forms import TrackerForm
 from tracker.widgets import QuickSelect
 
 
-class SelfCheckForm(FlaskForm):
+class SelfCheckForm(TrackerForm):
     assistant_id = SelectField(
         "Medical assistant", coerce=int, validators=[InputRequired()], widget=QuickSelect()
     )

@@ -1,12 +1,12 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, SelectField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from tracker.domain import DelegationStatus
+from tracker.forms import TrackerForm
 
 
-class DelegationForm(FlaskForm):
+class DelegationForm(TrackerForm):
     assistant_id = SelectField("Medical assistant", coerce=int, validators=[InputRequired()])
     task_code = SelectField("Task", validators=[DataRequired()])
     site_code = SelectField("Site", validators=[DataRequired()])
@@ -21,7 +21,7 @@ class DelegationForm(FlaskForm):
     submit = SubmitField("Record delegation")
 
 
-class StatusForm(FlaskForm):
+class StatusForm(TrackerForm):
     """No default that changes data: the first choice is empty and must be changed."""
 
     status = SelectField(
@@ -40,7 +40,7 @@ class StatusForm(FlaskForm):
     submit = SubmitField("Update status")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(TrackerForm):
     """A button that only carries the CSRF token."""
 
     submit = SubmitField("Re-check now")

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SubmitField
 from wtforms.validators import DataRequired
 
+from tracker.forms import TrackerForm
 
-class UploadForm(FlaskForm):
+
+class UploadForm(TrackerForm):
     csv_file = FileField(
         "CSV file",
         validators=[FileRequired(message="Choose a CSV file to upload.")],
@@ -16,7 +17,7 @@ class UploadForm(FlaskForm):
     submit = SubmitField("Preview")
 
 
-class CommitForm(FlaskForm):
+class CommitForm(TrackerForm):
     #: The CSV text and its name, signed with the app's secret key.
     payload = HiddenField(validators=[DataRequired(message="Upload the file again.")])
     attest = BooleanField(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -22,6 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.db_types import utcnow
 from tracker.domain import RESPONSE_STEPS, DeclineReason, IncidentStatus
+from tracker.forms import TrackerForm
 from tracker.incidents.services import MAX_LENGTH, IncidentError, check_moment
 from tracker.incidents.words import MOVE_LABELS, REASON_LABELS
 
@@ -48,7 +48,7 @@ def local_now(timezone: str | None) -> datetime:
     return now.replace(tzinfo=None, second=0, microsecond=0)
 
 
-class _IncidentForm(FlaskForm):
+class _IncidentForm(TrackerForm):
     def show_problem(self, problem: IncidentError) -> None:
         """Put a service's refusal next to its field, or above the form."""
         target = getattr(self, problem.field, None) if problem.field else None

@@ -7,7 +7,6 @@ come back as problems shown next to their fields.
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DecimalField,
@@ -29,6 +28,7 @@ from wtforms.validators import (
 )
 
 from tracker.domain import US_STATES, RuleStatus, SupervisionLevel
+from tracker.forms import TrackerForm
 from tracker.policy.services import PolicyDraft, StateRuleDraft
 
 #: Longest credential type or job level (the model's column width).
@@ -66,7 +66,7 @@ class CommaList:
                 )
 
 
-class StateRuleForm(FlaskForm):
+class StateRuleForm(TrackerForm):
     """What a state's law says about an MA performing one task (one rule per state and task)."""
 
     state = SelectField("State", choices=STATE_CHOICES, validators=[InputRequired()])
@@ -130,7 +130,7 @@ class StateRuleEditForm(StateRuleForm):
     task = None
 
 
-class PolicyForm(FlaskForm):
+class PolicyForm(TrackerForm):
     """The employer's written authorization for one task."""
 
     task = SelectField("Task", choices=[], validators=[InputRequired()])
@@ -208,7 +208,7 @@ class PolicyForm(FlaskForm):
         }
 
 
-class EndPolicyForm(FlaskForm):
+class EndPolicyForm(TrackerForm):
     """End a policy: its last day in effect."""
 
     effective_to = DateField(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, date, datetime
+from datetime import datetime
 from functools import lru_cache
 from zoneinfo import available_timezones
 
 from tracker.domain import US_STATES
+from tracker.validation import DATE_MAX, DATE_MIN, bounded_date
 
 #: No spaces and no control characters (PostgreSQL refuses NUL in text, even in a query).
 EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
@@ -33,10 +34,14 @@ def timezones() -> frozenset[str]:
 class Reader:
     """Reads one entry of a section; each bad value becomes a problem naming its place."""
 
-    def __init__(self, entry: dict, where: str, problems: list[str]):
+    def __init__(
+        self, entry: dict, where: str, problems: list[str], not_null: frozenset[str] = frozenset()
+    ):
         self.entry = entry
         self.where = where
         self.problems = problems
+        #: Keys whose column cannot be empty: null there is a problem, not "no value".
+        self.not_null = not_null
 
     def loc(self, key: str) -> str:
         return f"{self.where}.{key}"
@@ -47,16 +52,19 @@ class Reader:
     def has(self, key: str) -> bool:
         return key in self.entry
 
-    def raw(self, key: str, required: bool):
+    def raw(self, key: str, required: bool, expected: str = "a value"):
         if key not in self.entry or self.entry[key] is None:
             if required:
                 self.problem(key, "is required")
+                return INVALID
+            if key in self.entry and key in self.not_null:
+                self.problem(key, f"must be {expected}, not null")
                 return INVALID
             return ABSENT if key not in self.entry else None
         return self.entry[key]
 
     def text(self, key: str, required: bool = False, max_len: int = 200, pattern=None):
-        value = self.raw(key, required)
+        value = self.raw(key, required, "text")
         if nothing(value):
             return value
         if not isinstance(value, str):
@@ -107,7 +115,7 @@ class Reader:
         return value
 
     def boolean(self, key: str, required: bool = False):
-        value = self.raw(key, required)
+        value = self.raw(key, required, "true or false")
         if nothing(value):
             return value
         if not isinstance(value, bool):
@@ -116,7 +124,7 @@ class Reader:
         return value
 
     def number(self, key: str, required: bool = False, integer: bool = False, minimum=0):
-        value = self.raw(key, required)
+        value = self.raw(key, required, "a number")
         if nothing(value):
             return value
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -138,20 +146,23 @@ class Reader:
         return int(value) if integer else float(value)
 
     def day(self, key: str, required: bool = False):
-        value = self.raw(key, required)
+        value = self.raw(key, required, "a date in the form YYYY-MM-DD")
         if nothing(value):
             return value
         if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             self.problem(key, f"{_short(value)} is not a date in the form YYYY-MM-DD")
             return INVALID
         try:
-            return date.fromisoformat(value)
-        except ValueError:
-            self.problem(key, f"{_short(value)} is not a real date")
+            return bounded_date(value)
+        except ValueError as exc:
+            if "between" in str(exc):
+                self.problem(key, f"{_short(value)} is out of range ({DATE_MIN} to {DATE_MAX})")
+            else:
+                self.problem(key, f"{_short(value)} is not a real date")
             return INVALID
 
     def moment(self, key: str, required: bool = False):
-        value = self.raw(key, required)
+        value = self.raw(key, required, "an ISO-8601 date and time")
         if nothing(value):
             return value
         try:
@@ -166,29 +177,27 @@ class Reader:
         if parsed.tzinfo is None:
             self.problem(key, f"{_short(value)} has no UTC offset; add one, e.g. -08:00 or Z")
             return INVALID
-        try:
-            parsed.astimezone(UTC)  # stored in UTC: year 1 or 9999 may not fit
-        except OverflowError:
-            self.problem(key, f"{_short(value)} is out of range")
+        if not DATE_MIN <= parsed.date() <= DATE_MAX:
+            self.problem(key, f"{_short(value)} is out of range ({DATE_MIN} to {DATE_MAX})")
             return INVALID
         return parsed
 
     def choice(self, key: str, enum_cls, required: bool = True):
-        value = self.raw(key, required)
+        allowed = ", ".join(m.value for m in enum_cls)
+        value = self.raw(key, required, f"one of: {allowed}")
         if nothing(value):
             return value
         try:
             return enum_cls(value)
         except ValueError:
-            allowed = ", ".join(m.value for m in enum_cls)
             self.problem(key, f"{_short(value)} is not one of: {allowed}")
             return INVALID
 
     def text_list(self, key: str, max_len: int = 64):
-        value = self.raw(key, False)
-        if value is ABSENT or value is INVALID:
-            return value
-        if value is None:
+        if key not in self.entry:
+            return ABSENT
+        value = self.entry[key]
+        if value is None:  # null, like an empty list: no job levels, no credentials
             return []
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             self.problem(key, "must be a list of text values")

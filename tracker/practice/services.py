@@ -628,7 +628,7 @@ def read_practice_file(data) -> tuple[dict, list[str]]:
             if not isinstance(item, dict):
                 problems.append(f"{where}: must be an object")
                 continue
-            reader = Reader(item, where, problems)
+            reader = Reader(item, where, problems, _not_null(section.model))
             before = len(problems)
             values = section.read(reader, refs)
             if values is None or len(problems) > before:
@@ -649,6 +649,15 @@ def read_practice_file(data) -> tuple[dict, list[str]]:
     if problems:
         raise PracticeFileError(problems)
     return entries, warnings
+
+
+def _not_null(model) -> frozenset[str]:
+    """The file keys whose column cannot be empty (``person`` for ``person_id``)."""
+    return frozenset(
+        column.name.removesuffix("_id")
+        for column in model.__table__.columns
+        if not column.nullable and not column.primary_key
+    )
 
 
 def _list_of(section) -> list:

@@ -8,7 +8,6 @@ overlapping assignments) and their problems are shown next to the same fields.
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -27,6 +26,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 
 from tracker.domain import BUILTIN_TASK_CODES, US_STATES, Role, TaskKind
+from tracker.forms import TrackerForm
 from tracker.practice.parsing import CODE_RE, timezones
 
 CODE_MESSAGE = "Use only letters, digits, '-', '_' and '.', starting with a letter or digit."
@@ -88,11 +88,11 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class ActionForm(FlaskForm):
+class ActionForm(TrackerForm):
     """A button that posts (deactivate, reactivate): only the CSRF token."""
 
 
-class PersonForm(FlaskForm):
+class PersonForm(TrackerForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)], filters=[_strip])
     email = EmailField(
         "Email",
@@ -132,7 +132,7 @@ class PersonForm(FlaskForm):
             raise ValidationError("Only medical assistants have a job level; leave it empty.")
 
 
-class SiteForm(FlaskForm):
+class SiteForm(TrackerForm):
     code = StringField(
         "Code",
         validators=[DataRequired(), Length(max=64), Regexp(CODE_RE, message=CODE_MESSAGE)],
@@ -157,7 +157,7 @@ class SiteForm(FlaskForm):
     submit = SubmitField("Save")
 
 
-class LicenseForm(FlaskForm):
+class LicenseForm(TrackerForm):
     type = StringField(
         "Type", validators=[DataRequired(), Length(max=32)], filters=[_strip],
         description="MD, DO, NP, PA…",
@@ -176,7 +176,7 @@ class LicenseForm(FlaskForm):
     submit = SubmitField("Save")
 
 
-class CredentialForm(FlaskForm):
+class CredentialForm(TrackerForm):
     type = StringField(
         "Type",
         validators=[DataRequired(), Length(max=64)],
@@ -199,7 +199,7 @@ class CredentialForm(FlaskForm):
     submit = SubmitField("Save")
 
 
-class AssignmentForm(FlaskForm):
+class AssignmentForm(TrackerForm):
     assistant = pick_one("Medical assistant")
     provider = pick_one("Supervising provider")
     site = pick_one("Site")
@@ -212,12 +212,12 @@ class AssignmentForm(FlaskForm):
     submit = SubmitField("Save")
 
 
-class EndAssignmentForm(FlaskForm):
+class EndAssignmentForm(TrackerForm):
     ends_on = DateField("Last day", validators=[InputRequired()])
     submit = SubmitField("End assignment")
 
 
-class ShiftForm(FlaskForm):
+class ShiftForm(TrackerForm):
     provider = pick_one("Provider")
     site = pick_one("Site")
     starts_at = DateTimeLocalField(
@@ -239,7 +239,7 @@ class ShiftForm(FlaskForm):
             raise ValidationError("The shift must end after it starts.")
 
 
-class TaskForm(FlaskForm):
+class TaskForm(TrackerForm):
     code = StringField(
         "Code",
         validators=[DataRequired(), Length(max=64), Regexp(CODE_RE, message=CODE_MESSAGE)],

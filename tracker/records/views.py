@@ -50,6 +50,7 @@ from tracker.records.models import Task
 from tracker.sites.queries import practice_today
 from tracker.staff import services as staff_read
 from tracker.staff.models import Credential, License, Person, Shift, Site, SupervisionAssignment
+from tracker.validation import bounded_date
 
 bp = Blueprint("records", __name__, url_prefix="/records", cli_group=None)
 
@@ -462,8 +463,9 @@ def _flash_assignment_saved(assignment: SupervisionAssignment, what: str) -> Non
 
 def _date_arg(name: str) -> date | None:
     """A date from the query string (a prefilled link), or None when absent or malformed."""
+    text = request.args.get(name, "")
     try:
-        return date.fromisoformat(request.args.get(name, ""))
+        return bounded_date(text) if text else None
     except ValueError:
         return None
 
@@ -573,7 +575,7 @@ def shift_week():
         abort(400)
     week_text = request.args.get("week")
     try:
-        day = date.fromisoformat(week_text) if week_text else None
+        day = bounded_date(week_text) if week_text else None
     except ValueError:
         abort(400)
     tz = zone(site.timezone)

@@ -15,6 +15,7 @@ from tracker.reports import charts, exports
 from tracker.reports.csv_export import csv_response
 from tracker.sites.queries import practice_timezone, practice_today
 from tracker.staff.models import Person, Site
+from tracker.validation import bounded_date
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -39,7 +40,7 @@ def _day(name: str) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        return bounded_date(text)
     except ValueError:
         raise ValueError(f"{name} {text[:40]!r} is not a date (YYYY-MM-DD)") from None
 

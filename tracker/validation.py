@@ -1,0 +1,155 @@
+"""The one place that bounds what comes in: whole numbers, dates and text.
+
+Every way a value reaches the app goes through here:
+
+- path ids: the ``int`` URL converter (``BoundedIntConverter``) matches only ids a database
+  column can hold, so ``/staff/99999999999999999999`` is a plain 404;
+- query strings and form bodies read directly: ``request.args.get(name, type=int)`` goes
+  through ``BoundedParameters``, which treats an out-of-range number like any other
+  unreadable one (the default); any control character in a query string or a path is a 400
+  with a clear message (``refuse_control_characters``);
+- forms: every form derives from ``tracker.forms.TrackerForm``, whose guard runs first on
+  each field with ``unfit_value`` below.
+
+The same words serve the practice file, the CSV import and the API, so no entry point
+accepts what another refuses.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import Request
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.routing import IntegerConverter, ValidationError
+
+#: Ids, page numbers and counts: what a 32-bit signed integer column holds.
+INT_MAX = 2**31 - 1
+INT_MIN = -(2**31)
+#: The dates the practice's records may carry (also the bounds of every date and datetime).
+DATE_MIN = date(1900, 1, 1)
+DATE_MAX = date(2200, 12, 31)
+#: The largest decimal a number field takes (training hours, months and the like).
+NUMBER_MAX = 1_000_000_000
+
+#: Control characters; tab and line breaks are allowed only in multi-line text. PostgreSQL
+#: refuses NUL in text (even in a query); SQLite would store it silently: both refuse here.
+_CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f]")
+
+TEXT_MESSAGE = "Remove the control characters (such as NUL or escape) from this text."
+ONE_LINE_MESSAGE = "This must be a single line, without tabs or control characters."
+SURROGATE_MESSAGE = "This text holds an invalid Unicode character."
+DATE_MESSAGE = f"Give a date between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}."
+INT_MESSAGE = f"Give a whole number between {INT_MIN} and {INT_MAX}."
+NUMBER_MESSAGE = f"Give a number between {-NUMBER_MAX} and {NUMBER_MAX}."
+
+
+def unfit_text(value: str, multiline: bool = False) -> str | None:
+    """Why this text cannot be taken, or None."""
+    pattern = _CONTROL_MULTILINE if multiline else _CONTROL_ONE_LINE
+    if pattern.search(value):
+        if not multiline and not _CONTROL_MULTILINE.search(value):
+            return ONE_LINE_MESSAGE
+        return TEXT_MESSAGE
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return SURROGATE_MESSAGE
+    return None
+
+
+def unfit_value(value) -> str | None:
+    """Why this parsed value is out of the supported range, or None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return None if INT_MIN <= value <= INT_MAX else INT_MESSAGE
+    if isinstance(value, float | Decimal):
+        if not math.isfinite(value) or abs(value) > NUMBER_MAX:
+            return NUMBER_MESSAGE
+        return None
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return None if DATE_MIN <= value <= DATE_MAX else DATE_MESSAGE
+    if isinstance(value, str):
+        return unfit_text(value, multiline=True)
+    if isinstance(value, list | tuple):
+        return next((m for m in map(unfit_value, value) if m), None)
+    return None
+
+
+def bounded_int(text) -> int:
+    """``int(text)`` for ids and counts; ValueError past what a column holds."""
+    if isinstance(text, str) and len(text.strip()) > 12:
+        raise ValueError("too long for a whole number")
+    value = int(text)
+    if not INT_MIN <= value <= INT_MAX:
+        raise ValueError(INT_MESSAGE)
+    return value
+
+
+def bounded_date(text: str) -> date:
+    """``date.fromisoformat`` inside the supported range; ValueError otherwise."""
+    value = date.fromisoformat(text)
+    if not DATE_MIN <= value <= DATE_MAX:
+        raise ValueError(DATE_MESSAGE)
+    return value
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:id>`` in a route: ids from 0 to 2^31-1; anything larger does not match (404)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=INT_MAX, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    def to_python(self, value: str):
+        if len(value) > 12:  # int() of thousands of digits is slow, then refused anyway
+            raise ValidationError()
+        return super().to_python(value)
+
+
+class BoundedParameters(ImmutableMultiDict):
+    """Query strings and form bodies: ``get(name, type=int)`` refuses numbers past a column
+    (the caller's default is used, as for any unreadable number)."""
+
+    def get(self, key, default=None, type=None):  # noqa: A002 (the MultiDict signature)
+        if type is int:
+            type = bounded_int
+        return super().get(key, default=default, type=type)
+
+
+class TrackerRequest(Request):
+    parameter_storage_class = BoundedParameters
+
+
+def refuse_control_characters():
+    """A query string or path holding a control character: 400 with a clear message.
+
+    Tab and line breaks pass here (a pasted link may carry them, and no database minds
+    them); a form read from the query string still refuses them in one-line fields."""
+    from flask import request
+
+    from tracker.errors import render_error
+
+    values = [*request.args.keys(), *request.args.values()]
+    values += [v for v in (request.view_args or {}).values() if isinstance(v, str)]
+    if any(unfit_text(v, multiline=True) for v in values):
+        return render_error(
+            400, "The address holds a control character (such as NUL); remove it and try again."
+        )
+    return None
+
+
+def install_bounds(app) -> None:
+    """Bounded ids in every route and parameter, and clean text in every address.
+
+    Call before any blueprint is registered: routes take their converters when added.
+    """
+    app.request_class = TrackerRequest
+    app.url_map.converters["int"] = BoundedIntConverter
+    app.before_request(refuse_control_characters)
