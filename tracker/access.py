@@ -152,6 +152,8 @@ ACCESS: dict[str, frozenset | str] = {
     "reports.delegations_csv": STAFF_READERS,
     "reports.matrix_csv": STAFF_READERS,
     "reports.expiring_csv": frozenset({M, C, AD}),
+    # The finder's answer, for those who may ask the finder (/eligible).
+    "reports.eligible_csv": STAFF_READERS,
     "reports.incidents_csv": frozenset({C, AD}),
     "reports.print_training_file": EVERYONE,
     "reports.print_roster": STAFF_READERS,

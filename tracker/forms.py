@@ -60,7 +60,8 @@ class TrackerForm(FlaskForm):
     def validate(self, extra_validators=None):
         sent = self._sent if self.is_submitted() else None  # a GET filter may be empty
         inputs = self._input_fields()
-        if sent is not None and inputs and not any(f.name in sent for f in inputs):
+        carried = [f for f in self if f.name != "csrf_token" and not isinstance(f, SubmitField)]
+        if sent is not None and inputs and not any(f.name in sent for f in carried):
             first = inputs[0]
             first.errors = [*first.errors, EMPTY_MESSAGE]
             return False

@@ -159,6 +159,7 @@ def test_status_moves_planned_to_performed_and_no_further(app, client, login_as,
     login_as("manager@example.org")
     location = client.post("/delegations/new", data=delegation_form(app)).headers["Location"]
     sample_clock.move_to(AFTER_IT)  # performed only once its time has come
+    login_as("manager@example.org")  # days later: the session has ended by its time limits
     client.post(location + "/status", data={"status": "performed"})
     with app.app_context():
         assert db.session.scalar(select(Delegation.status)) == DelegationStatus.performed
@@ -201,6 +202,7 @@ def test_the_delegation_page_shows_its_history_to_overseers_only(
     login_as("manager@example.org")
     location = client.post("/delegations/new", data=delegation_form(app)).headers["Location"]
     sample_clock.move_to(AFTER_IT)
+    login_as("manager@example.org")  # days later: the session has ended by its time limits
     client.post(location + "/status", data={"status": "performed"})
     page = client.get(location).get_data(as_text=True)
     assert "History" in page

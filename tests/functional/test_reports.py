@@ -227,6 +227,45 @@ def test_matrix_export_has_a_row_per_assistant_and_task(client, signed_in, peopl
     assert client.get("/reports/matrix.csv?site=nowhere").status_code == 400
 
 
+@pytest.mark.usefixtures("sample_clock")
+def test_finder_export_lists_clear_then_flagged_with_what_is_missing(client, signed_in, people):
+    signed_in("manager@example.org")
+    # Monday 10:00 in Los Angeles: Dr. Lee is on shift; Ana is clear, the evil-named
+    # assistant (no competency, no supervision) is flagged.
+    response = client.get("/reports/eligible.csv?task=injection&site=main&at=2026-11-23T10:00")
+
+    rows = read_csv(response)
+    assert tuple(rows[0]) == exports.ELIGIBLE_COLUMNS
+    records = as_dicts(rows)
+    assert [(r["assistant_email"], r["answer"]) for r in records] == [
+        ("ana@example.org", "clear"),
+        ("evil@example.org", "flagged"),
+    ]
+    assert records[0]["at_local"].startswith("2026-11-23T10:00")
+    assert records[0]["unmet_conditions"] == ""
+    assert "competency" in records[1]["unmet_conditions"]
+    assert records[1]["assistant_name"] == "'" + EVIL  # inert in a spreadsheet
+    page = client.get("/eligible?task=injection&site=main&at=2026-11-23T10:00")
+    assert "/reports/eligible.csv?task=injection" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("task=injection&site=nowhere", "site must name"),
+        ("task=nothing&site=main", "no task with code"),
+        ("task=injection&site=main&at=tomorrow", "at must be"),
+        ("task=injection&site=main&at=9999-01-01T10:00", "at must be"),
+        ("task=diagnosis&site=main", "never an assistant"),
+    ],
+)
+def test_finder_export_refuses_bad_questions_clearly(client, signed_in, people, query, message):
+    signed_in("manager@example.org")
+    response = client.get(f"/reports/eligible.csv?{query}")
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+
+
 def test_expiring_export(client, signed_in, people, app):
     with app.app_context():
         ana = db.session.scalar(select(Person).where(Person.email == "ana@example.org"))
@@ -294,12 +333,13 @@ def test_only_compliance_and_admins_export_incidents(client, signed_in, email):
     ("email", "allowed"),
     [
         ("ana@example.org", set()),
-        ("dr.lee@example.org", {"delegations", "matrix", "roster"}),
-        ("manager@example.org", {"dashboard", "delegations", "matrix", "expiring", "roster"}),
+        ("dr.lee@example.org", {"delegations", "matrix", "roster", "eligible"}),
+        ("manager@example.org",
+         {"dashboard", "delegations", "matrix", "expiring", "roster", "eligible"}),
         ("cora@example.org",
-         {"dashboard", "delegations", "matrix", "expiring", "incidents", "roster"}),
+         {"dashboard", "delegations", "matrix", "expiring", "incidents", "roster", "eligible"}),
         ("boss@example.org",
-         {"dashboard", "delegations", "matrix", "expiring", "incidents", "roster"}),
+         {"dashboard", "delegations", "matrix", "expiring", "incidents", "roster", "eligible"}),
     ],
 )  # fmt: skip
 def test_who_may_open_each_report(client, signed_in, email, allowed):
@@ -311,6 +351,7 @@ def test_who_may_open_each_report(client, signed_in, email, allowed):
         "expiring": "/reports/expiring.csv",
         "incidents": "/reports/incidents.csv",
         "roster": "/reports/print/roster",
+        "eligible": "/reports/eligible.csv?task=injection&site=main",
     }
 
     status = {name: client.get(url).status_code for name, url in urls.items()}

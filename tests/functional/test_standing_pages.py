@@ -80,6 +80,7 @@ def test_flagged_standing_needs_a_written_reason_kept_and_listed(
         "/delegations/new", data=delegation_form(app, scheduled_for="2026-11-23T18:00")
     ).headers["Location"]
     sample_clock.move_to(AFTER_IT)
+    login_as("manager@example.org")  # days later: the session has ended by its time limits
     refused = client.post(location + "/status", data={"status": "performed"},
                           follow_redirects=True).get_data(as_text=True)  # fmt: skip
     assert "give a written reason" in refused

@@ -40,7 +40,11 @@ ROLE_ACCOUNTS = {
 }
 #: Audit events a refused or read-only request may still write: the refusal itself, and a
 #: fresh sign-in when the fuzzer had to sign in again.
-EVENTS_OF_A_REFUSAL = {"access_denied", "login", "login_failed", "login_throttled"}
+EVENTS_OF_A_REFUSAL = {
+    "access_denied", "login", "login_failed", "login_throttled",
+    # A refused change of one's own password is kept as a security event (DESIGN 12).
+    "password_change_refused",
+}  # fmt: skip
 #: Endpoints not fuzzed here: signing out ends the session the fuzzer needs; static files.
 NOT_FUZZED = {"static", "bootstrap.static", "auth.logout"}
 #: Per kind of input, the values sent to each field alone (the others left valid).
@@ -59,9 +63,15 @@ PER_KIND = {
 #: Forms only a valid first step shows, so the crawl cannot reach them: the confirmation of
 #: a new policy after its what-if preview (the same fields as the preview, fuzzed there) and
 #: the CSV import's commit (after a file upload; tests/functional/test_csv_import.py).
-BEYOND_THE_CRAWL = {"policy.new_policy", "imports.commit"}
+BEYOND_THE_CRAWL = {
+    "policy.new_policy", "imports.commit",
+    # Two-factor's second sign-in step and turning it off need an authenticator set up
+    # first (tests/functional/test_account.py); revoking needs a token made first
+    # (tests/api). The JSON API is fuzzed by schemathesis against its spec (.ci/run).
+    "auth.second_step", "account.two_factor_off", "tokens.revoke",
+}  # fmt: skip
 #: Pages a role's crawl may visit (each visit is a request of its own).
-CRAWL_LIMIT = 120
+CRAWL_LIMIT = 160
 GET_EXAMPLES = 4
 PATH_EXAMPLES = 3
 FORM_EXAMPLES = 5
@@ -522,6 +532,10 @@ def _encode(pairs) -> str:
 def demo(app):
     from tracker.demo import seed_demo
 
+    # The walk signs in again after each form that ends its session (password change, sign
+    # out everywhere): sign-in throttling has tests of its own.
+    app.config["LOGIN_LIMIT_PER_ACCOUNT"] = app.config["LOGIN_LIMIT_PER_ADDRESS"] = "1000/minute"
+
     with app.app_context():
         seed_demo(dates.today("America/Los_Angeles"))
         db.session.commit()
@@ -568,4 +582,7 @@ def test_every_form_was_found_and_fuzzed(app):
         for r in app.url_map.iter_rules()
         if "POST" in r.methods and r.endpoint not in NOT_FUZZED
     }
-    assert post_endpoints - FORMS_FOUND - BEYOND_THE_CRAWL == set()
+    missing = {
+        e for e in post_endpoints - FORMS_FOUND - BEYOND_THE_CRAWL if not e.startswith("api_v1.")
+    }
+    assert sorted(missing) == []

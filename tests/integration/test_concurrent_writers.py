@@ -123,6 +123,10 @@ def served(app, tmp_path):
         "TRACKER_CONFIG": "development",
         "SECRET_KEY": "concurrency-test-secret",
         "FLASK_DEBUG": "0",
+        # Sixteen writers sign in as one demo manager within a second: sign-in throttling
+        # (5 a minute per account) is tested on its own, not what this test measures.
+        "LOGIN_LIMIT_PER_ACCOUNT": "100 per minute",
+        "LOGIN_LIMIT_PER_ADDRESS": "100 per minute",
     }
     log = open(tmp_path / "gunicorn.log", "wb")  # noqa: SIM115 (closed with the server)
     server = subprocess.Popen(

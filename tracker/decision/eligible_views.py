@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, render_template, request
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateTimeLocalField, SelectField
 from wtforms.fields.choices import SelectChoice
@@ -15,6 +14,7 @@ from tracker import dates
 from tracker.decision.eligible import eligible
 from tracker.domain import TaskKind
 from tracker.extensions import db
+from tracker.forms import TrackerForm
 from tracker.records.models import Task
 from tracker.staff.models import Site
 
@@ -27,7 +27,7 @@ KIND_WORDS = {
 }
 
 
-class EligibleForm(FlaskForm):
+class EligibleForm(TrackerForm):
     """A question, not a change: sent with GET, so no CSRF token."""
 
     class Meta:

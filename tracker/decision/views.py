@@ -29,6 +29,7 @@ from tracker.domain import Role, TaskKind
 from tracker.extensions import db
 from tracker.records.models import Task
 from tracker.staff.models import Person, Site
+from tracker.validation import bounded_date
 
 bp = Blueprint("decision", __name__)
 
@@ -143,6 +144,7 @@ def _moment_arg(value: str | None, site: Site) -> datetime | None:
     if not value:
         return None
     local = datetime.strptime(value, LOCAL_INPUT)
+    bounded_date(local.date().isoformat())  # 1900-2200, as every date the app takes
     return local.replace(tzinfo=zone(site.timezone)).astimezone(UTC)
 
 

@@ -177,6 +177,29 @@ def matrix_rows(site_code: str, at: datetime):
     return MATRIX_COLUMNS, rows()
 
 
+ELIGIBLE_COLUMNS = (
+    "site", "at_local", "task", "assistant_email", "assistant_name", "job_level", "answer",
+    "unmet_conditions", "what_is_missing",
+)  # fmt: skip
+
+
+def eligible_rows(result):
+    """The finder's answer (tracker.decision.eligible): clear assistants first, then flagged."""
+
+    def rows() -> Iterator[tuple]:
+        at = local_iso(result.at, result.site.timezone)
+        for answer, candidates in (("clear", result.clear), ("flagged", result.flagged)):
+            for c in candidates:
+                unmet = c.unmet if answer == "flagged" else []
+                yield (
+                    result.site.code, at, result.task.code, c.assistant.email, c.assistant.name,
+                    c.assistant.job_level or "", answer, "; ".join(u.condition for u in unmet),
+                    " | ".join(u.reason for u in unmet),
+                )  # fmt: skip
+
+    return ELIGIBLE_COLUMNS, rows()
+
+
 def expiring_rows(today: date, days: int, site_code: str | None):
     report = expiring_items(today, days, site_code=site_code)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
@@ -116,6 +116,35 @@ def matrix_csv():
         return bad_request(f"no site with code {site_code[:64]!r}")
     header, rows = exports.matrix_rows(site_code, dates.now_to_the_second())
     return csv_response(f"matrix-{site_code}.csv", header, rows)
+
+
+@bp.route("/eligible.csv")
+def eligible_csv():
+    """Download the finder's answer: who may do a task at a site at a moment (site time)."""
+    from tracker.decision.eligible import eligible
+
+    task_code = (request.args.get("task") or "").strip()
+    site = _site_or_none((request.args.get("site") or "").strip())
+    if site is None:
+        return bad_request("site must name a recorded site (its code)")
+    at_text = (request.args.get("at") or "").strip()
+    if at_text:
+        try:
+            local = datetime.strptime(at_text, "%Y-%m-%dT%H:%M")
+            bounded_date(local.date().isoformat())
+        except ValueError:
+            return bad_request("at must be the site's local time as YYYY-MM-DDTHH:MM")
+        at = local.replace(tzinfo=dates.zone(site.timezone)).astimezone(UTC)
+    else:
+        at = dates.now_to_the_second()
+    try:
+        result = eligible(task_code, site.code, at)
+    except LookupError:
+        return bad_request(f"no task with code {task_code[:64]!r}")
+    if result.reserved:
+        return bad_request(f"{result.task.name} is never an assistant's task: {result.reserved}")
+    header, rows = exports.eligible_rows(result)
+    return csv_response(f"eligible-{task_code}-{site.code}.csv", header, rows)
 
 
 @bp.route("/expiring.csv")
