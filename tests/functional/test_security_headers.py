@@ -39,6 +39,9 @@ NOT_RENDERED = {
     # The sign-in's second step: a signed-in person is sent home; its headers are checked
     # with two-factor sign-in (tests/functional/test_account.py).
     "auth.second_step",
+    # The finder's answer as CSV: a download that needs a question (task and site), linked
+    # only from an answered /eligible (tests/functional/test_reports.py).
+    "reports.eligible_csv",
 }
 #: Linked pages of one route opened before giving up on rendering it.
 MAX_TRIES = 5
