@@ -36,13 +36,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from decisions import MAIN, PASSWORD, SITES, BenchConfig, build_practice  # noqa: E402
 from sqlalchemy import delete, insert, select  # noqa: E402
+from tracker.catalog.services import ensure_catalog  # noqa: E402
 
 from tracker import create_app  # noqa: E402
 from tracker.api.tokens import create_token  # noqa: E402
-from tracker.domain import Role  # noqa: E402
 from tracker.extensions import db  # noqa: E402
-from tracker.records.services import ensure_catalog  # noqa: E402
-from tracker.staff.models import Person, Site, person_sites  # noqa: E402
+from tracker.sites.models import Site  # noqa: E402
+from tracker.staff.models import Person, person_sites  # noqa: E402
+from tracker.vocabulary import Role  # noqa: E402
 
 OTHER = "bay"
 

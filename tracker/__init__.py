@@ -1,6 +1,6 @@
 """tracker: may this medical assistant do this task, at this site, at this time?
 
-The factory imports Flask lazily so that pure modules (``tracker.domain``,
+The factory imports Flask lazily so that pure modules (``tracker.vocabulary``,
 ``tracker.decision.rules``) can be imported without the web stack.
 """
 

@@ -6,7 +6,7 @@ endpoint missing from the table is refused (fail closed).
 
 from __future__ import annotations
 
-from tracker.domain import Role
+from tracker.vocabulary import Role
 
 #: Reachable without signing in.
 PUBLIC = "public"

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from tracker.access import allowed_roles
-from tracker.domain import RESPONSE_STEPS
+from tracker.vocabulary import RESPONSE_STEPS
 
 #: Top navigation, in groups: each entry shows only to the roles the access table lets in;
 #: a group with one visible entry is a plain link, with more a dropdown.
@@ -144,7 +144,7 @@ def register_template_helpers(app) -> None:
             from sqlalchemy import select
 
             from tracker.extensions import db
-            from tracker.staff.models import Site
+            from tracker.sites.models import Site
 
             zones = g.setdefault("site_zones", {})
             if code not in zones:

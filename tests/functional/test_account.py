@@ -16,9 +16,9 @@ from tests.conftest import PASSWORD
 from tracker import dates
 from tracker.audit.models import AuditEvent
 from tracker.auth.models import RecoveryCode, TwoFactor
-from tracker.domain import Role
 from tracker.extensions import db
 from tracker.staff.models import Person
+from tracker.vocabulary import Role
 
 EMAIL = "ana@example.org"
 ADMIN = "root@example.org"

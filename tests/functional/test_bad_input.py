@@ -9,11 +9,11 @@ import pytest
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
-from tracker.domain import Role
+from tracker.competencies.models import Competency
 from tracker.extensions import db
 from tracker.forms import TrackerForm
-from tracker.records.models import Competency
-from tracker.staff.models import Site
+from tracker.sites.models import Site
+from tracker.vocabulary import Role
 
 
 @pytest.fixture

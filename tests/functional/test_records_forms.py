@@ -12,17 +12,12 @@ from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD
 from tracker.audit.models import AuditEvent
-from tracker.domain import Role, TaskKind
+from tracker.catalog.models import Task
 from tracker.extensions import db
-from tracker.records.models import Task
-from tracker.staff.models import (
-    Credential,
-    License,
-    Person,
-    Shift,
-    Site,
-    SupervisionAssignment,
-)
+from tracker.sites.models import Site
+from tracker.staff.models import Credential, License, Person
+from tracker.supervision.models import Shift, SupervisionAssignment
+from tracker.vocabulary import Role, TaskKind
 
 
 @pytest.fixture

@@ -10,12 +10,16 @@ from sqlalchemy import func, select
 from tests.conftest import recording_statements
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import verify_chain
-from tracker.domain import Role, RuleStatus, SupervisionLevel, TaskKind
+from tracker.catalog.models import Task
+from tracker.competencies.models import Competency
 from tracker.extensions import db
+from tracker.policy.models import Policy, StateRule
 from tracker.records import staff_services as services
-from tracker.records.models import Competency, Policy, StateRule, Task
-from tracker.staff import services as read
-from tracker.staff.models import Credential, License, Person, Shift, Site, SupervisionAssignment
+from tracker.sites.models import Site
+from tracker.staff import queries as read
+from tracker.staff.models import Credential, License, Person
+from tracker.supervision.models import Shift, SupervisionAssignment
+from tracker.vocabulary import Role, RuleStatus, SupervisionLevel, TaskKind
 
 TODAY = date(2026, 11, 22)
 

@@ -19,11 +19,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from tracker.catalog.models import Task
 from tracker.decision.rules import STATE_LAW, local_day, state_name
-from tracker.domain import Role
 from tracker.extensions import db
-from tracker.records.models import Task
-from tracker.staff.models import Person, Site, SupervisionAssignment
+from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.supervision.models import SupervisionAssignment
+from tracker.vocabulary import Role
 
 #: A clear answer warns when what it rests on expires within this many days.
 SOON_DAYS = 30

@@ -25,9 +25,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 
-from tracker.domain import BUILTIN_TASK_CODES, US_STATES, Role, TaskKind
+from tracker.catalog.builtin import BUILTIN_TASK_CODES
 from tracker.forms import TrackerForm
-from tracker.practice.parsing import CODE_RE, timezones
+from tracker.practice_file.parsing import CODE_RE, timezones
+from tracker.vocabulary import US_STATES, Role, TaskKind
 
 CODE_MESSAGE = "Use only letters, digits, '-', '_' and '.', starting with a letter or digit."
 STATE_CHOICES = [SelectChoice("", "Choose a state…")] + [

@@ -17,19 +17,15 @@ from tracker.audit.services import record_event, snapshot
 from tracker.auth.passwords import password_problem
 from tracker.auth.services import set_password
 from tracker.auth.sessions import end_every_session
+from tracker.catalog.builtin import BUILTIN_TASK_CODES, custom_task_problems
+from tracker.catalog.models import Task
 from tracker.decision.rules import state_name, zone
-from tracker.domain import BUILTIN_TASK_CODES, Role, TaskKind, custom_task_problems
 from tracker.extensions import db
-from tracker.records.models import Task
+from tracker.sites.models import Site
 from tracker.sites.queries import practice_today
-from tracker.staff.models import (
-    Credential,
-    License,
-    Person,
-    Shift,
-    Site,
-    SupervisionAssignment,
-)
+from tracker.staff.models import Credential, License, Person
+from tracker.supervision.models import Shift, SupervisionAssignment
+from tracker.vocabulary import Role, TaskKind
 
 #: Roles a practice manager may give and whose records they keep; other roles are accounts,
 #: which only an administrator creates or changes.

@@ -29,11 +29,11 @@ from wtforms.fields.choices import SelectChoice
 
 from tracker import dates
 from tracker.auth.guard import refuse
+from tracker.catalog.models import Task
 from tracker.decision.rules import zone
-from tracker.domain import Role, TaskKind
 from tracker.extensions import db
 from tracker.paging import page_of
-from tracker.practice.parsing import timezones
+from tracker.practice_file.parsing import timezones
 from tracker.records import staff_services as services
 from tracker.records.forms import (
     ActionForm,
@@ -46,11 +46,13 @@ from tracker.records.forms import (
     SiteForm,
     TaskForm,
 )
-from tracker.records.models import Task
+from tracker.sites.models import Site
 from tracker.sites.queries import practice_today
-from tracker.staff import services as staff_read
-from tracker.staff.models import Credential, License, Person, Shift, Site, SupervisionAssignment
+from tracker.staff import queries as staff_read
+from tracker.staff.models import Credential, License, Person
+from tracker.supervision.models import Shift, SupervisionAssignment
 from tracker.validation import bounded_date
+from tracker.vocabulary import Role, TaskKind
 
 bp = Blueprint("records", __name__, url_prefix="/records", cli_group=None)
 

@@ -4,11 +4,12 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user
 from sqlalchemy import select
 
-from tracker.domain import Role
 from tracker.extensions import db
+from tracker.sites.models import Site
 from tracker.sites.queries import practice_today
-from tracker.staff import services
-from tracker.staff.models import Person, Site
+from tracker.staff import queries
+from tracker.staff.models import Person
+from tracker.vocabulary import Role
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -32,7 +33,7 @@ def staff_list():
         abort(400)
     q = (request.args.get("q") or "").strip()[:100]
     people = db.paginate(
-        services.staff_query(site_code, role, q),
+        queries.staff_query(site_code, role, q),
         page=request.args.get("page", 1, type=int),
         per_page=PAGE_SIZE,
         error_out=False,
@@ -81,14 +82,14 @@ def training_file(person_id: int):
         may_keep=current_user.role in (Role.manager, Role.admin)
         and may_keep_person(current_user, person),
         action_form=ActionForm(),
-        expiring=services.expiring_items(today, within, person_id=person.id),
-        scopes=services.state_scope(person, today),
-        scope_style=services.SCOPE_STYLE,
-        competencies=services.competency_lines(person, today, within),
-        credentials=[(c, services.credential_status(c, today, within)) for c in person.credentials],
+        expiring=queries.expiring_items(today, within, person_id=person.id),
+        scopes=queries.state_scope(person, today),
+        scope_style=queries.SCOPE_STYLE,
+        competencies=queries.competency_lines(person, today, within),
+        credentials=[(c, queries.credential_status(c, today, within)) for c in person.credentials],
         licenses=[
-            (lic, services.expiry_status(lic.expires_on, today, within)) for lic in person.licenses
+            (lic, queries.expiry_status(lic.expires_on, today, within)) for lic in person.licenses
         ],  # fmt: skip
-        assignments=services.supervision_of(person),
-        status_style=services.STATUS_STYLE,
+        assignments=queries.supervision_of(person),
+        status_style=queries.STATUS_STYLE,
     )

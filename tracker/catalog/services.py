@@ -1,12 +1,12 @@
-"""Verbs on the practice's records."""
+"""Verbs on the task catalog: the built-in tasks and the practice's own."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from tracker.domain import TASK_CATALOG
+from tracker.catalog.builtin import TASK_CATALOG
+from tracker.catalog.models import Task
 from tracker.extensions import db
-from tracker.records.models import Task
 
 
 def ensure_catalog() -> int:

@@ -8,8 +8,8 @@ from datetime import datetime
 from functools import lru_cache
 from zoneinfo import available_timezones
 
-from tracker.domain import US_STATES
 from tracker.validation import DATE_MAX, DATE_MIN, bounded_date
+from tracker.vocabulary import US_STATES
 
 #: No spaces and no control characters (PostgreSQL refuses NUL in text, even in a query).
 EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")

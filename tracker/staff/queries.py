@@ -10,6 +10,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from tracker.catalog.models import Task
+from tracker.competencies.models import Competency
 from tracker.decision.facts import policy_facts
 from tracker.decision.rules import (
     PolicyFacts,
@@ -17,10 +19,12 @@ from tracker.decision.rules import (
     credential_held,
     select_policy,
 )
-from tracker.domain import Role, RuleStatus, TaskKind
 from tracker.extensions import db
-from tracker.records.models import Competency, Policy, StateRule, Task
-from tracker.staff.models import Credential, License, Person, Site, SupervisionAssignment
+from tracker.policy.models import Policy, StateRule
+from tracker.sites.models import Site
+from tracker.staff.models import Credential, License, Person
+from tracker.supervision.models import SupervisionAssignment
+from tracker.vocabulary import Role, RuleStatus, TaskKind
 
 CURRENT, EXPIRING, EXPIRED, REVOKED = "current", "expiring", "expired", "revoked"
 NOT_VALIDATED, PRIOR_EMPLOYER = "not validated", "prior employer"
