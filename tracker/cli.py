@@ -158,8 +158,8 @@ def register_cli(app) -> None:
         """Create a person who can sign in, or set an existing person's password."""
         from tracker.audit.services import record_event, snapshot
         from tracker.auth.services import PasswordRefused, normalise_email, set_password
-        from tracker.practice_file.parsing import EMAIL_RE
         from tracker.staff.models import Person
+        from tracker.validation import EMAIL_RE
 
         email = normalise_email(email)
         if not EMAIL_RE.match(email) or len(email) > 254:

@@ -27,8 +27,8 @@ NAV_MENU: list[tuple[str, list[tuple[str, str]]]] = [
         [
             ("staff.staff_list", "Staff"),
             ("competencies.index", "Competencies"),
-            ("records.expiring", "Expiring items"),
-            ("records.index", "Records"),
+            ("staff.expiring", "Expiring items"),
+            ("main.records", "Records"),
             ("imports.index", "Import from CSV"),
         ],
     ),

@@ -234,7 +234,7 @@ def test_a_manager_cannot_open_or_change_an_admin_account(app, client, office):
     assert client.post(f"/records/people/{admin}/deactivate").status_code == 403
     assert one(app, Person, id=admin).active
     refused = events(app, "access_denied")[-1]
-    assert refused.record_id == "records.person_deactivate"
+    assert refused.record_id == "staff.person_deactivate"
 
 
 def test_changing_email_to_one_in_use_is_refused(app, client, office):

@@ -98,3 +98,9 @@ def healthz():
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.route("/records/")
+def records():
+    """Show the records the practice keeps, with links to each list."""
+    return render_template("main/records.html")

@@ -25,9 +25,9 @@ from tracker.extensions import db
 from tracker.policy.models import Policy, StateRule
 from tracker.policy.overlap import describe_span, policies_overlap
 from tracker.practice_file.parsing import ABSENT, INVALID, Reader
-from tracker.records.staff_services import person_snapshot
 from tracker.sites.models import Practice, Site
 from tracker.staff.models import Credential, License, Person
+from tracker.staff.services import person_snapshot
 from tracker.supervision.models import Shift, SupervisionAssignment
 from tracker.vocabulary import Role, RuleStatus, SupervisionLevel, TaskKind
 
