@@ -137,3 +137,8 @@ US_STATES = {
     "GU": "Guam", "VI": "U.S. Virgin Islands", "AS": "American Samoa",
     "MP": "Northern Mariana Islands",
 }  # fmt: skip
+
+
+def state_name(code: str) -> str:
+    """A state's name from its USPS code (the code itself when unknown)."""
+    return US_STATES.get(code, code)

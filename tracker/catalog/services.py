@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 
 from tracker.audit.services import record_create, record_update, snapshot
@@ -9,8 +11,10 @@ from tracker.catalog.builtin import BUILTIN_TASK_CODES, TASK_CATALOG, custom_tas
 from tracker.catalog.models import Task
 from tracker.extensions import db
 from tracker.problems import Problems
-from tracker.staff.models import Person
 from tracker.vocabulary import TaskKind
+
+if TYPE_CHECKING:  # a person's record comes after the sites and tasks
+    from tracker.staff.models import Person
 
 
 def ensure_catalog() -> int:

@@ -7,13 +7,17 @@ flushes and writes an audit event with the values before and after. The caller c
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 
 from tracker.audit.services import record_create, record_update, snapshot
 from tracker.extensions import db
 from tracker.problems import Problems
 from tracker.sites.models import Site
-from tracker.staff.models import Person
+
+if TYPE_CHECKING:  # a person's record comes after the sites and tasks
+    from tracker.staff.models import Person
 
 # --------------------------------------------------------------------------- sites
 

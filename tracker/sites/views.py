@@ -21,10 +21,10 @@ from tracker.form_pages import current_person as _me
 from tracker.form_pages import form_page as _form_page
 from tracker.form_pages import get_or_404 as _get_or_404
 from tracker.form_pages import save_form as _save
-from tracker.practice_file.parsing import timezones
 from tracker.sites import services
 from tracker.sites.forms import SiteForm
 from tracker.sites.models import Site
+from tracker.validation import timezones
 
 bp = Blueprint("sites", __name__, url_prefix="/records")
 

@@ -12,14 +12,14 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from tracker.audit.services import record_create, record_event, record_update, snapshot
-from tracker.decision.rules import state_name, zone
+from tracker.dates import zone
 from tracker.extensions import db
 from tracker.problems import Problems
 from tracker.sites.models import Site
 from tracker.sites.queries import practice_today
 from tracker.staff.models import Person
 from tracker.supervision.models import Shift, SupervisionAssignment
-from tracker.vocabulary import Role
+from tracker.vocabulary import Role, state_name
 
 #: A shift longer than this is almost certainly a typing mistake.
 MAX_SHIFT = timedelta(hours=24)

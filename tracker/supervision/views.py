@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from tracker import dates
-from tracker.decision.rules import zone
+from tracker.dates import zone
 from tracker.extensions import db
 from tracker.form_pages import current_person as _me
 from tracker.form_pages import form_page as _form_page
