@@ -139,8 +139,8 @@ def test_every_form_derives_from_the_guarded_base():
     import tracker.forms  # noqa: F401
     from tracker import create_app  # noqa: F401  (imports every feature's forms)
 
-    for module in ("audit", "auth", "competencies", "decision", "delegations", "imports",
-                   "incidents", "policy", "records"):  # fmt: skip
+    for module in ("api", "audit", "auth", "catalog", "competencies", "decision", "delegations",
+                   "imports", "incidents", "policy", "sites", "staff", "supervision"):  # fmt: skip
         __import__(f"tracker.{module}.forms")
 
     def all_subclasses(cls):

@@ -1,3 +1,10 @@
+"""Pages about people: the staff list and training files (/staff/...), and the pages that
+keep people's records, licenses, credentials and what is expiring (/records/...).
+
+Thin views: validate the form, call a verb in ``staff.services``, commit, flash, redirect.
+A verb's problems are shown next to the fields they concern and nothing is written.
+"""
+
 from __future__ import annotations
 
 import sys
