@@ -82,8 +82,6 @@ KNOWN_UPWARD = {
 #: Infrastructure modules that still import a feature (to be removed; the list only shrinks).
 KNOWN_INFRASTRUCTURE = {
     ("errors", "api"): "API errors as problem+json (item 3: one way to refuse)",
-    ("templating", "decision"): "fix links in templates",
-    ("templating", "sites"): "the navbar's site list",
 }
 
 #: What the pure rule may reach, provided these import nothing of Flask or SQLAlchemy.
