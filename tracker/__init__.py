@@ -119,9 +119,11 @@ def create_app(config_class=None):
     init_api(app)
 
     from tracker.auth.guard import install_guard
+    from tracker.auth.sessions import end_sessions_when_people_change
     from tracker.errors import register_error_handlers
 
     install_guard(app)
+    end_sessions_when_people_change()
     register_error_handlers(app)
 
     from tracker.cli import register_cli

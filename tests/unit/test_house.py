@@ -43,6 +43,7 @@ INFRASTRUCTURE = frozenset(
         "extensions",
         "dates",
         "validation",
+        "passwords",
         "forms",
         "form_pages",
         "problems",
@@ -71,9 +72,6 @@ KNOWN_UPWARD = {
     ("staff", "decision"): "training file reads use the rule and the facts",
     ("staff", "policy"): "training file reads",
     ("staff", "supervision"): "training file reads",
-    # the verbs on people set passwords, end sessions and revoke API tokens
-    ("staff", "auth"): "set_password, end_every_session; views refuse via auth.guard",
-    ("staff", "api"): "deactivation revokes the person's API tokens",
     # items 5/6/8: the rule's callers below the decision package
     ("competencies", "decision"): "sign-off checks use the rule and the facts",
     ("policy", "decision"): "what-if (item 8: policy/what_if.py) uses the rule and the matrix",

@@ -25,10 +25,10 @@ from tracker.auth.forms import (
     TwoFactorSetupForm,
 )
 from tracker.auth.models import RecoveryCode
-from tracker.auth.passwords import PasswordRefused
 from tracker.auth.services import set_password
 from tracker.auth.sessions import end_every_session, keep_this_browser
 from tracker.extensions import db, limiter
+from tracker.passwords import PasswordRefused
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 

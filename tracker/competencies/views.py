@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from tracker.auth.guard import refuse
+from tracker.audit.denied import refuse
 from tracker.catalog.models import Task
 from tracker.competencies import services
 from tracker.competencies.forms import ChooseForm, CompetencyForm, RevokeForm

@@ -24,7 +24,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from tracker.auth.guard import refuse
+from tracker.audit.denied import refuse
 from tracker.extensions import db
 from tracker.form_pages import current_person as _me
 from tracker.form_pages import form_page as _form_page
