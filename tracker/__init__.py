@@ -94,6 +94,7 @@ def create_app(config_class=None):
     from tracker.sites import views as site_views
     from tracker.staff import views as staff_views
     from tracker.supervision import views as supervision_views
+    from tracker.training import views as training_views  # noqa: F401  (routes on staff's)
 
     for blueprint in (
         auth_views.bp,

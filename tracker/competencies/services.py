@@ -18,8 +18,8 @@ from tracker import dates
 from tracker.audit.services import record_event, snapshot
 from tracker.catalog.models import Task
 from tracker.competencies.models import Competency
+from tracker.competencies.status import CompetencyLine, competency_status
 from tracker.db_types import utcnow
-from tracker.decision.facts import policy_facts
 from tracker.decision.rules import (
     CompetencyFacts,
     LicenseFacts,
@@ -33,8 +33,8 @@ from tracker.decision.rules import (
 )
 from tracker.extensions import db
 from tracker.policy.models import Policy
+from tracker.policy.queries import policy_facts
 from tracker.staff.models import Person
-from tracker.staff.queries import CompetencyLine, competency_status
 from tracker.vocabulary import Role, TaskKind
 
 #: Roles that type in a sign-off on the validator's behalf (both names are kept).

@@ -12,11 +12,11 @@ from tracker.catalog.models import Task
 from tracker.competencies import services
 from tracker.competencies.forms import ChooseForm, CompetencyForm, RevokeForm
 from tracker.competencies.models import Competency
+from tracker.competencies.status import STATUS_STYLE
 from tracker.decision.rules import reserved_reason
 from tracker.extensions import db
 from tracker.sites.queries import practice_today
 from tracker.staff.models import Person
-from tracker.staff.queries import STATUS_STYLE
 from tracker.vocabulary import Role, TaskKind
 
 bp = Blueprint("competencies", __name__, url_prefix="/competencies")

@@ -19,3 +19,7 @@ active_changed = _people.signal("active-changed")
 #: A person was deactivated and the audit says so (sender: the person; ``actor``: who did
 #: it); nothing they held may keep working (their API tokens are revoked).
 person_deactivated = _people.signal("person-deactivated")
+#: A page saved an assistant's record and they now work in states they did not (sender:
+#: the person; ``states``: those states): the page tells what to re-verify there (the
+#: training file's reads, ``tracker.training.views``).
+states_gained = _people.signal("states-gained")

@@ -7,9 +7,6 @@ A verb's problems are shown next to the fields they concern and nothing is writt
 
 from __future__ import annotations
 
-import sys
-
-import click
 from flask import (
     Blueprint,
     abort,
@@ -31,10 +28,9 @@ from tracker.form_pages import form_page as _form_page
 from tracker.form_pages import get_or_404 as _get_or_404
 from tracker.form_pages import save_form as _save
 from tracker.forms import ActionForm
-from tracker.paging import page_of
 from tracker.sites.models import Site
 from tracker.sites.queries import practice_today
-from tracker.staff import queries, services
+from tracker.staff import queries, services, signals
 from tracker.staff.forms import CredentialForm, LicenseForm, PersonForm
 from tracker.staff.models import Credential, License, Person
 from tracker.vocabulary import Role
@@ -93,40 +89,7 @@ def my_file():
     return redirect(url_for("staff.training_file", person_id=current_user.id))
 
 
-@bp.route("/staff/<int:person_id>")
-def training_file(person_id: int):
-    """Show one person's training file (read-only)."""
-
-    person = visible_person_or_404(person_id)
-    today = practice_today()
-    within = current_app.config["EXPIRING_WITHIN_DAYS"]
-    return render_template(
-        "staff/training_file.html",
-        person=person,
-        today=today,
-        within=within,
-        may_keep=current_user.role in (Role.manager, Role.admin)
-        and services.may_keep_person(current_user, person),
-        action_form=ActionForm(),
-        expiring=queries.expiring_items(today, within, person_id=person.id),
-        scopes=queries.state_scope(person, today),
-        scope_style=queries.SCOPE_STYLE,
-        competencies=queries.competency_lines(person, today, within),
-        credentials=[(c, queries.credential_status(c, today, within)) for c in person.credentials],
-        licenses=[
-            (lic, queries.expiry_status(lic.expires_on, today, within)) for lic in person.licenses
-        ],  # fmt: skip
-        assignments=queries.supervision_of(person),
-        status_style=queries.STATUS_STYLE,
-    )
-
-
 # ------------------------------------------------------------ records of people (/records/...)
-
-#: Choices offered on the expiring page (any whole number of days up to a year is accepted).
-EXPIRING_CHOICES = (30, 60, 90)
-MAX_EXPIRING_DAYS = 366
-
 
 # --------------------------------------------------------------------------- helpers
 
@@ -209,7 +172,7 @@ def person_edit(person_id: int):
         if saved:
             flash(f"{person.name}'s record was saved.", "success")
             if gained:
-                _flash_moving(person, gained)
+                signals.states_gained.send(person, states=gained)
                 return redirect(
                     url_for(
                         "staff.training_file",
@@ -226,32 +189,6 @@ def person_edit(person_id: int):
         person=person,
         action_form=ActionForm(),
     )
-
-
-def _flash_moving(person: Person, gained: set[str]) -> None:
-    """Tell the manager what to re-verify in each state the assistant now works in."""
-    for scope in queries.state_scope(person, practice_today(), gained):
-        parts = []
-        if scope.not_verified:
-            parts.append(
-                f"{len(scope.not_verified)} of their tasks have no {scope.state_name} rule "
-                "recorded (not verified: verify with the state medical board and the AAMA "
-                "state scope resource)"
-            )
-        if scope.missing_credentials:
-            parts.append(
-                f"{scope.state_name} rules ask for a credential they do not hold "
-                f"({', '.join(scope.missing_credentials)})"
-            )
-        others = len(scope.needs_action) - len(scope.not_verified)
-        if others > 0 and not scope.missing_credentials:
-            parts.append(f"{others} other task(s) need a look")
-        detail = "; ".join(parts) if parts else "nothing is missing for the tasks they hold"
-        flash(
-            f"{person.name} now works in {scope.state_name}, a state they did not work in "
-            f"before: {detail}. Their training file lists what to re-verify there.",
-            "warning" if scope.needs_action else "info",
-        )
 
 
 def _set_active(person_id: int, active: bool):
@@ -378,55 +315,3 @@ def credential_edit(credential_id: int):
         form,
         url_for("staff.training_file", person_id=cred.person_id),
     )
-
-
-# --------------------------------------------------------------------------- expiring
-
-
-#: Rows each list of the expiring page shows at a time.
-EXPIRING_PAGE_SIZE = 50
-
-
-@bp.route("/records/expiring")
-def expiring():
-    """List competencies, credentials and licenses expired or expiring within N days."""
-    raw_days = request.args.get("days", "").strip()
-    if raw_days and not (raw_days.isdigit() and int(raw_days) <= MAX_EXPIRING_DAYS):
-        abort(400)
-    days = int(raw_days) if raw_days else current_app.config["EXPIRING_WITHIN_DAYS"]
-    sites = db.session.scalars(select(Site).order_by(Site.name)).all()
-    site_code = request.args.get("site") or None
-    if site_code and site_code not in {s.code for s in sites}:
-        abort(400)
-    report = queries.expiring_items(practice_today(), days, site_code=site_code)
-    return render_template(
-        "staff/expiring.html",
-        report=report,
-        due=page_of(report.due, request.args.get("page", type=int), EXPIRING_PAGE_SIZE),
-        no_expiry=page_of(
-            report.no_expiry, request.args.get("npage", type=int), EXPIRING_PAGE_SIZE
-        ),
-        sites=sites,
-        choices=EXPIRING_CHOICES,
-        status_style=queries.STATUS_STYLE,
-    )
-
-
-@bp.cli.command("expiring")
-@click.option(
-    "--days",
-    type=click.IntRange(0, MAX_EXPIRING_DAYS),
-    default=None,
-    help="Days ahead (default: EXPIRING_WITHIN_DAYS, 60).",
-)
-@click.option("--site", "site_code", help="Only people who work at this site (its code).")
-def expiring_command(days, site_code):
-    """Print what is expired or expiring, one line per item (for a cron mail)."""
-    if days is None:
-        days = current_app.config["EXPIRING_WITHIN_DAYS"]
-    if site_code and db.session.scalar(select(Site.id).where(Site.code == site_code)) is None:
-        click.echo(f"Error: no site with code {site_code}", err=True)
-        sys.exit(2)
-    report = queries.expiring_items(practice_today(), days, site_code=site_code)
-    for item in report.due + report.no_expiry:
-        click.echo(item.line())
