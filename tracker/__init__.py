@@ -119,6 +119,8 @@ def create_app(config_class=None):
         app.register_blueprint(blueprint)
     init_api(app)
 
+    _hand_policy_its_what_if(app)
+
     from tracker.auth.guard import install_guard
     from tracker.auth.sessions import end_sessions_when_people_change
     from tracker.errors import register_error_handlers
@@ -142,6 +144,18 @@ def create_app(config_class=None):
     install_static_files(app)
     install_security_headers(app)
     return app
+
+
+def _hand_policy_its_what_if(app) -> None:
+    """The policy pages preview a change with the decision rule and the planned delegations,
+    both above policy: the what-if is put together here, where every feature is known."""
+    from functools import partial
+
+    from tracker.decision.what_if import what_if
+    from tracker.delegations.queries import planned_delegations
+    from tracker.policy.services import WHAT_IF
+
+    app.extensions[WHAT_IF] = partial(what_if, planned_delegations=planned_delegations)
 
 
 def _mail_settings_from_environment(app, config_class) -> None:

@@ -74,9 +74,6 @@ KNOWN_UPWARD = {
     ("audit", "incidents"): "history applies incident visibility",
     ("audit", "sites"): "history labels sites",
     ("audit", "staff"): "history and the audit page name people",
-    # item 8: the what-if below the decision package
-    ("policy", "decision"): "what-if (item 8: policy/what_if.py) uses the rule and the matrix",
-    ("policy", "delegations"): "policy changes look at standing delegations",
 }
 #: Infrastructure modules that still import a feature (to be removed; the list only shrinks).
 KNOWN_INFRASTRUCTURE = {
