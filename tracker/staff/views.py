@@ -1,5 +1,7 @@
-"""Pages about people: the staff list and training files (/staff/...), and the pages that
-keep people's records, licenses, credentials and what is expiring (/records/...).
+"""Pages about people: the staff list (/staff/...), and the pages that keep people's
+records, licenses and credentials (/records/...). The training file and what is expiring,
+which read competencies, supervision and the rule, are ``tracker.training.views`` (on this
+blueprint).
 
 Thin views: validate the form, call a verb in ``staff.services``, commit, flash, redirect.
 A verb's problems are shown next to the fields they concern and nothing is written.
