@@ -157,7 +157,8 @@ def register_cli(app) -> None:
     def create_user_command(email, name, role, job_level, password_stdin):
         """Create a person who can sign in, or set an existing person's password."""
         from tracker.audit.services import record_event, snapshot
-        from tracker.auth.services import PasswordRefused, normalise_email, set_password
+        from tracker.auth.services import normalise_email, set_password
+        from tracker.errors import Refused
         from tracker.practice.parsing import EMAIL_RE
         from tracker.staff.models import Person
 
@@ -187,7 +188,7 @@ def register_cli(app) -> None:
             record_event("create", person, after=snapshot(person))
         try:
             set_password(person, password, min_length)
-        except PasswordRefused as exc:
+        except Refused as exc:
             db.session.rollback()
             fail(str(exc), 1)
         db.session.commit()
@@ -228,7 +229,8 @@ def register_cli(app) -> None:
     @click.option("--days", type=int, default=None, help="Days until it expires (default 90).")
     def create_token_command(email, name, scopes, days):
         """Create an API token for a person and print it (only the token) once."""
-        from tracker.api.tokens import TokenError, create_token
+        from tracker.api.tokens import create_token
+        from tracker.errors import Refused
 
         person = _person(email)
         if person is None:
@@ -243,9 +245,16 @@ def register_cli(app) -> None:
                 default_days=app.config["API_TOKEN_DEFAULT_DAYS"],
                 max_days=app.config["API_TOKEN_MAX_DAYS"],
             )
-        except TokenError as exc:
+        except Refused as exc:
             db.session.rollback()
-            fail(f"--{exc.field}: {exc}" if exc.field != "person" else str(exc), 2)
+            # An option's problem names the option, as click does: --days: ...
+            fail(
+                "\n".join(
+                    f"--{p.field}: {p.message}" if p.field != "person" else p.message
+                    for p in exc.problems
+                ),
+                2,
+            )
         db.session.commit()
         click.echo(token)
 

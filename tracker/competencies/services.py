@@ -30,6 +30,7 @@ from tracker.decision.rules import (
     select_policy,
 )
 from tracker.domain import Role, TaskKind
+from tracker.errors import Problems
 from tracker.extensions import db
 from tracker.records.models import Competency, Policy, Task
 from tracker.staff.models import Person
@@ -39,14 +40,6 @@ from tracker.staff.services import CompetencyLine, competency_status
 ON_BEHALF_ROLES = frozenset({Role.manager, Role.admin})
 #: Fields whose change means the sign-off itself changed, so it must be attested again.
 VALIDATION_FIELDS = ("validated_on", "validated_by_id")
-
-
-class CompetencyError(ValueError):
-    """The competency cannot be saved; ``problems`` maps a form field to its messages."""
-
-    def __init__(self, problems: dict[str, list[str]]):
-        super().__init__("; ".join(m for msgs in problems.values() for m in msgs))
-        self.problems = problems
 
 
 @dataclass
@@ -136,11 +129,9 @@ def _check(
     *,
     existing: Competency | None = None,
     needs_attestation: bool = True,
-) -> dict[str, list[str]]:
-    problems: dict[str, list[str]] = {}
-
-    def add(field: str, message: str) -> None:
-        problems.setdefault(field, []).append(message)
+) -> Problems:
+    problems = Problems()
+    add = problems.add
 
     if task.kind == TaskKind.reserved:
         add("task", reserved_reason(task) + " No competency can be signed off for it.")
@@ -223,9 +214,7 @@ def record_competency(
     assistant: Person, task: Task, data: CompetencyInput, actor: Person
 ) -> Competency:
     """Record an assistant's competency for a task (a sign-off when validated_on is given)."""
-    problems = _check(assistant, task, data)
-    if problems:
-        raise CompetencyError(problems)
+    _check(assistant, task, data).raise_any()
     comp = Competency(person=assistant, task=task)
     _apply(comp, data)
     comp.entered_by = _entered_by(actor, comp.validated_by)
@@ -248,11 +237,9 @@ def correct_competency(comp: Competency, data: CompetencyInput, actor: Person) -
     needs_attestation = data.validated_on is not None and (
         sign_off_changed or comp.attested_at is None
     )
-    problems = _check(
+    _check(
         comp.person, comp.task, data, existing=comp, needs_attestation=needs_attestation
-    )
-    if problems:
-        raise CompetencyError(problems)
+    ).raise_any()
     before = snapshot(comp)
     _apply(comp, data)
     if sign_off_changed:
@@ -270,16 +257,15 @@ def correct_competency(comp: Competency, data: CompetencyInput, actor: Person) -
 
 def revoke_competency(comp: Competency, revoked_on: date, reason: str, actor: Person) -> None:
     """End a competency from a day on; the reason is kept in the audit event."""
-    problems: dict[str, list[str]] = {}
+    problems = Problems()
     reason = (reason or "").strip()
     if comp.revoked_on is not None:
-        problems["revoked_on"] = [f"Already revoked from {comp.revoked_on.isoformat()}."]
+        problems.add("revoked_on", f"Already revoked from {comp.revoked_on.isoformat()}.")
     if not reason:
-        problems["reason"] = ["Say why it is revoked."]
+        problems.add("reason", "Say why it is revoked.")
     elif len(reason) > 500:
-        problems["reason"] = ["At most 500 characters."]
-    if problems:
-        raise CompetencyError(problems)
+        problems.add("reason", "At most 500 characters.")
+    problems.raise_any()
     before = snapshot(comp)
     comp.revoked_on = revoked_on
     db.session.flush()

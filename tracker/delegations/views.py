@@ -16,6 +16,7 @@ from tracker.delegations.forms import ActionForm, DelegationForm, StatusForm
 from tracker.delegations.models import DecisionRecord, Delegation, DelegationCheck
 from tracker.delegations.queries import performed_while_flagged, visible_delegations
 from tracker.domain import DelegationStatus, Role, TaskKind
+from tracker.errors import Refused
 from tracker.extensions import db
 from tracker.records.models import Task
 from tracker.staff.models import Person, Site
@@ -231,7 +232,7 @@ def change_status(delegation_id: int):
             current_user._get_current_object(),
             reason=form.reason.data,
         )
-    except services.DelegationError as exc:
+    except Refused as exc:
         db.session.rollback()
         flash(str(exc), "danger")
     else:

@@ -15,10 +15,10 @@ from wtforms.fields.choices import SelectChoice
 from tracker import dates
 from tracker.decision.rules import add_months, local_day, state_name
 from tracker.domain import US_STATES, TaskKind
+from tracker.errors import Refused, show_on_form
 from tracker.extensions import db
 from tracker.policy import services
 from tracker.policy.forms import EndPolicyForm, PolicyForm, StateRuleEditForm, StateRuleForm
-from tracker.policy.services import ChangeRefused
 from tracker.records.models import Policy, StateRule, Task
 from tracker.sites.queries import practice_today
 from tracker.staff.models import Site
@@ -31,16 +31,6 @@ NOT_CARRIED = frozenset({"csrf_token", "preview", "action", "submit"})
 
 def _now() -> datetime:
     return dates.now_to_the_second()
-
-
-def _show_problems(form, problems: dict[str, str]) -> None:
-    """Put each refused value's message next to its field (or above the form)."""
-    for name, text in problems.items():
-        field = form._fields.get(name)
-        if field is None:
-            form.form_errors.append(text)
-        else:
-            field.errors = [*field.errors, text]
 
 
 def _carried() -> list[tuple[str, str]]:
@@ -111,9 +101,9 @@ def new_state_rule():
     if form.validate_on_submit():
         try:
             rule = services.create_state_rule(form.to_draft(), practice_today())
-        except ChangeRefused as refused:
+        except Refused as refused:
             db.session.rollback()
-            _show_problems(form, refused.problems)
+            show_on_form(form, refused)
         else:
             db.session.commit()
             flash(f"Recorded the {state_name(rule.state)} rule for {rule.task.name}.", "success")
@@ -140,9 +130,9 @@ def edit_state_rule(rule_id: int):
         draft = form.to_draft(state=rule.state, task=rule.task.code)
         try:
             changed = services.update_state_rule(rule, draft, practice_today())
-        except ChangeRefused as refused:
+        except Refused as refused:
             db.session.rollback()
-            _show_problems(form, refused.problems)
+            show_on_form(form, refused)
         else:
             db.session.commit()
             if changed:
@@ -264,9 +254,9 @@ def new_policy():
     if form.validate_on_submit():
         try:
             policy = services.create_policy(form.to_draft())
-        except ChangeRefused as refused:
+        except Refused as refused:
             db.session.rollback()
-            _show_problems(form, refused.problems)
+            show_on_form(form, refused)
         else:
             db.session.commit()
             flash(f"Saved the policy for {policy.task.name}.", "success")
@@ -282,7 +272,7 @@ def preview_new_policy():
         change = services.check_policy_change(form.to_draft())
         if not change.problems:
             return _render_preview(change, url_for("policy.new_policy"), "New policy")
-        _show_problems(form, change.problems)
+        show_on_form(form, change.refusal)
     return _render_policy_form(form)
 
 
@@ -300,9 +290,9 @@ def edit_policy(policy_id: int):
     if form.validate_on_submit():
         try:
             changed = services.update_policy(policy, form.to_draft())
-        except ChangeRefused as refused:
+        except Refused as refused:
             db.session.rollback()
-            _show_problems(form, refused.problems)
+            show_on_form(form, refused)
         else:
             db.session.commit()
             if changed:
@@ -324,7 +314,7 @@ def preview_edit_policy(policy_id: int):
             return _render_preview(
                 change, url_for("policy.edit_policy", policy_id=policy.id), "Change a policy"
             )
-        _show_problems(form, change.problems)
+        show_on_form(form, change.refusal)
     return _render_policy_form(form, policy)
 
 
@@ -349,9 +339,9 @@ def end_policy(policy_id: int):
     if form.validate_on_submit():
         try:
             services.end_policy(policy, form.effective_to.data)
-        except ChangeRefused as refused:
+        except Refused as refused:
             db.session.rollback()
-            _show_problems(form, refused.problems)
+            show_on_form(form, refused)
         else:
             db.session.commit()
             flash(f"The policy for {policy.task.name} ends on {policy.effective_to}.", "success")
@@ -370,5 +360,5 @@ def preview_end_policy(policy_id: int):
             return _render_preview(
                 change, url_for("policy.end_policy", policy_id=policy.id), "End a policy"
             )
-        _show_problems(form, change.problems)
+        show_on_form(form, change.refusal)
     return _render_end_form(form, policy)
