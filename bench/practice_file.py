@@ -40,8 +40,9 @@ except ImportError:
 try:
     from tracker.practice_file.exporter import export_practice  # noqa: E402
     from tracker.practice_file.importer import import_practice  # noqa: E402
-except ImportError:
-    from tracker.practice.services import export_practice, import_practice  # noqa: E402
+except ImportError:  # before the move (or, before the split, tracker.practice.services)
+    from tracker.practice.exporter import export_practice  # noqa: E402
+    from tracker.practice.importer import import_practice  # noqa: E402
 
 
 @contextmanager
@@ -69,7 +70,7 @@ def _drop_refused(data: dict) -> int:
     for _ in range(5):
         try:
             import_practice(data)
-        except Exception as exc:  # PracticeFileError before the change, Refused after
+        except Exception as exc:  # Refused before the change, Refused after
             db.session.rollback()
             problems = getattr(exc, "problems", None)
             if problems is None:

@@ -57,7 +57,8 @@ def register_cli(app) -> None:
     @click.argument("file", type=click.File("r", encoding="utf-8-sig"))
     def import_practice_command(file):
         """Load a practice file (JSON), all or nothing."""
-        from tracker.practice.services import PracticeFileError, import_practice
+        from tracker.errors import Refused
+        from tracker.practice.importer import import_practice
 
         try:
             data = json.load(file)
@@ -71,7 +72,7 @@ def register_cli(app) -> None:
         try:
             counts, warnings = import_practice(data)
             db.session.commit()
-        except PracticeFileError as exc:
+        except Refused as exc:
             db.session.rollback()
             for problem in exc.problems:
                 click.echo(problem, err=True)
@@ -93,7 +94,7 @@ def register_cli(app) -> None:
     @app.cli.command("export-practice")
     def export_practice_command():
         """Print the practice file of what is stored."""
-        from tracker.practice.services import export_practice
+        from tracker.practice.exporter import export_practice
 
         click.echo(json.dumps(export_practice(), indent=2, ensure_ascii=False))
 

@@ -15,7 +15,7 @@ from tracker.delegations.models import DecisionRecord, Delegation
 from tracker.delegations.services import record_delegation
 from tracker.domain import Role
 from tracker.extensions import db
-from tracker.practice.services import import_practice
+from tracker.practice.importer import import_practice
 from tracker.records.models import Policy, Task
 from tracker.staff.models import Person, Site
 

@@ -12,7 +12,7 @@ from tests.conftest import PASSWORD
 from tracker import dates
 from tracker.domain import Role
 from tracker.extensions import db
-from tracker.practice.services import import_practice
+from tracker.practice.importer import import_practice
 from tracker.staff.models import Person, Site
 
 #: The sample practice's first site, whose clock the practice-wide pages keep.

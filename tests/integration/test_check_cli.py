@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from tracker.decision.services import public_result, rerun, stored_result
 from tracker.delegations.models import DecisionRecord
 from tracker.extensions import db
-from tracker.practice.services import import_practice
+from tracker.practice.importer import import_practice
 from tracker.records.models import Competency
 
 ORDER = ["state_law", "employer_policy", "competency", "supervision"]

@@ -37,14 +37,16 @@ def manager(app, practice):
 
 def test_practice_file_places_become_rows_and_columns():
     rows = [2, 3, 5, 6]
-    assert _locate("people[3].email: bad", rows) == Problem("email", "bad", 6)
-    assert _locate("people[1].sites[0]: no site with code x", rows) == Problem(
+    assert _locate(Problem("email", "bad", "people[3]"), rows) == Problem("email", "bad", 6)
+    assert _locate(Problem("sites[0]", "no site with code x", "people[1]"), rows) == Problem(
         "sites", "no site with code x", 3
     )
-    assert _locate("people[2]: duplicate of people[0] (same email)", rows) == Problem(
-        None, "duplicate of row 2 (same email)", 5
+    assert _locate(
+        Problem(None, "duplicate of people[0] (same email)", "people[2]"), rows
+    ) == Problem(None, "duplicate of row 2 (same email)", 5)
+    assert _locate(Problem(None, "must be a list", "people"), rows) == Problem(
+        None, "people: must be a list"
     )
-    assert _locate("people: must be a list", rows) == Problem(None, "people: must be a list")
     assert describe(Problem("email", "bad", 5)) == "row 5, column email: bad"
 
 

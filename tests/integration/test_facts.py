@@ -26,7 +26,7 @@ from tracker.decision.rules import (
 from tracker.decision.services import evaluate
 from tracker.domain import RuleStatus, SupervisionLevel, TaskKind
 from tracker.extensions import db
-from tracker.practice.services import import_practice
+from tracker.practice.importer import import_practice
 from tracker.records.models import Task
 from tracker.staff.models import Person, Site
 

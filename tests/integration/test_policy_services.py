@@ -18,7 +18,7 @@ from tracker.errors import Refused
 from tracker.extensions import db
 from tracker.policy import services
 from tracker.policy.services import PolicyDraft, StateRuleDraft
-from tracker.practice.services import PracticeFileError, import_practice
+from tracker.practice.importer import import_practice
 from tracker.records.models import Policy, StateRule, Task
 from tracker.staff.models import Person, Site
 
@@ -331,7 +331,7 @@ def test_the_form_and_the_import_refuse_the_same_overlap(app, practice):
             "supervision": "on_site", "document": "North policy v2",
             "effective_from": "2026-03-01",
         }  # fmt: skip
-        with pytest.raises(PracticeFileError) as refused:
+        with pytest.raises(Refused) as refused:
             import_practice({"policies": [entry]})
         assert "overlaps the stored policy 'North policy'" in str(refused.value)
 

@@ -8,14 +8,17 @@ import json
 from datetime import date
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from tests.conftest import sample_practice
 from tracker import dates
 from tracker.audit.models import AuditEvent
 from tracker.demo import build_demo_file
+from tracker.errors import Refused
 from tracker.extensions import db
-from tracker.practice.services import PracticeFileError, export_practice, import_practice
+from tracker.practice.exporter import export_practice
+from tracker.practice.importer import import_practice
 from tracker.records.models import Competency, Policy, Task
 from tracker.records.services import ensure_catalog
 from tracker.staff.models import Person, Shift
@@ -207,7 +210,8 @@ def test_a_file_saved_with_a_byte_order_mark_imports(app, runner, tmp_path):
      "2026-11-29"],
 )  # fmt: skip
 def test_the_demo_file_is_valid_whatever_the_day(app, today):
-    with app.app_context():
+    # On that day: the verbs refuse a verification or a sign-off dated after today.
+    with app.app_context(), time_machine.travel(f"{today}T20:00:00Z", tick=False):
         counts, warnings = import_practice(build_demo_file(date.fromisoformat(today)))
         assert warnings == []
         assert counts["shifts"]["created"] == 30  # two weeks of Monday to Friday, three sites
@@ -593,9 +597,9 @@ def test_the_service_raises_with_every_problem_and_adds_nothing(app):
     data["competencies"][3]["validated_by"] = "x@y.org"
     data["sites"][0]["state"] = "ZZ"
     with app.app_context():
-        with pytest.raises(PracticeFileError) as caught:
+        with pytest.raises(Refused) as caught:
             import_practice(data)
-        assert caught.value.problems == [
+        assert [str(p) for p in caught.value.problems] == [
             "sites[0].state: 'ZZ' is not a two-letter US state code",
             "competencies[3].validated_by: no person with email x@y.org",
         ]

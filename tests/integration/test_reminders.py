@@ -22,7 +22,7 @@ from tracker.delegations.services import record_delegation
 from tracker.domain import DeclineReason, IncidentStatus, Role
 from tracker.extensions import db
 from tracker.incidents.models import Incident
-from tracker.practice.services import import_practice
+from tracker.practice.importer import import_practice
 from tracker.records.models import Task
 from tracker.records.services import ensure_catalog
 from tracker.reminders.models import ReminderSent

@@ -18,7 +18,7 @@ from tracker.errors import Refused
 from tracker.extensions import db
 from tracker.imports.plan import ImportPlan, competency_key, people_by_email, plan_import
 from tracker.imports.reader import PEOPLE
-from tracker.practice.services import import_practice
+from tracker.practice.importer import import_practice
 from tracker.records.models import Competency, Task
 from tracker.staff.models import Person
 

@@ -30,7 +30,7 @@ from tracker.imports.reader import (
     cell_value,
     read_rows,
 )
-from tracker.practice.services import PracticeFileError, read_practice_file
+from tracker.practice.importer import read_practice_file
 from tracker.records.models import Competency, Task
 from tracker.staff.models import Person
 
@@ -62,23 +62,23 @@ class ImportPlan:
         return Counter(r.action for r in self.rows)
 
 
-_PLACE = re.compile(r"^(?P<section>\w+)\[(?P<index>\d+)\](?:\.(?P<column>\w+)(?:\[\d+\])?)?: ")
+_INDEX = re.compile(r"^\w+\[(\d+)\]$")
 _OTHER_ENTRY = re.compile(r"\b(?:people|competencies)\[(\d+)\]")
 
 
-def _locate(problem: str, row_numbers: list[int]) -> Problem:
-    """A practice-file problem ("people[3].email: …") as a CSV one ("row 5, column email")."""
+def _locate(problem: Problem, row_numbers: list[int]) -> Problem:
+    """A practice-file problem (at ``people[3]``, field ``email``) as a CSV one (row 5)."""
 
     def row_of(index: str) -> int:
         i = int(index)
         return row_numbers[i] if i < len(row_numbers) else i + HEADER_ROW + 1
 
-    match = _PLACE.match(problem)
+    match = _INDEX.match(str(problem.where or ""))
     if match is None:
-        return at_row(None, None, problem)
-    message = problem[match.end() :]
-    message = _OTHER_ENTRY.sub(lambda m: f"row {row_of(m.group(1))}", message)
-    return at_row(row_of(match.group("index")), match.group("column"), message)
+        return at_row(None, None, str(problem))
+    column = (problem.field or "").split("[")[0] or None
+    message = _OTHER_ENTRY.sub(lambda m: f"row {row_of(m.group(1))}", problem.message)
+    return at_row(row_of(match.group(1)), column, message)
 
 
 def _show(value) -> str:
@@ -119,7 +119,7 @@ def plan_import(kind: str, text: str, actor: Person, max_rows: int = 2000) -> Im
     plan.data = {spec.kind: entries}
     try:
         parsed, _warnings = read_practice_file(plan.data)
-    except PracticeFileError as exc:
+    except Refused as exc:
         plan.problems.extend(_locate(p, row_numbers) for p in exc.problems)
         parsed = {}
     if not plan.problems:

@@ -9,6 +9,7 @@ from functools import lru_cache
 from zoneinfo import available_timezones
 
 from tracker.domain import US_STATES
+from tracker.errors import Problem
 from tracker.validation import DATE_MAX, DATE_MIN, bounded_date
 
 #: No spaces and no control characters (PostgreSQL refuses NUL in text, even in a query).
@@ -35,7 +36,11 @@ class Reader:
     """Reads one entry of a section; each bad value becomes a problem naming its place."""
 
     def __init__(
-        self, entry: dict, where: str, problems: list[str], not_null: frozenset[str] = frozenset()
+        self,
+        entry: dict,
+        where: str,
+        problems: list[Problem],
+        not_null: frozenset[str] = frozenset(),
     ):
         self.entry = entry
         self.where = where
@@ -47,7 +52,7 @@ class Reader:
         return f"{self.where}.{key}"
 
     def problem(self, key: str | None, message: str) -> None:
-        self.problems.append(f"{self.loc(key) if key else self.where}: {message}")
+        self.problems.append(Problem(key, message, self.where))
 
     def has(self, key: str) -> bool:
         return key in self.entry

@@ -1,7 +1,7 @@
 """Verbs on the records a practice keeps: people, sites, licenses, credentials, supervision
 assignments, shifts and the practice's own tasks.
 
-Each verb checks everything first and raises ``RecordProblems`` (every problem, each named
+Each verb checks everything first and raises ``Refused`` (every problem, each named
 by the form field it belongs to) before it changes anything; then it changes the record,
 flushes and writes an audit event with the values before and after. The caller commits.
 """
@@ -19,6 +19,7 @@ from tracker.auth.services import set_password
 from tracker.auth.sessions import end_every_session
 from tracker.decision.rules import state_name, zone
 from tracker.domain import BUILTIN_TASK_CODES, Role, TaskKind, custom_task_problems
+from tracker.errors import Problems, Refused
 from tracker.extensions import db
 from tracker.records.models import Task
 from tracker.sites.queries import practice_today
@@ -38,32 +39,12 @@ MANAGER_KEEPS = frozenset({Role.assistant, Role.provider})
 MAX_SHIFT = timedelta(hours=24)
 
 
-class RecordProblems(ValueError):
-    """The change cannot be made; ``problems`` pairs a form field (or None) with a message."""
-
-    def __init__(self, problems: list[tuple[str | None, str]]):
-        super().__init__("; ".join(message for _, message in problems))
-        self.problems = problems
-
-
-class _Problems:
-    def __init__(self):
-        self.items: list[tuple[str | None, str]] = []
-
-    def add(self, field: str | None, message: str) -> None:
-        self.items.append((field, message))
-
-    def raise_any(self) -> None:
-        if self.items:
-            raise RecordProblems(self.items)
-
-
 # --------------------------------------------------------------------------- people
 
 
 def roles_for(actor: Person) -> list[Role]:
     """The roles the actor may give a person."""
-    if actor.role == Role.admin:
+    if actor is None or actor.role == Role.admin:  # None: the command line
         return list(Role)
     if actor.role == Role.manager:
         return [r for r in Role if r in MANAGER_KEEPS]
@@ -80,7 +61,7 @@ def person_snapshot(person: Person) -> dict:
     return {**snapshot(person), "sites": sorted(s.code for s in person.sites)}
 
 
-def _sites_by_id(site_ids: Iterable[int], problems: _Problems) -> list[Site]:
+def _sites_by_id(site_ids: Iterable[int], problems: Problems) -> list[Site]:
     wanted = set(site_ids)
     if not wanted:
         return []
@@ -98,7 +79,7 @@ def _email_taken(email: str, other_than: int | None = None) -> bool:
 
 
 def _check_person(
-    problems: _Problems, *, role, job_level, password, min_password_length, email=None
+    problems: Problems, *, role, job_level, password, min_password_length, email=None
 ):
     if job_level and role != Role.assistant:
         problems.add("job_level", "Only medical assistants have a job level; leave it empty.")
@@ -108,7 +89,7 @@ def _check_person(
             problems.add("password", problem)
 
 
-def _check_force_change(problems: _Problems, actor: Person, must_change) -> None:
+def _check_force_change(problems: Problems, actor: Person, must_change) -> None:
     if must_change and actor.role != Role.admin:
         problems.add(
             "must_change_password",
@@ -130,7 +111,7 @@ def create_person(
     must_change_password: bool | None = None,
 ) -> Person:
     """Add a person to the practice (an account when a password is given)."""
-    problems = _Problems()
+    problems = Problems()
     email = email.strip().lower()
     role = Role(role)
     if role not in roles_for(actor):
@@ -182,13 +163,13 @@ def update_person(
     must_change_password: bool | None = None,
 ) -> set[str]:
     """Change a person's record; returns the states an assistant works in that are new."""
-    problems = _Problems()
+    problems = Problems()
     email = email.strip().lower()
     role = Role(role)
     if role != person.role:
-        if actor.role != Role.admin:
+        if actor is not None and actor.role != Role.admin:
             problems.add("role", "Only an administrator may change a person's role.")
-        elif actor.id == person.id:
+        elif actor is not None and actor.id == person.id:
             problems.add("role", "You cannot change your own role; ask another administrator.")
     if _email_taken(email, other_than=person.id):
         problems.add("email", f"{email} already belongs to someone else in the practice.")
@@ -228,8 +209,8 @@ def update_person(
 
 def set_active(actor: Person, person: Person, active: bool) -> bool:
     """Deactivate or reactivate a person (nobody is deleted); False when nothing changed."""
-    if not active and actor.id == person.id:
-        raise RecordProblems([(None, "You cannot deactivate your own account.")])
+    if not active and actor is not None and actor.id == person.id:
+        raise Refused.because("You cannot deactivate your own account.")
     if person.active == active:
         return False
     before = person_snapshot(person)
@@ -254,7 +235,7 @@ def set_active(actor: Person, person: Person, active: bool) -> bool:
 # --------------------------------------------------------------------------- sites
 
 
-def _check_site(problems: _Problems, code: str, site_id: int | None = None) -> None:
+def _check_site(problems: Problems, code: str, site_id: int | None = None) -> None:
     query = select(Site.id).where(Site.code == code)
     if site_id is not None:
         query = query.where(Site.id != site_id)
@@ -263,7 +244,7 @@ def _check_site(problems: _Problems, code: str, site_id: int | None = None) -> N
 
 
 def create_site(actor: Person, *, code: str, name: str, state: str, timezone: str) -> Site:
-    problems = _Problems()
+    problems = Problems()
     _check_site(problems, code)
     problems.raise_any()
     site = Site(code=code, name=name, state=state, timezone=timezone)
@@ -273,7 +254,7 @@ def create_site(actor: Person, *, code: str, name: str, state: str, timezone: st
 def update_site(
     actor: Person, site: Site, *, code: str, name: str, state: str, timezone: str
 ) -> None:
-    problems = _Problems()
+    problems = Problems()
     _check_site(problems, code, site.id)
     problems.raise_any()
     before = snapshot(site)
@@ -327,7 +308,7 @@ def create_license(
     state: str,
     expires_on: date | None,
 ) -> License:
-    problems = _Problems()
+    problems = Problems()
     _check_license(problems, person, type, number, state)
     problems.raise_any()
     lic = License(person=person, type=type, number=number, state=state, expires_on=expires_on)
@@ -343,7 +324,7 @@ def update_license(
     state: str,
     expires_on: date | None,
 ) -> None:
-    problems = _Problems()
+    problems = Problems()
     _check_license(problems, lic.person, type, number, state, lic.id)
     problems.raise_any()
     before = snapshot(lic)
@@ -386,7 +367,7 @@ CREDENTIAL_FIELDS = ("type", "number", "issuer", "issued_on", "expires_on", "ver
 
 def create_credential(actor: Person, person: Person, *, today: date, **values) -> Credential:
     values = _credential_values(values)
-    problems = _Problems()
+    problems = Problems()
     _check_credential(problems, person, values, today)
     problems.raise_any()
     cred = Credential(person=person, **values)
@@ -395,7 +376,7 @@ def create_credential(actor: Person, person: Person, *, today: date, **values) -
 
 def update_credential(actor: Person, cred: Credential, *, today: date, **values) -> None:
     values = _credential_values(values)
-    problems = _Problems()
+    problems = Problems()
     _check_credential(problems, cred.person, values, today, cred.id)
     problems.raise_any()
     before = snapshot(cred)
@@ -474,7 +455,7 @@ def create_assignment(
     starts_on: date,
     ends_on: date | None,
 ) -> SupervisionAssignment:
-    problems = _Problems()
+    problems = Problems()
     _check_assignment(problems, assistant, provider, site, starts_on, ends_on)
     problems.raise_any()
     assignment = SupervisionAssignment(
@@ -493,7 +474,7 @@ def update_assignment(
     starts_on: date,
     ends_on: date | None,
 ) -> None:
-    problems = _Problems()
+    problems = Problems()
     _check_assignment(problems, assistant, provider, site, starts_on, ends_on, assignment.id)
     problems.raise_any()
     before = snapshot(assignment)
@@ -505,7 +486,7 @@ def update_assignment(
 
 def end_assignment(actor: Person, assignment: SupervisionAssignment, ends_on: date) -> None:
     """End an assignment: its last day is ``ends_on`` (it is kept, never deleted)."""
-    problems = _Problems()
+    problems = Problems()
     _check_assignment(
         problems,
         assignment.assistant,
@@ -526,7 +507,13 @@ def end_assignment(actor: Person, assignment: SupervisionAssignment, ends_on: da
 
 
 def site_moment(local: datetime, timezone: str) -> datetime | None:
-    """A wall-clock time at a site as an aware UTC moment; None when the clocks skip it."""
+    """A wall-clock time at a site as an aware UTC moment; None when the clocks skip it.
+
+    A time that already carries its offset (as the practice file gives it) names its
+    moment itself, even in the hour the clocks repeat.
+    """
+    if local.tzinfo is not None:
+        return local.astimezone(UTC)
     aware = local.replace(tzinfo=zone(timezone))
     moment = aware.astimezone(UTC)
     if moment.astimezone(zone(timezone)).replace(tzinfo=None) != local.replace(tzinfo=None):
@@ -581,7 +568,7 @@ def create_shift(
     actor: Person, *, provider: Person, site: Site, starts_local: datetime, ends_local: datetime
 ) -> Shift:
     """A provider on site, the times given as the site's wall clock and stored in UTC."""
-    problems = _Problems()
+    problems = Problems()
     starts_at, ends_at = _shift_moments(problems, provider, site, starts_local, ends_local)
     problems.raise_any()
     shift = Shift(provider=provider, site=site, starts_at=starts_at, ends_at=ends_at)
@@ -597,7 +584,7 @@ def update_shift(
     starts_local: datetime,
     ends_local: datetime,
 ) -> None:
-    problems = _Problems()
+    problems = Problems()
     starts_at, ends_at = _shift_moments(
         problems, provider, site, starts_local, ends_local, shift.id
     )
@@ -642,7 +629,7 @@ def create_task(
     actor: Person, *, code: str, name: str, kind: TaskKind, description: str = ""
 ) -> Task:
     """Add one of the practice's own tasks (administrative or clinical, never reserved)."""
-    problems = _Problems()
+    problems = Problems()
     kind = _task_kind(kind)
     _check_task(problems, code, name, kind)
     problems.raise_any()
@@ -653,7 +640,7 @@ def create_task(
 def update_task(
     actor: Person, task: Task, *, code: str, name: str, kind: TaskKind, description: str = ""
 ) -> None:
-    problems = _Problems()
+    problems = Problems()
     if task.builtin:
         problems.add(None, f"{task.name} is in the built-in catalog and cannot be changed.")
     kind = _task_kind(kind)

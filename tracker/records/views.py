@@ -31,6 +31,7 @@ from tracker import dates
 from tracker.auth.guard import refuse
 from tracker.decision.rules import zone
 from tracker.domain import Role, TaskKind
+from tracker.errors import Refused, show_on_form
 from tracker.extensions import db
 from tracker.paging import page_of
 from tracker.practice.parsing import timezones
@@ -80,13 +81,10 @@ def _save(form, change):
     try:
         result = change()
         db.session.commit()
-    except services.RecordProblems as exc:
+    except Refused as exc:
         db.session.rollback()
-        for field, message in exc.problems:
-            if field and field in form:
-                form[field].errors = [*form[field].errors, message]
-            else:
-                flash(message, "danger")
+        for message in show_on_form(form, exc):
+            flash(message, "danger")
         return False, None
     except IntegrityError:
         db.session.rollback()
