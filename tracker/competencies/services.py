@@ -303,7 +303,9 @@ def update_competency(change: CompetencyChange, actor: Person | None) -> bool:
             comp.entered_by = _entered_by(actor, comp.validated_by)
             comp.attested_at = None
         if comp.validated_on is not None and needs_attestation:
+            # Whoever attests the sign-off now entered it (unless they are the validator).
             comp.attested_at = utcnow()
+            comp.entered_by = _entered_by(actor, comp.validated_by)
     db.session.flush()
     after = snapshot(comp)
     if after == before:

@@ -1,9 +1,11 @@
 """Committing a planned CSV import, all or nothing, in the caller's transaction.
 
 The file is planned again (it may have gone stale since the preview); nothing is written
-unless every row is right. People go through the practice file's importer; competencies are
-written here, so that the person who imported them and the attestation are kept, as on the
-sign-off form.
+unless every row is right. Every row goes through its feature's verbs, as a form's change
+does: people through the practice file's importer (the person verbs), competencies through
+``check_competency`` then ``create_competency`` / ``update_competency`` (the importer is who
+entered them, and the attestation is kept, as on the sign-off form). A verb's refusal is
+located at its row and column.
 """
 
 from __future__ import annotations
@@ -12,11 +14,22 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from tracker.audit.services import record_event, snapshot
-from tracker.db_types import utcnow
-from tracker.errors import Refused
+from tracker.audit.services import record_event
+from tracker.competencies.services import (
+    CompetencyInput,
+    check_competency,
+    create_competency,
+    update_competency,
+)
+from tracker.errors import Problem, Refused
 from tracker.extensions import db
-from tracker.imports.plan import ImportPlan, competency_key, people_by_email, plan_import
+from tracker.imports.plan import (
+    ImportPlan,
+    _locate,
+    competency_key,
+    people_by_email,
+    plan_import,
+)
 from tracker.imports.reader import PEOPLE
 from tracker.practice.importer import import_practice
 from tracker.records.models import Competency, Task
@@ -44,7 +57,10 @@ def commit_import(
             "Confirm that each validator observed the assistant perform the task.", ATTEST
         )
     if kind == PEOPLE:
-        counts, _warnings = import_practice(plan.data, actor=actor)
+        try:
+            counts, _warnings = import_practice(plan.data, actor=actor)
+        except Refused as refused:  # a person verb's refusal, placed in the practice file
+            raise Refused(_locate(p, plan.row_numbers) for p in refused.problems) from None
         tally = counts.get(PEOPLE, Counter())
     else:
         tally = _write_competencies(plan, actor)
@@ -65,6 +81,7 @@ def commit_import(
 
 
 def _write_competencies(plan: ImportPlan, actor: Person) -> Counter:
+    """Each row through the competency verbs (checked, then created or corrected)."""
     emails = {v["person"] for _, v in plan.values} | {
         v["validated_by"] for _, v in plan.values if v.get("validated_by")
     }
@@ -78,54 +95,48 @@ def _write_competencies(plan: ImportPlan, actor: Person) -> Counter:
         )
     }
     tally: Counter = Counter()
-    now = utcnow()
-    for _, values in plan.values:
+    problems: list[Problem] = []
+    for row, values in plan.values:
         assistant, task = people[values["person"]], tasks[values["task"]]
-        validator = people.get(values.get("validated_by") or "")
-        validated_on = values.get("validated_on")
-        columns = {
-            name: values[name]
-            for name in ("training_hours", "expires_on", "prior_employer", "evidence")
-            if name in values
-        }
-        if "validated_by" in values:
-            columns["validated_by_id"] = validator.id
-        key = competency_key(assistant.id, task.id, values.get("trained_on"), validated_on)
-        comp = stored.get(key)
-        entered_by_id = None if validator is not None and validator.id == actor.id else actor.id
-        if comp is None:
-            comp = Competency(
-                person_id=assistant.id,
-                task_id=task.id,
-                trained_on=values.get("trained_on"),
-                validated_on=validated_on,
-                prior_employer=False,
-                evidence="",
-                entered_by_id=entered_by_id,
-                attested_at=now if validated_on is not None else None,
+        comp = stored.get(
+            competency_key(
+                assistant.id, task.id, values.get("trained_on"), values.get("validated_on")
             )
-            for name, value in columns.items():
-                setattr(comp, name, value)
-            db.session.add(comp)
-            db.session.flush()
-            record_event("create", comp, after=snapshot(comp), actor=actor)
-            stored[key] = comp
-            tally["created"] += 1
-            continue
-        before = snapshot(comp)
-        validator_changed = columns.get("validated_by_id", comp.validated_by_id) != (
-            comp.validated_by_id
         )
-        for name, value in columns.items():
-            setattr(comp, name, value)
-        if validated_on is not None and (validator_changed or comp.attested_at is None):
-            comp.attested_at = now
-            comp.entered_by_id = entered_by_id
-        db.session.flush()
-        after = snapshot(comp)
-        if after == before:
-            tally["unchanged"] += 1
-            continue
-        record_event("update", comp, before=before, after=after, actor=actor)
-        tally["updated"] += 1
+        given = {**_stored_input(comp), **values}
+        data = CompetencyInput(
+            trained_on=given.get("trained_on"),
+            training_hours=given.get("training_hours"),
+            validated_on=given.get("validated_on"),
+            validated_by=people.get(given.get("validated_by") or ""),
+            expires_on=given.get("expires_on"),
+            prior_employer=bool(given.get("prior_employer")),
+            evidence=given.get("evidence") or "",
+            # The importer confirmed the attestations, or the file needs none (commit_import).
+            attested=True,
+        )
+        change = check_competency(assistant, task, data, existing=comp, unique=True)
+        try:
+            if comp is None:
+                create_competency(change, actor)
+                tally["created"] += 1
+            else:
+                tally["updated" if update_competency(change, actor) else "unchanged"] += 1
+        except Refused as refused:
+            problems.extend(refused.at(row).problems)
+    if problems:
+        raise Refused(problems)
     return tally
+
+
+def _stored_input(comp: Competency | None) -> dict:
+    """A stored competency's values as a row gives them (a row's empty cell keeps them)."""
+    if comp is None:
+        return {}
+    return {
+        "training_hours": comp.training_hours,
+        "validated_by": comp.validated_by.email if comp.validated_by else None,
+        "expires_on": comp.expires_on,
+        "prior_employer": comp.prior_employer,
+        "evidence": comp.evidence,
+    }

@@ -57,6 +57,8 @@ class ImportPlan:
     data: dict = field(default_factory=dict)
     #: Parsed values per row (competencies are written from these).
     values: list[tuple[int, dict]] = field(default_factory=list)
+    #: The CSV row of each practice-file entry (``people[3]`` is the row at index 3).
+    row_numbers: list[int] = field(default_factory=list)
 
     def counts(self) -> Counter:
         return Counter(r.action for r in self.rows)
@@ -117,6 +119,7 @@ def plan_import(kind: str, text: str, actor: Person, max_rows: int = 2000) -> Im
         entries.append(entry)
         row_numbers.append(number)
     plan.data = {spec.kind: entries}
+    plan.row_numbers = row_numbers
     try:
         parsed, _warnings = read_practice_file(plan.data)
     except Refused as exc:
