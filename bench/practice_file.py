@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import time_machine  # noqa: E402
 from decisions import SITES, BenchConfig, build_practice  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
@@ -40,9 +41,12 @@ except ImportError:
 try:
     from tracker.practice_file.exporter import export_practice  # noqa: E402
     from tracker.practice_file.importer import import_practice  # noqa: E402
-except ImportError:  # before the move (or, before the split, tracker.practice.services)
-    from tracker.practice.exporter import export_practice  # noqa: E402
-    from tracker.practice.importer import import_practice  # noqa: E402
+except ImportError:  # before the move
+    try:
+        from tracker.practice.exporter import export_practice  # noqa: E402
+        from tracker.practice.importer import import_practice  # noqa: E402
+    except ImportError:  # before the split
+        from tracker.practice.services import export_practice, import_practice  # noqa: E402
 
 
 @contextmanager
@@ -129,7 +133,10 @@ def main(argv=None) -> None:
         data = json.loads(json.dumps(data))  # as read from the file
 
         target = _app(folder, "target.sqlite")
-        with target.app_context():
+        # The synthetic practice signs off up to its moment, a week ahead: import a month on,
+        # so that no sign-off or verification is in the future.
+        later = time_machine.travel(datetime.now(UTC) + timedelta(days=30), tick=True)
+        with target.app_context(), later:
             db.create_all()
             ensure_catalog()
             db.session.commit()

@@ -57,7 +57,7 @@ def register_cli(app) -> None:
     @click.argument("file", type=click.File("r", encoding="utf-8-sig"))
     def import_practice_command(file):
         """Load a practice file (JSON), all or nothing."""
-        from tracker.errors import Refused
+        from tracker.errors import Refused, cli_lines
         from tracker.practice.importer import import_practice
 
         try:
@@ -74,8 +74,8 @@ def register_cli(app) -> None:
             db.session.commit()
         except Refused as exc:
             db.session.rollback()
-            for problem in exc.problems:
-                click.echo(problem, err=True)
+            for line in cli_lines(exc):
+                click.echo(line, err=True)
             click.echo(
                 f"{len(exc.problems)} problem(s) in {file.name}; nothing was imported.", err=True
             )
