@@ -133,9 +133,9 @@ def main(argv=None) -> None:
         data = json.loads(json.dumps(data))  # as read from the file
 
         target = _app(folder, "target.sqlite")
-        # The synthetic practice signs off up to its moment, a week ahead: import a month on,
-        # so that no sign-off or verification is in the future.
-        later = time_machine.travel(datetime.now(UTC) + timedelta(days=30), tick=True)
+        # The synthetic practice signs off up to a month after its moment (a week ahead):
+        # import two months on, so that no sign-off or verification is in the future.
+        later = time_machine.travel(datetime.now(UTC) + timedelta(days=60), tick=True)
         with target.app_context(), later:
             db.create_all()
             ensure_catalog()
