@@ -140,6 +140,8 @@ def commit(kind: str):
         if not plan.problems and ATTEST in exc.by_field:
             form.attest.errors.extend(exc.by_field[ATTEST])
             return _render_preview(spec, plan, form, filename, 400)
+        if not plan.problems:  # a verb refused a row the plan's own checks let through
+            plan.problems = list(exc.problems)
         flash("The file no longer passes the checks, so nothing was imported.", "danger")
         return _render_preview(spec, plan, form, filename, 400)
     db.session.commit()
