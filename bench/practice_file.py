@@ -32,21 +32,14 @@ from decisions import SITES, BenchConfig, build_practice  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
 from tracker import create_app  # noqa: E402
+from tracker.catalog.services import ensure_catalog  # noqa: E402
 from tracker.extensions import db  # noqa: E402
 
-try:  # the house after the move
-    from tracker.catalog.services import ensure_catalog  # noqa: E402
-except ImportError:
-    from tracker.records.services import ensure_catalog  # noqa: E402
 try:
     from tracker.practice_file.exporter import export_practice  # noqa: E402
     from tracker.practice_file.importer import import_practice  # noqa: E402
-except ImportError:  # before the move
-    try:
-        from tracker.practice.exporter import export_practice  # noqa: E402
-        from tracker.practice.importer import import_practice  # noqa: E402
-    except ImportError:  # before the split
-        from tracker.practice.services import export_practice, import_practice  # noqa: E402
+except ImportError:  # an older tree, before the practice file was split
+    from tracker.practice_file.services import export_practice, import_practice  # noqa: E402
 
 
 @contextmanager

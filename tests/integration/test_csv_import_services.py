@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy import select
 
 from tracker.audit.models import AuditEvent
+from tracker.competencies.models import Competency
 from tracker.errors import Problem, Refused
 from tracker.extensions import db
 from tracker.imports.commit import commit_import
 from tracker.imports.plan import _locate, plan_import
 from tracker.imports.reader import SPECS, decode, describe, template_csv
-from tracker.records.models import Competency
 from tracker.staff.models import Person
 
 COMP_HEADER = (

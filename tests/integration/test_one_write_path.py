@@ -12,11 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import sample_practice
+from tracker.catalog.models import Task
+from tracker.competencies.models import Competency
 from tracker.errors import Refused
 from tracker.extensions import db
 from tracker.imports.commit import commit_import
 from tracker.imports.reader import describe
-from tracker.records.models import Competency, Task
 from tracker.staff.models import Person
 
 

@@ -15,6 +15,8 @@ from collections import Counter
 from sqlalchemy import select
 
 from tracker.audit.services import record_event
+from tracker.catalog.models import Task
+from tracker.competencies.models import Competency
 from tracker.competencies.services import (
     CompetencyInput,
     check_competency,
@@ -31,8 +33,7 @@ from tracker.imports.plan import (
     plan_import,
 )
 from tracker.imports.reader import PEOPLE
-from tracker.practice.importer import import_practice
-from tracker.records.models import Competency, Task
+from tracker.practice_file.importer import import_practice
 from tracker.staff.models import Person
 
 #: The field of the importer's confirmation that each validator observed the assistant.

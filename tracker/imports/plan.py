@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from tracker.catalog.models import Task
+from tracker.competencies.models import Competency
 from tracker.competencies.services import local_today, validator_problem
-from tracker.domain import Role, TaskKind
 from tracker.errors import Problem, Refused
 from tracker.extensions import db
 from tracker.imports.reader import (
@@ -30,9 +31,9 @@ from tracker.imports.reader import (
     cell_value,
     read_rows,
 )
-from tracker.practice.importer import read_practice_file
-from tracker.records.models import Competency, Task
+from tracker.practice_file.importer import read_practice_file
 from tracker.staff.models import Person
+from tracker.vocabulary import Role, TaskKind
 
 
 @dataclass

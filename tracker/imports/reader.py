@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from tracker.domain import Role
 from tracker.errors import Problem, Refused
+from tracker.vocabulary import Role
 
 PEOPLE, COMPETENCIES = "people", "competencies"
 #: The accounts a manager may add or change; any other needs an administrator.

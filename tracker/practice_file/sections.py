@@ -17,25 +17,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from tracker.domain import (
-    BUILTIN_TASK_CODES,
-    Role,
-    RuleStatus,
-    SupervisionLevel,
-    TaskKind,
-    custom_task_problems,
-)
+from tracker.catalog.builtin import BUILTIN_TASK_CODES, custom_task_problems
+from tracker.catalog.models import Task
+from tracker.competencies.models import Competency
 from tracker.extensions import db
-from tracker.practice.parsing import ABSENT, INVALID, Reader
-from tracker.records.models import Competency, Policy, StateRule, Task
-from tracker.staff.models import (
-    Credential,
-    License,
-    Person,
-    Shift,
-    Site,
-    SupervisionAssignment,
-)
+from tracker.policy.models import Policy, StateRule
+from tracker.practice_file.parsing import ABSENT, INVALID, Reader
+from tracker.sites.models import Site
+from tracker.staff.models import Credential, License, Person
+from tracker.supervision.models import Shift, SupervisionAssignment
+from tracker.vocabulary import Role, RuleStatus, SupervisionLevel, TaskKind
 
 
 class Refs:

@@ -12,9 +12,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from tracker.catalog.models import Task
 from tracker.extensions import db
-from tracker.practice.sections import SECTIONS, Refs, _key
-from tracker.records.models import Practice, Task
+from tracker.practice_file.sections import SECTIONS, Refs, _key
+from tracker.sites.models import Practice
 from tracker.staff.models import Person
 
 #: What each section's records are loaded with, so that no entry needs a query of its own.

@@ -25,15 +25,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tracker.audit.services import record_event, snapshot
+from tracker.catalog import services as catalog
+from tracker.catalog.builtin import BUILTIN_TASK_CODES
+from tracker.competencies.models import Competency
 from tracker.competencies.services import (
     CompetencyInput,
     check_competency,
     create_competency,
     update_competency,
 )
-from tracker.domain import BUILTIN_TASK_CODES, RuleStatus, SupervisionLevel, TaskKind
 from tracker.errors import Problem, Refused
 from tracker.extensions import db
+from tracker.policy.models import Policy
 from tracker.policy.overlap import describe_span, policies_overlap
 from tracker.policy.services import (
     PolicyDraft,
@@ -43,8 +46,8 @@ from tracker.policy.services import (
     update_policy,
     update_state_rule,
 )
-from tracker.practice.parsing import Reader
-from tracker.practice.sections import (
+from tracker.practice_file.parsing import Reader
+from tracker.practice_file.sections import (
     SECTION_NAMES,
     SECTIONS,
     Refs,
@@ -53,10 +56,13 @@ from tracker.practice.sections import (
     _key,
     _policy_entry,
 )
-from tracker.records import staff_services as staff
-from tracker.records.models import Competency, Policy, Practice
+from tracker.sites import services as sites
+from tracker.sites.models import Practice
 from tracker.sites.queries import practice_today
+from tracker.staff import services as staff
 from tracker.staff.models import Person
+from tracker.supervision import services as supervision
+from tracker.vocabulary import RuleStatus, SupervisionLevel, TaskKind
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
@@ -216,9 +222,9 @@ Writer = Callable[[_Context, dict, object], tuple[str, list[Problem]]]
 def _site(ctx: _Context, v: dict, site) -> tuple[str, list[Problem]]:
     fields = {k: v[k] for k in ("code", "name", "state", "timezone")}
     if site is None:
-        staff.create_site(ctx.actor, **fields)
+        sites.create_site(ctx.actor, **fields)
         return CREATED, []
-    staff.update_site(ctx.actor, site, **fields)
+    sites.update_site(ctx.actor, site, **fields)
     return UPDATED, []
 
 
@@ -230,9 +236,9 @@ def _task(ctx: _Context, v: dict, task) -> tuple[str, list[Problem]]:
         "description": v.get("description") or "",
     }
     if task is None:
-        staff.create_task(ctx.actor, **fields)
+        catalog.create_task(ctx.actor, **fields)
         return CREATED, []
-    staff.update_task(ctx.actor, task, **fields)
+    catalog.update_task(ctx.actor, task, **fields)
     return UPDATED, []
 
 
@@ -349,9 +355,9 @@ def _assignment(ctx: _Context, v: dict, assignment) -> tuple[str, list[Problem]]
         "ends_on": v.get("ends_on"),
     }
     if assignment is None:
-        staff.create_assignment(ctx.actor, **fields)
+        supervision.create_assignment(ctx.actor, **fields)
         return CREATED, []
-    staff.update_assignment(ctx.actor, assignment, **fields)
+    supervision.update_assignment(ctx.actor, assignment, **fields)
     return UPDATED, []
 
 
@@ -364,9 +370,9 @@ def _shift(ctx: _Context, v: dict, shift) -> tuple[str, list[Problem]]:
         "ends_local": v["ends_at"],
     }
     if shift is None:
-        staff.create_shift(ctx.actor, **fields)
+        supervision.create_shift(ctx.actor, **fields)
         return CREATED, []
-    staff.update_shift(ctx.actor, shift, **fields)
+    supervision.update_shift(ctx.actor, shift, **fields)
     return UPDATED, []
 
 
