@@ -53,7 +53,6 @@ INFRASTRUCTURE = frozenset(
         "passwords",
         "forms",
         "form_pages",
-        "problems",
         "access",
         "errors",
         "vocabulary",

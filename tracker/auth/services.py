@@ -9,11 +9,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.audit.services import record_event
 from tracker.extensions import db
-from tracker.passwords import PasswordRefused
 from tracker.staff.models import Person
 from tracker.staff.services import set_password
 
-__all__ = ["PasswordRefused", "authenticate", "normalise_email", "set_password"]
+__all__ = ["authenticate", "normalise_email", "set_password"]
 
 
 def normalise_email(email: str) -> str:

@@ -24,6 +24,7 @@ from tracker.decision.rules import (
     select_policy,
     state_name,
 )
+from tracker.errors import Problem, Refused
 from tracker.extensions import db
 from tracker.policy.models import Policy, StateRule
 from tracker.policy.overlap import describe_span, policies_overlap
@@ -44,12 +45,10 @@ PREVIEW_DAYS = 30
 WHAT_IF = "tracker.policy_what_if"
 
 
-class ChangeRefused(ValueError):
-    """A change that cannot be saved; ``problems`` maps a form field to what is wrong."""
-
-    def __init__(self, problems: dict[str, str]):
-        super().__init__("; ".join(f"{name}: {text}" for name, text in problems.items()))
-        self.problems = problems
+def _refuse_any(problems: dict[str, str]) -> None:
+    """Refuse the change when any field has a problem (one message per field)."""
+    if problems:
+        raise Refused(Problem(name, text) for name, text in problems.items())
 
 
 def _reserved_words(task: Task, what: str) -> str:
@@ -196,8 +195,7 @@ def _apply_rule(rule: StateRule, draft: StateRuleDraft) -> None:
 def create_state_rule(draft: StateRuleDraft, today: date) -> StateRule:
     """Record what a state's law says about one task (one rule per state and task)."""
     task, problems = _state_rule_problems(draft, today)
-    if problems:
-        raise ChangeRefused(problems)
+    _refuse_any(problems)
     rule = StateRule(state=draft.state, task=task)
     _apply_rule(rule, draft)
     db.session.add(rule)
@@ -210,8 +208,7 @@ def update_state_rule(rule: StateRule, draft: StateRuleDraft, today: date) -> bo
     """Change a state rule (its state and task stay); False when nothing changed."""
     draft = replace(draft, state=rule.state, task=rule.task.code)
     _, problems = _state_rule_problems(draft, today, rule.id)
-    if problems:
-        raise ChangeRefused(problems)
+    _refuse_any(problems)
     before = snapshot(rule)
     _apply_rule(rule, draft)
     db.session.flush()
@@ -316,6 +313,11 @@ class PolicyChange:
     site: Site | None
     problems: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def refusal(self) -> Refused:
+        """The problems as the refusal saving would raise."""
+        return Refused(Problem(name, text) for name, text in self.problems.items())
+
     def proposed_facts(self) -> PolicyFacts:
         return self.draft.facts(self.replacing.id if self.replacing else None)
 
@@ -401,8 +403,7 @@ def _apply_policy(policy: Policy, change: PolicyChange) -> None:
 def create_policy(draft: PolicyDraft) -> Policy:
     """Record a written policy for a task (refused if it overlaps or authorizes a reserved one)."""
     change = check_policy_change(draft)
-    if change.problems:
-        raise ChangeRefused(change.problems)
+    _refuse_any(change.problems)
     policy = Policy()
     _apply_policy(policy, change)
     db.session.add(policy)
@@ -414,8 +415,7 @@ def create_policy(draft: PolicyDraft) -> Policy:
 def update_policy(policy: Policy, draft: PolicyDraft) -> bool:
     """Replace a policy's terms; False when nothing changed."""
     change = check_policy_change(draft, policy)
-    if change.problems:
-        raise ChangeRefused(change.problems)
+    _refuse_any(change.problems)
     before = snapshot(policy)
     _apply_policy(policy, change)
     db.session.flush()
@@ -445,8 +445,7 @@ def check_end(policy: Policy, last_day: date) -> PolicyChange:
 def end_policy(policy: Policy, last_day: date) -> None:
     """Set the policy's last day in effect (nothing is deleted)."""
     change = check_end(policy, last_day)
-    if change.problems:
-        raise ChangeRefused(change.problems)
+    _refuse_any(change.problems)
     before = snapshot(policy)
     policy.effective_to = last_day
     db.session.flush()
@@ -541,6 +540,5 @@ def preview_policy_change(change: PolicyChange, now: datetime):
     The what-if runs the decision rule on the stored facts, which sit above policy: the app
     factory hands this app's ``tracker.decision.what_if`` to ``current_app.extensions``.
     """
-    if change.problems:
-        raise ChangeRefused(change.problems)
+    _refuse_any(change.problems)
     return current_app.extensions[WHAT_IF](change, now)
