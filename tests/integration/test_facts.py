@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from tests.conftest import recording_statements, sample_practice
 from tracker.decision.facts import load_facts, load_for_decision
-from tracker.decision.rules import (
+from tracker.decision.rules import decide
+from tracker.decision.services import evaluate
+from tracker.decision.values import (
     CompetencyFacts,
     CredentialFacts,
     LicenseFacts,
@@ -21,9 +23,7 @@ from tracker.decision.rules import (
     StateRuleFacts,
     SupervisionFacts,
     TaskFacts,
-    decide,
 )
-from tracker.decision.services import evaluate
 from tracker.domain import RuleStatus, SupervisionLevel, TaskKind
 from tracker.extensions import db
 from tracker.practice.services import import_practice

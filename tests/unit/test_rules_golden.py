@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tracker.decision.rules import (
+from tracker.decision.rules import decide
+from tracker.decision.values import (
     CompetencyFacts,
     CredentialFacts,
     LicenseFacts,
@@ -24,7 +25,6 @@ from tracker.decision.rules import (
     StateRuleFacts,
     SupervisionFacts,
     TaskFacts,
-    decide,
 )
 from tracker.domain import TASK_CATALOG, RuleStatus, SupervisionLevel, TaskKind
 

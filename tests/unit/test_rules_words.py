@@ -46,7 +46,8 @@ from test_rules_golden import (
     AT as AT_TEN,
 )
 
-from tracker.decision.rules import RecordRef, decide
+from tracker.decision.rules import decide
+from tracker.decision.values import RecordRef
 from tracker.domain import RuleStatus, SupervisionLevel
 
 ON_SITE, IN_ROOM = SupervisionLevel.on_site, SupervisionLevel.in_room

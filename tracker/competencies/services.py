@@ -19,16 +19,13 @@ from tracker.audit.services import record_event, snapshot
 from tracker.db_types import utcnow
 from tracker.decision.facts import policy_facts
 from tracker.decision.rules import (
-    CompetencyFacts,
-    LicenseFacts,
-    PersonFacts,
-    PolicyFacts,
     competency_expiry,
     licensed_provider,
     may_validate,
     reserved_reason,
     select_policy,
 )
+from tracker.decision.values import CompetencyFacts, LicenseFacts, PersonFacts, PolicyFacts
 from tracker.domain import Role, TaskKind
 from tracker.extensions import db
 from tracker.records.models import Competency, Policy, Task

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from tracker.decision.facts import load_facts
 from tracker.decision.matrix import assistants_at, collection_paused
-from tracker.decision.rules import Decision, PersonFacts, SiteFacts, TaskFacts, reserved_reason
+from tracker.decision.rules import reserved_reason
+from tracker.decision.values import Decision, PersonFacts, SiteFacts, TaskFacts
 from tracker.domain import Role, TaskKind
 from tracker.extensions import db
 from tracker.staff.models import Person, Site, person_sites

@@ -14,7 +14,8 @@ from types import MappingProxyType
 from sqlalchemy import select, union
 
 from tracker.decision.cache import Snapshot
-from tracker.decision.rules import (
+from tracker.decision.rules import decide
+from tracker.decision.values import (
     CompetencyFacts,
     CredentialFacts,
     Decision,
@@ -26,7 +27,6 @@ from tracker.decision.rules import (
     StateRuleFacts,
     SupervisionFacts,
     TaskFacts,
-    decide,
 )
 from tracker.domain import TaskKind, reserved_lookalike
 from tracker.extensions import db

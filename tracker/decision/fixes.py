@@ -19,7 +19,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from tracker.decision.rules import STATE_LAW, local_day, state_name
+from tracker.dates import local_day
+from tracker.decision.rules import state_name
+from tracker.decision.values import STATE_LAW
 from tracker.domain import Role
 from tracker.extensions import db
 from tracker.records.models import Task

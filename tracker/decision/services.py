@@ -9,7 +9,7 @@ from sqlalchemy import insert, select
 
 from tracker.decision.cache import Snapshot
 from tracker.decision.facts import load_for_decision
-from tracker.decision.rules import Decision
+from tracker.decision.values import Decision
 from tracker.delegations.models import DecisionRecord
 from tracker.domain import Role, TaskKind
 from tracker.extensions import db

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tracker.decision.rules import Decision, zone
+from tracker.dates import zone
+from tracker.decision.values import Decision
 
 CONDITION_LABELS = {
     "state_law": "State law",

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from tracker import dates
 from tracker.audit.services import record_event, snapshot
-from tracker.decision.rules import Decision
 from tracker.decision.services import evaluate, record_decision
+from tracker.decision.values import Decision
 from tracker.delegations.models import DecisionRecord, Delegation, DelegationCheck
 from tracker.domain import DelegationStatus
 from tracker.extensions import db

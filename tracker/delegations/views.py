@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from tracker import dates
-from tracker.decision.rules import zone
+from tracker.dates import zone
 from tracker.decision.services import public_result
 from tracker.delegations import services
 from tracker.delegations.forms import ActionForm, DelegationForm, StatusForm

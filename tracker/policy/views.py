@@ -13,7 +13,8 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from tracker import dates
-from tracker.decision.rules import add_months, local_day, state_name
+from tracker.dates import add_months, local_day
+from tracker.decision.rules import state_name
 from tracker.domain import US_STATES, TaskKind
 from tracker.extensions import db
 from tracker.policy import services

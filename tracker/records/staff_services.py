@@ -17,7 +17,8 @@ from tracker.audit.services import record_event, snapshot
 from tracker.auth.passwords import password_problem
 from tracker.auth.services import set_password
 from tracker.auth.sessions import end_every_session
-from tracker.decision.rules import state_name, zone
+from tracker.dates import zone
+from tracker.decision.rules import state_name
 from tracker.domain import BUILTIN_TASK_CODES, Role, TaskKind, custom_task_problems
 from tracker.extensions import db
 from tracker.records.models import Task

@@ -29,7 +29,7 @@ from wtforms.fields.choices import SelectChoice
 
 from tracker import dates
 from tracker.auth.guard import refuse
-from tracker.decision.rules import zone
+from tracker.dates import zone
 from tracker.domain import Role, TaskKind
 from tracker.extensions import db
 from tracker.paging import page_of
