@@ -192,13 +192,19 @@ def log_decisions(
     return sorted(row[0] for row in result)
 
 
+#: What a stored condition keeps beyond DESIGN section 4: the records it rests on (links on
+#: pages) and the codes of its problems (the fixes offered; ``tracker.decision.fixes``).
+INTERNAL_KEYS = frozenset({"records", "codes"})
+
+
 def stored_result(decision: Decision) -> dict:
-    """The decision's JSON, each condition also naming its records (for links on pages)."""
+    """The decision's JSON, each condition also naming its records and problem codes."""
     result = decision.to_json()
     for out, condition in zip(result["conditions"], decision.conditions, strict=True):
         out["records"] = [
             {"kind": ref.kind, "id": ref.id, "label": ref.label} for ref in condition.records
         ]
+        out["codes"] = [code.value for code in condition.codes]
     return result
 
 
@@ -207,7 +213,8 @@ def public_result(result: dict) -> dict:
     return {
         **result,
         "conditions": [
-            {k: v for k, v in c.items() if k != "records"} for c in result.get("conditions", [])
+            {k: v for k, v in c.items() if k not in INTERNAL_KEYS}
+            for c in result.get("conditions", [])
         ],
     }
 
