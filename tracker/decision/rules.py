@@ -1,6 +1,7 @@
 """The decision: may this assistant do this task, at this site, at this moment?
 
-PURE. Facts come in as frozen dataclasses of plain values; a ``Decision`` comes out. Nothing
+PURE. Facts come in as frozen dataclasses of plain values (``tracker.decision.values``); a
+``Decision`` comes out, each unmet condition with the codes of its problems. Nothing
 here imports Flask or the database, so the rule can be tested alone and run in bulk, and
 every page, the CLI and the API give the same answer (DESIGN section 4).
 """
