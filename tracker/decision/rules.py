@@ -383,12 +383,12 @@ def _competency(assistant, task, site, day, competencies, rule, policy) -> Condi
         if not problems:
             expiry = competency_expiry(comp, policy)
             until = f"current until {expiry}" if expiry else "with no expiry"
-            who = comp.validated_by.name if comp.validated_by else "a validator"
+            # A record counts only when validated by someone: it names them.
             return Condition(
                 COMPETENCY,
                 True,
                 f"{assistant.name}'s {task.name} competency was validated on "
-                f"{comp.validated_on} by {who}, {until}.",
+                f"{comp.validated_on} by {comp.validated_by.name}, {until}.",
                 (_competency_ref(comp, expiry),),
             )
         judged.append((len(problems), comp.validated_on or date.min, comp, problems))
@@ -503,7 +503,7 @@ def _shift_check(task, site, at, level, covering, shifts, in_room) -> _Check:
         ProblemCode.not_in_room,
         f"{task.name} needs the provider in the room, and their presence has not been attested",
     )
-    return _Check(problems=(problem,), records=(record,), words=words)
+    return _Check(problems=(problem,), records=(record,))
 
 
 def _supervision(assistant, task, site, at, day, level, assignments, shifts,

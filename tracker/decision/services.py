@@ -141,7 +141,7 @@ def _decision_row(
         "at": decision.at,
         "delegated_by_id": delegated_by.id if delegated_by is not None else None,
         "in_room": in_room,
-        "status": decision.status,
+        "status": str(decision.status),
         "result": result,
     }
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tracker.dates import zone
-from tracker.decision.values import Decision
+from tracker.decision.values import Decision, DecisionStatus
 
 CONDITION_LABELS = {
     "state_law": "State law",
@@ -13,9 +13,9 @@ CONDITION_LABELS = {
 }
 
 STATUS_LABELS = {
-    "clear": "CLEAR: all four conditions are met.",
-    "flagged": "FLAGGED: at least one condition is not met.",
-    "prohibited": "PROHIBITED: this task is never delegated to a medical assistant.",
+    DecisionStatus.clear: "CLEAR: all four conditions are met.",
+    DecisionStatus.flagged: "FLAGGED: at least one condition is not met.",
+    DecisionStatus.prohibited: "PROHIBITED: this task is never delegated to a medical assistant.",
 }
 
 
