@@ -87,12 +87,12 @@ def problem_codes(condition: dict) -> frozenset[str]:
 
 
 def _codes_from_words(condition: dict) -> frozenset[str]:
+    if condition.get("met"):
+        return frozenset()
     reason = condition.get("reason", "")
     kind = condition.get("condition")
     codes = set()
-    if condition.get("met"):
-        pass
-    elif kind == STATE_LAW:
+    if kind == STATE_LAW:
         if not _record_ids(condition, "state_rule"):
             codes.add(ProblemCode.no_state_rule)
         elif "requires" in reason:
