@@ -1,6 +1,6 @@
 """tracker: may this medical assistant do this task, at this site, at this time?
 
-The factory imports Flask lazily so that pure modules (``tracker.domain``,
+The factory imports Flask lazily so that pure modules (``tracker.vocabulary``,
 ``tracker.decision.rules``) can be imported without the web stack.
 """
 
@@ -81,6 +81,7 @@ def create_app(config_class=None):
     from tracker.audit import views as audit_views
     from tracker.auth import account as account_views
     from tracker.auth import views as auth_views
+    from tracker.catalog import views as catalog_views
     from tracker.competencies import views as competency_views
     from tracker.decision import eligible_views
     from tracker.decision import views as decision_views
@@ -89,9 +90,10 @@ def create_app(config_class=None):
     from tracker.incidents import views as incident_views
     from tracker.main import views as main_views
     from tracker.policy import views as policy_views
-    from tracker.records import views as record_views
     from tracker.reports import views as report_views
+    from tracker.sites import views as site_views
     from tracker.staff import views as staff_views
+    from tracker.supervision import views as supervision_views
 
     for blueprint in (
         auth_views.bp,
@@ -102,7 +104,9 @@ def create_app(config_class=None):
         eligible_views.bp,
         delegation_views.bp,
         incident_views.bp,
-        record_views.bp,
+        site_views.bp,
+        supervision_views.bp,
+        catalog_views.bp,
         policy_views.bp,
         competency_views.bp,
         audit_views.bp,

@@ -13,8 +13,8 @@ from tests.api.conftest import DURING_SHIFT
 from tracker import dates
 from tracker.access import ACCESS, API_SCOPES
 from tracker.delegations.models import Delegation
-from tracker.domain import Role
 from tracker.extensions import db
+from tracker.vocabulary import Role
 
 AFTER_SHIFT = "2026-11-23T18:00:00-08:00"  # injection needs a provider on site: flagged
 #: A moment after every delegation these tests mark performed.
@@ -180,7 +180,9 @@ def test_filters_by_site_assistant_status_flagged_and_dates(app, api, people, ma
 def test_standing_after_a_recheck_and_the_performed_while_flagged_rule(
     app, api, people, make_token, sample_clock
 ):
-    from tracker.staff.models import Person, Shift, Site
+    from tracker.sites.models import Site
+    from tracker.staff.models import Person
+    from tracker.supervision.models import Shift
 
     token = make_token("manager@example.org", ("write", "read"))
     flagged = api("POST", "/delegations", token,

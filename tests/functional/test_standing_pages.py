@@ -10,9 +10,11 @@ from tests.functional.test_delegations import delegation_form
 from tracker import dates
 from tracker.audit.models import AuditEvent
 from tracker.delegations.models import Delegation
-from tracker.domain import DelegationStatus
 from tracker.extensions import db
-from tracker.staff.models import Person, Shift, Site
+from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.supervision.models import Shift
+from tracker.vocabulary import DelegationStatus
 
 
 def add_evening_shift(app):

@@ -152,7 +152,7 @@ def test_the_state_law_fix_follows_the_code_not_the_words():
     result = flagged(unmet("state_law", words, [P.not_permitted], [RULE_RECORD]))
     assert endpoints(result) == {"state_law": ["policy.edit_state_rule"]}
     result = flagged(unmet("state_law", "", [P.state_credential_missing], [RULE_RECORD]))
-    assert endpoints(result) == {"state_law": ["records.credential_new"]}
+    assert endpoints(result) == {"state_law": ["staff.credential_new"]}
     result = flagged(unmet("state_law", words, [P.no_state_rule]))
     assert endpoints(result) == {"state_law": ["policy.new_state_rule"]}
 
@@ -162,9 +162,7 @@ def test_the_policy_fix_follows_the_code_not_the_words():
     result = flagged(unmet("employer_policy", words, [P.not_authorized], [POLICY_RECORD]))
     assert endpoints(result) == {"employer_policy": ["policy.edit_policy"]}
     result = flagged(unmet("employer_policy", "", [P.policy_credential_missing], [POLICY_RECORD]))
-    assert endpoints(result) == {
-        "employer_policy": ["records.credential_new", "policy.edit_policy"]
-    }
+    assert endpoints(result) == {"employer_policy": ["staff.credential_new", "policy.edit_policy"]}
     result = flagged(unmet("employer_policy", words, [P.no_policy]))
     assert endpoints(result) == {"employer_policy": ["policy.new_policy"]}
 
@@ -176,11 +174,11 @@ def test_the_supervision_fixes_follow_the_codes(monkeypatch):
     result = flagged(unmet("supervision", words, [P.delegator_unqualified]))
     assert endpoints(result) == {}
     result = flagged(unmet("supervision", "", [P.no_supervisor]))
-    assert endpoints(result) == {"supervision": ["records.assignment_new"]}
+    assert endpoints(result) == {"supervision": ["supervision.assignment_new"]}
     result = flagged(unmet("supervision", "", [P.delegator_unqualified, P.not_on_shift]))
     (fix,) = fixes.fixes_for(result, CTX, True)["supervision"]
     assert (fix.endpoint, fix.args) == (
-        "records.shift_new",
+        "supervision.shift_new",
         {"site": "main", "day": "2026-11-23", "provider": 5},
     )
 
@@ -189,10 +187,10 @@ def test_a_result_kept_before_codes_gets_the_fixes_its_words_gave(monkeypatch):
     monkeypatch.setattr(fixes, "_supervising_provider", lambda ctx, condition: None)
     words = "Needs x: Dr. Lee is not on shift at Main St at 2026-11-23 10:00; record it"
     old = {"condition": "supervision", "met": False, "reason": words}
-    assert endpoints(flagged(old)) == {"supervision": ["records.shift_new"]}
+    assert endpoints(flagged(old)) == {"supervision": ["supervision.shift_new"]}
     old_rule = {"condition": "state_law", "met": False, "reason": "CA requires CMA",
                 "records": [RULE_RECORD]}  # fmt: skip
-    assert endpoints(flagged(old_rule)) == {"state_law": ["records.credential_new"]}
+    assert endpoints(flagged(old_rule)) == {"state_law": ["staff.credential_new"]}
 
 
 def test_the_assistants_competency_step_follows_the_codes():

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tracker.catalog.builtin import TASK_CATALOG
 from tracker.decision.rules import decide
 from tracker.decision.values import (
     CompetencyFacts,
@@ -26,7 +27,7 @@ from tracker.decision.values import (
     SupervisionFacts,
     TaskFacts,
 )
-from tracker.domain import TASK_CATALOG, RuleStatus, SupervisionLevel, TaskKind
+from tracker.vocabulary import RuleStatus, SupervisionLevel, TaskKind
 
 NONE, AVAILABLE, ON_SITE, IN_ROOM = (
     SupervisionLevel.none,

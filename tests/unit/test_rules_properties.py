@@ -20,7 +20,7 @@ from tracker.decision.values import (
     SupervisionFacts,
     TaskFacts,
 )
-from tracker.domain import RuleStatus, SupervisionLevel, TaskKind
+from tracker.vocabulary import RuleStatus, SupervisionLevel, TaskKind
 
 ORDER = ["state_law", "employer_policy", "competency", "supervision"]
 

@@ -12,8 +12,8 @@ from tracker import dates
 from tracker.api import tokens
 from tracker.api.forms import RevokeForm, TokenForm
 from tracker.api.models import ApiToken
-from tracker.domain import Role
 from tracker.extensions import db
+from tracker.vocabulary import Role
 
 bp = Blueprint("tokens", __name__, url_prefix="/account/tokens")
 

@@ -17,11 +17,12 @@ from sqlalchemy import and_, or_, select
 
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import SECRET_FIELDS
+from tracker.catalog.models import Task
 from tracker.extensions import db
 from tracker.incidents.visibility import audit_events_visible_to
-from tracker.records.models import Task
+from tracker.sites.models import Site
 from tracker.sites.queries import practice_timezone
-from tracker.staff.models import Person, Site
+from tracker.staff.models import Person
 
 #: Shown in place of any value whose name says it is a secret.
 HIDDEN = "[hidden]"

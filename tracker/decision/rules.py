@@ -33,7 +33,13 @@ from tracker.decision.values import (
     SupervisionFacts,
     TaskFacts,
 )
-from tracker.domain import DEFAULT_SUPERVISION, US_STATES, RuleStatus, SupervisionLevel, TaskKind
+from tracker.vocabulary import (
+    DEFAULT_SUPERVISION,
+    US_STATES,
+    RuleStatus,
+    SupervisionLevel,
+    TaskKind,
+)
 
 #: A state rule verified longer ago than this many months earns a warning.
 STALE_RULE_MONTHS = 12

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from tracker.dates import format_utc
-from tracker.domain import RuleStatus, SupervisionLevel, TaskKind
+from tracker.vocabulary import RuleStatus, SupervisionLevel, TaskKind
 
 #: The four conditions, in the order a decision gives them.
 STATE_LAW = "state_law"

@@ -2,8 +2,8 @@ from wtforms import BooleanField, DateTimeLocalField, SelectField, SubmitField, 
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from tracker.domain import DelegationStatus
 from tracker.forms import TrackerForm
+from tracker.vocabulary import DelegationStatus
 
 
 class DelegationForm(TrackerForm):

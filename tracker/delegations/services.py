@@ -6,13 +6,15 @@ from datetime import datetime
 
 from tracker import dates
 from tracker.audit.services import record_event, snapshot
+from tracker.catalog.models import Task
+from tracker.decision.models import DecisionRecord
 from tracker.decision.services import evaluate, record_decision
 from tracker.decision.values import Decision
-from tracker.delegations.models import DecisionRecord, Delegation, DelegationCheck
-from tracker.domain import DelegationStatus
+from tracker.delegations.models import Delegation, DelegationCheck
 from tracker.extensions import db
-from tracker.records.models import Task
-from tracker.staff.models import Person, Site
+from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.vocabulary import DelegationStatus
 
 #: Moves a manager or provider may make by hand (declining comes with an incident).
 ALLOWED_MOVES = {

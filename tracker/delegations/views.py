@@ -9,16 +9,18 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from tracker import dates
+from tracker.catalog.models import Task
 from tracker.dates import zone
+from tracker.decision.models import DecisionRecord
 from tracker.decision.services import public_result
 from tracker.delegations import services
 from tracker.delegations.forms import ActionForm, DelegationForm, StatusForm
-from tracker.delegations.models import DecisionRecord, Delegation, DelegationCheck
+from tracker.delegations.models import Delegation, DelegationCheck
 from tracker.delegations.queries import performed_while_flagged, visible_delegations
-from tracker.domain import DelegationStatus, Role, TaskKind
 from tracker.extensions import db
-from tracker.records.models import Task
-from tracker.staff.models import Person, Site
+from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.vocabulary import DelegationStatus, Role, TaskKind
 
 bp = Blueprint("delegations", __name__, url_prefix="/delegations")
 

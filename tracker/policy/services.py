@@ -15,17 +15,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tracker.audit.services import record_event, snapshot
+from tracker.catalog.models import Task
 from tracker.dates import add_months, local_day
 from tracker.decision.facts import load_facts
 from tracker.decision.matrix import KIND_ORDER, assistants_at
 from tracker.decision.rules import STALE_RULE_MONTHS, competency_expiry, select_policy, state_name
 from tracker.decision.values import Decision, PersonFacts, PolicyFacts, SiteFacts, TaskFacts
 from tracker.delegations.models import Delegation
-from tracker.domain import US_STATES, DelegationStatus, Role, RuleStatus, SupervisionLevel, TaskKind
 from tracker.extensions import db
+from tracker.policy.models import Policy, StateRule
 from tracker.policy.overlap import describe_span, policies_overlap
-from tracker.records.models import Policy, StateRule, Task
-from tracker.staff.models import Person, Site
+from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.vocabulary import (
+    US_STATES,
+    DelegationStatus,
+    Role,
+    RuleStatus,
+    SupervisionLevel,
+    TaskKind,
+)
 
 #: How far ahead the what-if preview looks for planned delegations.
 PREVIEW_DAYS = 30
