@@ -21,6 +21,8 @@ SUPERVISION = "supervision"
 
 
 class DecisionStatus(enum.StrEnum):
+    """A decision's outcome; the values are the strings of the JSON, pages and decision log."""
+
     clear = "clear"
     flagged = "flagged"
     prohibited = "prohibited"
