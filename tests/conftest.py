@@ -249,7 +249,7 @@ def sample_practice(today: date | None = None) -> dict:
 @pytest.fixture
 def practice(app):
     """The sample practice imported; returns the file it came from."""
-    from tracker.practice_file.services import import_practice
+    from tracker.practice_file.importer import import_practice
 
     data = sample_practice()
     with app.app_context():

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from tracker import dates
 from tracker.auth.services import set_password
 from tracker.extensions import db
-from tracker.practice_file.services import import_practice
+from tracker.practice_file.importer import import_practice
 from tracker.staff.models import Person
 
 DEMO_PASSWORD = "demo-password-2026"

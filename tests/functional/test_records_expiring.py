@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tests.conftest import PASSWORD
 from tracker import dates
 from tracker.extensions import db
-from tracker.practice_file.services import import_practice
+from tracker.practice_file.importer import import_practice
 from tracker.sites.models import Site
 from tracker.staff.models import Person
 from tracker.vocabulary import Role

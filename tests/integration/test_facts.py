@@ -26,7 +26,7 @@ from tracker.decision.values import (
     TaskFacts,
 )
 from tracker.extensions import db
-from tracker.practice_file.services import import_practice
+from tracker.practice_file.importer import import_practice
 from tracker.sites.models import Site
 from tracker.staff.models import Person
 from tracker.vocabulary import RuleStatus, SupervisionLevel, TaskKind

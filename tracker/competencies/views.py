@@ -13,6 +13,7 @@ from tracker.competencies import services
 from tracker.competencies.forms import ChooseForm, CompetencyForm, RevokeForm
 from tracker.competencies.models import Competency
 from tracker.decision.rules import reserved_reason
+from tracker.errors import Refused, show_on_form
 from tracker.extensions import db
 from tracker.sites.queries import practice_today
 from tracker.staff.models import Person
@@ -177,17 +178,6 @@ def _input(form: CompetencyForm, me: Person) -> services.CompetencyInput:
     )
 
 
-def _show_problems(form, problems: dict[str, list[str]]) -> list[str]:
-    """Put each problem next to its field; return those that belong to no field."""
-    general = []
-    for name, messages in problems.items():
-        if name in form and name not in ("submit", "csrf_token"):
-            form[name].errors.extend(messages)
-        else:
-            general.extend(messages)
-    return general
-
-
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     """Sign off (or record) an assistant's competency for a task."""
@@ -208,8 +198,8 @@ def new():
     if form.validate_on_submit():
         try:
             comp = services.record_competency(assistant, task, _input(form, me), me)
-        except services.CompetencyError as exc:
-            general = _show_problems(form, exc.problems)
+        except Refused as exc:
+            general = show_on_form(form, exc)
         else:
             db.session.commit()
             flash(f"{task.name} competency recorded for {assistant.name}.", "success")
@@ -283,8 +273,8 @@ def edit(competency_id: int):
     if form.validate_on_submit():
         try:
             changed = services.correct_competency(comp, _input(form, me), me)
-        except services.CompetencyError as exc:
-            general = _show_problems(form, exc.problems)
+        except Refused as exc:
+            general = show_on_form(form, exc)
         else:
             db.session.commit()
             flash("Competency corrected." if changed else "Nothing changed.", "success")
@@ -313,8 +303,8 @@ def revoke(competency_id: int):
     if form.validate_on_submit():
         try:
             services.revoke_competency(comp, form.revoked_on.data, form.reason.data, me)
-        except services.CompetencyError as exc:
-            _show_problems(form, exc.problems)
+        except Refused as exc:
+            show_on_form(form, exc)
         else:
             db.session.commit()
             flash(f"Competency revoked from {form.revoked_on.data.isoformat()}.", "success")

@@ -17,6 +17,7 @@ from tracker.delegations import services
 from tracker.delegations.forms import ActionForm, DelegationForm, StatusForm
 from tracker.delegations.models import Delegation, DelegationCheck
 from tracker.delegations.queries import performed_while_flagged, visible_delegations
+from tracker.errors import Refused
 from tracker.extensions import db
 from tracker.sites.models import Site
 from tracker.staff.models import Person
@@ -233,7 +234,7 @@ def change_status(delegation_id: int):
             current_user._get_current_object(),
             reason=form.reason.data,
         )
-    except services.DelegationError as exc:
+    except Refused as exc:
         db.session.rollback()
         flash(str(exc), "danger")
     else:

@@ -20,8 +20,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.db_types import utcnow
+from tracker.errors import Refused
 from tracker.forms import TrackerForm
-from tracker.incidents.services import MAX_LENGTH, IncidentError, check_moment
+from tracker.incidents.services import MAX_LENGTH, check_moment
 from tracker.incidents.words import MOVE_LABELS, REASON_LABELS
 from tracker.vocabulary import RESPONSE_STEPS, DeclineReason, IncidentStatus
 
@@ -48,17 +49,7 @@ def local_now(timezone: str | None) -> datetime:
     return now.replace(tzinfo=None, second=0, microsecond=0)
 
 
-class _IncidentForm(TrackerForm):
-    def show_problem(self, problem: IncidentError) -> None:
-        """Put a service's refusal next to its field, or above the form."""
-        target = getattr(self, problem.field, None) if problem.field else None
-        if target is not None and hasattr(target, "errors"):
-            target.errors = [*target.errors, str(problem)]
-        else:
-            self.form_errors.append(str(problem))
-
-
-class _DeclineAccountForm(_IncidentForm):
+class _DeclineAccountForm(TrackerForm):
     """What every declined request records; the zone of the moment comes from the site."""
 
     occurred_at = DateTimeLocalField(
@@ -119,7 +110,7 @@ class _DeclineAccountForm(_IncidentForm):
             return
         try:
             check_moment(self.occurred_at_utc(), utcnow())
-        except IncidentError as problem:
+        except Refused as problem:
             raise ValidationError(str(problem)) from None
         except (OverflowError, ValueError):
             raise ValidationError("That date is not valid; check the year.") from None
@@ -207,7 +198,7 @@ class DeclineDelegationForm(_DeclineAccountForm):
         return getattr(self, "_zone", None)
 
 
-class AddendumForm(_IncidentForm):
+class AddendumForm(TrackerForm):
     body = TextAreaField(
         "Add a later fact",
         validators=[
@@ -220,7 +211,7 @@ class AddendumForm(_IncidentForm):
     submit = SubmitField("Add the addendum")
 
 
-class ReviewForm(_IncidentForm):
+class ReviewForm(TrackerForm):
     status = RadioField("Review step", validators=[InputRequired("Choose what the review does.")])
     note = TextAreaField(
         "Note",

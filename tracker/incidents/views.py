@@ -25,6 +25,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker.catalog.models import Task
 from tracker.delegations.models import Delegation
+from tracker.errors import Refused, show_on_form
 from tracker.extensions import db
 from tracker.incidents import services, words
 from tracker.incidents.alerts import pressure_alerts
@@ -35,7 +36,7 @@ from tracker.incidents.forms import (
     ReviewForm,
     local_now,
 )
-from tracker.incidents.services import DeclineAccount, IncidentError
+from tracker.incidents.services import DeclineAccount
 from tracker.incidents.visibility import is_reviewer
 from tracker.sites.models import Site
 from tracker.staff.models import Person
@@ -168,9 +169,9 @@ def new():
                 task=db.session.get(Task, form.task_id.data) if form.task_id.data else None,
                 task_description=form.task_description.data or "",
             )
-        except IncidentError as problem:
+        except Refused as problem:
             db.session.rollback()
-            form.show_problem(problem)
+            show_on_form(form, problem)
         else:
             db.session.commit()
             flash("Saved. Declining and documenting it was the right thing to do.", "success")
@@ -237,9 +238,9 @@ def decline_delegation(delegation_id: int):
     if form.validate_on_submit():
         try:
             incident = services.decline_delegation(delegation, _account(form), assistant=me)
-        except IncidentError as problem:
+        except Refused as problem:
             db.session.rollback()
-            form.show_problem(problem)
+            show_on_form(form, problem)
         else:
             db.session.commit()
             flash(
@@ -293,9 +294,9 @@ def add_addendum(incident_id: int):
     if form.validate_on_submit():
         try:
             services.add_addendum(incident, me, form.body.data)
-        except IncidentError as problem:
+        except Refused as problem:
             db.session.rollback()
-            form.show_problem(problem)
+            show_on_form(form, problem)
         else:
             db.session.commit()
             flash("Addendum added.", "success")
@@ -322,9 +323,9 @@ def review(incident_id: int):
                 escalated_to=form.escalated_to.data or "",
                 escalated_on=form.escalated_on.data,
             )
-        except IncidentError as problem:
+        except Refused as problem:
             db.session.rollback()
-            form.show_problem(problem)
+            show_on_form(form, problem)
         else:
             db.session.commit()
             flash(f"Incident {words.STATUS_LABELS[incident.status]}.", "success")

@@ -22,6 +22,7 @@ from tracker.decision.matrix import KIND_ORDER, assistants_at
 from tracker.decision.rules import STALE_RULE_MONTHS, competency_expiry, select_policy, state_name
 from tracker.decision.values import Decision, PersonFacts, PolicyFacts, SiteFacts, TaskFacts
 from tracker.delegations.models import Delegation
+from tracker.errors import Problem, Refused
 from tracker.extensions import db
 from tracker.policy.models import Policy, StateRule
 from tracker.policy.overlap import describe_span, policies_overlap
@@ -40,12 +41,10 @@ from tracker.vocabulary import (
 PREVIEW_DAYS = 30
 
 
-class ChangeRefused(ValueError):
-    """A change that cannot be saved; ``problems`` maps a form field to what is wrong."""
-
-    def __init__(self, problems: dict[str, str]):
-        super().__init__("; ".join(f"{name}: {text}" for name, text in problems.items()))
-        self.problems = problems
+def _refuse_any(problems: dict[str, str]) -> None:
+    """Refuse the change when any field has a problem (one message per field)."""
+    if problems:
+        raise Refused(Problem(name, text) for name, text in problems.items())
 
 
 def _reserved_words(task: Task, what: str) -> str:
@@ -192,8 +191,7 @@ def _apply_rule(rule: StateRule, draft: StateRuleDraft) -> None:
 def create_state_rule(draft: StateRuleDraft, today: date) -> StateRule:
     """Record what a state's law says about one task (one rule per state and task)."""
     task, problems = _state_rule_problems(draft, today)
-    if problems:
-        raise ChangeRefused(problems)
+    _refuse_any(problems)
     rule = StateRule(state=draft.state, task=task)
     _apply_rule(rule, draft)
     db.session.add(rule)
@@ -206,8 +204,7 @@ def update_state_rule(rule: StateRule, draft: StateRuleDraft, today: date) -> bo
     """Change a state rule (its state and task stay); False when nothing changed."""
     draft = replace(draft, state=rule.state, task=rule.task.code)
     _, problems = _state_rule_problems(draft, today, rule.id)
-    if problems:
-        raise ChangeRefused(problems)
+    _refuse_any(problems)
     before = snapshot(rule)
     _apply_rule(rule, draft)
     db.session.flush()
@@ -312,6 +309,11 @@ class PolicyChange:
     site: Site | None
     problems: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def refusal(self) -> Refused:
+        """The problems as the refusal saving would raise."""
+        return Refused(Problem(name, text) for name, text in self.problems.items())
+
     def proposed_facts(self) -> PolicyFacts:
         return self.draft.facts(self.replacing.id if self.replacing else None)
 
@@ -397,8 +399,7 @@ def _apply_policy(policy: Policy, change: PolicyChange) -> None:
 def create_policy(draft: PolicyDraft) -> Policy:
     """Record a written policy for a task (refused if it overlaps or authorizes a reserved one)."""
     change = check_policy_change(draft)
-    if change.problems:
-        raise ChangeRefused(change.problems)
+    _refuse_any(change.problems)
     policy = Policy()
     _apply_policy(policy, change)
     db.session.add(policy)
@@ -410,8 +411,7 @@ def create_policy(draft: PolicyDraft) -> Policy:
 def update_policy(policy: Policy, draft: PolicyDraft) -> bool:
     """Replace a policy's terms; False when nothing changed."""
     change = check_policy_change(draft, policy)
-    if change.problems:
-        raise ChangeRefused(change.problems)
+    _refuse_any(change.problems)
     before = snapshot(policy)
     _apply_policy(policy, change)
     db.session.flush()
@@ -441,8 +441,7 @@ def check_end(policy: Policy, last_day: date) -> PolicyChange:
 def end_policy(policy: Policy, last_day: date) -> None:
     """Set the policy's last day in effect (nothing is deleted)."""
     change = check_end(policy, last_day)
-    if change.problems:
-        raise ChangeRefused(change.problems)
+    _refuse_any(change.problems)
     before = snapshot(policy)
     policy.effective_to = last_day
     db.session.flush()
@@ -712,6 +711,5 @@ def what_if(change: PolicyChange, now: datetime) -> WhatIf:
 
 def preview_policy_change(change: PolicyChange, now: datetime) -> WhatIf:
     """The what-if of a checked change; refused (like saving) when it has problems."""
-    if change.problems:
-        raise ChangeRefused(change.problems)
+    _refuse_any(change.problems)
     return what_if(change, now)
