@@ -16,21 +16,11 @@ from sqlalchemy.orm import selectinload
 
 from tracker.audit.services import record_event, snapshot
 from tracker.catalog.models import Task
+from tracker.dates import add_months, local_day
 from tracker.decision.facts import load_facts
 from tracker.decision.matrix import KIND_ORDER, assistants_at
-from tracker.decision.rules import (
-    STALE_RULE_MONTHS,
-    Decision,
-    PersonFacts,
-    PolicyFacts,
-    SiteFacts,
-    TaskFacts,
-    add_months,
-    competency_expiry,
-    local_day,
-    select_policy,
-    state_name,
-)
+from tracker.decision.rules import STALE_RULE_MONTHS, competency_expiry, select_policy, state_name
+from tracker.decision.values import Decision, PersonFacts, PolicyFacts, SiteFacts, TaskFacts
 from tracker.delegations.models import Delegation
 from tracker.errors import Problem, Refused
 from tracker.extensions import db
