@@ -21,16 +21,13 @@ from tracker.competencies.models import Competency
 from tracker.competencies.status import CompetencyLine, competency_status
 from tracker.db_types import utcnow
 from tracker.decision.rules import (
-    CompetencyFacts,
-    LicenseFacts,
-    PersonFacts,
-    PolicyFacts,
     competency_expiry,
     licensed_provider,
     may_validate,
     reserved_reason,
     select_policy,
 )
+from tracker.decision.values import CompetencyFacts, LicenseFacts, PersonFacts, PolicyFacts
 from tracker.errors import Problem, Problems
 from tracker.extensions import db
 from tracker.policy.models import Policy

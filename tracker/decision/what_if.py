@@ -13,17 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from tracker.dates import local_day
 from tracker.decision.facts import load_facts
 from tracker.decision.matrix import assistants_at
-from tracker.decision.rules import (
-    Decision,
-    PersonFacts,
-    SiteFacts,
-    TaskFacts,
-    competency_expiry,
-    local_day,
-    select_policy,
-)
+from tracker.decision.rules import competency_expiry, select_policy
+from tracker.decision.values import Decision, PersonFacts, SiteFacts, TaskFacts
 from tracker.policy.services import PREVIEW_DAYS, PolicyChange
 from tracker.vocabulary import KIND_ORDER, TaskKind
 

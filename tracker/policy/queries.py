@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracker.decision.rules import PolicyFacts
+from tracker.decision.values import PolicyFacts
 from tracker.policy.models import Policy
 
 

@@ -17,13 +17,9 @@ from sqlalchemy.orm import selectinload
 
 from tracker.audit.services import record_event, snapshot
 from tracker.catalog.models import Task
-from tracker.decision.rules import (
-    STALE_RULE_MONTHS,
-    PolicyFacts,
-    add_months,
-    select_policy,
-    state_name,
-)
+from tracker.dates import add_months
+from tracker.decision.rules import STALE_RULE_MONTHS, select_policy, state_name
+from tracker.decision.values import PolicyFacts
 from tracker.errors import Problem, Refused
 from tracker.extensions import db
 from tracker.policy.models import Policy, StateRule

@@ -27,12 +27,8 @@ from tracker.competencies.status import (  # noqa: F401  (the training file's vo
     competency_status,
     expiry_status,
 )
-from tracker.decision.rules import (
-    PolicyFacts,
-    competency_expiry,
-    credential_held,
-    select_policy,
-)
+from tracker.decision.rules import competency_expiry, credential_held, select_policy
+from tracker.decision.values import PolicyFacts
 from tracker.extensions import db
 from tracker.policy.models import Policy, StateRule
 from tracker.policy.queries import policy_facts
@@ -66,7 +62,7 @@ def competency_lines(person: Person, today: date, within_days: int) -> list[Comp
 
 
 def _competency_facts(comp: Competency):
-    from tracker.decision.rules import CompetencyFacts
+    from tracker.decision.values import CompetencyFacts
 
     return CompetencyFacts(
         task=comp.task.code, validated_on=comp.validated_on, expires_on=comp.expires_on
@@ -107,7 +103,8 @@ class _ExpiryFromPolicy:
         self._known: dict[tuple, date | None] = {}
 
     def __call__(self, task_code: str, person: Person, validated_on: date) -> date | None:
-        from tracker.decision.rules import CompetencyFacts, policy_applies
+        from tracker.decision.rules import policy_applies
+        from tracker.decision.values import CompetencyFacts
 
         home_site = person.sites[0].code if person.sites else ""
         scope = (task_code, person.job_level, home_site)
@@ -351,7 +348,8 @@ def state_scope(person: Person, today: date, states: Iterable[str] | None = None
     state medical board and the AAMA state scope resource); a rule may need a credential
     the assistant does not hold, more training hours, or re-verification when stale.
     """
-    from tracker.decision.rules import STALE_RULE_MONTHS, add_months, state_name
+    from tracker.dates import add_months
+    from tracker.decision.rules import STALE_RULE_MONTHS, state_name
 
     if person.role != Role.assistant:
         return []
