@@ -248,10 +248,11 @@ def sample_practice(today: date | None = None) -> dict:
 @pytest.fixture
 def practice(app):
     """The sample practice imported; returns the file it came from."""
+    from tracker.audit.services import CLI
     from tracker.practice.services import import_practice
 
     data = sample_practice()
     with app.app_context():
-        import_practice(data)
+        import_practice(data, actor=CLI)
         db.session.commit()
     return data

@@ -10,6 +10,7 @@ import click
 from sqlalchemy import func, select
 
 from tracker import dates
+from tracker.audit.services import CLI
 from tracker.domain import Role
 from tracker.extensions import db
 
@@ -69,7 +70,7 @@ def register_cli(app) -> None:
         except (ValueError, RecursionError) as exc:  # a 5,000-digit number, deep nesting
             fail(f"{file.name}: not valid JSON: {str(exc)[:200]}", 1)
         try:
-            counts, warnings = import_practice(data)
+            counts, warnings = import_practice(data, actor=CLI)
             db.session.commit()
         except PracticeFileError as exc:
             db.session.rollback()
@@ -184,9 +185,9 @@ def register_cli(app) -> None:
             person = Person(email=email, name=name.strip(), role=Role(role), job_level=job_level)
             db.session.add(person)
             db.session.flush()
-            record_event("create", person, after=snapshot(person))
+            record_event("create", person, after=snapshot(person), actor=CLI)
         try:
-            set_password(person, password, min_length)
+            set_password(person, password, min_length, actor=CLI)
         except PasswordRefused as exc:
             db.session.rollback()
             fail(str(exc), 1)
@@ -239,7 +240,7 @@ def register_cli(app) -> None:
                 name,
                 scopes,
                 days,
-                None,
+                CLI,
                 default_days=app.config["API_TOKEN_DEFAULT_DAYS"],
                 max_days=app.config["API_TOKEN_MAX_DAYS"],
             )
@@ -262,7 +263,7 @@ def register_cli(app) -> None:
         token = token_by_name(person, name)
         if token is None:
             fail(f"{person.email} has no live token named {name!r}", 2)
-        revoke_token(token, None)
+        revoke_token(token, CLI)
         db.session.commit()
         click.echo(f"Revoked {person.email}'s token {token.name!r}.")
 

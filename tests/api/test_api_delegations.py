@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from tests.api.conftest import DURING_SHIFT
 from tracker import dates
 from tracker.access import ACCESS, API_SCOPES
+from tracker.audit.services import CLI
 from tracker.delegations.models import Delegation
 from tracker.domain import Role
 from tracker.extensions import db
@@ -328,8 +329,8 @@ def test_the_rate_limit_answers_429_with_retry_after(tmp_path):
         person = Person(email="m@example.org", name="M", role=Role.manager)
         db.session.add(person)
         db.session.flush()
-        token, _ = create_token(person, "t", ["read"], None, None)
-        other, _ = create_token(person, "u", ["read"], None, None)
+        token, _ = create_token(person, "t", ["read"], None, CLI)
+        other, _ = create_token(person, "u", ["read"], None, CLI)
         db.session.commit()
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from tests.conftest import sample_practice
 from tracker import dates
 from tracker.audit.models import AuditEvent
+from tracker.audit.services import CLI
 from tracker.demo import build_demo_file
 from tracker.extensions import db
 from tracker.practice.services import PracticeFileError, export_practice, import_practice
@@ -208,7 +209,7 @@ def test_a_file_saved_with_a_byte_order_mark_imports(app, runner, tmp_path):
 )  # fmt: skip
 def test_the_demo_file_is_valid_whatever_the_day(app, today):
     with app.app_context():
-        counts, warnings = import_practice(build_demo_file(date.fromisoformat(today)))
+        counts, warnings = import_practice(build_demo_file(date.fromisoformat(today)), actor=CLI)
         assert warnings == []
         assert counts["shifts"]["created"] == 30  # two weeks of Monday to Friday, three sites
 
@@ -300,11 +301,11 @@ def test_export_shows_what_was_imported(app, runner, practice):
 def test_the_demo_practice_imports_twice_without_change(app):
     data = build_demo_file(dates.today(SITE_ZONE))
     with app.app_context():
-        counts, warnings = import_practice(copy.deepcopy(data))
+        counts, warnings = import_practice(copy.deepcopy(data), actor=CLI)
         db.session.commit()
         assert warnings == []
         assert counts["people"]["created"] == 14
-        again, _ = import_practice(data)
+        again, _ = import_practice(data, actor=CLI)
         assert all(set(tally) == {"unchanged"} for tally in again.values()), again
         assert not db.session.new and not db.session.dirty
 
@@ -594,7 +595,7 @@ def test_the_service_raises_with_every_problem_and_adds_nothing(app):
     data["sites"][0]["state"] = "ZZ"
     with app.app_context():
         with pytest.raises(PracticeFileError) as caught:
-            import_practice(data)
+            import_practice(data, actor=CLI)
         assert caught.value.problems == [
             "sites[0].state: 'ZZ' is not a two-letter US state code",
             "competencies[3].validated_by: no person with email x@y.org",

@@ -16,6 +16,12 @@ from tracker.access import (
 from tracker.extensions import db, login_manager
 
 
+def current_person():
+    """The person signed in to this request, not Flask-Login's proxy: the actor a view hands
+    to a verb, and the viewer of what it reads."""
+    return current_user._get_current_object()
+
+
 @login_manager.user_loader
 def load_user(user_id: str):
     """The person of a live server-side session (see tracker.auth.sessions); a person
@@ -32,7 +38,7 @@ login_manager.session_protection = "strong"
 
 
 def refuse(reason: str):
-    """Record a refused access as an audit event, then answer 403."""
+    """Record the signed-in person's refused access as an audit event, then answer 403."""
     from tracker.audit.services import record_event
 
     record_event(
@@ -40,6 +46,7 @@ def refuse(reason: str):
         record_type="endpoint",
         record_id=request.endpoint,
         after={"path": request.path, "method": request.method, "reason": reason},
+        actor=current_person(),
     )
     db.session.commit()
     abort(403)

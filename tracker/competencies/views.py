@@ -3,11 +3,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from tracker.auth.guard import refuse
+from tracker.auth.guard import current_person, refuse
 from tracker.competencies import services
 from tracker.competencies.forms import ChooseForm, CompetencyForm, RevokeForm
 from tracker.decision.rules import reserved_reason
@@ -30,14 +29,12 @@ _LOAD = (
 )
 
 
-def _me() -> Person:
-    return current_user._get_current_object()
-
-
 def visible_competency_or_404(competency_id: int) -> Competency:
     """A competency the signed-in person may see; an assistant sees only their own."""
     comp = db.session.scalar(
-        services.visible_competencies(_me()).where(Competency.id == competency_id).options(*_LOAD)
+        services.visible_competencies(current_person())
+        .where(Competency.id == competency_id)
+        .options(*_LOAD)
     )
     if comp is None:
         abort(404)
@@ -52,7 +49,7 @@ def _timezone_of(person: Person) -> str:
 def index():
     """List competencies: every assistant's for office staff and providers, one's own for an
     assistant."""
-    me = _me()
+    me = current_person()
     query = services.visible_competencies(me).join(Competency.person).join(Competency.task)
     person_id = request.args.get("person", type=int)
     task_code = request.args.get("task") or ""
@@ -190,7 +187,7 @@ def _show_problems(form, problems: dict[str, list[str]]) -> list[str]:
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     """Sign off (or record) an assistant's competency for a task."""
-    me = _me()
+    me = current_person()
     if not services.may_record(me):
         refuse("only providers, approved observers, managers and admins record competencies")
     choose, assistant, task = _choose(me)
@@ -230,7 +227,7 @@ def new():
 def detail(competency_id: int):
     """Show one competency, who signed it off and who entered it, and its history."""
     comp = visible_competency_or_404(competency_id)
-    me = _me()
+    me = current_person()
     line = services.lines_for([comp], practice_today(), current_app.config["EXPIRING_WITHIN_DAYS"])[
         0
     ]
@@ -257,7 +254,7 @@ def _render_detail(comp, line, revoke_form, me, status=200):
 def edit(competency_id: int):
     """Correct a competency record (the audit keeps the values before and after)."""
     comp = visible_competency_or_404(competency_id)
-    me = _me()
+    me = current_person()
     if not services.may_correct(me, comp):
         refuse("only managers, admins and the record's validator correct a competency")
     # The stored values fill the form, and stay where a POST leaves a field out: an edit
@@ -307,7 +304,7 @@ def edit(competency_id: int):
 def revoke(competency_id: int):
     """Revoke a competency from a day on, with a reason."""
     comp = visible_competency_or_404(competency_id)
-    me = _me()
+    me = current_person()
     form = RevokeForm()
     if form.validate_on_submit():
         try:

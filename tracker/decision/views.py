@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from tracker import dates
+from tracker.auth.guard import current_person
 from tracker.dates import format_utc
 from tracker.decision import fixes
 from tracker.decision.cache import Snapshot
@@ -72,7 +73,7 @@ def _answer(result: dict, assistant: Person, task, site, at: datetime) -> dict:
 @bp.route("/may-i", methods=["GET", "POST"])
 def self_check():
     """May I do this here, now? The four answers in plain words."""
-    me = current_user._get_current_object()
+    me = current_person()
     is_assistant = me.role == Role.assistant
     snapshot = Snapshot()
     choices = self_check_choices(me, snapshot)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from tracker import dates
+from tracker.auth.guard import current_person
 from tracker.decision.rules import zone
 from tracker.decision.services import public_result
 from tracker.delegations import services
@@ -100,7 +101,7 @@ def new():
                 site=site,
                 scheduled_for=local.astimezone(UTC),
                 delegated_by=provider,
-                entered_by=current_user._get_current_object(),
+                entered_by=current_person(),
                 in_room=form.in_room.data,
                 notes=(form.notes.data or "").strip(),
             )
@@ -204,7 +205,7 @@ def recheck(delegation_id: int):
     if not form.validate_on_submit():
         abort(400)
     previous = services.standing_of(delegation).status
-    _, record = services.recheck_delegation(delegation, current_user._get_current_object())
+    _, record = services.recheck_delegation(delegation, current_person())
     db.session.commit()
     if record.status != previous:
         flash(f"Re-checked: the standing changed from {previous} to {record.status}.", "info")
@@ -228,7 +229,7 @@ def change_status(delegation_id: int):
         services.change_status(
             delegation,
             DelegationStatus(form.status.data),
-            current_user._get_current_object(),
+            current_person(),
             reason=form.reason.data,
         )
     except services.DelegationError as exc:

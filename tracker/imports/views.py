@@ -15,6 +15,7 @@ from flask import (
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from tracker.auth.guard import current_person
 from tracker.extensions import db
 from tracker.imports import services
 from tracker.imports.forms import CommitForm, UploadForm
@@ -94,9 +95,7 @@ def upload(kind: str):
             except services.CsvImportError as exc:
                 form.csv_file.errors.extend(str(p) for p in exc.problems)
             else:
-                plan = services.plan_import(
-                    kind, text, current_user._get_current_object(), _max_rows()
-                )
+                plan = services.plan_import(kind, text, current_person(), _max_rows())
                 commit_form = CommitForm(formdata=None)
                 commit_form.payload.data = _serializer().dumps(
                     {"kind": kind, "user": current_user.id, "filename": filename[:200],
@@ -125,7 +124,7 @@ def commit(kind: str):
         return redirect(url_for("imports.upload", kind=kind))
     except BadSignature:
         abort(400)
-    me = current_user._get_current_object()
+    me = current_person()
     if not isinstance(data, dict) or data.get("kind") != kind or data.get("user") != me.id:
         abort(400)
     text, filename = str(data.get("text", "")), str(data.get("filename", ""))

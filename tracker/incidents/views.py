@@ -23,6 +23,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from tracker.auth.guard import current_person
 from tracker.delegations.models import Delegation
 from tracker.domain import DelegationStatus, IncidentStatus
 from tracker.extensions import db
@@ -42,10 +43,6 @@ from tracker.staff.models import Person, Site
 
 # No url_prefix: declining lives under the delegation it declines.
 bp = Blueprint("incidents", __name__)
-
-
-def _me() -> Person:
-    return current_user._get_current_object()
 
 
 def _active_people() -> list[Person]:
@@ -79,7 +76,7 @@ def _incident_helpers():
     """Helpers for the home pages and the training file (computed only when called)."""
 
     def incident_panel() -> dict:
-        me = _me()
+        me = current_person()
         counts = services.status_counts(me)
         panel = {"counts": counts, "total": sum(counts.values()), "alerts": []}
         if is_reviewer(me):
@@ -89,7 +86,7 @@ def _incident_helpers():
         return panel
 
     def incidents_logged_by(person: Person, limit: int = 10) -> list:
-        return services.logged_by(_me(), person, limit)
+        return services.logged_by(current_person(), person, limit)
 
     return {
         "incident_panel": incident_panel,
@@ -111,7 +108,7 @@ def incident_list():
     if page < 1:
         abort(400)
     q = (request.args.get("q") or "").strip()[:100]
-    pagination = services.incident_list(_me(), status, page, q)
+    pagination = services.incident_list(current_person(), status, page, q)
     return render_template(
         "incidents/list.html",
         q=q,
@@ -145,7 +142,7 @@ def _prefill_from_check(form: LogIncidentForm, me: Person, tasks: list[Task]) ->
 @bp.route("/incidents/new", methods=["GET", "POST"])
 def new():
     """Log a request the assistant declined."""
-    me = _me()
+    me = current_person()
     form = LogIncidentForm()
     tasks = db.session.scalars(select(Task).order_by(Task.name)).all()
     form.setup(me=me, sites=list(me.sites), people=_active_people(), tasks=tasks)
@@ -214,7 +211,7 @@ def _suggested_reason(delegation: Delegation) -> str | None:
 @bp.route("/delegations/<int:delegation_id>/decline", methods=["GET", "POST"])
 def decline_delegation(delegation_id: int):
     """Decline a delegation made to the signed-in assistant, and document why."""
-    me = _me()
+    me = current_person()
     delegation = _own_delegation_or_404(delegation_id)
     if delegation.status != DelegationStatus.planned:
         flash(
@@ -251,14 +248,14 @@ def decline_delegation(delegation_id: int):
 
 
 def _visible_or_404(incident_id: int):
-    incident = services.incident_for(_me(), incident_id)
+    incident = services.incident_for(current_person(), incident_id)
     if incident is None:
         abort(404)
     return incident
 
 
 def _render_detail(incident, addendum_form=None, review_form=None, status: int = 200):
-    me = _me()
+    me = current_person()
     moves = services.review_moves(incident)
     if addendum_form is None and services.may_add_addendum(me, incident):
         addendum_form = AddendumForm(formdata=None)
@@ -284,7 +281,7 @@ def detail(incident_id: int):
 @bp.route("/incidents/<int:incident_id>/addenda", methods=["POST"])
 def add_addendum(incident_id: int):
     """Add a dated later fact to an incident."""
-    me = _me()
+    me = current_person()
     incident = _visible_or_404(incident_id)
     if not services.may_add_addendum(me, incident):
         abort(404)
@@ -305,7 +302,7 @@ def add_addendum(incident_id: int):
 @bp.route("/incidents/<int:incident_id>/review", methods=["POST"])
 def review(incident_id: int):
     """Move an incident one step through review."""
-    me = _me()
+    me = current_person()
     incident = _visible_or_404(incident_id)
     form = ReviewForm()
     # Accept any review step here so an illegal move gets the service's words, not
@@ -337,7 +334,7 @@ def alerts():
     count, window = _alert_settings()
     return render_template(
         "incidents/alerts.html",
-        alerts=pressure_alerts(_me(), count, window),
+        alerts=pressure_alerts(current_person(), count, window),
         alert_count=count,
         window_days=window,
     )

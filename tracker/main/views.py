@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from tracker import dates
+from tracker.auth.guard import current_person
 from tracker.delegations.queries import upcoming
 from tracker.domain import Role
 from tracker.extensions import db
@@ -33,7 +34,7 @@ def home():
     context = {"practice": practice, "today": today, "within": within}
     role = current_user.role
     now = dates.now()
-    me = current_user._get_current_object()
+    me = current_person()
     context["delegations"] = db.session.scalars(
         upcoming(me, now, flagged_first=role in OVERSEERS).limit(HOME_LIST_SIZE)
     ).all()

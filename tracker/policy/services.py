@@ -190,7 +190,7 @@ def _apply_rule(rule: StateRule, draft: StateRuleDraft) -> None:
     rule.verified_on = draft.verified_on
 
 
-def create_state_rule(draft: StateRuleDraft, today: date) -> StateRule:
+def create_state_rule(draft: StateRuleDraft, today: date, *, actor: Person) -> StateRule:
     """Record what a state's law says about one task (one rule per state and task)."""
     task, problems = _state_rule_problems(draft, today)
     if problems:
@@ -199,11 +199,13 @@ def create_state_rule(draft: StateRuleDraft, today: date) -> StateRule:
     _apply_rule(rule, draft)
     db.session.add(rule)
     db.session.flush()
-    record_event("create", rule, after=snapshot(rule))
+    record_event("create", rule, after=snapshot(rule), actor=actor)
     return rule
 
 
-def update_state_rule(rule: StateRule, draft: StateRuleDraft, today: date) -> bool:
+def update_state_rule(
+    rule: StateRule, draft: StateRuleDraft, today: date, *, actor: Person
+) -> bool:
     """Change a state rule (its state and task stay); False when nothing changed."""
     draft = replace(draft, state=rule.state, task=rule.task.code)
     _, problems = _state_rule_problems(draft, today, rule.id)
@@ -215,7 +217,7 @@ def update_state_rule(rule: StateRule, draft: StateRuleDraft, today: date) -> bo
     after = snapshot(rule)
     if after == before:
         return False
-    record_event("update", rule, before=before, after=after)
+    record_event("update", rule, before=before, after=after, actor=actor)
     return True
 
 
@@ -395,7 +397,7 @@ def _apply_policy(policy: Policy, change: PolicyChange) -> None:
     policy.effective_to = draft.effective_to
 
 
-def create_policy(draft: PolicyDraft) -> Policy:
+def create_policy(draft: PolicyDraft, *, actor: Person) -> Policy:
     """Record a written policy for a task (refused if it overlaps or authorizes a reserved one)."""
     change = check_policy_change(draft)
     if change.problems:
@@ -404,11 +406,11 @@ def create_policy(draft: PolicyDraft) -> Policy:
     _apply_policy(policy, change)
     db.session.add(policy)
     db.session.flush()
-    record_event("create", policy, after=snapshot(policy))
+    record_event("create", policy, after=snapshot(policy), actor=actor)
     return policy
 
 
-def update_policy(policy: Policy, draft: PolicyDraft) -> bool:
+def update_policy(policy: Policy, draft: PolicyDraft, *, actor: Person) -> bool:
     """Replace a policy's terms; False when nothing changed."""
     change = check_policy_change(draft, policy)
     if change.problems:
@@ -419,7 +421,7 @@ def update_policy(policy: Policy, draft: PolicyDraft) -> bool:
     after = snapshot(policy)
     if after == before:
         return False
-    record_event("update", policy, before=before, after=after)
+    record_event("update", policy, before=before, after=after, actor=actor)
     return True
 
 
@@ -439,7 +441,7 @@ def check_end(policy: Policy, last_day: date) -> PolicyChange:
     return PolicyChange(draft, policy, policy.task, policy.site, problems)
 
 
-def end_policy(policy: Policy, last_day: date) -> None:
+def end_policy(policy: Policy, last_day: date, *, actor: Person) -> None:
     """Set the policy's last day in effect (nothing is deleted)."""
     change = check_end(policy, last_day)
     if change.problems:
@@ -447,7 +449,7 @@ def end_policy(policy: Policy, last_day: date) -> None:
     before = snapshot(policy)
     policy.effective_to = last_day
     db.session.flush()
-    record_event("end", policy, before=before, after=snapshot(policy))
+    record_event("end", policy, before=before, after=snapshot(policy), actor=actor)
 
 
 # --------------------------------------------------------------------------- policy pages

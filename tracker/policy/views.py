@@ -13,6 +13,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from tracker import dates
+from tracker.auth.guard import current_person
 from tracker.decision.rules import add_months, local_day, state_name
 from tracker.domain import US_STATES, TaskKind
 from tracker.extensions import db
@@ -110,7 +111,9 @@ def new_state_rule():
         form.task.data = request.args.get("task") or None
     if form.validate_on_submit():
         try:
-            rule = services.create_state_rule(form.to_draft(), practice_today())
+            rule = services.create_state_rule(
+                form.to_draft(), practice_today(), actor=current_person()
+            )
         except ChangeRefused as refused:
             db.session.rollback()
             _show_problems(form, refused.problems)
@@ -139,7 +142,9 @@ def edit_state_rule(rule_id: int):
     if form.validate_on_submit():
         draft = form.to_draft(state=rule.state, task=rule.task.code)
         try:
-            changed = services.update_state_rule(rule, draft, practice_today())
+            changed = services.update_state_rule(
+                rule, draft, practice_today(), actor=current_person()
+            )
         except ChangeRefused as refused:
             db.session.rollback()
             _show_problems(form, refused.problems)
@@ -263,7 +268,7 @@ def new_policy():
         return _render_policy_form(form)
     if form.validate_on_submit():
         try:
-            policy = services.create_policy(form.to_draft())
+            policy = services.create_policy(form.to_draft(), actor=current_person())
         except ChangeRefused as refused:
             db.session.rollback()
             _show_problems(form, refused.problems)
@@ -299,7 +304,7 @@ def edit_policy(policy_id: int):
         return _render_policy_form(form, policy)
     if form.validate_on_submit():
         try:
-            changed = services.update_policy(policy, form.to_draft())
+            changed = services.update_policy(policy, form.to_draft(), actor=current_person())
         except ChangeRefused as refused:
             db.session.rollback()
             _show_problems(form, refused.problems)
@@ -348,7 +353,7 @@ def end_policy(policy_id: int):
         return _render_end_form(form, policy)
     if form.validate_on_submit():
         try:
-            services.end_policy(policy, form.effective_to.data)
+            services.end_policy(policy, form.effective_to.data, actor=current_person())
         except ChangeRefused as refused:
             db.session.rollback()
             _show_problems(form, refused.problems)

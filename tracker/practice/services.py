@@ -705,7 +705,7 @@ def _comparable(value):
     return value
 
 
-def import_practice(data, actor=None) -> tuple[dict[str, Counter], list[str]]:
+def import_practice(data, *, actor) -> tuple[dict[str, Counter], list[str]]:
     """Import a practice file inside the caller's transaction (the caller commits).
 
     Returns per-section counts of created / updated / unchanged records, and warnings.

@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from tracker import dates
+from tracker.auth.guard import current_person
 from tracker.domain import DelegationStatus, Role, TaskKind
 from tracker.extensions import db
 from tracker.reports import charts, exports
@@ -51,7 +52,7 @@ def _day(name: str) -> date | None:
 @bp.route("/")
 def dashboard():
     """The practice dashboard: four charts drawn from the data, each with its table."""
-    user = current_user._get_current_object()
+    user = current_person()
     now = dates.now()
     timezone = practice_timezone()
     today = practice_today()
@@ -100,7 +101,7 @@ def delegations_csv():
         last_day=last_day,
         timezone=practice_timezone(),
     )
-    header, rows = exports.delegation_rows(current_user._get_current_object(), filters)
+    header, rows = exports.delegation_rows(current_person(), filters)
     return csv_response("delegations.csv", header, rows)
 
 
@@ -164,7 +165,7 @@ def expiring_csv():
 @bp.route("/incidents.csv")
 def incidents_csv():
     """Download the declined-task incidents the user may see (never their own requests)."""
-    header, rows = exports.incident_rows(current_user._get_current_object())
+    header, rows = exports.incident_rows(current_person())
     return csv_response("incidents.csv", header, rows)
 
 

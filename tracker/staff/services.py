@@ -85,6 +85,11 @@ def staff_list(site_code: str | None = None, role: Role | None = None) -> list[P
     return list(db.session.scalars(staff_query(site_code, role)))
 
 
+def people_by_name() -> list[Person]:
+    """Everyone, by name then email: the people the audit trail's filter offers."""
+    return list(db.session.scalars(select(Person).order_by(Person.name, Person.email)))
+
+
 def competency_lines(person: Person, today: date, within_days: int) -> list[CompetencyLine]:
     """The person's competencies with their expiry (own or derived from the policy)."""
     competencies = db.session.scalars(
