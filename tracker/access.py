@@ -189,7 +189,3 @@ def allowed_roles(endpoint: str | None) -> frozenset | str | None:
     if endpoint is None:
         return None
     return ACCESS.get(endpoint)
-
-
-def is_public(endpoint: str | None) -> bool:
-    return endpoint in ACCESS and ACCESS[endpoint] == PUBLIC

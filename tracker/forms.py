@@ -68,6 +68,10 @@ class TrackerForm(FlaskForm):
         return super().validate(extra_validators)
 
 
+class ActionForm(TrackerForm):
+    """A button that posts (re-check, deactivate, sign out everywhere): its CSRF token only."""
+
+
 def _guard(form, field):
     """Runs before every other validator of the field; stops its chain on an unfit value."""
     sent = getattr(form, "_sent", None) if form.is_submitted() else None

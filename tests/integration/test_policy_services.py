@@ -16,7 +16,7 @@ from tracker.delegations.models import DecisionRecord, Delegation
 from tracker.delegations.services import change_status, record_delegation
 from tracker.domain import DelegationStatus, RuleStatus, SupervisionLevel
 from tracker.extensions import db
-from tracker.policy import services
+from tracker.policy import queries, services, what_if
 from tracker.policy.services import ChangeRefused, PolicyDraft, StateRuleDraft
 from tracker.practice.services import PracticeFileError, import_practice
 from tracker.records.models import Policy, StateRule, Task
@@ -269,7 +269,7 @@ def test_state_rule_lines_mark_stale_and_missing_rules(app, practice):
             rule_draft(task="xray", verified_on=date(2025, 11, 23)), TODAY, actor=CLI
         )
         services.create_state_rule(rule_draft(verified_on=None), TODAY, actor=CLI)
-        lines = {line.task.code: line for line in services.state_rule_lines("TX", TODAY)}
+        lines = {line.task.code: line for line in queries.state_rule_lines("TX", TODAY)}
 
         assert lines["venipuncture"].stale is True  # a year and a day ago
         assert lines["xray"].stale is False
@@ -277,7 +277,7 @@ def test_state_rule_lines_mark_stale_and_missing_rules(app, practice):
         assert lines["suture-removal"].rule is None
         # Every task of the catalog is listed, the practice's own too.
         assert "spirometry" in lines
-        summary = {s.state: s for s in services.state_summaries(TODAY)}
+        summary = {s.state: s for s in queries.state_summaries(TODAY)}
         assert list(summary) == ["CA", "TX"]
         assert summary["TX"].recorded == 3
         assert summary["TX"].stale == 2  # stale or never verified
@@ -430,8 +430,8 @@ def test_the_policy_matrix_shows_what_the_decision_would_pick(app, practice):
         )
         services.create_policy(draft(job_levels=(), document="Everyone else"), actor=CLI)
         db.session.commit()
-        wide = services.policy_matrix(None, TODAY)
-        at_main = services.policy_matrix(site("main"), TODAY)
+        wide = queries.policy_matrix(None, TODAY)
+        at_main = queries.policy_matrix(site("main"), TODAY)
 
         # Job levels: assistants' (CMA) plus those named in policies.
         assert wide.levels == ["CMA"]
@@ -447,9 +447,9 @@ def test_a_policy_not_yet_in_effect_is_not_shown_as_today(app, practice):
         services.create_policy(draft(authorized=False, effective_from=date(2026, 12, 1)), actor=CLI)
         db.session.commit()
 
-        assert services.policy_matrix(None, TODAY).cells[("injection", "CMA")].authorized
+        assert queries.policy_matrix(None, TODAY).cells[("injection", "CMA")].authorized
         assert (
-            not services.policy_matrix(None, date(2026, 12, 1))
+            not queries.policy_matrix(None, date(2026, 12, 1))
             .cells[("injection", "CMA")]
             .authorized
         )
@@ -468,7 +468,7 @@ def test_de_authorizing_shows_the_planned_delegation_and_cell_flipping(app, live
         )
         assert change.problems == {}
 
-        result = services.preview_policy_change(change, now)
+        result = what_if.preview_policy_change(change, now)
 
         [moved] = result.delegations
         assert moved.delegation.assistant.email == "ana@example.org"
@@ -495,7 +495,7 @@ def test_the_preview_agrees_with_the_evaluator_once_the_change_is_saved(app, liv
     with app.app_context():
         policy = stored_policy()
         proposed = replace(services.draft_of(policy), authorized=False)
-        result = services.preview_policy_change(services.check_policy_change(proposed, policy), now)
+        result = what_if.preview_policy_change(services.check_policy_change(proposed, policy), now)
         services.update_policy(policy, proposed, actor=CLI)
         db.session.commit()
 
@@ -518,7 +518,7 @@ def test_only_planned_delegations_in_the_next_30_days_are_previewed(app, live):
             replace(services.draft_of(policy), authorized=False), policy
         )
 
-        result = services.preview_policy_change(change, now)
+        result = what_if.preview_policy_change(change, now)
 
         assert result.delegations_checked == 1
         assert [c.delegation.scheduled_for for c in result.delegations] == [now + timedelta(days=2)]
@@ -530,7 +530,7 @@ def test_ending_a_policy_before_the_delegation_flags_it_but_not_todays_cell(app,
         policy = stored_policy()
         change = services.check_end(policy, now.date())
 
-        result = services.preview_policy_change(change, now)
+        result = what_if.preview_policy_change(change, now)
 
         [moved] = result.delegations
         assert moved.after.status == "flagged"
@@ -560,7 +560,7 @@ def test_a_new_policy_that_authorizes_shows_cells_turning_clear(app, live):
         )
         assert change.draft.job_levels == ("MA I",)
 
-        result = services.preview_policy_change(change, now)
+        result = what_if.preview_policy_change(change, now)
 
         [cell] = result.cells
         assert cell.assistant.email == "ben@example.org"
@@ -572,4 +572,4 @@ def test_a_refused_change_cannot_be_previewed(app, live):
     with app.app_context():
         change = services.check_policy_change(draft(effective_from=date(2026, 6, 1)))
         with pytest.raises(ChangeRefused):
-            services.preview_policy_change(change, live)
+            what_if.preview_policy_change(change, live)

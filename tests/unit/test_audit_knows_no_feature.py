@@ -74,7 +74,7 @@ def _record_event() -> ast.FunctionDef:
 
 def test_record_event_takes_an_actor_without_default():
     args = _record_event().args
-    keyword_only = {arg.arg: default for arg, default in zip(args.kwonlyargs, args.kw_defaults)}
+    keyword_only = dict(zip((a.arg for a in args.kwonlyargs), args.kw_defaults, strict=True))
     positional = [arg.arg for arg in args.posonlyargs + args.args]
     assert "actor" in keyword_only, "actor must be a keyword argument of record_event"
     assert "actor" not in positional

@@ -40,7 +40,7 @@ from tracker.decision.services import (
 )
 from tracker.delegations import services as delegation_services
 from tracker.delegations.models import DecisionRecord, Delegation
-from tracker.delegations.queries import visible_delegations
+from tracker.delegations.queries import standing_of, visible_delegations
 from tracker.domain import DelegationStatus, Role, TaskKind
 from tracker.extensions import db, limiter
 from tracker.records.models import Task
@@ -401,7 +401,7 @@ def _stored(record: DecisionRecord) -> dict:
 
 
 def delegation_json(d: Delegation) -> dict:
-    standing = delegation_services.standing_of(d)
+    standing = standing_of(d)
     return {
         "id": d.id,
         "assistant": d.assistant.email,
@@ -699,10 +699,7 @@ def delegation_status(args, delegation_id: int):
     """
     person = g.api_person
     delegation = _delegation_or_404(delegation_id)
-    if not (
-        person.role in (Role.manager, Role.admin)
-        or (person.role == Role.provider and delegation.delegated_by_id == person.id)
-    ):
+    if not delegation_services.may_change_status(person, delegation):
         _refuse(
             person,
             "not the delegating provider",

@@ -19,7 +19,6 @@ from sqlalchemy import func, select
 from tracker.audit.services import record_event
 from tracker.auth import two_factor
 from tracker.auth.forms import (
-    ActionForm,
     ConfirmPasswordForm,
     PasswordChangeForm,
     TwoFactorSetupForm,
@@ -30,6 +29,7 @@ from tracker.auth.passwords import PasswordRefused
 from tracker.auth.services import set_password
 from tracker.auth.sessions import end_every_session, keep_this_browser
 from tracker.extensions import db, limiter
+from tracker.forms import ActionForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 

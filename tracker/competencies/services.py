@@ -37,8 +37,6 @@ from tracker.staff.services import CompetencyLine, competency_status
 
 #: Roles that type in a sign-off on the validator's behalf (both names are kept).
 ON_BEHALF_ROLES = frozenset({Role.manager, Role.admin})
-#: Fields whose change means the sign-off itself changed, so it must be attested again.
-VALIDATION_FIELDS = ("validated_on", "validated_by_id")
 
 
 class CompetencyError(ValueError):
@@ -288,6 +286,24 @@ def revoke_competency(comp: Competency, revoked_on: date, reason: str, actor: Pe
 
 
 # --------------------------------------------------------------------------- reads
+
+
+def sign_off_choice(
+    me: Person, person_id: int, task_code: str
+) -> tuple[Person | None, Task | None, dict[str, str]]:
+    """The assistant and task a sign-off is for, and by field what makes them unfit."""
+    assistant = db.session.get(Person, person_id or 0)
+    task = db.session.scalar(select(Task).where(Task.code == (task_code or "")))
+    problems = {}
+    if assistant is not None and assistant.id == me.id:
+        problems["person_id"] = "You cannot sign off your own competency."
+    elif assistant is None or assistant.role != Role.assistant or not assistant.active:
+        problems["person_id"] = "Choose an active medical assistant."
+    if task is None:
+        problems["task"] = "Choose a task from the catalog."
+    elif task.kind == TaskKind.reserved:
+        problems["task"] = reserved_reason(task) + " No competency can be signed off for it."
+    return assistant, task, problems
 
 
 def visible_competencies(user: Person):

@@ -36,32 +36,13 @@ from tracker.incidents.forms import (
     ReviewForm,
     local_now,
 )
-from tracker.incidents.services import DeclineAccount, IncidentError
+from tracker.incidents.services import IncidentError
 from tracker.incidents.visibility import is_reviewer
 from tracker.records.models import Task
 from tracker.staff.models import Person, Site
 
 # No url_prefix: declining lives under the delegation it declines.
 bp = Blueprint("incidents", __name__)
-
-
-def _active_people() -> list[Person]:
-    return list(
-        db.session.scalars(select(Person).where(Person.active).order_by(Person.name, Person.id))
-    )
-
-
-def _account(form) -> DeclineAccount:
-    chosen = set(form.raised_with.data or ())
-    people = list(db.session.scalars(select(Person).where(Person.id.in_(chosen)))) if chosen else []
-    return DeclineAccount(
-        occurred_at=form.occurred_at_utc(),
-        what_was_asked=form.what_was_asked.data,
-        what_was_said=form.what_was_said.data,
-        reason=form.reason.data,
-        raised_with=people,
-        steps=list(form.steps.data or ()),
-    )
 
 
 def _alert_settings() -> tuple[int, int]:
@@ -143,15 +124,13 @@ def _prefill_from_check(form: LogIncidentForm, me: Person, tasks: list[Task]) ->
 def new():
     """Log a request the assistant declined."""
     me = current_person()
-    form = LogIncidentForm()
-    tasks = db.session.scalars(select(Task).order_by(Task.name)).all()
-    form.setup(me=me, sites=list(me.sites), people=_active_people(), tasks=tasks)
+    form = LogIncidentForm(me)
     if request.method == "GET":
-        _prefill_from_check(form, me, tasks)
+        _prefill_from_check(form, me, form.tasks)
     if form.validate_on_submit():
         try:
             incident = services.log_incident(
-                _account(form),
+                form.account(),
                 logged_by=me,
                 site=db.session.get(Site, form.site_id.data) if form.site_id.data else None,
                 requester=(
@@ -197,17 +176,6 @@ def _after_delegation(delegation: Delegation):
     return redirect(url_for("incidents.incident_list"))
 
 
-def _suggested_reason(delegation: Delegation) -> str | None:
-    result = delegation.decision.result or {}
-    if result.get("status") == "prohibited":
-        return "outside_scope"
-    for condition in result.get("conditions", []):
-        if not condition.get("met"):
-            reason = words.REASON_FOR_CONDITION.get(condition.get("condition"))
-            return reason.value if reason else None
-    return None
-
-
 @bp.route("/delegations/<int:delegation_id>/decline", methods=["GET", "POST"])
 def decline_delegation(delegation_id: int):
     """Decline a delegation made to the signed-in assistant, and document why."""
@@ -220,11 +188,10 @@ def decline_delegation(delegation_id: int):
             "warning",
         )
         return _after_delegation(delegation)
-    form = DeclineDelegationForm()
-    form.setup(me=me, people=_active_people(), timezone=delegation.site.timezone)
+    form = DeclineDelegationForm(me, delegation.site.timezone)
     if request.method == "GET":
         form.occurred_at.data = local_now(delegation.site.timezone)
-        form.reason.data = _suggested_reason(delegation)
+        form.reason.data = services.suggested_reason(delegation)
         when = delegation.scheduled_for.astimezone(ZoneInfo(delegation.site.timezone))
         form.what_was_asked.data = (
             f"{delegation.task.name} at {delegation.site.name} on "
@@ -232,7 +199,7 @@ def decline_delegation(delegation_id: int):
         )
     if form.validate_on_submit():
         try:
-            incident = services.decline_delegation(delegation, _account(form), assistant=me)
+            incident = services.decline_delegation(delegation, form.account(), assistant=me)
         except IncidentError as problem:
             db.session.rollback()
             form.show_problem(problem)
@@ -260,9 +227,9 @@ def _render_detail(incident, addendum_form=None, review_form=None, status: int =
     if addendum_form is None and services.may_add_addendum(me, incident):
         addendum_form = AddendumForm(formdata=None)
     if review_form is None and is_reviewer(me):
-        review_form = ReviewForm(formdata=None)
-    if review_form is not None:
-        review_form.set_moves(moves)
+        review_form = ReviewForm(moves, formdata=None)
+    elif review_form is not None:
+        review_form.offer(moves)
     return render_template(
         "incidents/detail.html",
         incident=incident,
@@ -304,10 +271,9 @@ def review(incident_id: int):
     """Move an incident one step through review."""
     me = current_person()
     incident = _visible_or_404(incident_id)
-    form = ReviewForm()
     # Accept any review step here so an illegal move gets the service's words, not
     # "not a valid choice"; the page offers only the legal ones.
-    form.set_moves([s for s in IncidentStatus if s != IncidentStatus.open])
+    form = ReviewForm([s for s in IncidentStatus if s != IncidentStatus.open])
     if form.validate_on_submit():
         try:
             services.review_incident(

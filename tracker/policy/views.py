@@ -14,10 +14,10 @@ from wtforms.fields.choices import SelectChoice
 
 from tracker import dates
 from tracker.auth.guard import current_person
-from tracker.decision.rules import add_months, local_day, state_name
+from tracker.decision.rules import STALE_RULE_MONTHS, add_months, local_day, state_name
 from tracker.domain import US_STATES, TaskKind
 from tracker.extensions import db
-from tracker.policy import services
+from tracker.policy import queries, services, what_if
 from tracker.policy.forms import EndPolicyForm, PolicyForm, StateRuleEditForm, StateRuleForm
 from tracker.policy.services import ChangeRefused
 from tracker.records.models import Policy, StateRule, Task
@@ -80,7 +80,7 @@ def state_rules(state: str | None):
     if state is None:
         return render_template(
             "policy/state_list.html",
-            summaries=services.state_summaries(today),
+            summaries=queries.state_summaries(today),
             all_states=sorted(US_STATES.items(), key=lambda kv: kv[1]),
             today=today,
         )
@@ -91,11 +91,11 @@ def state_rules(state: str | None):
         "policy/state_rules.html",
         state=state,
         state_label=state_name(state),
-        lines=services.state_rule_lines(state, today),
-        sites=services.sites_in_state(state),
+        lines=queries.state_rule_lines(state, today),
+        sites=queries.sites_in_state(state),
         today=today,
-        stale_months=services.STALE_RULE_MONTHS,
-        stale_before=add_months(today, -services.STALE_RULE_MONTHS),
+        stale_months=STALE_RULE_MONTHS,
+        stale_before=add_months(today, -STALE_RULE_MONTHS),
         **_verify_links(),
     )
 
@@ -103,7 +103,7 @@ def state_rules(state: str | None):
 @bp.route("/states/rules/new", methods=["GET", "POST"])
 def new_state_rule():
     """Record a state's rule for a task."""
-    tasks = services.sorted_tasks()
+    tasks = queries.sorted_tasks()
     form = StateRuleForm()
     form.task.choices = _task_choices(tasks)
     if request.method == "GET":
@@ -177,8 +177,8 @@ def index():
     day = local_day(_now(), site.timezone) if site else practice_today()
     return render_template(
         "policy/matrix.html",
-        matrix=services.policy_matrix(site, day),
-        sites=services.sorted_sites(),
+        matrix=queries.policy_matrix(site, day),
+        sites=queries.sorted_sites(),
         site=site,
         reserved=TaskKind.reserved,
     )
@@ -202,11 +202,11 @@ def policy_list():
         if task is None:
             abort(400)
     today = practice_today()
-    policies = services.policy_list(task_code)
+    policies = queries.policy_list(task_code)
     return render_template(
         "policy/list.html",
-        policies=[(p, services.policy_phase(p, today)) for p in policies],
-        phase_style=services.PHASE_STYLE,
+        policies=[(p, queries.policy_phase(p, today)) for p in policies],
+        phase_style=queries.PHASE_STYLE,
         task=task,
         today=today,
     )
@@ -214,9 +214,9 @@ def policy_list():
 
 def _policy_form(**data) -> PolicyForm:
     form = PolicyForm(**data)
-    form.task.choices = _task_choices(services.sorted_tasks())
+    form.task.choices = _task_choices(queries.sorted_tasks())
     form.site.choices = [SelectChoice("", "Every site")] + [
-        SelectChoice(s.code, f"{s.name} ({s.state})") for s in services.sorted_sites()
+        SelectChoice(s.code, f"{s.name} ({s.state})") for s in queries.sorted_sites()
     ]
     return form
 
@@ -226,7 +226,7 @@ def _render_policy_form(form, policy=None):
         "policy/policy_form.html",
         form=form,
         policy=policy,
-        known_levels=services.known_job_levels(),
+        known_levels=queries.known_job_levels(),
         action=url_for("policy.preview_edit_policy", policy_id=policy.id)
         if policy
         else url_for("policy.preview_new_policy"),
@@ -237,16 +237,16 @@ def _render_preview(change, save_url: str, title: str):
     return render_template(
         "policy/preview.html",
         change=change,
-        what_if=services.preview_policy_change(change, _now()),
+        what_if=what_if.preview_policy_change(change, _now()),
         proposed=change.proposed_facts(),
-        current=services.policy_facts(change.replacing) if change.replacing else None,
+        current=queries.policy_facts(change.replacing) if change.replacing else None,
         carried=_carried(),
         save_url=save_url,
         title=title,
-        site_names={s.code: s.name for s in services.sorted_sites()},
+        site_names={s.code: s.name for s in queries.sorted_sites()},
         task_name=change.task.name,
         current_task_name=change.replacing.task.name if change.replacing else None,
-        days=services.PREVIEW_DAYS,
+        days=what_if.PREVIEW_DAYS,
     )
 
 
@@ -338,7 +338,7 @@ def _render_end_form(form, policy):
         "policy/end_form.html",
         form=form,
         policy=policy,
-        facts=services.policy_facts(policy),
+        facts=queries.policy_facts(policy),
     )
 
 
