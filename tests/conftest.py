@@ -200,6 +200,27 @@ def sample_clock():
         yield traveller
 
 
+def add_evening_shift(app) -> None:
+    """Dr. Lee's evening shift at Main St on the sample Monday (2026-11-23, 17:00-21:00 in Los
+    Angeles): the record a delegation made for that evening lacked."""
+    from sqlalchemy import select
+
+    from tracker.staff.models import Person, Shift, Site
+
+    with app.app_context():
+        lee = db.session.scalar(select(Person).where(Person.email == "dr.lee@example.org"))
+        site = db.session.scalar(select(Site).where(Site.code == "main"))
+        db.session.add(
+            Shift(
+                provider_id=lee.id,
+                site_id=site.id,
+                starts_at=datetime.fromisoformat("2026-11-23T17:00:00-08:00"),
+                ends_at=datetime.fromisoformat("2026-11-23T21:00:00-08:00"),
+            )
+        )
+        db.session.commit()
+
+
 def sample_practice(today: date | None = None) -> dict:
     """The practice file of DESIGN section 5, a small but complete practice."""
     return {
