@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from decisions import MAIN, PASSWORD, SITES, BenchConfig, build_practice  # noqa: E402
-from sqlalchemy import delete, insert, select  # noqa: E402
+from sqlalchemy import delete, func, insert, select  # noqa: E402
 
 from tracker import create_app  # noqa: E402
 from tracker.api.tokens import create_token  # noqa: E402
@@ -88,15 +88,22 @@ def main(argv=None) -> None:
     parser.add_argument("--assistants", type=int, default=1000)
     parser.add_argument("--at-main", type=int, default=300)
     parser.add_argument("--requests", type=int, default=60, help="requests per call kind")
+    parser.add_argument(
+        "--database-url",
+        help="an empty scratch database to use instead of a temporary SQLite file "
+        "(its tables are dropped and created), e.g. postgresql+psycopg://postgres@127.0.0.1/bench",
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="tracker-bench-api-") as folder:
-        url = f"sqlite:///{os.path.join(folder, 'bench.sqlite')}"
+        url = args.database_url or f"sqlite:///{os.path.join(folder, 'bench.sqlite')}"
         app = create_app(
             type("Bench", (BenchConfig,), {"SQLALCHEMY_DATABASE_URI": url,
                                            "API_RATE_LIMIT": "1000000/minute"})
         )  # fmt: skip
         with app.app_context():
+            if args.database_url:
+                db.drop_all()
             db.create_all()
             ensure_catalog()
             db.session.commit()
@@ -107,8 +114,11 @@ def main(argv=None) -> None:
             moment = datetime.combine(day, time(10, 30), zone)
             practice = build_practice(args.assistants, moment.astimezone(UTC))
             at_main = move_assistants(args.at_main)
-            manager = Person(email="bench.manager@example.org", name="Bench Manager",
-                             role=Role.manager)  # fmt: skip
+            # The practice was written with explicit ids, which PostgreSQL's sequences do
+            # not see: number the manager after them.
+            last_id = db.session.scalar(select(func.max(Person.id)))
+            manager = Person(id=last_id + 1, email="bench.manager@example.org",
+                             name="Bench Manager", role=Role.manager)  # fmt: skip
             manager.set_password(PASSWORD)
             db.session.add(manager)
             db.session.flush()
@@ -204,7 +214,7 @@ def main(argv=None) -> None:
                     2,
                 ),
                 "requests_per_kind": args.requests,
-                "database": "sqlite (file)",
+                "database": url.split(":", 1)[0] if args.database_url else "sqlite (file)",
                 "load_average": [round(x, 2) for x in os.getloadavg()],
                 "python": sys.version.split()[0],
             }

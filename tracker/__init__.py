@@ -39,10 +39,13 @@ def create_app(config_class=None):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_url(app.config["SQLALCHEMY_DATABASE_URI"])
 
+    from tracker.db_types import json_text
+
     # SQLAlchemy's error messages quote the values being written: keep them out of the logs.
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
         **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
         "hide_parameters": True,
+        "json_serializer": json_text,
     }
 
     from tracker import models  # noqa: F401  (registers every table on the metadata)

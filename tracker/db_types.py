@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import orjson
 from sqlalchemy import DateTime, Enum, TypeDecorator
 
 from tracker import dates
+
+
+def json_text(value) -> str:
+    """``value`` as JSON text, for JSON columns (the engine's ``json_serializer``).
+
+    orjson is an order of magnitude quicker than ``json.dumps``; keys that are not strings
+    are written as strings, as ``json.dumps`` does.
+    """
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 class UTCDateTime(TypeDecorator):

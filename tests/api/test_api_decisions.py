@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -11,6 +12,7 @@ from tests.api.conftest import DURING_SHIFT
 from tracker.decision.services import public_result
 from tracker.delegations.models import DecisionRecord
 from tracker.extensions import db
+from tracker.records.models import Competency
 from tracker.staff.models import Person
 
 #: Scenarios of the golden and CLI tests on the sample practice: clear, after the shift,
@@ -88,18 +90,39 @@ def test_the_batch_answers_in_order_like_single_decisions(app, runner, api, peop
         assert decision == cli_json(runner, scenario)
 
 
+def test_a_batch_asked_again_after_a_change_sees_the_change(app, api, people, make_token):
+    """The batch's facts are kept between requests, but never past a change to them."""
+    token = make_token("admin@example.org", ("decide",))
+    checks = {"checks": [{"assistant": "ana@example.org", **SCENARIOS[0]}] * 2}
+    before = api("POST", "/decisions/batch", token, json=checks).get_json()["decisions"]
+    assert [d["status"] for d in before] == ["clear"] * 2
+    assert api("POST", "/decisions/batch", token, json=checks).get_json() != before  # new ids
+    with app.app_context():
+        ana = db.session.scalar(select(Person).where(Person.email == "ana@example.org"))
+        for competency in db.session.scalars(
+            select(Competency).where(Competency.person_id == ana.id)
+        ):
+            competency.revoked_on = date(2026, 1, 1)
+        db.session.commit()
+    after = api("POST", "/decisions/batch", token, json=checks).get_json()["decisions"]
+    assert [d["status"] for d in after] == ["flagged"] * 2
+    competency = next(c for c in after[0]["conditions"] if c["condition"] == "competency")
+    assert not competency["met"]
+
+
 def test_an_invalid_batch_item_is_named_and_nothing_is_kept(app, api, people, make_token):
     token = make_token("admin@example.org", ("decide",))
     good = {"assistant": "ana@example.org", "task": "injection", "site": "main"}
     checks = [good, good, good, {**good, "task": "juggling"},
-              {**good, "at": "2026-13-40T00:00:00Z"}, {**good, "in_room": "perhaps"}]  # fmt: skip
+              {**good, "at": "2026-13-40T00:00:00Z"}, {**good, "in_room": "perhaps"},
+              {**good, "at": "9999-12-31T23:00:00-05:00"}]  # fmt: skip
     with app.app_context():
         before = db.session.scalar(select(func.count(DecisionRecord.id)))
     response = api("POST", "/decisions/batch", token, json={"checks": checks})
     assert response.status_code == 422
     assert response.content_type == "application/problem+json"
     fields = {e["field"] for e in response.get_json()["errors"]}
-    assert {"checks[4].at", "checks[5].in_room"} <= fields
+    assert {"checks[4].at", "checks[5].in_room", "checks[6].at"} <= fields
     # Shape errors come first; once the shape is right, unknown records are named.
     response = api("POST", "/decisions/batch", token, json={"checks": checks[:4]})
     assert response.status_code == 422

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from tracker.domain import DelegationStatus
 
@@ -23,17 +23,24 @@ def text(max_length: int, **kwargs) -> fields.String:
     return fields.String(validate=[validate.Length(max=max_length), _no_nul], **kwargs)
 
 
-def moment(**kwargs) -> fields.AwareDateTime:
+class Moment(fields.AwareDateTime):
+    """An ISO-8601 date and time with its offset, whose moment has a date in UTC.
+
+    Years 1 and 9999 at the edges have none: such a moment is refused, not a 500 later.
+    """
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            moment.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError("Is out of range.") from None
+        return moment
+
+
+def moment(**kwargs) -> Moment:
     """An ISO-8601 date and time with its offset."""
-    return fields.AwareDateTime(format="iso", **kwargs)
-
-
-def check_moment(value, field: str) -> None:
-    """A moment with a date in UTC (year 1 and 9999 at the edges have none)."""
-    try:
-        value.astimezone(UTC)
-    except OverflowError:
-        raise ValidationError({field: ["Is out of range."]}) from None
+    return Moment(format="iso", **kwargs)
 
 
 class Strict(Schema):
@@ -79,15 +86,11 @@ class DecisionRequestSchema(Strict):
     )
     in_room = fields.Boolean(load_default=False)
 
-    @validates_schema
-    def _moment_in_range(self, data, **kwargs):
-        if data.get("at") is not None:
-            check_moment(data["at"], "at")
-
 
 class BatchRequestSchema(Strict):
-    checks = fields.List(
-        fields.Nested(DecisionRequestSchema),
+    checks = fields.Nested(
+        DecisionRequestSchema,
+        many=True,
         required=True,
         validate=validate.Length(max=1000),
         metadata={"description": "Up to 1,000 decision requests."},
@@ -126,11 +129,6 @@ class EligibleQuerySchema(Strict):
     task = text(64, required=True)
     site = text(64, required=True)
     at = moment(load_default=None, metadata={"description": "ISO-8601 with offset; default now."})
-
-    @validates_schema
-    def _moment_in_range(self, data, **kwargs):
-        if data.get("at") is not None:
-            check_moment(data["at"], "at")
 
 
 class FlaggedAssistantSchema(Schema):
@@ -224,11 +222,6 @@ class DelegationRequestSchema(Strict):
     )
     in_room = fields.Boolean(load_default=False)
     notes = text(2000, load_default="", allow_none=True)
-
-    @validates_schema
-    def _moment_in_range(self, data, **kwargs):
-        if data.get("scheduled_for") is not None:
-            check_moment(data["scheduled_for"], "scheduled_for")
 
 
 class StatusRequestSchema(Strict):

@@ -13,7 +13,9 @@ import functools
 import hashlib
 import json
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
+import orjson
 from flask import current_app, g, request, url_for
 from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
@@ -28,8 +30,9 @@ from tracker.api.models import IdempotencyKey
 from tracker.api.problems import ApiProblem, invalid
 from tracker.api.tokens import authenticate, hash_token
 from tracker.audit.services import record_event
+from tracker.decision.cache import Snapshot
 from tracker.decision.eligible import eligible
-from tracker.decision.facts import load_facts
+from tracker.decision.facts import load_for_checks
 from tracker.decision.matrix import collection_paused
 from tracker.decision.services import (
     evaluate,
@@ -136,28 +139,38 @@ def _norm_email(value: str) -> str:
     return value.strip().lower()
 
 
-class Names:
-    """People, tasks and sites named in a request, each loaded in one query."""
+class PersonRow(NamedTuple):
+    id: int
+    email: str
+    role: Role
 
-    def __init__(self, emails=(), task_codes=(), site_codes=()):
-        emails = {_norm_email(e) for e in emails if e}
-        self.people = (
-            {p.email: p for p in db.session.scalars(select(Person).where(Person.email.in_(emails)))}
-            if emails
-            else {}
-        )
-        codes = {c.strip() for c in task_codes}
-        self.tasks = (
-            {t.code: t for t in db.session.scalars(select(Task).where(Task.code.in_(codes)))}
-            if codes
-            else {}
-        )
-        codes = {c.strip() for c in site_codes}
-        self.sites = (
-            {s.code: s for s in db.session.scalars(select(Site).where(Site.code.in_(codes)))}
-            if codes
-            else {}
-        )
+
+class CodeRow(NamedTuple):
+    id: int
+    code: str
+
+
+class Names:
+    """People, tasks and sites named in a request, each loaded in one query.
+
+    ``rows``: plain rows (id, email and role; id and code) instead of records, for a batch
+    that names hundreds of people and needs no more of them.
+    """
+
+    def __init__(self, emails=(), task_codes=(), site_codes=(), rows: bool = False):
+        def load(model, key, wanted, row_type):
+            if not wanted:
+                return {}
+            if rows:
+                columns = [getattr(model, name) for name in row_type._fields]
+                found = db.session.execute(select(*columns).where(key.in_(wanted)))
+                return {getattr(r, key.key): row_type(*r) for r in found}
+            found = db.session.scalars(select(model).where(key.in_(wanted)))
+            return {getattr(r, key.key): r for r in found}
+
+        self.people = load(Person, Person.email, {_norm_email(e) for e in emails if e}, PersonRow)
+        self.tasks = load(Task, Task.code, {c.strip() for c in task_codes}, CodeRow)
+        self.sites = load(Site, Site.code, {c.strip() for c in site_codes}, CodeRow)
 
     def person(self, email, field, errors, what="person"):
         if email is None:
@@ -196,7 +209,7 @@ def _decision_json(record_id: int, decision) -> dict:
 
 def _json(data, status: int = 200, headers: dict | None = None):
     response = current_app.response_class(
-        json.dumps(data, ensure_ascii=False), status=status, mimetype="application/json"
+        orjson.dumps(data), status=status, mimetype="application/json"
     )
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -275,6 +288,7 @@ def decide_batch(args):
         [c["assistant"] for c in checks] + [c["delegated_by"] for c in checks],
         [c["task"] for c in checks],
         [c["site"] for c in checks],
+        rows=True,
     )
     errors: list = []
     resolved = []
@@ -290,21 +304,18 @@ def decide_batch(args):
         )
     if errors:
         raise invalid(errors)
-    for assistant, *_ in resolved:
+    for assistant in {assistant.id: assistant for assistant, *_ in resolved}.values():
         _may_ask_about(person, assistant)
     if not checks:
         return _json({"decisions": []})
     now = dates.now_to_the_second()
     moments = [c["at"] or now for c in checks]
-    days = [m.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0) for m in moments]
-    book = load_facts(
-        assistant_ids=sorted({a.id for a, *_ in resolved}),
-        site_ids=sorted({s.id for _, _, s, _ in resolved}),
-        shifts_from=min(days),
-        shifts_to=max(days) + timedelta(days=1),
-        involved_only=True,
-        also_person_ids=sorted({d.id for *_, d in resolved if d is not None}),
-        task_codes={t.code for _, t, _, _ in resolved},
+    book = load_for_checks(
+        [
+            (assistant, task, site, at, delegator)
+            for (assistant, task, site, delegator), at in zip(resolved, moments, strict=True)
+        ],
+        Snapshot(),
     )
     decisions = [
         book.decide(

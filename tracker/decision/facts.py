@@ -354,3 +354,42 @@ def load_for_decision(
         return load()
     key = ("decision", assistant.id, site.id, delegator_id, day_start)
     return snapshot.get(key, lambda: load().freeze())
+
+
+def load_for_checks(
+    checks: list[tuple[Person, Task, Site, datetime, Person | None]],
+    snapshot: Snapshot | None = None,
+) -> FactBook:
+    """The facts for many decisions at once (the API's batch): one load for them all.
+
+    ``checks``: (assistant, task, site, moment, delegator) of each decision. Only the
+    people, sites and tasks named are loaded, with the shifts of every UTC day the moments
+    fall on. With a ``snapshot`` the book is kept, read-only, while the fact stamp is
+    unchanged, as for a single decision: a scheduler asking the same questions again (its
+    next refresh) reads nothing more.
+    """
+    days = [
+        at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        for _, _, _, at, _ in checks
+    ]
+    assistant_ids = tuple(sorted({assistant.id for assistant, *_ in checks}))
+    site_ids = tuple(sorted({site.id for _, _, site, _, _ in checks}))
+    delegator_ids = tuple(sorted({d.id for *_, d in checks if d is not None}))
+    task_codes = frozenset(task.code for _, task, _, _, _ in checks)
+    first, last = min(days), max(days) + timedelta(days=1)
+
+    def load() -> FactBook:
+        return load_facts(
+            assistant_ids=list(assistant_ids),
+            site_ids=list(site_ids),
+            shifts_from=first,
+            shifts_to=last,
+            involved_only=True,
+            also_person_ids=list(delegator_ids),
+            task_codes=set(task_codes),
+        )
+
+    if snapshot is None:
+        return load()
+    key = ("checks", assistant_ids, site_ids, delegator_ids, task_codes, first, last)
+    return snapshot.get(key, lambda: load().freeze())
