@@ -39,10 +39,11 @@ from sqlalchemy import delete, func, insert, select  # noqa: E402
 
 from tracker import create_app  # noqa: E402
 from tracker.api.tokens import create_token  # noqa: E402
-from tracker.domain import Role  # noqa: E402
+from tracker.catalog.services import ensure_catalog  # noqa: E402
 from tracker.extensions import db  # noqa: E402
-from tracker.records.services import ensure_catalog  # noqa: E402
-from tracker.staff.models import Person, Site, person_sites  # noqa: E402
+from tracker.sites.models import Site  # noqa: E402
+from tracker.staff.models import Person, person_sites  # noqa: E402
+from tracker.vocabulary import Role  # noqa: E402
 
 OTHER = "bay"
 

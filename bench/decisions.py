@@ -51,23 +51,22 @@ from sqlalchemy import event, insert, select  # noqa: E402
 
 from config import TestingConfig  # noqa: E402
 from tracker import create_app  # noqa: E402
+from tracker.catalog.models import Task  # noqa: E402
+from tracker.catalog.services import ensure_catalog  # noqa: E402
+from tracker.competencies.models import Competency  # noqa: E402
 from tracker.decision.cache import fact_cache  # noqa: E402
 from tracker.decision.facts import load_facts  # noqa: E402
 from tracker.decision.matrix import build_matrix, matrix_from_book  # noqa: E402
 from tracker.decision.rules import decide  # noqa: E402
-from tracker.domain import Role, RuleStatus, SupervisionLevel, TaskKind  # noqa: E402
 from tracker.extensions import db  # noqa: E402
-from tracker.records.models import Competency, Policy, Practice, StateRule, Task  # noqa: E402
-from tracker.records.services import ensure_catalog  # noqa: E402
-from tracker.staff.models import (  # noqa: E402
-    Credential,
-    License,
-    Person,
-    Shift,
-    Site,
-    SupervisionAssignment,
-    person_sites,
+from tracker.policy.models import Policy, StateRule  # noqa: E402
+from tracker.sites.models import (
+    Practice,  # noqa: E402
+    Site,  # noqa: E402
 )
+from tracker.staff.models import Credential, License, Person, person_sites  # noqa: E402
+from tracker.supervision.models import Shift, SupervisionAssignment  # noqa: E402
+from tracker.vocabulary import Role, RuleStatus, SupervisionLevel, TaskKind  # noqa: E402
 
 try:  # the matrix page holds the garbage collector while it builds (see matrix.py)
     from tracker.decision.matrix import collection_paused  # noqa: E402

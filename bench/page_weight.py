@@ -28,9 +28,9 @@ from werkzeug.serving import WSGIRequestHandler, make_server  # noqa: E402
 
 from config import TestingConfig  # noqa: E402
 from tracker import create_app  # noqa: E402
+from tracker.catalog.services import ensure_catalog  # noqa: E402
 from tracker.demo import DEMO_PASSWORD, seed_demo  # noqa: E402
 from tracker.extensions import db  # noqa: E402
-from tracker.records.services import ensure_catalog  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 PAGES = ["/", "/delegations/", "/staff/", "/competencies/", "/matrix", "/policy/"]

@@ -38,13 +38,14 @@ from decisions import PASSWORD, BenchConfig, QueryCounter, build_practice  # noq
 from sqlalchemy import insert, select  # noqa: E402
 
 from tracker import create_app, dates  # noqa: E402
-from tracker.delegations.models import DecisionRecord, Delegation  # noqa: E402
-from tracker.domain import DeclineReason, DelegationStatus, Role, TaskKind  # noqa: E402
+from tracker.catalog.models import Task  # noqa: E402
+from tracker.catalog.services import ensure_catalog  # noqa: E402
+from tracker.decision.models import DecisionRecord  # noqa: E402
+from tracker.delegations.models import Delegation  # noqa: E402
 from tracker.extensions import db  # noqa: E402
 from tracker.incidents.models import Incident  # noqa: E402
-from tracker.records.models import Task  # noqa: E402
-from tracker.records.services import ensure_catalog  # noqa: E402
 from tracker.staff.models import Person, person_sites  # noqa: E402
+from tracker.vocabulary import DeclineReason, DelegationStatus, Role, TaskKind  # noqa: E402
 
 CONDITIONS = ("state_law", "employer_policy", "competency", "supervision")
 MANAGER = "bench.manager@example.org"

@@ -14,8 +14,8 @@ from sqlalchemy import event, inspect, text
 from config import TestingConfig
 from tracker import create_app
 from tracker.decision.models import STAMP_TABLE
-from tracker.domain import Role
 from tracker.extensions import db
+from tracker.vocabulary import Role
 
 PASSWORD = "correct-horse-battery"
 
@@ -118,7 +118,7 @@ def stamp_triggers(connection) -> dict[str, str]:
 
 @pytest.fixture
 def app(tmp_path):
-    from tracker.records.services import ensure_catalog
+    from tracker.catalog.services import ensure_catalog
 
     app = make_app(database_url(tmp_path))
     with app.app_context():
@@ -145,7 +145,8 @@ def runner(app):
 @pytest.fixture
 def make_person(app):
     """Create a person who can sign in; returns their id."""
-    from tracker.staff.models import Person, Site
+    from tracker.sites.models import Site
+    from tracker.staff.models import Person
 
     def make(email, role=Role.assistant, name=None, sites=(), job_level=None, active=True,
              can_validate=False, password=PASSWORD):  # fmt: skip
@@ -205,7 +206,9 @@ def add_evening_shift(app) -> None:
     Angeles): the record a delegation made for that evening lacked."""
     from sqlalchemy import select
 
-    from tracker.staff.models import Person, Shift, Site
+    from tracker.sites.models import Site
+    from tracker.staff.models import Person
+    from tracker.supervision.models import Shift
 
     with app.app_context():
         lee = db.session.scalar(select(Person).where(Person.email == "dr.lee@example.org"))
@@ -270,7 +273,7 @@ def sample_practice(today: date | None = None) -> dict:
 def practice(app):
     """The sample practice imported; returns the file it came from."""
     from tracker.audit.services import CLI
-    from tracker.practice.services import import_practice
+    from tracker.practice_file.services import import_practice
 
     data = sample_practice()
     with app.app_context():

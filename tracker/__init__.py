@@ -1,6 +1,6 @@
 """tracker: may this medical assistant do this task, at this site, at this time?
 
-The factory imports Flask lazily so that pure modules (``tracker.domain``,
+The factory imports Flask lazily so that pure modules (``tracker.vocabulary``,
 ``tracker.decision.rules``) can be imported without the web stack.
 """
 
@@ -81,6 +81,7 @@ def create_app(config_class=None):
     from tracker.audit import views as audit_views
     from tracker.auth import account as account_views
     from tracker.auth import views as auth_views
+    from tracker.catalog import views as catalog_views
     from tracker.competencies import views as competency_views
     from tracker.decision import eligible_views
     from tracker.decision import views as decision_views
@@ -89,9 +90,10 @@ def create_app(config_class=None):
     from tracker.incidents import views as incident_views
     from tracker.main import views as main_views
     from tracker.policy import views as policy_views
-    from tracker.records import views as record_views
     from tracker.reports import views as report_views
+    from tracker.sites import views as site_views
     from tracker.staff import views as staff_views
+    from tracker.supervision import views as supervision_views
 
     for blueprint in (
         auth_views.bp,
@@ -102,7 +104,9 @@ def create_app(config_class=None):
         eligible_views.bp,
         delegation_views.bp,
         incident_views.bp,
-        record_views.bp,
+        site_views.bp,
+        supervision_views.bp,
+        catalog_views.bp,
         policy_views.bp,
         competency_views.bp,
         audit_views.bp,
@@ -142,11 +146,12 @@ def _hand_the_audit_its_features() -> None:
     """The audit knows no feature: each hands it what the trail and the history panels need
     (who may see which events, the names behind ids, the people, the practice's zone)."""
     from tracker.audit import features
+    from tracker.catalog.models import Task
     from tracker.incidents.visibility import audit_events_visible_to
-    from tracker.records.models import Task
+    from tracker.sites.models import Site
     from tracker.sites.queries import practice_timezone
-    from tracker.staff.models import Person, Site
-    from tracker.staff.services import people_by_name
+    from tracker.staff.models import Person
+    from tracker.staff.queries import people_by_name
 
     features.hand_visibility("incidents", audit_events_visible_to)
     features.hand_names("people", Person.name)

@@ -6,7 +6,7 @@ endpoint missing from the table is refused (fail closed).
 
 from __future__ import annotations
 
-from tracker.domain import Role
+from tracker.vocabulary import Role
 
 #: Reachable without signing in.
 PUBLIC = "public"
@@ -81,28 +81,28 @@ ACCESS: dict[str, frozenset | str] = {
     # Records the practice keeps: managers and admins change them (the service lets only an
     # admin create or change accounts other than assistants' and providers', or a role);
     # compliance and providers read the lists.
-    "records.index": STAFF_READERS,
-    "records.person_new": RECORD_KEEPERS,
-    "records.person_edit": RECORD_KEEPERS,
-    "records.person_deactivate": RECORD_KEEPERS,
-    "records.person_reactivate": RECORD_KEEPERS,
-    "records.site_list": STAFF_READERS,
-    "records.site_new": RECORD_KEEPERS,
-    "records.site_edit": RECORD_KEEPERS,
-    "records.license_new": RECORD_KEEPERS,
-    "records.license_edit": RECORD_KEEPERS,
-    "records.credential_new": RECORD_KEEPERS,
-    "records.credential_edit": RECORD_KEEPERS,
-    "records.assignment_new": RECORD_KEEPERS,
-    "records.assignment_edit": RECORD_KEEPERS,
-    "records.assignment_end": RECORD_KEEPERS,
-    "records.shift_week": STAFF_READERS,
-    "records.shift_new": RECORD_KEEPERS,
-    "records.shift_edit": RECORD_KEEPERS,
-    "records.task_list": STAFF_READERS,
-    "records.task_new": RECORD_KEEPERS,
-    "records.task_edit": RECORD_KEEPERS,
-    "records.expiring": frozenset({M, C, AD}),
+    "main.records": STAFF_READERS,
+    "staff.person_new": RECORD_KEEPERS,
+    "staff.person_edit": RECORD_KEEPERS,
+    "staff.person_deactivate": RECORD_KEEPERS,
+    "staff.person_reactivate": RECORD_KEEPERS,
+    "sites.site_list": STAFF_READERS,
+    "sites.site_new": RECORD_KEEPERS,
+    "sites.site_edit": RECORD_KEEPERS,
+    "staff.license_new": RECORD_KEEPERS,
+    "staff.license_edit": RECORD_KEEPERS,
+    "staff.credential_new": RECORD_KEEPERS,
+    "staff.credential_edit": RECORD_KEEPERS,
+    "supervision.assignment_new": RECORD_KEEPERS,
+    "supervision.assignment_edit": RECORD_KEEPERS,
+    "supervision.assignment_end": RECORD_KEEPERS,
+    "supervision.shift_week": STAFF_READERS,
+    "supervision.shift_new": RECORD_KEEPERS,
+    "supervision.shift_edit": RECORD_KEEPERS,
+    "catalog.task_list": STAFF_READERS,
+    "catalog.task_new": RECORD_KEEPERS,
+    "catalog.task_edit": RECORD_KEEPERS,
+    "staff.expiring": frozenset({M, C, AD}),
     # Competencies: everyone sees (an assistant only their own; the view checks the object).
     # Signing off is for providers and approved observers (can_validate, whatever the role)
     # as themselves, and managers and admins on a validator's behalf: the view checks the

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from tracker import dates
 from tracker.audit.services import CLI
-from tracker.domain import Role
 from tracker.extensions import db
+from tracker.vocabulary import Role
 
 
 def fail(message: str, code: int) -> None:
@@ -58,7 +58,7 @@ def register_cli(app) -> None:
     @click.argument("file", type=click.File("r", encoding="utf-8-sig"))
     def import_practice_command(file):
         """Load a practice file (JSON), all or nothing."""
-        from tracker.practice.services import PracticeFileError, import_practice
+        from tracker.practice_file.services import PracticeFileError, import_practice
 
         try:
             data = json.load(file)
@@ -94,7 +94,7 @@ def register_cli(app) -> None:
     @app.cli.command("export-practice")
     def export_practice_command():
         """Print the practice file of what is stored."""
-        from tracker.practice.services import export_practice
+        from tracker.practice_file.services import export_practice
 
         click.echo(json.dumps(export_practice(), indent=2, ensure_ascii=False))
 
@@ -109,9 +109,9 @@ def register_cli(app) -> None:
     def check_command(assistant_email, task_code, site_code, at_text, delegator_email, in_room,
                       as_json):  # fmt: skip
         """May this assistant do this task at this site, at this moment?"""
+        from tracker.catalog.models import Task
         from tracker.decision.services import evaluate, record_decision
-        from tracker.records.models import Task
-        from tracker.staff.models import Site
+        from tracker.sites.models import Site
 
         assistant = _person(assistant_email)
         if assistant is None:
@@ -159,8 +159,8 @@ def register_cli(app) -> None:
         """Create a person who can sign in, or set an existing person's password."""
         from tracker.audit.services import record_event, snapshot
         from tracker.auth.services import PasswordRefused, normalise_email, set_password
-        from tracker.practice.parsing import EMAIL_RE
         from tracker.staff.models import Person
+        from tracker.validation import EMAIL_RE
 
         email = normalise_email(email)
         if not EMAIL_RE.match(email) or len(email) > 254:
@@ -270,7 +270,7 @@ def register_cli(app) -> None:
     @app.cli.command("seed-catalog")
     def seed_catalog_command():
         """Make sure the built-in task catalog is present (db upgrade does this too)."""
-        from tracker.records.services import ensure_catalog
+        from tracker.catalog.services import ensure_catalog
 
         added = ensure_catalog()
         db.session.commit()

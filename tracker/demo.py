@@ -13,7 +13,7 @@ from tracker import dates
 from tracker.audit.services import CLI
 from tracker.auth.services import set_password
 from tracker.extensions import db
-from tracker.practice.services import import_practice
+from tracker.practice_file.services import import_practice
 from tracker.staff.models import Person
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -226,11 +226,11 @@ DEMO_DELEGATIONS = [
 
 def _seed_activity(today: date) -> None:
     """Upcoming delegations (some flagged) and two declined requests, for a lived-in demo."""
+    from tracker.catalog.models import Task
     from tracker.delegations.services import record_delegation
-    from tracker.domain import DeclineReason
     from tracker.incidents.services import DeclineAccount, log_incident
-    from tracker.records.models import Task
-    from tracker.staff.models import Site
+    from tracker.sites.models import Site
+    from tracker.vocabulary import DeclineReason
 
     people = {p.email: p for p in db.session.query(Person)}
     sites = {s.code: s for s in db.session.query(Site)}

@@ -16,13 +16,18 @@ from wtforms import (
     HiddenField,
     MultipleFileField,
     RadioField,
+    SelectField,
     SelectMultipleField,
     SubmitField,
     TextAreaField,
+    ValidationError,
+    widgets,
 )
-from wtforms.validators import StopValidation
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, StopValidation
 
-from tracker.validation import unfit_text, unfit_value
+from tracker.validation import timezones, unfit_text, unfit_value
+from tracker.vocabulary import US_STATES
 
 #: Fields a browser leaves out of a POST when they are empty (an unticked box, no choice),
 #: and fields that carry no record value.
@@ -95,3 +100,62 @@ def _guard(form, field):
     problem = unfit_value(field.data)
     if problem:
         raise StopValidation(problem)
+
+
+# --------------------------------------------------------------------------- shared fields
+
+CODE_MESSAGE = "Use only letters, digits, '-', '_' and '.', starting with a letter or digit."
+STATE_CHOICES = [SelectChoice("", "Choose a state…")] + [
+    SelectChoice(code, f"{name} ({code})")
+    for code, name in sorted(US_STATES.items(), key=lambda i: i[1])
+]
+#: How a browser sends a datetime-local value (the first is also how the form shows one).
+LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+
+def strip_text(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def lower_text(value):
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def upper_text(value):
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def us_state(form, field):
+    if field.data and field.data not in US_STATES:
+        raise ValidationError(f"{field.data!r} is not a two-letter US state code.")
+
+
+def iana_timezone(form, field):
+    if field.data and field.data not in timezones():
+        raise ValidationError(f"{field.data!r} is not an IANA time zone (e.g. America/Chicago).")
+
+
+def not_before(other_name: str, other_label: str):
+    """The field's date may not come before another field's date."""
+
+    def check(form, field):
+        other = form[other_name].data
+        if field.data is not None and other is not None and field.data < other:
+            raise ValidationError(f"Must be on or after the {other_label} ({other.isoformat()}).")
+
+    return check
+
+
+def pick_one(label: str) -> SelectField:
+    """A required choice of a record by id (person, site…), with a plain message."""
+    return SelectField(
+        label,
+        coerce=int,
+        invalid_choice_message="Choose one from the list.",
+        validators=[DataRequired()],
+    )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()

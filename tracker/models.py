@@ -3,20 +3,16 @@
 from tracker.api.models import ApiToken, IdempotencyKey
 from tracker.audit.models import AuditEvent
 from tracker.auth.models import RecoveryCode, SignInSession, TwoFactor
-from tracker.decision.models import FactStamp
-from tracker.delegations.models import DecisionRecord, Delegation, DelegationCheck
+from tracker.catalog.models import Task
+from tracker.competencies.models import Competency
+from tracker.decision.models import DecisionRecord, FactStamp
+from tracker.delegations.models import Delegation, DelegationCheck
 from tracker.incidents.models import Incident, IncidentAddendum, incident_raised_with
-from tracker.records.models import Competency, Policy, Practice, StateRule, Task
+from tracker.policy.models import Policy, StateRule
 from tracker.reminders.models import ReminderSent
-from tracker.staff.models import (
-    Credential,
-    License,
-    Person,
-    Shift,
-    Site,
-    SupervisionAssignment,
-    person_sites,
-)
+from tracker.sites.models import Practice, Site
+from tracker.staff.models import Credential, License, Person, person_sites
+from tracker.supervision.models import Shift, SupervisionAssignment
 
 __all__ = [
     "ApiToken",

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from tracker.access import allowed_roles
-from tracker.domain import RESPONSE_STEPS
+from tracker.vocabulary import RESPONSE_STEPS
 
 #: Top navigation, in groups: each entry shows only to the roles the access table lets in;
 #: a group with one visible entry is a plain link, with more a dropdown.
@@ -27,8 +27,8 @@ NAV_MENU: list[tuple[str, list[tuple[str, str]]]] = [
         [
             ("staff.staff_list", "Staff"),
             ("competencies.index", "Competencies"),
-            ("records.expiring", "Expiring items"),
-            ("records.index", "Records"),
+            ("staff.expiring", "Expiring items"),
+            ("main.records", "Records"),
             ("imports.index", "Import from CSV"),
         ],
     ),
@@ -144,7 +144,7 @@ def register_template_helpers(app) -> None:
             from sqlalchemy import select
 
             from tracker.extensions import db
-            from tracker.staff.models import Site
+            from tracker.sites.models import Site
 
             zones = g.setdefault("site_zones", {})
             if code not in zones:

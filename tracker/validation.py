@@ -21,6 +21,8 @@ import math
 import re
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
+from zoneinfo import available_timezones
 
 from flask import Request
 from werkzeug.datastructures import ImmutableMultiDict
@@ -34,6 +36,18 @@ DATE_MIN = date(1900, 1, 1)
 DATE_MAX = date(2200, 12, 31)
 #: The largest decimal a number field takes (training hours, months and the like).
 NUMBER_MAX = 1_000_000_000
+
+#: No spaces and no control characters (PostgreSQL refuses NUL in text, even in a query).
+EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
+#: A record's code: letters, digits, '-', '_' and '.', starting with a letter or digit.
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+@lru_cache(maxsize=1)
+def timezones() -> frozenset[str]:
+    """The IANA time zones this machine knows."""
+    return frozenset(available_timezones())
+
 
 #: Control characters; tab and line breaks are allowed only in multi-line text. PostgreSQL
 #: refuses NUL in text (even in a query); SQLite would store it silently: both refuse here.

@@ -23,7 +23,7 @@ def upgrade():
 
 def _ensure_catalog():
     """The built-in task catalog: added when missing, never changed when present."""
-    from tracker.domain import TASK_CATALOG
+    from tracker.catalog.builtin import TASK_CATALOG
 
     tasks = sa.table(
         "tasks",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.domain import Role
 from tracker.extensions import db
+from tracker.vocabulary import Role
 
 #: Monday 2026-11-23, 10:00 in Los Angeles: Dr. Lee is on shift at Main St.
 DURING_SHIFT = "2026-11-23T10:00:00-08:00"

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.api.conftest import DURING_SHIFT
+from tracker.competencies.models import Competency
+from tracker.decision.models import DecisionRecord
 from tracker.decision.services import public_result
-from tracker.delegations.models import DecisionRecord
 from tracker.extensions import db
-from tracker.records.models import Competency
 from tracker.staff.models import Person
 
 #: Scenarios of the golden and CLI tests on the sample practice: clear, after the shift,
@@ -189,7 +189,8 @@ def test_an_assistants_token_asks_only_about_that_assistant(app, api, people, ma
 
 
 def test_eligible_lists_clear_first_then_flagged_by_unmet_count(app, api, people, make_token):
-    from tracker.records.models import Competency, Task
+    from tracker.catalog.models import Task
+    from tracker.competencies.models import Competency
 
     with app.app_context():
         # other.ma gets a valid competency: only supervision is then unmet for them.

@@ -15,8 +15,8 @@ from tracker import dates
 from tracker.access import ACCESS, API_SCOPES
 from tracker.audit.services import CLI
 from tracker.delegations.models import Delegation
-from tracker.domain import Role
 from tracker.extensions import db
+from tracker.vocabulary import Role
 
 AFTER_SHIFT = "2026-11-23T18:00:00-08:00"  # injection needs a provider on site: flagged
 #: A moment after every delegation these tests mark performed.
@@ -182,6 +182,7 @@ def test_filters_by_site_assistant_status_flagged_and_dates(app, api, people, ma
 def test_standing_after_a_recheck_and_the_performed_while_flagged_rule(
     app, api, people, make_token, sample_clock
 ):
+
     token = make_token("manager@example.org", ("write", "read"))
     flagged = api("POST", "/delegations", token,
                   json={**BODY, "scheduled_for": AFTER_SHIFT}).get_json()  # fmt: skip

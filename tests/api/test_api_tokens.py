@@ -90,8 +90,8 @@ def test_unknown_missing_expired_tokens_get_401_problem(api, people, make_token)
 
 
 def test_deactivation_ends_a_persons_tokens_at_once(app, api, people, make_token):
-    from tracker.records.staff_services import set_active
     from tracker.staff.models import Person
+    from tracker.staff.services import set_active
 
     token = make_token("ana@example.org", ("read",))
     assert api("GET", "/delegations", token).status_code == 200

@@ -24,8 +24,8 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from config import TestingConfig
 from tracker import create_app
-from tracker.domain import Role
 from tracker.extensions import db
+from tracker.vocabulary import Role
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -91,7 +91,7 @@ def live_database_url(tmp_path) -> str:
 @pytest.fixture
 def live_server(tmp_path):
     """A fresh app served on 127.0.0.1 in a background thread; yields .url and .app."""
-    from tracker.records.services import ensure_catalog
+    from tracker.catalog.services import ensure_catalog
 
     config = type(
         "LiveServerConfig",
@@ -135,7 +135,7 @@ class Seeder:
     def practice(self, data: dict) -> None:
         """Import a practice-file dict (DESIGN section 5), as the CLI does."""
         from tracker.audit.services import CLI
-        from tracker.practice.services import import_practice
+        from tracker.practice_file.services import import_practice
 
         with self.app.app_context():
             import_practice(data, actor=CLI)
@@ -154,7 +154,8 @@ class Seeder:
         active: bool = True,
     ) -> int:
         """Create a person who can sign in; returns their id."""
-        from tracker.staff.models import Person, Site
+        from tracker.sites.models import Site
+        from tracker.staff.models import Person
 
         with self.app.app_context():
             person = Person(

@@ -14,8 +14,8 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tracker.db_types import utcnow
-from tracker.domain import Role
 from tracker.extensions import db
+from tracker.vocabulary import Role
 
 ANA = "ana@valley.example.org"
 DR_LEE = "dr.lee@valley.example.org"
@@ -27,9 +27,10 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 @pytest.fixture
 def delegations(live_server, seed):
     """Three planned injections for Ana, delegated by Dr. Lee; their ids."""
+    from tracker.catalog.models import Task
     from tracker.delegations.services import record_delegation
-    from tracker.records.models import Task
-    from tracker.staff.models import Person, Site
+    from tracker.sites.models import Site
+    from tracker.staff.models import Person
 
     seed.practice(
         {

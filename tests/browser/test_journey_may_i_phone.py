@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tracker.domain import Role
+from tracker.vocabulary import Role
 
 ANA = "ana@valley.example.org"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import PASSWORD
 from tracker import dates
-from tracker.domain import Role
+from tracker.vocabulary import Role
 
 ADMIN = "admin@valley.example.org"
 ANA = "ana@valley.example.org"

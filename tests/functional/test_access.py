@@ -15,8 +15,8 @@ from sqlalchemy import select
 from tests.conftest import PASSWORD
 from tracker.access import ACCESS, PUBLIC
 from tracker.audit.models import AuditEvent
-from tracker.domain import Role
 from tracker.extensions import db
+from tracker.vocabulary import Role
 
 #: Values a URL argument may take, tried in order until the converter accepts one.
 DUMMY_VALUES = (1, "x", uuid.UUID(int=1), 1.0)

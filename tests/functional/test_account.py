@@ -16,9 +16,9 @@ from tests.conftest import PASSWORD
 from tracker import dates
 from tracker.audit.models import AuditEvent
 from tracker.auth.models import RecoveryCode, TwoFactor
-from tracker.domain import Role
 from tracker.extensions import db
 from tracker.staff.models import Person
+from tracker.vocabulary import Role
 
 EMAIL = "ana@example.org"
 ADMIN = "root@example.org"
@@ -164,7 +164,8 @@ def test_an_admin_can_ask_for_a_new_password_at_next_sign_in(app, client, make_p
 
 
 def test_a_manager_cannot_ask_for_a_forced_change(app, make_person):
-    from tracker.records.staff_services import RecordProblems, update_person
+    from tracker.problems import RecordProblems
+    from tracker.staff.services import update_person
 
     ana = make_person(EMAIL)
     boss = make_person("boss@example.org", role=Role.manager)

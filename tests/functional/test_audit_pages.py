@@ -14,9 +14,9 @@ from tests.conftest import PASSWORD
 from tracker import dates
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import CLI, SystemActor, record_event, snapshot
-from tracker.domain import Role
 from tracker.extensions import db
 from tracker.staff.models import Person
+from tracker.vocabulary import Role
 
 #: The sample practice's first site, whose clock the practice-wide pages keep.
 SITE_ZONE = "America/Los_Angeles"

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from tests.conftest import PASSWORD, make_app
 from tracker.audit.models import AuditEvent
-from tracker.domain import Role
 from tracker.extensions import db
 from tracker.staff.models import Person
+from tracker.vocabulary import Role
 
 EMAIL = "ana@example.org"
 

@@ -9,11 +9,11 @@ import pytest
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
-from tracker.domain import Role
+from tracker.competencies.models import Competency
 from tracker.extensions import db
 from tracker.forms import TrackerForm
-from tracker.records.models import Competency
-from tracker.staff.models import Site
+from tracker.sites.models import Site
+from tracker.vocabulary import Role
 
 
 @pytest.fixture
@@ -139,8 +139,8 @@ def test_every_form_derives_from_the_guarded_base():
     import tracker.forms  # noqa: F401
     from tracker import create_app  # noqa: F401  (imports every feature's forms)
 
-    for module in ("audit", "auth", "competencies", "decision", "delegations", "imports",
-                   "incidents", "policy", "records"):  # fmt: skip
+    for module in ("api", "audit", "auth", "catalog", "competencies", "decision", "delegations",
+                   "imports", "incidents", "policy", "sites", "staff", "supervision"):  # fmt: skip
         __import__(f"tracker.{module}.forms")
 
     def all_subclasses(cls):

@@ -11,10 +11,13 @@ from werkzeug.security import generate_password_hash
 from tests.conftest import PASSWORD
 from tracker import dates
 from tracker.audit.models import AuditEvent
-from tracker.domain import Role, SupervisionLevel
+from tracker.catalog.models import Task
+from tracker.competencies.models import Competency
 from tracker.extensions import db
-from tracker.records.models import Competency, Policy, Task
-from tracker.staff.models import License, Person, Site
+from tracker.policy.models import Policy
+from tracker.sites.models import Site
+from tracker.staff.models import License, Person
+from tracker.vocabulary import Role, SupervisionLevel
 
 #: The sample practice's first site, whose clock the practice-wide pages keep.
 SITE_ZONE = "America/Los_Angeles"
@@ -554,8 +557,8 @@ def test_provider_cannot_revoke(client, auth, app, clinic):
 
 def test_sign_off_form_shows_the_state_minimum_hours(client, auth, app, clinic):
     """A manager sees the state's minimum before typing the hours, not on the re-check."""
-    from tracker.domain import RuleStatus
-    from tracker.records.models import StateRule
+    from tracker.policy.models import StateRule
+    from tracker.vocabulary import RuleStatus
 
     with app.app_context():
         injection = db.session.scalar(select(Task).where(Task.code == "injection"))

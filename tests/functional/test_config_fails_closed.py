@@ -20,9 +20,9 @@ from config import (
     config_from_environment,
 )
 from tracker import create_app
-from tracker.domain import Role
 from tracker.extensions import db
 from tracker.staff.models import Person
+from tracker.vocabulary import Role
 
 PROJECT = Path(__file__).resolve().parents[2]
 GOOD_KEY = "k" * 40

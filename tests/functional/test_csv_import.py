@@ -16,11 +16,12 @@ from werkzeug.security import generate_password_hash
 from tests.conftest import PASSWORD
 from tracker import dates
 from tracker.audit.models import AuditEvent
-from tracker.domain import Role
+from tracker.competencies.models import Competency
 from tracker.extensions import db
 from tracker.imports.views import SALT
-from tracker.records.models import Competency
-from tracker.staff.models import License, Person, Site
+from tracker.sites.models import Site
+from tracker.staff.models import License, Person
+from tracker.vocabulary import Role
 
 #: The sample practice's first site, whose clock the practice-wide pages keep.
 SITE_ZONE = "America/Los_Angeles"

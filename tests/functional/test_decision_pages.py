@@ -7,9 +7,9 @@ import re
 from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD
-from tracker.delegations.models import DecisionRecord
-from tracker.domain import Role
+from tracker.decision.models import DecisionRecord
 from tracker.extensions import db
+from tracker.vocabulary import Role
 
 
 def records(app):
@@ -197,8 +197,8 @@ def test_an_assistant_sees_only_their_own_decisions(app, client, login_as, runne
 
 
 def test_the_declined_request_form_comes_prefilled_from_an_answer(app, client, login_as):
-    from tracker.records.models import Task
-    from tracker.staff.models import Site
+    from tracker.catalog.models import Task
+    from tracker.sites.models import Site
 
     login_as("ana@example.org")
     with app.app_context():

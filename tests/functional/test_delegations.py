@@ -7,10 +7,11 @@ from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD
 from tracker.audit.models import AuditEvent
-from tracker.delegations.models import DecisionRecord, Delegation
-from tracker.domain import DelegationStatus, Role
+from tracker.decision.models import DecisionRecord
+from tracker.delegations.models import Delegation
 from tracker.extensions import db
 from tracker.staff.models import Person
+from tracker.vocabulary import DelegationStatus, Role
 
 #: The sample practice's shift is on Monday 2026-11-23 and the delegations here are recorded
 #: for that day: they are upcoming only while the clock reads the Friday before.
@@ -133,7 +134,7 @@ def test_recheck_keeps_both_decisions(app, client, login_as):
     location = client.post("/delegations/new", data=delegation_form(app)).headers["Location"]
     with app.app_context():
         # The competency is revoked after the delegation was recorded.
-        from tracker.records.models import Competency
+        from tracker.competencies.models import Competency
 
         competency = db.session.scalar(select(Competency))
         from datetime import date

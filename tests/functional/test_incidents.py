@@ -10,16 +10,17 @@ import pytest
 from sqlalchemy import func, select
 
 from tracker.audit.models import AuditEvent
+from tracker.catalog.models import Task
 from tracker.db_types import utcnow
 from tracker.delegations.models import Delegation
 from tracker.delegations.services import record_delegation
-from tracker.domain import DeclineReason, DelegationStatus, IncidentStatus, Role
 from tracker.extensions import db
 from tracker.incidents import services
 from tracker.incidents.models import Incident, IncidentAddendum
 from tracker.incidents.services import DeclineAccount
-from tracker.records.models import Task
-from tracker.staff.models import Person, Site
+from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.vocabulary import DeclineReason, DelegationStatus, IncidentStatus, Role
 
 LA = ZoneInfo("America/Los_Angeles")
 

@@ -16,13 +16,14 @@ from flask import render_template
 from flask_login import login_user
 from sqlalchemy import select
 
+from tracker.catalog.models import Task
 from tracker.db_types import utcnow
-from tracker.domain import DeclineReason, Role
 from tracker.extensions import db
 from tracker.incidents import services
 from tracker.incidents.services import DeclineAccount
-from tracker.records.models import Task
-from tracker.staff.models import Person, Site
+from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.vocabulary import DeclineReason, Role
 
 PEOPLE = {
     "ma1": (Role.assistant, "Alma Assistant"),  # logged every incident

@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import select
 from wtforms import Form, StringField
 
+from tracker.catalog.models import Task
+from tracker.competencies.models import Competency
 from tracker.extensions import db
-from tracker.records.models import Competency, Policy, Task
+from tracker.policy.models import Policy
 from tracker.staff.models import Person
 from tracker.widgets import install_escaped_descriptions
 

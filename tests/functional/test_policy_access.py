@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from tracker.access import ACCESS
 from tracker.audit.models import AuditEvent
-from tracker.domain import Role
 from tracker.extensions import db
-from tracker.records.models import Policy, StateRule
+from tracker.policy.models import Policy, StateRule
+from tracker.vocabulary import Role
 
 READERS = tuple(Role)
 KEEPERS = (Role.manager, Role.admin)

@@ -12,13 +12,16 @@ from sqlalchemy import func, select
 from tracker import dates
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import CLI
-from tracker.delegations.models import DecisionRecord, Delegation
+from tracker.catalog.models import Task
+from tracker.decision.models import DecisionRecord
+from tracker.delegations.models import Delegation
 from tracker.delegations.services import record_delegation
-from tracker.domain import Role
 from tracker.extensions import db
-from tracker.practice.services import import_practice
-from tracker.records.models import Policy, Task
-from tracker.staff.models import Person, Site
+from tracker.policy.models import Policy
+from tracker.practice_file.services import import_practice
+from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.vocabulary import Role
 
 #: The sample practice's first site, whose clock the practice-wide pages keep.
 SITE_ZONE = "America/Los_Angeles"

@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 
 from tracker import dates
 from tracker.audit.models import AuditEvent
-from tracker.domain import Role
+from tracker.catalog.models import Task
 from tracker.extensions import db
-from tracker.records.models import StateRule, Task
+from tracker.policy.models import StateRule
+from tracker.vocabulary import Role
 
 #: The sample practice's first site, whose clock the practice-wide pages keep.
 SITE_ZONE = "America/Los_Angeles"

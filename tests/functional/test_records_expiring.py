@@ -11,10 +11,11 @@ from sqlalchemy import select
 from tests.conftest import PASSWORD
 from tracker import dates
 from tracker.audit.services import CLI
-from tracker.domain import Role
 from tracker.extensions import db
-from tracker.practice.services import import_practice
-from tracker.staff.models import Person, Site
+from tracker.practice_file.services import import_practice
+from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.vocabulary import Role
 
 #: The sample practice's first site, whose clock the practice-wide pages keep.
 SITE_ZONE = "America/Los_Angeles"

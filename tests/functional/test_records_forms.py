@@ -12,17 +12,12 @@ from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD
 from tracker.audit.models import AuditEvent
-from tracker.domain import Role, TaskKind
+from tracker.catalog.models import Task
 from tracker.extensions import db
-from tracker.records.models import Task
-from tracker.staff.models import (
-    Credential,
-    License,
-    Person,
-    Shift,
-    Site,
-    SupervisionAssignment,
-)
+from tracker.sites.models import Site
+from tracker.staff.models import Credential, License, Person
+from tracker.supervision.models import Shift, SupervisionAssignment
+from tracker.vocabulary import Role, TaskKind
 
 
 @pytest.fixture
@@ -239,7 +234,7 @@ def test_a_manager_cannot_open_or_change_an_admin_account(app, client, office):
     assert client.post(f"/records/people/{admin}/deactivate").status_code == 403
     assert one(app, Person, id=admin).active
     refused = events(app, "access_denied")[-1]
-    assert refused.record_id == "records.person_deactivate"
+    assert refused.record_id == "staff.person_deactivate"
 
 
 def test_changing_email_to_one_in_use_is_refused(app, client, office):

@@ -13,15 +13,16 @@ from sqlalchemy import select
 
 from tests.conftest import PASSWORD
 from tracker import dates
+from tracker.catalog.models import Task
 from tracker.dates import add_months
 from tracker.delegations.services import record_delegation
-from tracker.domain import DeclineReason, Role
 from tracker.extensions import db
 from tracker.incidents.models import Incident
-from tracker.records.models import Task
 from tracker.reports import exports
 from tracker.reports.csv_export import CHUNK_ROWS, cell, csv_lines
-from tracker.staff.models import Person, Site
+from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.vocabulary import DeclineReason, Role
 
 EVIL = '=HYPERLINK("http://evil.example/x","Click me")'
 

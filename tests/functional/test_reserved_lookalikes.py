@@ -10,16 +10,11 @@ from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD, sample_practice
 from tracker.audit.services import CLI
-from tracker.domain import (
-    TASK_CATALOG,
-    Role,
-    TaskKind,
-    custom_task_problems,
-    reserved_lookalike,
-)
+from tracker.catalog.builtin import TASK_CATALOG, custom_task_problems, reserved_lookalike
+from tracker.catalog.models import Task
 from tracker.extensions import db
-from tracker.practice.services import PracticeFileError, import_practice
-from tracker.records.models import Task
+from tracker.practice_file.services import PracticeFileError, import_practice
+from tracker.vocabulary import Role, TaskKind
 
 LOOKALIKES = [
     ("DIAGNOSIS", "Spirometry check", "code"),

@@ -18,8 +18,8 @@ from werkzeug.exceptions import HTTPException
 from config import ProductionConfig
 from tracker import create_app
 from tracker.access import ACCESS, PUBLIC
-from tracker.domain import Role
 from tracker.extensions import db
+from tracker.vocabulary import Role
 
 DEMO_ACCOUNTS = {
     Role.admin: "admin@demo.clinic",

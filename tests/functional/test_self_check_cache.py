@@ -8,9 +8,10 @@ from datetime import date
 from sqlalchemy import create_engine, select, text
 
 from tests.conftest import recording_statements
+from tracker.catalog.models import Task
+from tracker.competencies.models import Competency
 from tracker.decision.cache import fact_cache
 from tracker.extensions import db
-from tracker.records.models import Competency, Task
 from tracker.staff.models import Person
 
 MONDAY_10AM = "2026-11-23T10:00"
@@ -75,8 +76,8 @@ def test_a_new_task_and_a_new_site_show_in_the_form_at_once(app, client, login_a
     ana = login_as("ana@example.org")
     assert "Ear irrigation" not in client.get("/may-i").get_data(as_text=True)
     with app.app_context():
-        from tracker.domain import TaskKind
-        from tracker.staff.models import Site
+        from tracker.sites.models import Site
+        from tracker.vocabulary import TaskKind
 
         db.session.add(Task(code="ear-irrigation", name="Ear irrigation", kind=TaskKind.clinical))
         person = db.session.get(Person, ana)

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from tests.conftest import PASSWORD
 from tracker import dates
 from tracker.auth.models import SignInSession
-from tracker.domain import Role
 from tracker.extensions import db
 from tracker.staff.models import Person
+from tracker.vocabulary import Role
 
 EMAIL = "ana@example.org"
 NEW_PASSWORD = "a-brand-new-passphrase-7"

@@ -11,9 +11,9 @@ from tests.functional.test_delegations import delegation_form
 from tracker import dates
 from tracker.audit.models import AuditEvent
 from tracker.delegations.models import Delegation
-from tracker.domain import DelegationStatus
 from tracker.extensions import db
-from tracker.staff.models import Site
+from tracker.sites.models import Site
+from tracker.vocabulary import DelegationStatus
 
 
 def status_of(app):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tracker.domain import Role
 from tracker.extensions import db
 from tracker.paging import page_of
 from tracker.staff.models import Person
+from tracker.vocabulary import Role
 
 
 def test_page_of_a_list():

@@ -10,10 +10,11 @@ from sqlalchemy import select
 from tracker.audit import history
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import CLI, record_event
-from tracker.domain import Role
+from tracker.catalog.models import Task
 from tracker.extensions import db
-from tracker.records.models import Task
-from tracker.staff.models import Person, Site
+from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.vocabulary import Role
 
 
 def event(**values) -> AuditEvent:

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from tracker.audit.services import CLI
+from tracker.competencies.models import Competency
+from tracker.decision.models import DecisionRecord
 from tracker.decision.services import public_result, rerun, stored_result
-from tracker.delegations.models import DecisionRecord
 from tracker.extensions import db
-from tracker.practice.services import import_practice
-from tracker.records.models import Competency
+from tracker.practice_file.services import import_practice
 
 ORDER = ["state_law", "employer_policy", "competency", "supervision"]
 #: Monday 2026-11-23, 10:00 in Los Angeles: Dr. Lee is on shift at Main St.

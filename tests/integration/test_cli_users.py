@@ -6,9 +6,10 @@ from sqlalchemy import func, select
 
 from tracker.audit.models import AuditEvent
 from tracker.demo import DEMO_PASSWORD
-from tracker.domain import Role
 from tracker.extensions import db
-from tracker.staff.models import Person, Site
+from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.vocabulary import Role
 
 NEW_PASSWORD = "a-long-enough-passphrase"
 

@@ -9,12 +9,15 @@ from sqlalchemy import func, select
 
 from tracker import dates
 from tracker.audit.models import AuditEvent
+from tracker.catalog.models import Task
 from tracker.competencies import services
+from tracker.competencies.models import Competency
 from tracker.competencies.services import CompetencyError, CompetencyInput
-from tracker.domain import SupervisionLevel
 from tracker.extensions import db
-from tracker.records.models import Competency, Policy, Task
-from tracker.staff.models import Person, Site
+from tracker.policy.models import Policy
+from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.vocabulary import SupervisionLevel
 
 #: The first site's zone: the demo's and the sample practice's "today" is kept there.
 SITE_ZONE = "America/Los_Angeles"

@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from tracker.audit.models import AuditEvent
+from tracker.competencies.models import Competency
 from tracker.extensions import db
 from tracker.imports import services
 from tracker.imports.services import AttestationMissing, CsvImportError, Problem
-from tracker.records.models import Competency
 from tracker.staff.models import Person
 
 COMP_HEADER = (

@@ -8,9 +8,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from tracker.domain import Role
 from tracker.extensions import db
-from tracker.staff.models import License, Person, Shift, Site, SupervisionAssignment
+from tracker.sites.models import Site
+from tracker.staff.models import License, Person
+from tracker.supervision.models import Shift, SupervisionAssignment
+from tracker.vocabulary import Role
 
 
 @pytest.fixture

@@ -11,14 +11,18 @@ from sqlalchemy import create_engine, select, text
 
 from tests.conftest import NoCache, recording_statements, stamp_triggers
 from tracker.audit.services import record_event
+from tracker.catalog.models import Task
+from tracker.competencies.models import Competency
 from tracker.decision.cache import Snapshot, read_stamp
 from tracker.decision.facts import load_facts, load_for_decision
 from tracker.decision.models import FACT_TABLES, STAMP_TABLE, stamp_trigger_names
 from tracker.decision.services import evaluate, log_decision, self_check_choices
-from tracker.domain import RuleStatus
 from tracker.extensions import db
-from tracker.records.models import Competency, Policy, StateRule, Task
-from tracker.staff.models import Person, Shift, Site
+from tracker.policy.models import Policy, StateRule
+from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.supervision.models import Shift
+from tracker.vocabulary import RuleStatus
 
 
 def test_every_fact_table_has_its_triggers(app):

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from tests.conftest import recording_statements, sample_practice
 from tracker.audit.services import CLI
+from tracker.catalog.models import Task
 from tracker.decision.facts import load_facts, load_for_decision
 from tracker.decision.rules import (
     CompetencyFacts,
@@ -25,11 +26,11 @@ from tracker.decision.rules import (
     decide,
 )
 from tracker.decision.services import evaluate
-from tracker.domain import RuleStatus, SupervisionLevel, TaskKind
 from tracker.extensions import db
-from tracker.practice.services import import_practice
-from tracker.records.models import Task
-from tracker.staff.models import Person, Site
+from tracker.practice_file.services import import_practice
+from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.vocabulary import RuleStatus, SupervisionLevel, TaskKind
 
 # The sample practice of conftest.sample_practice, written out by hand.
 MAIN = SiteFacts("main", "Main St", "CA", "America/Los_Angeles")
@@ -250,7 +251,7 @@ def test_one_decisions_facts_give_the_whole_practices_answer(app, kept):
 
     from tracker.decision.cache import Snapshot
     from tracker.demo import seed_demo
-    from tracker.domain import Role
+    from tracker.vocabulary import Role
 
     with app.app_context():
         seed_demo()

@@ -11,17 +11,18 @@ from sqlalchemy import func, select
 
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import verify_chain
+from tracker.catalog.models import Task
 from tracker.db_types import utcnow
 from tracker.delegations.services import record_delegation
-from tracker.domain import DeclineReason, DelegationStatus, IncidentStatus, Role
 from tracker.extensions import db
 from tracker.incidents import services
 from tracker.incidents.alerts import pressure_alerts, pressure_clusters
 from tracker.incidents.models import Incident, IncidentAddendum
 from tracker.incidents.services import DeclineAccount, IncidentError
 from tracker.incidents.visibility import can_see, visible_incidents
-from tracker.records.models import Task
-from tracker.staff.models import Person, Site
+from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.vocabulary import DeclineReason, DelegationStatus, IncidentStatus, Role
 
 NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 

@@ -20,7 +20,7 @@ from sqlalchemy import MetaData, create_engine, inspect, select, text
 
 import tracker.models  # noqa: F401  (every table on the metadata)
 from tests.conftest import make_app, sample_practice, stamp_triggers
-from tracker.domain import TASK_CATALOG
+from tracker.catalog.builtin import TASK_CATALOG
 from tracker.extensions import db
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -126,7 +126,7 @@ def test_the_migration_matches_the_models(empty_database):
 
 def test_the_app_works_on_the_migrated_database(empty_database):
     from tracker.audit.services import CLI, verify_chain
-    from tracker.practice.services import import_practice
+    from tracker.practice_file.services import import_practice
     from tracker.staff.models import Person
 
     upgrade(empty_database)

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from tests.conftest import PASSWORD
 from tracker.auth.passwords import common_passwords, password_problem
-from tracker.domain import Role
 from tracker.extensions import db
 from tracker.staff.models import Person
+from tracker.vocabulary import Role
 
 EMAIL = "mia.manager@example.org"
 

@@ -11,16 +11,19 @@ from sqlalchemy import func, select
 
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import CLI
+from tracker.catalog.models import Task
+from tracker.decision.models import DecisionRecord
 from tracker.decision.services import evaluate
-from tracker.delegations.models import DecisionRecord, Delegation
+from tracker.delegations.models import Delegation
 from tracker.delegations.services import change_status, record_delegation
-from tracker.domain import DelegationStatus, RuleStatus, SupervisionLevel
 from tracker.extensions import db
 from tracker.policy import queries, services, what_if
+from tracker.policy.models import Policy, StateRule
 from tracker.policy.services import ChangeRefused, PolicyDraft, StateRuleDraft
-from tracker.practice.services import PracticeFileError, import_practice
-from tracker.records.models import Policy, StateRule, Task
-from tracker.staff.models import Person, Site
+from tracker.practice_file.services import PracticeFileError, import_practice
+from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.vocabulary import DelegationStatus, RuleStatus, SupervisionLevel
 
 
 def live_practice(now: datetime) -> dict:

@@ -14,12 +14,15 @@ from tests.conftest import sample_practice
 from tracker import dates
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import CLI
+from tracker.catalog.models import Task
+from tracker.catalog.services import ensure_catalog
+from tracker.competencies.models import Competency
 from tracker.demo import build_demo_file
 from tracker.extensions import db
-from tracker.practice.services import PracticeFileError, export_practice, import_practice
-from tracker.records.models import Competency, Policy, Task
-from tracker.records.services import ensure_catalog
-from tracker.staff.models import Person, Shift
+from tracker.policy.models import Policy
+from tracker.practice_file.services import PracticeFileError, export_practice, import_practice
+from tracker.staff.models import Person
+from tracker.supervision.models import Shift
 
 #: The first site's zone: the demo's and the sample practice's "today" is kept there.
 SITE_ZONE = "America/Los_Angeles"

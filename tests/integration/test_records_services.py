@@ -8,14 +8,22 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import recording_statements
+from tracker import problems
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import verify_chain
-from tracker.domain import Role, RuleStatus, SupervisionLevel, TaskKind
+from tracker.catalog import services as catalog_services
+from tracker.catalog.models import Task
+from tracker.competencies.models import Competency
 from tracker.extensions import db
-from tracker.records import staff_services as services
-from tracker.records.models import Competency, Policy, StateRule, Task
-from tracker.staff import services as read
-from tracker.staff.models import Credential, License, Person, Shift, Site, SupervisionAssignment
+from tracker.policy.models import Policy, StateRule
+from tracker.sites import services as sites_services
+from tracker.sites.models import Site
+from tracker.staff import queries as read
+from tracker.staff import services as staff_services
+from tracker.staff.models import Credential, License, Person
+from tracker.supervision import services as supervision_services
+from tracker.supervision.models import Shift, SupervisionAssignment
+from tracker.vocabulary import Role, RuleStatus, SupervisionLevel, TaskKind
 
 TODAY = date(2026, 11, 22)
 
@@ -61,7 +69,7 @@ def competency(person, code, validated, expires=None, **extra) -> Competency:
 
 def test_a_new_state_is_reported_and_the_audit_event_names_the_sites(world):
     ana = world["ana"]
-    gained = services.update_person(
+    gained = staff_services.update_person(
         world["manager"], ana, email="ana@example.org", name="Ana", role=Role.assistant,
         job_level="CMA", site_ids=[world["main"].id, world["north"].id],
     )  # fmt: skip
@@ -69,7 +77,7 @@ def test_a_new_state_is_reported_and_the_audit_event_names_the_sites(world):
     last = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
     assert last.before["sites"] == ["main"] and last.after["sites"] == ["main", "north"]
 
-    again = services.update_person(
+    again = staff_services.update_person(
         world["manager"], ana, email="ana@example.org", name="Ana", role=Role.assistant,
         job_level="CMA", site_ids=[world["north"].id],
     )  # fmt: skip
@@ -78,7 +86,7 @@ def test_a_new_state_is_reported_and_the_audit_event_names_the_sites(world):
 
 def test_saving_an_unchanged_person_writes_no_event(world):
     before = db.session.scalar(select(func.count(AuditEvent.id)))
-    services.update_person(
+    staff_services.update_person(
         world["manager"], world["ana"], email="ana@example.org", name="Ana",
         role=Role.assistant, job_level="CMA", site_ids=[world["main"].id],
     )  # fmt: skip
@@ -86,8 +94,8 @@ def test_saving_an_unchanged_person_writes_no_event(world):
 
 
 def test_every_problem_is_reported_at_once_and_nothing_changes(world):
-    with pytest.raises(services.RecordProblems) as caught:
-        services.create_person(
+    with pytest.raises(problems.RecordProblems) as caught:
+        staff_services.create_person(
             world["manager"], email="ANA@example.org", name="X", role=Role.admin,
             job_level="CMA", site_ids=[9999], password="short",
         )  # fmt: skip
@@ -111,12 +119,18 @@ def test_every_problem_is_reported_at_once_and_nothing_changes(world):
 )
 def test_assignment_overlap_is_inclusive_of_both_ends(world, existing, new, overlaps):
     args = {"assistant": world["ana"], "provider": world["lee"], "site": world["main"]}
-    services.create_assignment(world["manager"], **args, starts_on=existing[0], ends_on=existing[1])
+    supervision_services.create_assignment(
+        world["manager"], **args, starts_on=existing[0], ends_on=existing[1]
+    )
     if overlaps:
-        with pytest.raises(services.RecordProblems, match="overlaps these dates"):
-            services.create_assignment(world["manager"], **args, starts_on=new[0], ends_on=new[1])
+        with pytest.raises(problems.RecordProblems, match="overlaps these dates"):
+            supervision_services.create_assignment(
+                world["manager"], **args, starts_on=new[0], ends_on=new[1]
+            )
     else:
-        services.create_assignment(world["manager"], **args, starts_on=new[0], ends_on=new[1])
+        supervision_services.create_assignment(
+            world["manager"], **args, starts_on=new[0], ends_on=new[1]
+        )
 
 
 def test_the_same_dates_at_another_site_or_with_another_provider_are_fine(world):
@@ -124,7 +138,7 @@ def test_the_same_dates_at_another_site_or_with_another_provider_are_fine(world)
     db.session.add(patel)
     for provider, site in ((world["lee"], world["main"]), (world["lee"], world["north"]),
                            (patel, world["main"])):  # fmt: skip
-        services.create_assignment(
+        supervision_services.create_assignment(
             world["manager"], assistant=world["ana"], provider=provider, site=site,
             starts_on=date(2026, 1, 1), ends_on=None,
         )  # fmt: skip
@@ -132,11 +146,11 @@ def test_the_same_dates_at_another_site_or_with_another_provider_are_fine(world)
 
 
 def test_an_assignment_may_be_edited_without_clashing_with_itself(world):
-    assignment = services.create_assignment(
+    assignment = supervision_services.create_assignment(
         world["manager"], assistant=world["ana"], provider=world["lee"], site=world["main"],
         starts_on=date(2026, 1, 1), ends_on=None,
     )  # fmt: skip
-    services.update_assignment(
+    supervision_services.update_assignment(
         world["manager"], assignment, assistant=world["ana"], provider=world["lee"],
         site=world["main"], starts_on=date(2026, 2, 1), ends_on=date(2026, 12, 31),
     )  # fmt: skip
@@ -144,8 +158,8 @@ def test_an_assignment_may_be_edited_without_clashing_with_itself(world):
 
 
 def test_only_an_assistant_and_a_provider_make_an_assignment(world):
-    with pytest.raises(services.RecordProblems) as caught:
-        services.create_assignment(
+    with pytest.raises(problems.RecordProblems) as caught:
+        supervision_services.create_assignment(
             world["manager"], assistant=world["lee"], provider=world["ana"], site=world["main"],
             starts_on=date(2026, 1, 1), ends_on=None,
         )  # fmt: skip
@@ -156,18 +170,20 @@ def test_only_an_assistant_and_a_provider_make_an_assignment(world):
 
 
 def test_a_wall_clock_time_the_clocks_skip_does_not_exist():
-    assert services.site_moment(datetime(2026, 3, 8, 2, 30), "America/Los_Angeles") is None
-    assert services.site_moment(datetime(2026, 3, 8, 3, 30), "America/Los_Angeles") == datetime(
-        2026, 3, 8, 10, 30, tzinfo=UTC
+    assert (
+        supervision_services.site_moment(datetime(2026, 3, 8, 2, 30), "America/Los_Angeles") is None
     )
+    assert supervision_services.site_moment(
+        datetime(2026, 3, 8, 3, 30), "America/Los_Angeles"
+    ) == datetime(2026, 3, 8, 10, 30, tzinfo=UTC)
     # 01:30 on the night the clocks go back happens twice; the first (daylight) one is taken.
-    assert services.site_moment(datetime(2026, 11, 1, 1, 30), "America/Chicago") == datetime(
-        2026, 11, 1, 6, 30, tzinfo=UTC
-    )
+    assert supervision_services.site_moment(
+        datetime(2026, 11, 1, 1, 30), "America/Chicago"
+    ) == datetime(2026, 11, 1, 6, 30, tzinfo=UTC)
 
 
 def test_a_shift_across_the_clock_change_lasts_its_real_length(world):
-    shift = services.create_shift(
+    shift = supervision_services.create_shift(
         world["manager"], provider=world["lee"], site=world["main"],
         starts_local=datetime(2026, 11, 1, 0, 0), ends_local=datetime(2026, 11, 1, 8, 0),
     )  # fmt: skip
@@ -175,8 +191,8 @@ def test_a_shift_across_the_clock_change_lasts_its_real_length(world):
 
 
 def test_a_shift_needs_a_provider(world):
-    with pytest.raises(services.RecordProblems, match="is not a provider"):
-        services.create_shift(
+    with pytest.raises(problems.RecordProblems, match="is not a provider"):
+        supervision_services.create_shift(
             world["manager"], provider=world["ana"], site=world["main"],
             starts_local=datetime(2026, 7, 1, 8), ends_local=datetime(2026, 7, 1, 17),
         )  # fmt: skip
@@ -187,12 +203,16 @@ def test_a_shift_needs_a_provider(world):
 
 
 def test_the_service_refuses_reserved_and_built_in_tasks_whatever_the_caller(world):
-    with pytest.raises(services.RecordProblems, match="Reserved tasks"):
-        services.create_task(world["manager"], code="mine", name="Mine", kind=TaskKind.reserved)
-    with pytest.raises(services.RecordProblems, match="built-in catalog"):
-        services.create_task(world["manager"], code="xray", name="X", kind=TaskKind.clinical)
-    with pytest.raises(services.RecordProblems, match="cannot be changed"):
-        services.update_task(
+    with pytest.raises(problems.RecordProblems, match="Reserved tasks"):
+        catalog_services.create_task(
+            world["manager"], code="mine", name="Mine", kind=TaskKind.reserved
+        )
+    with pytest.raises(problems.RecordProblems, match="built-in catalog"):
+        catalog_services.create_task(
+            world["manager"], code="xray", name="X", kind=TaskKind.clinical
+        )
+    with pytest.raises(problems.RecordProblems, match="cannot be changed"):
+        catalog_services.update_task(
             world["manager"], task("injection"), code="injection", name="Shots",
             kind=TaskKind.clinical,
         )  # fmt: skip
@@ -322,17 +342,17 @@ def test_state_scope_flags_missing_rules_credentials_hours_and_stale_rules(world
 
 
 def test_the_record_verbs_keep_the_audit_chain_whole(world):
-    services.create_site(world["admin"], code="east", name="East", state="NY",
+    sites_services.create_site(world["admin"], code="east", name="East", state="NY",
                          timezone="America/New_York")  # fmt: skip
-    cred = services.create_credential(
+    cred = staff_services.create_credential(
         world["manager"], world["ana"], today=TODAY, type="CMA", number="9", issuer="AAMA",
         issued_on=date(2025, 1, 1), expires_on=None, verified_on=None,
     )  # fmt: skip
-    services.update_credential(
+    staff_services.update_credential(
         world["manager"], cred, today=TODAY, type="CMA", number="9", issuer="AAMA",
         issued_on=date(2025, 1, 1), expires_on=date(2030, 1, 1), verified_on=TODAY,
     )  # fmt: skip
-    services.set_active(world["admin"], world["ana"], False)
+    staff_services.set_active(world["admin"], world["ana"], False)
     db.session.commit()
     whole, message = verify_chain()
     assert whole, message

@@ -19,16 +19,17 @@ from tests.conftest import make_app
 from tests.smtp_server import SMTPServer, free_port
 from tracker import dates
 from tracker.audit.services import CLI
+from tracker.catalog.models import Task
+from tracker.catalog.services import ensure_catalog
 from tracker.delegations.services import record_delegation
-from tracker.domain import DeclineReason, IncidentStatus, Role
 from tracker.extensions import db
 from tracker.incidents.models import Incident
-from tracker.practice.services import import_practice
-from tracker.records.models import Task
-from tracker.records.services import ensure_catalog
+from tracker.practice_file.services import import_practice
 from tracker.reminders.models import ReminderSent
+from tracker.sites.models import Site
 from tracker.sites.queries import practice_today
-from tracker.staff.models import Person, Site
+from tracker.staff.models import Person
+from tracker.vocabulary import DeclineReason, IncidentStatus, Role
 
 BASE_URL = "https://tracker.clinic.test/app"
 SENDER = "reminders@clinic.test"

@@ -13,12 +13,13 @@ from sqlalchemy import select
 
 from tests.conftest import PASSWORD
 from tests.integration.test_incidents_services import NOW, log
-from tracker.domain import Role
+from tracker.catalog.models import Task
 from tracker.extensions import db
 from tracker.incidents.alerts import pressure_alerts
 from tracker.incidents.visibility import can_see, visible_incidents
-from tracker.records.models import Task
-from tracker.staff.models import Person, Site
+from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.vocabulary import Role
 
 ZOE = "Zoë Ångström"
 SPELLINGS = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from tracker.decision.fixes import ma_steps, reason_for
-from tracker.domain import Role
+from tracker.vocabulary import Role
 
 ASSISTANT = SimpleNamespace(role=Role.assistant)
 MANAGER = SimpleNamespace(role=Role.manager)

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tracker.catalog.builtin import TASK_CATALOG
 from tracker.decision.rules import (
     CompetencyFacts,
     CredentialFacts,
@@ -26,7 +27,7 @@ from tracker.decision.rules import (
     TaskFacts,
     decide,
 )
-from tracker.domain import TASK_CATALOG, RuleStatus, SupervisionLevel, TaskKind
+from tracker.vocabulary import RuleStatus, SupervisionLevel, TaskKind
 
 NONE, AVAILABLE, ON_SITE, IN_ROOM = (
     SupervisionLevel.none,

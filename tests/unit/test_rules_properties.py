@@ -20,7 +20,7 @@ from tracker.decision.rules import (
     TaskFacts,
     decide,
 )
-from tracker.domain import RuleStatus, SupervisionLevel, TaskKind
+from tracker.vocabulary import RuleStatus, SupervisionLevel, TaskKind
 
 ORDER = ["state_law", "employer_policy", "competency", "supervision"]
 

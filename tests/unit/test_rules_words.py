@@ -47,7 +47,7 @@ from test_rules_golden import (
 )
 
 from tracker.decision.rules import RecordRef, decide
-from tracker.domain import RuleStatus, SupervisionLevel
+from tracker.vocabulary import RuleStatus, SupervisionLevel
 
 ON_SITE, IN_ROOM = SupervisionLevel.on_site, SupervisionLevel.in_room
 

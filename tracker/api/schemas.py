@@ -7,7 +7,7 @@ from datetime import UTC
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from tracker.domain import DelegationStatus
+from tracker.vocabulary import DelegationStatus
 
 CONDITIONS = ("state_law", "employer_policy", "competency", "supervision")
 DECISION_STATUSES = ("clear", "flagged", "prohibited")

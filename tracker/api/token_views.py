@@ -11,9 +11,9 @@ from tracker import dates
 from tracker.api import tokens
 from tracker.api.forms import RevokeForm, TokenForm
 from tracker.api.models import ApiToken
-from tracker.auth.guard import current_person
-from tracker.domain import Role
 from tracker.extensions import db
+from tracker.form_pages import current_person
+from tracker.vocabulary import Role
 
 bp = Blueprint("tokens", __name__, url_prefix="/account/tokens")
 

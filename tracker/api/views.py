@@ -30,10 +30,12 @@ from tracker.api.models import IdempotencyKey
 from tracker.api.problems import ApiProblem, invalid
 from tracker.api.tokens import authenticate, hash_token
 from tracker.audit.services import record_event
+from tracker.catalog.models import Task
 from tracker.decision.cache import Snapshot
 from tracker.decision.eligible import eligible
 from tracker.decision.facts import load_for_checks
 from tracker.decision.matrix import collection_paused
+from tracker.decision.models import DecisionRecord
 from tracker.decision.services import (
     evaluate,
     log_decisions,
@@ -42,14 +44,14 @@ from tracker.decision.services import (
     stored_result,
 )
 from tracker.delegations import services as delegation_services
-from tracker.delegations.models import DecisionRecord, Delegation
+from tracker.delegations.models import Delegation
 from tracker.delegations.queries import standing_of, visible_delegations
-from tracker.domain import DelegationStatus, Role, TaskKind
 from tracker.extensions import db, limiter
-from tracker.records.models import Task
+from tracker.sites.models import Site
 from tracker.sites.queries import practice_today
-from tracker.staff import services as staff_services
-from tracker.staff.models import Person, Site
+from tracker.staff import queries as staff_queries
+from tracker.staff.models import Person
+from tracker.vocabulary import DelegationStatus, Role, TaskKind
 
 bp = Blueprint(
     "api_v1",
@@ -750,7 +752,7 @@ def training_file(email: str):
         raise ApiProblem(404, "No such person that this token may see.")
     today = practice_today()
     within = current_app.config["EXPIRING_WITHIN_DAYS"]
-    lines = staff_services.competency_lines(person, today, within)
+    lines = staff_queries.competency_lines(person, today, within)
     return _json(
         {
             "email": person.email,
@@ -795,7 +797,7 @@ def training_file(email: str):
                     "issued_on": _day(c.issued_on),
                     "expires_on": _day(c.expires_on),
                     "verified_on": _day(c.verified_on),
-                    "status": staff_services.credential_status(c, today, within),
+                    "status": staff_queries.credential_status(c, today, within),
                 }
                 for c in person.credentials
             ],
@@ -806,7 +808,7 @@ def training_file(email: str):
                     "number": lic.number,
                     "state": lic.state,
                     "expires_on": _day(lic.expires_on),
-                    "status": staff_services.expiry_status(lic.expires_on, today, within),
+                    "status": staff_queries.expiry_status(lic.expires_on, today, within),
                 }
                 for lic in person.licenses
             ],
@@ -819,7 +821,7 @@ def training_file(email: str):
                     "starts_on": _day(a.starts_on),
                     "ends_on": _day(a.ends_on),
                 }
-                for a in staff_services.supervision_of(person)
+                for a in staff_queries.supervision_of(person)
             ],
         }
     )
@@ -858,7 +860,7 @@ def expiring(args):
     site_code = (args.get("site") or "").strip() or None
     if site_code and db.session.scalar(select(Site.id).where(Site.code == site_code)) is None:
         raise invalid([("site", f"no site with code {site_code}")])
-    report = staff_services.expiring_items(practice_today(), days, site_code=site_code)
+    report = staff_queries.expiring_items(practice_today(), days, site_code=site_code)
     return _json(
         {
             "today": report.today.isoformat(),

@@ -168,3 +168,18 @@ def verify_chain() -> tuple[bool, str]:
             return False, f"broken link at event {event.id}: its content does not match its hash"
         prev_hash, prev_id = event.hash, event.id
     return True, f"audit chain is whole: {count} events"
+
+
+def record_create(record, actor):
+    """Add a new record and write its "create" audit event in the same transaction."""
+    db.session.add(record)
+    db.session.flush()
+    record_event("create", record, after=snapshot(record), actor=actor)
+    return record
+
+
+def record_update(record, before: dict, actor) -> None:
+    """Write an "update" audit event when the record's values changed."""
+    after = snapshot(record)
+    if after != before:
+        record_event("update", record, before=before, after=after, actor=actor)

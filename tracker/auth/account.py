@@ -23,12 +23,12 @@ from tracker.auth.forms import (
     PasswordChangeForm,
     TwoFactorSetupForm,
 )
-from tracker.auth.guard import current_person
 from tracker.auth.models import RecoveryCode
 from tracker.auth.passwords import PasswordRefused
 from tracker.auth.services import set_password
 from tracker.auth.sessions import end_every_session, keep_this_browser
 from tracker.extensions import db, limiter
+from tracker.form_pages import current_person
 from tracker.forms import ActionForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")

@@ -2,7 +2,7 @@ from wtforms import BooleanField, EmailField, PasswordField, StringField, Submit
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Regexp
 
 from tracker.forms import TrackerForm
-from tracker.practice.parsing import EMAIL_RE
+from tracker.validation import EMAIL_RE
 
 
 def _strip(value):

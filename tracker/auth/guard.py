@@ -14,12 +14,7 @@ from tracker.access import (
     allowed_roles,
 )
 from tracker.extensions import db, login_manager
-
-
-def current_person():
-    """The person signed in to this request, not Flask-Login's proxy: the actor a view hands
-    to a verb, and the viewer of what it reads."""
-    return current_user._get_current_object()
+from tracker.form_pages import current_person
 
 
 @login_manager.user_loader

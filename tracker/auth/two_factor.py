@@ -19,9 +19,9 @@ from sqlalchemy import delete, select
 from tracker import dates
 from tracker.audit.services import record_event
 from tracker.auth.models import RecoveryCode, TwoFactor
-from tracker.domain import Role
 from tracker.extensions import db
 from tracker.staff.models import Person
+from tracker.vocabulary import Role
 
 RECOVERY_CODE_COUNT = 10
 #: Unambiguous letters and digits (no 0/O, 1/I/L) for codes read off paper.

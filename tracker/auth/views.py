@@ -19,10 +19,10 @@ from tracker import dates
 from tracker.audit.services import ANONYMOUS, record_event
 from tracker.auth import two_factor
 from tracker.auth.forms import LoginForm, SecondStepForm
-from tracker.auth.guard import current_person
 from tracker.auth.services import authenticate, normalise_email
 from tracker.auth.sessions import end_current_session, start_session
 from tracker.extensions import db, limiter
+from tracker.form_pages import current_person
 from tracker.staff.models import Person
 
 bp = Blueprint("auth", __name__)

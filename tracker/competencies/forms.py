@@ -12,12 +12,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from tracker.catalog.models import Task
 from tracker.competencies.services import CompetencyInput, enters_on_behalf
-from tracker.domain import Role, TaskKind
 from tracker.extensions import db
 from tracker.forms import TrackerForm
-from tracker.records.models import Task
 from tracker.staff.models import Person
+from tracker.vocabulary import Role, TaskKind
 
 
 class ChooseForm(TrackerForm):

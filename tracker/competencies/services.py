@@ -16,6 +16,8 @@ from sqlalchemy.orm import selectinload
 
 from tracker import dates
 from tracker.audit.services import record_event, snapshot
+from tracker.catalog.models import Task
+from tracker.competencies.models import Competency
 from tracker.db_types import utcnow
 from tracker.decision.facts import policy_facts
 from tracker.decision.rules import (
@@ -29,11 +31,11 @@ from tracker.decision.rules import (
     reserved_reason,
     select_policy,
 )
-from tracker.domain import Role, TaskKind
 from tracker.extensions import db
-from tracker.records.models import Competency, Policy, Task
+from tracker.policy.models import Policy
 from tracker.staff.models import Person
-from tracker.staff.services import CompetencyLine, competency_status
+from tracker.staff.queries import CompetencyLine, competency_status
+from tracker.vocabulary import Role, TaskKind
 
 #: Roles that type in a sign-off on the validator's behalf (both names are kept).
 ON_BEHALF_ROLES = frozenset({Role.manager, Role.admin})
@@ -380,7 +382,7 @@ class SiteRequirement:
 def signoff_requirements(assistant: Person, task: Task, day: date) -> list[SiteRequirement]:
     """For each site of the assistant: the state's minimum training hours for the task, and
     how long the written policy that applies there keeps a competency valid."""
-    from tracker.records.models import StateRule
+    from tracker.policy.models import StateRule
 
     states = sorted({s.state for s in assistant.sites})
     rules = {

@@ -6,15 +6,17 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from tracker.auth.guard import current_person, refuse
+from tracker.auth.guard import refuse
+from tracker.catalog.models import Task
 from tracker.competencies import services
 from tracker.competencies.forms import ChooseForm, CompetencyForm, RevokeForm
-from tracker.domain import Role, TaskKind
+from tracker.competencies.models import Competency
 from tracker.extensions import db
-from tracker.records.models import Competency, Task
+from tracker.form_pages import current_person
 from tracker.sites.queries import practice_today
 from tracker.staff.models import Person
-from tracker.staff.services import STATUS_STYLE
+from tracker.staff.queries import STATUS_STYLE
+from tracker.vocabulary import Role, TaskKind
 
 bp = Blueprint("competencies", __name__, url_prefix="/competencies")
 

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from tracker.decision.facts import load_facts
 from tracker.decision.matrix import assistants_at, collection_paused
 from tracker.decision.rules import Decision, PersonFacts, SiteFacts, TaskFacts, reserved_reason
-from tracker.domain import Role, TaskKind
 from tracker.extensions import db
-from tracker.staff.models import Person, Site, person_sites
+from tracker.sites.models import Site
+from tracker.staff.models import Person, person_sites
+from tracker.vocabulary import Role, TaskKind
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 
 from tracker import dates
+from tracker.catalog.models import Task
 from tracker.decision.eligible import eligible
-from tracker.domain import TaskKind
 from tracker.extensions import db
 from tracker.forms import TrackerForm
-from tracker.records.models import Task
-from tracker.staff.models import Site
+from tracker.sites.models import Site
+from tracker.vocabulary import TaskKind
 
 bp = Blueprint("finder", __name__)
 

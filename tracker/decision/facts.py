@@ -13,6 +13,9 @@ from types import MappingProxyType
 
 from sqlalchemy import select, union
 
+from tracker.catalog.builtin import reserved_lookalike
+from tracker.catalog.models import Task
+from tracker.competencies.models import Competency
 from tracker.decision.cache import Snapshot
 from tracker.decision.rules import (
     CompetencyFacts,
@@ -28,18 +31,12 @@ from tracker.decision.rules import (
     TaskFacts,
     decide,
 )
-from tracker.domain import TaskKind, reserved_lookalike
 from tracker.extensions import db
-from tracker.records.models import Competency, Policy, StateRule, Task
-from tracker.staff.models import (
-    Credential,
-    License,
-    Person,
-    Shift,
-    Site,
-    SupervisionAssignment,
-    person_sites,
-)
+from tracker.policy.models import Policy, StateRule
+from tracker.sites.models import Site
+from tracker.staff.models import Credential, License, Person, person_sites
+from tracker.supervision.models import Shift, SupervisionAssignment
+from tracker.vocabulary import TaskKind
 
 
 def policy_facts(policy: Policy) -> PolicyFacts:

@@ -19,11 +19,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from tracker.catalog.models import Task
 from tracker.decision.rules import STATE_LAW, local_day, state_name
-from tracker.domain import Role
 from tracker.extensions import db
-from tracker.records.models import Task
-from tracker.staff.models import Person, Site, SupervisionAssignment
+from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.supervision.models import SupervisionAssignment
+from tracker.vocabulary import Role
 
 #: A clear answer warns when what it rests on expires within this many days.
 SOON_DAYS = 30
@@ -84,7 +86,7 @@ def fixes_for(result: dict, ctx: Context, may_sign_off: bool) -> dict[str, list[
     if result.get("status") != "flagged":
         return out
     a, t, s = ctx.assistant, ctx.task, ctx.site
-    credential = Fix(f"Record a credential for {a.name}", "records.credential_new",
+    credential = Fix(f"Record a credential for {a.name}", "staff.credential_new",
                      {"person_id": a.id})  # fmt: skip
     for c in result.get("conditions", []):
         if c["met"]:
@@ -135,12 +137,14 @@ def fixes_for(result: dict, ctx: Context, may_sign_off: bool) -> dict[str, list[
                 args = {"assistant": a.id, "site": s.code, "starts_on": ctx.day.isoformat()}
                 if provider:
                     args["provider"] = provider
-                fixes.append(Fix("Add a supervision assignment", "records.assignment_new", args))
+                fixes.append(
+                    Fix("Add a supervision assignment", "supervision.assignment_new", args)
+                )
             if "on shift" in reason:
                 args = {"site": s.code, "day": ctx.day.isoformat()}
                 if provider:
                     args["provider"] = provider
-                fixes.append(Fix("Add the provider's shift", "records.shift_new", args))
+                fixes.append(Fix("Add the provider's shift", "supervision.shift_new", args))
         if fixes:
             out[c["condition"]] = fixes
     return out

@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from tracker.decision.facts import FactBook, load_facts
 from tracker.decision.rules import Decision, PersonFacts, SiteFacts, TaskFacts
-from tracker.domain import TaskKind
 from tracker.extensions import db
-from tracker.staff.models import Site
+from tracker.sites.models import Site
+from tracker.vocabulary import TaskKind
 
 KIND_ORDER = {TaskKind.administrative: 0, TaskKind.clinical: 1, TaskKind.reserved: 2}
 

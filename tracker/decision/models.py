@@ -1,4 +1,5 @@
-"""The fact stamp: one value that changes whenever a record a decision rests on changes.
+"""The decision log (``DecisionRecord``), and the fact stamp: one value that changes
+whenever a record a decision rests on changes.
 
 Database triggers on every table the facts are loaded from (``FACT_TABLES``) set a new
 random stamp on each insert, update and delete (and truncate, on PostgreSQL), whoever
@@ -15,11 +16,18 @@ change draws a new one. Being a row, it is transactional like the facts themselv
 
 from __future__ import annotations
 
-from sqlalchemy import String, event, text
-from sqlalchemy.orm import Mapped, mapped_column
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import JSON, ForeignKey, String, event, false, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.audit.services import CHAIN_LOCK_KEY
+from tracker.catalog.models import Task
+from tracker.db_types import UTCDateTime, utcnow
 from tracker.extensions import db
+from tracker.sites.models import Site
+from tracker.staff.models import Person
 
 STAMP_TABLE = "fact_stamp"
 
@@ -119,3 +127,31 @@ def _install_stamp(metadata, connection, **kwargs) -> None:
         return
     for statement in stamp_ddl(connection.dialect.name):
         connection.execute(text(statement))
+
+
+class DecisionRecord(db.Model):
+    """One decision as it was made: its inputs, the moment, who asked, and the outcome."""
+
+    __tablename__ = "decision_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    #: page, cli, api or delegation
+    source: Mapped[str] = mapped_column(String(16))
+    asked_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("people.id"))
+    assistant_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    #: The moment the decision is about (not when it was made).
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    delegated_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("people.id"))
+    in_room: Mapped[bool] = mapped_column(default=False, server_default=false())
+    status: Mapped[str] = mapped_column(String(16))
+    #: The decision as JSON (DESIGN section 4 shape).
+    result: Mapped[dict] = mapped_column(JSON)
+
+    asked_by: Mapped[Optional[Person]] = relationship(foreign_keys=[asked_by_id])
+    assistant: Mapped[Person] = relationship(foreign_keys=[assistant_id])
+    delegated_by: Mapped[Optional[Person]] = relationship(foreign_keys=[delegated_by_id])
+    task: Mapped[Task] = relationship()
+    site: Mapped[Site] = relationship()

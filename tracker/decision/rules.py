@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from tracker.dates import add_months, format_utc, local_day, zone
-from tracker.domain import (
+from tracker.vocabulary import (
     DEFAULT_SUPERVISION,
     US_STATES,
     RuleStatus,

@@ -7,14 +7,15 @@ from typing import NamedTuple
 
 from sqlalchemy import insert, select
 
+from tracker.catalog.models import Task
 from tracker.decision.cache import Snapshot
 from tracker.decision.facts import load_for_decision
+from tracker.decision.models import DecisionRecord
 from tracker.decision.rules import Decision
-from tracker.delegations.models import DecisionRecord
-from tracker.domain import Role, TaskKind
 from tracker.extensions import db
-from tracker.records.models import Task
-from tracker.staff.models import Person, Site, person_sites
+from tracker.sites.models import Site
+from tracker.staff.models import Person, person_sites
+from tracker.vocabulary import Role, TaskKind
 
 
 class TaskChoice(NamedTuple):

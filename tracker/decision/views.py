@@ -9,12 +9,13 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from tracker import dates
-from tracker.auth.guard import current_person
+from tracker.catalog.models import Task
 from tracker.dates import format_utc
 from tracker.decision import fixes
 from tracker.decision.cache import Snapshot
 from tracker.decision.forms import SelfCheckForm
 from tracker.decision.matrix import build_matrix
+from tracker.decision.models import DecisionRecord
 from tracker.decision.rules import zone
 from tracker.decision.services import (
     SelfCheckChoices,
@@ -25,12 +26,12 @@ from tracker.decision.services import (
     self_check_choices,
     stored_result,
 )
-from tracker.delegations.models import DecisionRecord
-from tracker.domain import Role, TaskKind
 from tracker.extensions import db
-from tracker.records.models import Task
-from tracker.staff.models import Person, Site
+from tracker.form_pages import current_person
+from tracker.sites.models import Site
+from tracker.staff.models import Person
 from tracker.validation import bounded_date
+from tracker.vocabulary import Role, TaskKind
 
 bp = Blueprint("decision", __name__)
 

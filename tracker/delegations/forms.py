@@ -3,11 +3,12 @@ from wtforms import BooleanField, DateTimeLocalField, SelectField, SubmitField, 
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from tracker.domain import DelegationStatus, Role, TaskKind
+from tracker.catalog.models import Task
 from tracker.extensions import db
 from tracker.forms import TrackerForm
-from tracker.records.models import Task
-from tracker.staff.models import Person, Site
+from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.vocabulary import DelegationStatus, Role, TaskKind
 
 
 class DelegationForm(TrackerForm):

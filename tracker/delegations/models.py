@@ -5,42 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import JSON, ForeignKey, String, Text, false
+from sqlalchemy import ForeignKey, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.catalog.models import Task
 from tracker.db_types import UTCDateTime, enum_column, utcnow
-from tracker.domain import DelegationStatus
+from tracker.decision.models import DecisionRecord
 from tracker.extensions import db
-from tracker.records.models import Task
-from tracker.staff.models import Person, Site
-
-
-class DecisionRecord(db.Model):
-    """One decision as it was made: its inputs, the moment, who asked, and the outcome."""
-
-    __tablename__ = "decision_records"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    made_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    #: page, cli, api or delegation
-    source: Mapped[str] = mapped_column(String(16))
-    asked_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("people.id"))
-    assistant_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
-    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"))
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
-    #: The moment the decision is about (not when it was made).
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
-    delegated_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("people.id"))
-    in_room: Mapped[bool] = mapped_column(default=False, server_default=false())
-    status: Mapped[str] = mapped_column(String(16))
-    #: The decision as JSON (DESIGN section 4 shape).
-    result: Mapped[dict] = mapped_column(JSON)
-
-    asked_by: Mapped[Optional[Person]] = relationship(foreign_keys=[asked_by_id])
-    assistant: Mapped[Person] = relationship(foreign_keys=[assistant_id])
-    delegated_by: Mapped[Optional[Person]] = relationship(foreign_keys=[delegated_by_id])
-    task: Mapped[Task] = relationship()
-    site: Mapped[Site] = relationship()
+from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.vocabulary import DelegationStatus
 
 
 class Delegation(db.Model):

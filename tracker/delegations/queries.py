@@ -7,9 +7,10 @@ from datetime import datetime
 from sqlalchemy import Select, case, func, select, true
 from sqlalchemy.orm import aliased, selectinload
 
-from tracker.delegations.models import DecisionRecord, Delegation
-from tracker.domain import DelegationStatus, Role
+from tracker.decision.models import DecisionRecord
+from tracker.delegations.models import Delegation
 from tracker.staff.models import Person
+from tracker.vocabulary import DelegationStatus, Role
 
 
 def visible_delegations(user: Person) -> Select:

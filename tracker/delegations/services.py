@@ -9,14 +9,16 @@ from sqlalchemy import select
 
 from tracker import dates
 from tracker.audit.services import record_event, snapshot
+from tracker.catalog.models import Task
+from tracker.decision.models import DecisionRecord
 from tracker.decision.rules import Decision
 from tracker.decision.services import evaluate, record_decision
-from tracker.delegations.models import DecisionRecord, Delegation, DelegationCheck
+from tracker.delegations.models import Delegation, DelegationCheck
 from tracker.delegations.queries import standing_of
-from tracker.domain import DelegationStatus, Role, TaskKind
 from tracker.extensions import db
-from tracker.records.models import Task
-from tracker.staff.models import Person, Site
+from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.vocabulary import DelegationStatus, Role, TaskKind
 
 #: Moves a manager or provider may make by hand (declining comes with an incident).
 ALLOWED_MOVES = {

@@ -8,18 +8,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tracker import dates
-from tracker.auth.guard import current_person
+from tracker.catalog.models import Task
+from tracker.decision.models import DecisionRecord
 from tracker.decision.rules import zone
 from tracker.decision.services import public_result
 from tracker.delegations import services
 from tracker.delegations.forms import DelegationForm, StatusForm
-from tracker.delegations.models import DecisionRecord, Delegation, DelegationCheck
+from tracker.delegations.models import Delegation, DelegationCheck
 from tracker.delegations.queries import performed_while_flagged, standing_of, visible_delegations
-from tracker.domain import DelegationStatus, Role
 from tracker.extensions import db
+from tracker.form_pages import current_person
 from tracker.forms import ActionForm
-from tracker.records.models import Task
 from tracker.staff.models import Person
+from tracker.vocabulary import DelegationStatus, Role
 
 bp = Blueprint("delegations", __name__, url_prefix="/delegations")
 

@@ -23,13 +23,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tracker.audit.services import record_event, snapshot
+from tracker.catalog.models import Task
+from tracker.competencies.models import Competency
 from tracker.competencies.services import local_today, validator_problem
 from tracker.db_types import utcnow
-from tracker.domain import Role, TaskKind
 from tracker.extensions import db
-from tracker.practice.services import PracticeFileError, import_practice, read_practice_file
-from tracker.records.models import Competency, Task
+from tracker.practice_file.services import PracticeFileError, import_practice, read_practice_file
 from tracker.staff.models import Person
+from tracker.vocabulary import Role, TaskKind
 
 PEOPLE, COMPETENCIES = "people", "competencies"
 #: The accounts a manager may add or change; any other needs an administrator.

@@ -15,8 +15,8 @@ from flask import (
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from tracker.auth.guard import current_person
 from tracker.extensions import db
+from tracker.form_pages import current_person
 from tracker.imports import services
 from tracker.imports.forms import CommitForm, UploadForm
 

@@ -20,12 +20,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from tracker.domain import IncidentStatus
 from tracker.extensions import db
 from tracker.incidents.models import Incident
 from tracker.incidents.visibility import visible_incidents
 from tracker.names import name_key
 from tracker.staff.models import Person
+from tracker.vocabulary import IncidentStatus
 
 #: Statuses that still need a reviewer's attention.
 UNREVIEWED = frozenset({IncidentStatus.open, IncidentStatus.under_review})

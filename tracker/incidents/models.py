@@ -8,13 +8,15 @@ from typing import Optional
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from tracker.catalog.models import Task
 from tracker.db_types import UTCDateTime, enum_column, utcnow
-from tracker.delegations.models import DecisionRecord, Delegation
-from tracker.domain import DeclineReason, IncidentStatus
+from tracker.decision.models import DecisionRecord
+from tracker.delegations.models import Delegation
 from tracker.extensions import db
 from tracker.names import name_key
-from tracker.records.models import Task
-from tracker.staff.models import Person, Site
+from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.vocabulary import DeclineReason, IncidentStatus
 
 incident_raised_with = Table(
     "incident_raised_with",

@@ -17,16 +17,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from tracker.audit.services import record_event, snapshot
+from tracker.catalog.models import Task
 from tracker.db_types import utcnow
 from tracker.delegations.models import Delegation
-from tracker.domain import DeclineReason, DelegationStatus, IncidentStatus
 from tracker.extensions import db
 from tracker.incidents.models import Incident, IncidentAddendum
 from tracker.incidents.visibility import can_see, is_reviewer, visible_incidents
 from tracker.incidents.words import REASON_FOR_CONDITION, STATUS_LABELS, STEP_CODES
 from tracker.names import clean_name
-from tracker.records.models import Task
-from tracker.staff.models import Person, Site
+from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.vocabulary import DeclineReason, DelegationStatus, IncidentStatus
 
 #: Longest text each field keeps (the forms say the same).
 MAX_LENGTH = {

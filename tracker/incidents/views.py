@@ -23,10 +23,10 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from tracker.auth.guard import current_person
+from tracker.catalog.models import Task
 from tracker.delegations.models import Delegation
-from tracker.domain import DelegationStatus, IncidentStatus
 from tracker.extensions import db
+from tracker.form_pages import current_person
 from tracker.incidents import services, words
 from tracker.incidents.alerts import pressure_alerts
 from tracker.incidents.forms import (
@@ -38,8 +38,9 @@ from tracker.incidents.forms import (
 )
 from tracker.incidents.services import IncidentError
 from tracker.incidents.visibility import is_reviewer
-from tracker.records.models import Task
-from tracker.staff.models import Person, Site
+from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.vocabulary import DelegationStatus, IncidentStatus
 
 # No url_prefix: declining lives under the delegation it declines.
 bp = Blueprint("incidents", __name__)

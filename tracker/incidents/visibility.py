@@ -14,11 +14,11 @@ from __future__ import annotations
 from sqlalchemy import Select, String, and_, cast, exists, false, or_, select, true
 
 from tracker.audit.models import AuditEvent
-from tracker.domain import Role
 from tracker.extensions import db
 from tracker.incidents.models import Incident, IncidentAddendum, incident_raised_with
 from tracker.names import name_key
 from tracker.staff.models import Person
+from tracker.vocabulary import Role
 
 #: Audit record types that carry an incident's content.
 INCIDENT_RECORD_TYPES = ("incidents", "incident_addenda")

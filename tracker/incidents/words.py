@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracker.domain import RESPONSE_STEPS, DeclineReason, IncidentStatus
+from tracker.vocabulary import RESPONSE_STEPS, DeclineReason, IncidentStatus
 
 REASON_LABELS = {
     DeclineReason.not_trained: "I am not trained for it (or my competency is not current)",

@@ -9,14 +9,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from tracker import dates
-from tracker.auth.guard import current_person
 from tracker.delegations.queries import upcoming
-from tracker.domain import Role
 from tracker.extensions import db
-from tracker.records.models import Practice
+from tracker.form_pages import current_person
+from tracker.sites.models import Practice, Site
 from tracker.sites.queries import practice_today
-from tracker.staff import services as staff_services
-from tracker.staff.models import Person, Shift, Site, SupervisionAssignment
+from tracker.staff import queries as staff_queries
+from tracker.staff.models import Person
+from tracker.supervision.models import Shift, SupervisionAssignment
+from tracker.vocabulary import Role
 
 bp = Blueprint("main", __name__)
 
@@ -39,12 +40,12 @@ def home():
         upcoming(me, now, flagged_first=role in OVERSEERS).limit(HOME_LIST_SIZE)
     ).all()
     if role == Role.assistant:
-        lines = staff_services.competency_lines(current_user, today, within)
-        context["attention"] = [line for line in lines if line.status != staff_services.CURRENT]
-        context["current_count"] = sum(line.status == staff_services.CURRENT for line in lines)
+        lines = staff_queries.competency_lines(current_user, today, within)
+        context["attention"] = [line for line in lines if line.status != staff_queries.CURRENT]
+        context["current_count"] = sum(line.status == staff_queries.CURRENT for line in lines)
         context["supervisors"] = [
             a
-            for a in staff_services.supervision_of(current_user)
+            for a in staff_queries.supervision_of(current_user)
             if a.assistant_id == current_user.id and (a.ends_on is None or a.ends_on >= today)
         ]
         return render_template("main/home_assistant.html", **context)
@@ -53,7 +54,7 @@ def home():
         start = now - timedelta(days=1)
         context["supervisees"] = [
             a
-            for a in staff_services.supervision_of(current_user)
+            for a in staff_queries.supervision_of(current_user)
             if a.provider_id == current_user.id and (a.ends_on is None or a.ends_on >= today)
         ]
         context["shifts"] = db.session.scalars(
@@ -77,7 +78,7 @@ def home():
         ),
     }
     # The same list as the expiring page (renewed, revoked and deactivated left out).
-    context["expiring"] = staff_services.expiring_items(today, within).due[:HOME_LIST_SIZE]
+    context["expiring"] = staff_queries.expiring_items(today, within).due[:HOME_LIST_SIZE]
     return render_template("main/home_office.html", **context)
 
 
@@ -98,3 +99,9 @@ def healthz():
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.route("/records/")
+def records():
+    """Show the records the practice keeps, with links to each list."""
+    return render_template("main/records.html")

@@ -27,9 +27,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from tracker.domain import US_STATES, RuleStatus, SupervisionLevel
 from tracker.forms import TrackerForm
 from tracker.policy.services import PolicyDraft, StateRuleDraft
+from tracker.vocabulary import US_STATES, RuleStatus, SupervisionLevel
 
 #: Longest credential type or job level (the model's column width).
 ITEM_MAX = 64

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from tracker.catalog.models import Task
 from tracker.decision.facts import policy_facts
 from tracker.decision.matrix import KIND_ORDER
 from tracker.decision.rules import (
@@ -17,10 +18,11 @@ from tracker.decision.rules import (
     select_policy,
     state_name,
 )
-from tracker.domain import Role, TaskKind
 from tracker.extensions import db
-from tracker.records.models import Policy, StateRule, Task
-from tracker.staff.models import Person, Site
+from tracker.policy.models import Policy, StateRule
+from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.vocabulary import Role, TaskKind
 
 
 def sorted_tasks() -> list[Task]:

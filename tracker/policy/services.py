@@ -15,13 +15,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tracker.audit.services import record_event, snapshot
-from tracker.decision.rules import PolicyFacts, state_name
-from tracker.domain import US_STATES, RuleStatus, SupervisionLevel, TaskKind
+from tracker.catalog.models import Task
+from tracker.decision.rules import (
+    PolicyFacts,
+    state_name,
+)
 from tracker.extensions import db
+from tracker.policy.models import Policy, StateRule
 from tracker.policy.overlap import describe_span, policies_overlap
 from tracker.policy.queries import known_job_levels
-from tracker.records.models import Policy, StateRule, Task
-from tracker.staff.models import Person, Site
+from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.vocabulary import (
+    US_STATES,
+    RuleStatus,
+    SupervisionLevel,
+    TaskKind,
+)
 
 
 class ChangeRefused(ValueError):

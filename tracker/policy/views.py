@@ -13,16 +13,17 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from tracker import dates
-from tracker.auth.guard import current_person
+from tracker.catalog.models import Task
 from tracker.decision.rules import STALE_RULE_MONTHS, add_months, local_day, state_name
-from tracker.domain import US_STATES, TaskKind
 from tracker.extensions import db
+from tracker.form_pages import current_person
 from tracker.policy import queries, services, what_if
 from tracker.policy.forms import EndPolicyForm, PolicyForm, StateRuleEditForm, StateRuleForm
+from tracker.policy.models import Policy, StateRule
 from tracker.policy.services import ChangeRefused
-from tracker.records.models import Policy, StateRule, Task
+from tracker.sites.models import Site
 from tracker.sites.queries import practice_today
-from tracker.staff.models import Site
+from tracker.vocabulary import US_STATES, TaskKind
 
 bp = Blueprint("policy", __name__, url_prefix="/policy")
 

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from tracker.catalog.models import Task
 from tracker.decision.facts import load_facts
 from tracker.decision.matrix import KIND_ORDER, assistants_at
 from tracker.decision.rules import (
@@ -24,10 +25,9 @@ from tracker.decision.rules import (
     select_policy,
 )
 from tracker.delegations.models import Delegation
-from tracker.domain import DelegationStatus, TaskKind
 from tracker.extensions import db
 from tracker.policy.services import ChangeRefused, PolicyChange
-from tracker.records.models import Task
+from tracker.vocabulary import DelegationStatus, TaskKind
 
 #: How far ahead the what-if preview looks for planned delegations.
 PREVIEW_DAYS = 30

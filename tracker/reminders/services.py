@@ -29,6 +29,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from tracker.catalog.models import Task
 from tracker.decision.rules import STALE_RULE_MONTHS
 from tracker.decision.words import CONDITION_LABELS
 from tracker.delegations.models import Delegation
@@ -38,15 +39,16 @@ from tracker.delegations.queries import (
     standing_of,
     unmet_conditions,
 )
-from tracker.domain import DelegationStatus, Role, TaskKind
 from tracker.extensions import db
 from tracker.incidents.alerts import UNREVIEWED, pressure_alerts
 from tracker.incidents.models import Incident
 from tracker.incidents.visibility import visible_incidents
-from tracker.records.models import Practice, StateRule, Task
+from tracker.policy.models import StateRule
 from tracker.reminders.models import ReminderSent
-from tracker.staff.models import Person, Site
-from tracker.staff.services import ExpiringItem, expiring_items
+from tracker.sites.models import Practice, Site
+from tracker.staff.models import Person
+from tracker.staff.queries import ExpiringItem, expiring_items
+from tracker.vocabulary import DelegationStatus, Role, TaskKind
 
 ONCE = "once"
 ASSISTANT, OFFICE, COMPLIANCE = "assistant", "office", "compliance"

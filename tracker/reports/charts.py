@@ -18,12 +18,13 @@ from tracker.dates import add_months, zone
 from tracker.decision.words import CONDITION_LABELS
 from tracker.delegations.models import Delegation
 from tracker.delegations.queries import StandingDecision, standing_condition, unmet_conditions
-from tracker.domain import DelegationStatus
 from tracker.extensions import db
 from tracker.incidents.models import Incident
 from tracker.incidents.visibility import visibility_clause
-from tracker.staff.models import Person, Site
-from tracker.staff.services import expiring_items
+from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.staff.queries import expiring_items
+from tracker.vocabulary import DelegationStatus
 
 #: Expiring items are counted this many months ahead (this month first).
 EXPIRING_MONTHS = 6

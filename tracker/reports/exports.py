@@ -13,6 +13,7 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from tracker.catalog.models import Task
 from tracker.dates import zone
 from tracker.decision.matrix import build_matrix
 from tracker.delegations.models import Delegation
@@ -22,13 +23,13 @@ from tracker.delegations.queries import (
     unmet_in,
     visibility_clause,
 )
-from tracker.domain import DelegationStatus
 from tracker.extensions import db
 from tracker.incidents.models import Incident
 from tracker.incidents.visibility import visible_incidents
-from tracker.records.models import Task
-from tracker.staff.models import Person, Site
-from tracker.staff.services import expiring_items
+from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.staff.queries import expiring_items
+from tracker.vocabulary import DelegationStatus
 
 BATCH = 1000
 

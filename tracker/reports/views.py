@@ -9,14 +9,15 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from tracker import dates
-from tracker.auth.guard import current_person
-from tracker.domain import DelegationStatus, Role, TaskKind
 from tracker.extensions import db
+from tracker.form_pages import current_person
 from tracker.reports import charts, exports
 from tracker.reports.csv_export import csv_response
+from tracker.sites.models import Site
 from tracker.sites.queries import practice_timezone, practice_today
-from tracker.staff.models import Person, Site
+from tracker.staff.models import Person
 from tracker.validation import bounded_date
+from tracker.vocabulary import DelegationStatus, Role, TaskKind
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -182,7 +183,7 @@ def _paper() -> str:
 @bp.route("/print/training-file/<int:person_id>")
 def print_training_file(person_id: int):
     """One assistant's training file, laid out for paper, with a sign-off line."""
-    from tracker.staff import services
+    from tracker.staff import queries
 
     person = db.session.get(Person, person_id)
     if person is None or person.role != Role.assistant:
@@ -200,22 +201,22 @@ def print_training_file(person_id: int):
         today=today,
         printed_at=dates.now_to_the_second(),
         timezone=practice_timezone(),
-        competencies=services.competency_lines(person, today, within),
-        credentials=[(c, services.credential_status(c, today, within)) for c in person.credentials],
+        competencies=queries.competency_lines(person, today, within),
+        credentials=[(c, queries.credential_status(c, today, within)) for c in person.credentials],
         licenses=[
-            (lic, services.expiry_status(lic.expires_on, today, within)) for lic in person.licenses
+            (lic, queries.expiry_status(lic.expires_on, today, within)) for lic in person.licenses
         ],  # fmt: skip
-        assignments=services.supervision_of(person),
-        scopes=services.state_scope(person, today),
+        assignments=queries.supervision_of(person),
+        scopes=queries.state_scope(person, today),
     )
 
 
 @bp.route("/print/roster")
 def print_roster():
     """A site's roster: each active assistant × clinical task, clear or flagged, at a moment."""
+    from tracker.catalog.models import Task
     from tracker.cli import parse_moment
     from tracker.decision.matrix import build_matrix
-    from tracker.records.models import Task
 
     sites = db.session.scalars(select(Site).order_by(Site.name)).all()
     if not sites:

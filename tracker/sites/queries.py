@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tracker import dates
 from tracker.extensions import db
-from tracker.staff.models import Site
+from tracker.sites.models import Site
 
 
 def practice_timezone() -> str:

@@ -1,4 +1,4 @@
-"""Sites, people and what they hold: licenses, credentials, supervision, shifts."""
+"""People and what they hold: licenses and credentials, and the sites they work at."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ from datetime import date, datetime
 from typing import Optional
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, false, true
+from sqlalchemy import Column, ForeignKey, String, Table, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.db_types import UTCDateTime, enum_column, utcnow
-from tracker.domain import Role
 from tracker.extensions import db
+from tracker.sites.models import Site
+from tracker.vocabulary import Role
 
 person_sites = Table(
     "person_sites",
@@ -20,23 +21,6 @@ person_sites = Table(
     Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
     Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
 )
-
-
-class Site(db.Model):
-    __tablename__ = "sites"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    #: USPS two-letter code of the state whose law applies at this site.
-    state: Mapped[str] = mapped_column(String(2))
-    #: IANA time zone; "the day" of a decision is taken here.
-    timezone: Mapped[str] = mapped_column(String(64))
-
-    people: Mapped[list[Person]] = relationship(secondary=person_sites, back_populates="sites")
-
-    def __repr__(self) -> str:
-        return f"<Site {self.code}>"
 
 
 class Person(UserMixin, db.Model):
@@ -134,47 +118,9 @@ class Credential(db.Model):
     person: Mapped[Person] = relationship(back_populates="credentials")
 
 
-class SupervisionAssignment(db.Model):
-    __tablename__ = "supervision_assignments"
-    __table_args__ = (
-        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_after_start"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    assistant_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
-    provider_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
-    starts_on: Mapped[date]
-    #: Last day of the assignment; empty means open-ended.
-    ends_on: Mapped[Optional[date]]
-
-    assistant: Mapped[Person] = relationship(foreign_keys=[assistant_id])
-    provider: Mapped[Person] = relationship(foreign_keys=[provider_id])
-    site: Mapped[Site] = relationship()
-
-
-class Shift(db.Model):
-    """A provider physically on site during [starts_at, ends_at)."""
-
-    __tablename__ = "shifts"
-    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    provider_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-    provider: Mapped[Person] = relationship()
-    site: Mapped[Site] = relationship()
-
-
 __all__ = [
     "Credential",
     "License",
     "Person",
-    "Shift",
-    "Site",
-    "SupervisionAssignment",
     "person_sites",
 ]

@@ -1,480 +1,336 @@
-"""Read models for the staff pages: the staff list and one person's training file."""
+"""Verbs on people and what they hold: licenses and credentials.
+
+Each verb checks everything first and raises ``RecordProblems`` (every problem, each named
+by the form field it belongs to) before it changes anything; then it changes the record,
+flushes and writes an audit event with the values before and after. The caller commits.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
 
-from tracker.decision.facts import policy_facts
-from tracker.decision.rules import (
-    PolicyFacts,
-    competency_expiry,
-    credential_held,
-    select_policy,
-)
-from tracker.domain import Role, RuleStatus, TaskKind
+from tracker.audit.services import record_create, record_event, record_update, snapshot
+from tracker.auth.passwords import password_problem
+from tracker.auth.services import set_password
+from tracker.auth.sessions import end_every_session
 from tracker.extensions import db
-from tracker.records.models import Competency, Policy, StateRule, Task
-from tracker.staff.models import Credential, License, Person, Site, SupervisionAssignment
+from tracker.problems import Problems, RecordProblems
+from tracker.sites.models import Site
+from tracker.staff.models import Credential, License, Person
+from tracker.vocabulary import Role
 
-CURRENT, EXPIRING, EXPIRED, REVOKED = "current", "expiring", "expired", "revoked"
-NOT_VALIDATED, PRIOR_EMPLOYER = "not validated", "prior employer"
-NOT_YET = "not yet valid"
-
-#: Bootstrap colour for each status badge.
-STATUS_STYLE = {
-    CURRENT: "success",
-    EXPIRING: "warning",
-    EXPIRED: "danger",
-    REVOKED: "dark",
-    NOT_VALIDATED: "secondary",
-    PRIOR_EMPLOYER: "info",
-    NOT_YET: "secondary",
-}
+#: Roles a practice manager may give and whose records they keep; other roles are accounts,
+#: which only an administrator creates or changes.
+MANAGER_KEEPS = frozenset({Role.assistant, Role.provider})
 
 
-def expiry_status(expires_on: date | None, today: date, within_days: int) -> str:
-    if expires_on is not None and today > expires_on:
-        return EXPIRED
-    if expires_on is not None and expires_on <= today + timedelta(days=within_days):
-        return EXPIRING
-    return CURRENT
+# --------------------------------------------------------------------------- people
 
 
-@dataclass(frozen=True)
-class CompetencyLine:
-    record: Competency
-    expires_on: date | None
-    expiry_derived: bool
-    status: str
+def roles_for(actor: Person) -> list[Role]:
+    """The roles the actor may give a person."""
+    if actor.role == Role.admin:
+        return list(Role)
+    if actor.role == Role.manager:
+        return [r for r in Role if r in MANAGER_KEEPS]
+    return []
 
 
-def competency_status(comp: Competency, expires_on: date | None, today: date, within: int) -> str:
-    if comp.revoked_on is not None and comp.revoked_on <= today:
-        return REVOKED
-    if comp.prior_employer:
-        return PRIOR_EMPLOYER
-    if comp.validated_on is None:
-        return NOT_VALIDATED
-    if comp.validated_on > today:
-        return NOT_YET
-    return expiry_status(expires_on, today, within)
+def may_keep_person(actor: Person, person: Person) -> bool:
+    """Admins keep everyone's record; managers keep assistants' and providers'."""
+    return actor.role == Role.admin or (actor.role == Role.manager and person.role in MANAGER_KEEPS)
 
 
-def staff_query(site_code: str | None = None, role: Role | None = None, search: str = ""):
-    """The people on the staff list, by name: of a site, a role, matching a name or email."""
-    query = select(Person).options(selectinload(Person.sites)).order_by(Person.name, Person.id)
-    if site_code:
-        query = query.where(Person.sites.any(Site.code == site_code))
-    if role:
-        query = query.where(Person.role == role)
-    for word in search.split():
-        query = query.where(
-            Person.name.icontains(word, autoescape=True)
-            | Person.email.icontains(word, autoescape=True)
-        )
-    return query
+def person_snapshot(person: Person) -> dict:
+    """The person's columns (never the password) and their sites, for the audit log."""
+    return {**snapshot(person), "sites": sorted(s.code for s in person.sites)}
 
 
-def staff_list(site_code: str | None = None, role: Role | None = None) -> list[Person]:
-    return list(db.session.scalars(staff_query(site_code, role)))
-
-
-def people_by_name() -> list[Person]:
-    """Everyone, by name then email: the people the audit trail's filter offers."""
-    return list(db.session.scalars(select(Person).order_by(Person.name, Person.email)))
-
-
-def competency_lines(person: Person, today: date, within_days: int) -> list[CompetencyLine]:
-    """The person's competencies with their expiry (own or derived from the policy)."""
-    competencies = db.session.scalars(
-        select(Competency)
-        .where(Competency.person_id == person.id)
-        .options(selectinload(Competency.task), selectinload(Competency.validated_by))
-    ).all()
-    policies = _all_policies()
-    lines = []
-    for comp in competencies:
-        expires_on = _expiry(comp, person, policies, today)
-        lines.append(
-            CompetencyLine(
-                comp,
-                expires_on,
-                comp.expires_on is None and expires_on is not None,
-                competency_status(comp, expires_on, today, within_days),
-            )
-        )
-    lines.sort(key=lambda line: (line.record.task.name, line.record.validated_on or date.min))
-    return lines
-
-
-def _competency_facts(comp: Competency):
-    from tracker.decision.rules import CompetencyFacts
-
-    return CompetencyFacts(
-        task=comp.task.code, validated_on=comp.validated_on, expires_on=comp.expires_on
-    )
-
-
-def _all_policies() -> list[PolicyFacts]:
-    return [
-        policy_facts(p)
-        for p in db.session.scalars(
-            select(Policy).options(selectinload(Policy.task), selectinload(Policy.site))
-        )
-    ]
-
-
-def _expiry(comp: Competency, person: Person, policies: list[PolicyFacts], today: date):
-    """The competency's last day: its own expiry, else the policy's validity after validation.
-
-    The policy is the one for the person's job level at their first site, in effect on the
-    day the competency was validated.
-    """
-    home_site = person.sites[0].code if person.sites else ""
-    policy = select_policy(
-        policies, comp.task.code, person.job_level, home_site, comp.validated_on or today
-    )
-    return competency_expiry(_competency_facts(comp), policy)
-
-
-class _ExpiryFromPolicy:
-    """A competency's expiry from the written policy, as ``_expiry`` works it out, with the
-    policies grouped by task and each answer kept (many competencies share one)."""
-
-    def __init__(self):
-        self._by_task: dict[str, list[PolicyFacts]] = defaultdict(list)
-        for policy in _all_policies():
-            self._by_task[policy.task].append(policy)
-        self._applying: dict[tuple, list[PolicyFacts]] = {}
-        self._known: dict[tuple, date | None] = {}
-
-    def __call__(self, task_code: str, person: Person, validated_on: date) -> date | None:
-        from tracker.decision.rules import CompetencyFacts, policy_applies
-
-        home_site = person.sites[0].code if person.sites else ""
-        scope = (task_code, person.job_level, home_site)
-        key = (*scope, validated_on)
-        if key not in self._known:
-            if scope not in self._applying:
-                self._applying[scope] = [
-                    p
-                    for p in self._by_task[task_code]
-                    if policy_applies(p, person.job_level, home_site)
-                ]
-            policy = select_policy(
-                self._applying[scope], task_code, person.job_level, home_site, validated_on
-            )
-            facts = CompetencyFacts(task=task_code, validated_on=validated_on, expires_on=None)
-            self._known[key] = competency_expiry(facts, policy)
-        return self._known[key]
-
-
-def credential_status(cred, today: date, within_days: int) -> str:
-    if cred.issued_on is not None and cred.issued_on > today:
-        return NOT_YET
-    if not credential_held(cred, today):
-        return EXPIRED
-    return expiry_status(cred.expires_on, today, within_days)
-
-
-def supervision_of(person: Person) -> list[SupervisionAssignment]:
-    """Assignments where the person is the assistant or the supervising provider."""
-    return list(
-        db.session.scalars(
-            select(SupervisionAssignment)
-            .where(
-                (SupervisionAssignment.assistant_id == person.id)
-                | (SupervisionAssignment.provider_id == person.id)
-            )
-            .options(
-                selectinload(SupervisionAssignment.assistant),
-                selectinload(SupervisionAssignment.provider),
-                selectinload(SupervisionAssignment.site),
-            )
-            .order_by(SupervisionAssignment.starts_on.desc())
-        )
-    )
-
-
-# --------------------------------------------------------------------------- expiring items
-
-NO_EXPIRY = "no expiry"
-
-
-@dataclass(frozen=True)
-class ExpiringItem:
-    """A competency, credential or license that is expired, expiring, or never expires."""
-
-    kind: str  #: competency, credential or license
-    record_id: int
-    person: Person
-    what: str
-    expires_on: date | None
-    status: str  #: expired, expiring or "no expiry"
-    #: The expiry comes from the policy's competency_valid_months, not the record.
-    derived: bool = False
-
-    def line(self) -> str:
-        """One line of plain text (the CLI, a cron mail)."""
-        when = self.expires_on.isoformat() if self.expires_on else NO_EXPIRY
-        note = " (expiry from policy)" if self.derived else ""
-        return (
-            f"{when:<10}  {self.status:<9}  {self.kind:<10}  "
-            f"{self.person.name} <{self.person.email}>  {self.what}{note}"
-        )
-
-
-@dataclass
-class ExpiringReport:
-    today: date
-    days: int
-    site_code: str | None
-    #: Expired or expiring within ``days``, soonest first.
-    due: list[ExpiringItem]
-    #: Records that never expire (worth a look: is that right?).
-    no_expiry: list[ExpiringItem]
-
-
-def expiring_items(
-    today: date, days: int, *, site_code: str | None = None, person_id: int | None = None
-) -> ExpiringReport:
-    """Competencies, credentials and licenses expired or expiring within ``days`` of today.
-
-    Only what counts is listed: competencies validated here and not revoked, of active
-    people (or of the one person asked for). A record renewed by a later one of the same
-    kind (same task; same credential type; same license type and state) is left out: only
-    the one that runs longest matters. Loads in a fixed number of queries.
-    """
-    people_query = select(Person).options(selectinload(Person.sites))
-    if person_id is not None:
-        people_query = people_query.where(Person.id == person_id)
-    else:
-        people_query = people_query.where(Person.active)
-    if site_code:
-        people_query = people_query.where(Person.sites.any(Site.code == site_code))
-    people = {p.id: p for p in db.session.scalars(people_query)}
-    candidates: list[ExpiringItem] = []
-    groups: dict[tuple, list[ExpiringItem]] = defaultdict(list)
-    if people:
-        ids = list(people)
-        # Plain rows, not ORM objects: a practice holds tens of thousands of competencies,
-        # and this list feeds the dashboard and the daily reminders as well as its page.
-        competencies = db.session.execute(
-            select(
-                Competency.id,
-                Competency.person_id,
-                Competency.task_id,
-                Competency.validated_on,
-                Competency.expires_on,
-            ).where(
-                Competency.person_id.in_(ids),
-                Competency.prior_employer.is_(False),
-                Competency.validated_on.is_not(None),
-                (Competency.revoked_on.is_(None)) | (Competency.revoked_on > today),
-            )
-        ).all()
-        tasks = {task_id: (code, name) for task_id, code, name in db.session.execute(
-            select(Task.id, Task.code, Task.name))}  # fmt: skip
-        derive = _ExpiryFromPolicy() if any(c.expires_on is None for c in competencies) else None
-        for comp_id, person_id, task_id, validated_on, own_expiry in competencies:
-            person = people[person_id]
-            code, name = tasks[task_id]
-            expires_on = own_expiry
-            if expires_on is None and derive is not None:
-                expires_on = derive(code, person, validated_on)
-            item = ExpiringItem(
-                "competency",
-                comp_id,
-                person,
-                f"{name} competency",
-                expires_on,
-                "",
-                own_expiry is None and expires_on is not None,
-            )
-            groups[("competency", person_id, task_id)].append(item)
-        for cred in db.session.scalars(select(Credential).where(Credential.person_id.in_(ids))):
-            number = f" #{cred.number}" if cred.number else ""
-            item = ExpiringItem(
-                "credential",
-                cred.id,
-                people[cred.person_id],
-                f"{cred.type} credential{number}",
-                cred.expires_on,
-                "",
-            )
-            groups[("credential", cred.person_id, cred.type)].append(item)
-        for lic in db.session.scalars(select(License).where(License.person_id.in_(ids))):
-            item = ExpiringItem(
-                "license",
-                lic.id,
-                people[lic.person_id],
-                f"{lic.state} {lic.type} license #{lic.number}",
-                lic.expires_on,
-                "",
-            )
-            groups[("license", lic.person_id, lic.type, lic.state)].append(item)
-    for items in groups.values():
-        # The record that runs longest speaks for its kind; no expiry runs longest of all.
-        candidates.append(max(items, key=lambda i: (i.expires_on or date.max, i.record_id)))
-
-    due, no_expiry = [], []
-    for item in candidates:
-        if item.expires_on is None:
-            no_expiry.append(_with_status(item, NO_EXPIRY))
-            continue
-        status = expiry_status(item.expires_on, today, days)
-        if status != CURRENT:
-            due.append(_with_status(item, status))
-    due.sort(key=lambda i: (i.expires_on, i.person.name, i.kind, i.what))
-    no_expiry.sort(key=lambda i: (i.person.name, i.kind, i.what))
-    return ExpiringReport(today, days, site_code, due, no_expiry)
-
-
-def _with_status(item: ExpiringItem, status: str) -> ExpiringItem:
-    return ExpiringItem(
-        item.kind, item.record_id, item.person, item.what, item.expires_on, status, item.derived
-    )
-
-
-# --------------------------------------------------------------------------- state scope
-
-PERMITTED, PROHIBITED, NOT_VERIFIED, NO_RULE_NEEDED = (
-    "permitted",
-    "prohibited",
-    "not verified",
-    "no rule needed",
-)
-SCOPE_STYLE = {
-    PERMITTED: "success",
-    PROHIBITED: "danger",
-    NOT_VERIFIED: "warning",
-    NO_RULE_NEEDED: "secondary",
-}
-
-
-@dataclass(frozen=True)
-class ScopeLine:
-    """One task an assistant holds a competency for, against one state's rule."""
-
-    task: Task
-    rule: StateRule | None
-    status: str
-    notes: tuple[str, ...]
-    #: Something must be verified, recorded or obtained before the task counts there.
-    needs_action: bool
-
-
-@dataclass(frozen=True)
-class StateScope:
-    state: str
-    state_name: str
-    lines: tuple[ScopeLine, ...]
-    #: Credential types the state's rules require for these tasks, and whether one is held.
-    credentials: tuple[tuple[str, bool], ...]
-
-    @property
-    def needs_action(self) -> list[ScopeLine]:
-        return [line for line in self.lines if line.needs_action]
-
-    @property
-    def not_verified(self) -> list[ScopeLine]:
-        return [line for line in self.lines if line.status == NOT_VERIFIED]
-
-    @property
-    def missing_credentials(self) -> list[str]:
-        return [kind for kind, held in self.credentials if not held]
-
-
-def state_scope(person: Person, today: date, states: Iterable[str] | None = None):
-    """For each state (default: every state the assistant works in), what to re-verify.
-
-    The tasks are those the assistant holds a competency for (not revoked). For each, the
-    state's recorded rule: none for a clinical task means not verified (verify with the
-    state medical board and the AAMA state scope resource); a rule may need a credential
-    the assistant does not hold, more training hours, or re-verification when stale.
-    """
-    from tracker.decision.rules import STALE_RULE_MONTHS, add_months, state_name
-
-    if person.role != Role.assistant:
+def _sites_by_id(site_ids: Iterable[int], problems: Problems) -> list[Site]:
+    wanted = set(site_ids)
+    if not wanted:
         return []
-    states = sorted(set(states) if states is not None else {s.state for s in person.sites})
-    competencies = db.session.scalars(
-        select(Competency)
-        .where(
-            Competency.person_id == person.id,
-            (Competency.revoked_on.is_(None)) | (Competency.revoked_on > today),
+    sites = list(db.session.scalars(select(Site).where(Site.id.in_(wanted)).order_by(Site.code)))
+    if len(sites) != len(wanted):
+        problems.add("sites", "One of the chosen sites does not exist.")
+    return sites
+
+
+def _email_taken(email: str, other_than: int | None = None) -> bool:
+    query = select(Person.id).where(func.lower(Person.email) == email.lower())
+    if other_than is not None:
+        query = query.where(Person.id != other_than)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def _check_person(
+    problems: Problems, *, role, job_level, password, min_password_length, email=None
+):
+    if job_level and role != Role.assistant:
+        problems.add("job_level", "Only medical assistants have a job level; leave it empty.")
+    if password:
+        problem = password_problem(password, email, min_password_length)
+        if problem:
+            problems.add("password", problem)
+
+
+def _check_force_change(problems: Problems, actor: Person, must_change) -> None:
+    if must_change and actor.role != Role.admin:
+        problems.add(
+            "must_change_password",
+            "Only an administrator may ask for a new password at the next sign-in.",
         )
-        .options(selectinload(Competency.task))
-    ).all()
-    tasks: dict[int, Task] = {}
-    hours: dict[int, float] = defaultdict(float)
-    for comp in competencies:
-        if comp.task.kind == TaskKind.reserved:
-            continue
-        tasks[comp.task_id] = comp.task
-        hours[comp.task_id] = max(hours[comp.task_id], comp.training_hours or 0)
-    if not states:
-        return []
-    rules = {}
-    if tasks:
-        rules = {
-            (r.state, r.task_id): r
-            for r in db.session.scalars(
-                select(StateRule).where(
-                    StateRule.state.in_(states), StateRule.task_id.in_(list(tasks))
-                )
-            )
-        }
-    held = {c.type for c in person.credentials if credential_held(c, today)}
-    stale_before = add_months(today, -STALE_RULE_MONTHS)
-    scopes = []
-    for state in states:
-        name = state_name(state)
-        lines, required = [], {}
-        for task_id, task in sorted(tasks.items(), key=lambda item: item[1].name.lower()):
-            rule = rules.get((state, task_id))
-            notes: list[str] = []
-            action = False
-            if rule is None and task.kind == TaskKind.administrative:
-                status = NO_RULE_NEEDED
-            elif rule is None:
-                status, action = NOT_VERIFIED, True
-                notes.append(
-                    f"No {name} rule is recorded: verify with the {name} medical board and the "
-                    "AAMA state scope resource, then record the rule."
-                )
-            elif rule.status == RuleStatus.prohibited:
-                status, action = PROHIBITED, True
-                notes.append(f"{name} does not let a medical assistant do this.")
-            else:
-                status = PERMITTED
-                needed = list(rule.requires_credentials or [])
-                if needed:
-                    for kind in needed:
-                        required[kind] = kind in held
-                    if held & set(needed):
-                        notes.append(f"Needs one of {', '.join(needed)}: held.")
-                    else:
-                        action = True
-                        notes.append(f"Needs one of {', '.join(needed)}: none held.")
-                if rule.min_training_hours and hours[task_id] < rule.min_training_hours:
-                    action = True
-                    notes.append(
-                        f"Needs {rule.min_training_hours:g} training hours; the record shows "
-                        f"{hours[task_id]:g}."
-                    )
-            if rule is not None and (rule.verified_on is None or rule.verified_on < stale_before):
-                action = True
-                when = rule.verified_on.isoformat() if rule.verified_on else "never"
-                notes.append(f"Rule last verified: {when}; re-verify it.")
-            if rule is not None and rule.citation:
-                notes.append(f"Citation: {rule.citation}")
-            lines.append(ScopeLine(task, rule, status, tuple(notes), action))
-        scopes.append(StateScope(state, name, tuple(lines), tuple(sorted(required.items()))))
-    return scopes
+
+
+def create_person(
+    actor: Person,
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    job_level: str | None = None,
+    site_ids: Iterable[int] = (),
+    can_validate: bool = False,
+    password: str | None = None,
+    min_password_length: int = 12,
+    must_change_password: bool | None = None,
+) -> Person:
+    """Add a person to the practice (an account when a password is given)."""
+    problems = Problems()
+    email = email.strip().lower()
+    role = Role(role)
+    if role not in roles_for(actor):
+        problems.add("role", f"Only an administrator may create a {role.label.lower()} account.")
+    if _email_taken(email):
+        problems.add("email", f"{email} already belongs to someone in the practice.")
+    _check_force_change(problems, actor, must_change_password)
+    _check_person(
+        problems,
+        role=role,
+        job_level=job_level,
+        password=password,
+        min_password_length=min_password_length,
+        email=email,
+    )
+    sites = _sites_by_id(site_ids, problems)
+    problems.raise_any()
+
+    person = Person(
+        email=email,
+        name=name.strip(),
+        role=role,
+        job_level=(job_level or None) if role == Role.assistant else None,
+        can_validate=can_validate,
+        active=True,
+    )
+    person.sites = sites
+    person.must_change_password = bool(must_change_password)
+    db.session.add(person)
+    db.session.flush()
+    record_event("create", person, after=person_snapshot(person), actor=actor)
+    if password:
+        set_password(person, password, min_password_length, actor=actor)
+    return person
+
+
+def update_person(
+    actor: Person,
+    person: Person,
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    job_level: str | None = None,
+    site_ids: Iterable[int] = (),
+    can_validate: bool = False,
+    password: str | None = None,
+    min_password_length: int = 12,
+    must_change_password: bool | None = None,
+) -> set[str]:
+    """Change a person's record; returns the states an assistant works in that are new."""
+    problems = Problems()
+    email = email.strip().lower()
+    role = Role(role)
+    if role != person.role:
+        if actor.role != Role.admin:
+            problems.add("role", "Only an administrator may change a person's role.")
+        elif actor.id == person.id:
+            problems.add("role", "You cannot change your own role; ask another administrator.")
+    if _email_taken(email, other_than=person.id):
+        problems.add("email", f"{email} already belongs to someone else in the practice.")
+    if must_change_password is not None and must_change_password != person.must_change_password:
+        _check_force_change(problems, actor, must_change_password)
+    _check_person(
+        problems,
+        role=role,
+        job_level=job_level,
+        password=password,
+        min_password_length=min_password_length,
+        email=email,
+    )
+    sites = _sites_by_id(site_ids, problems)
+    problems.raise_any()
+
+    before = person_snapshot(person)
+    old_states = {s.state for s in person.sites}
+    person.email = email
+    person.name = name.strip()
+    person.role = role
+    person.job_level = (job_level or None) if role == Role.assistant else None
+    person.can_validate = can_validate
+    person.sites = sites
+    if must_change_password is not None:
+        person.must_change_password = must_change_password
+    db.session.flush()
+    after = person_snapshot(person)
+    if after != before:
+        record_event("update", person, before=before, after=after, actor=actor)
+    if password:
+        set_password(person, password, min_password_length, actor=actor)
+    if role != Role.assistant:
+        return set()
+    return {s.state for s in sites} - old_states
+
+
+def set_active(actor: Person, person: Person, active: bool) -> bool:
+    """Deactivate or reactivate a person (nobody is deleted); False when nothing changed."""
+    if not active and actor.id == person.id:
+        raise RecordProblems([(None, "You cannot deactivate your own account.")])
+    if person.active == active:
+        return False
+    before = person_snapshot(person)
+    person.active = active
+    # Either way no session from before survives: a reactivated person signs in afresh.
+    end_every_session(person, "reactivated" if active else "deactivated")
+    db.session.flush()
+    record_event(
+        "reactivate" if active else "deactivate",
+        person,
+        before=before,
+        after=person_snapshot(person),
+        actor=actor,
+    )
+    if not active:
+        from tracker.api.tokens import revoke_all
+
+        revoke_all(person, actor, "person deactivated")
+    return True
+
+
+# --------------------------------------------------------------------------- licenses
+
+
+def _check_license(problems, person, type_, number, state, license_id=None):
+    if person.role != Role.provider:
+        problems.add(None, f"Licenses are kept for providers; {person.name} is not a provider.")
+    query = select(License.id).where(
+        License.person_id == person.id,
+        License.type == type_,
+        License.number == number,
+        License.state == state,
+    )
+    if license_id is not None:
+        query = query.where(License.id != license_id)
+    if db.session.scalar(query.limit(1)) is not None:
+        problems.add(
+            "number",
+            f"{person.name} already has a {state} {type_} license numbered {number}; "
+            "edit that one instead.",
+        )
+
+
+def create_license(
+    actor: Person,
+    person: Person,
+    *,
+    type: str,
+    number: str,
+    state: str,
+    expires_on: date | None,
+) -> License:
+    problems = Problems()
+    _check_license(problems, person, type, number, state)
+    problems.raise_any()
+    lic = License(person=person, type=type, number=number, state=state, expires_on=expires_on)
+    return record_create(lic, actor)
+
+
+def update_license(
+    actor: Person,
+    lic: License,
+    *,
+    type: str,
+    number: str,
+    state: str,
+    expires_on: date | None,
+) -> None:
+    problems = Problems()
+    _check_license(problems, lic.person, type, number, state, lic.id)
+    problems.raise_any()
+    before = snapshot(lic)
+    lic.type, lic.number, lic.state, lic.expires_on = type, number, state, expires_on
+    db.session.flush()
+    record_update(lic, before, actor)
+
+
+# --------------------------------------------------------------------------- credentials
+
+
+def _check_credential(problems, person, values: dict, today: date, credential_id=None):
+    issued, expires, verified = values["issued_on"], values["expires_on"], values["verified_on"]
+    if issued and expires and expires < issued:
+        problems.add("expires_on", f"Must be on or after the issue date ({issued.isoformat()}).")
+    if issued and verified and verified < issued:
+        problems.add("verified_on", f"Must be on or after the issue date ({issued.isoformat()}).")
+    if verified and verified > today:
+        problems.add("verified_on", "Cannot be in the future.")
+    query = select(Credential.id).where(
+        Credential.person_id == person.id, Credential.type == values["type"]
+    )
+    number = values["number"] or None
+    query = query.where(
+        Credential.number == number if number is not None else Credential.number.is_(None)
+    )
+    if credential_id is not None:
+        query = query.where(Credential.id != credential_id)
+    if db.session.scalar(query.limit(1)) is not None:
+        what = f"numbered {number}" if number else "without a number"
+        problems.add(
+            "number",
+            f"{person.name} already has a {values['type']} credential {what}; "
+            "edit that one instead (a renewal changes its dates).",
+        )
+
+
+CREDENTIAL_FIELDS = ("type", "number", "issuer", "issued_on", "expires_on", "verified_on")
+
+
+def create_credential(actor: Person, person: Person, *, today: date, **values) -> Credential:
+    values = _credential_values(values)
+    problems = Problems()
+    _check_credential(problems, person, values, today)
+    problems.raise_any()
+    cred = Credential(person=person, **values)
+    return record_create(cred, actor)
+
+
+def update_credential(actor: Person, cred: Credential, *, today: date, **values) -> None:
+    values = _credential_values(values)
+    problems = Problems()
+    _check_credential(problems, cred.person, values, today, cred.id)
+    problems.raise_any()
+    before = snapshot(cred)
+    for key, value in values.items():
+        setattr(cred, key, value)
+    db.session.flush()
+    record_update(cred, before, actor)
+
+
+def _credential_values(values: dict) -> dict:
+    out = {key: values.get(key) for key in CREDENTIAL_FIELDS}
+    for key in ("number", "issuer"):
+        out[key] = out[key] or None
+    return out

@@ -1,22 +1,51 @@
+"""Pages about people: the staff list and training files (/staff/...), and the pages that
+keep people's records, licenses, credentials and what is expiring (/records/...).
+
+Thin views: validate the form, call a verb in ``staff.services``, commit, flash, redirect.
+A verb's problems are shown next to the fields they concern and nothing is written.
+"""
+
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+import sys
+
+import click
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
-from tracker.domain import Role
+from tracker.auth.guard import refuse
 from tracker.extensions import db
+from tracker.form_pages import current_person
+from tracker.form_pages import form_page as _form_page
+from tracker.form_pages import get_or_404 as _get_or_404
+from tracker.form_pages import save_form as _save
+from tracker.forms import ActionForm
+from tracker.paging import page_of
+from tracker.sites.models import Site
 from tracker.sites.queries import practice_today
-from tracker.staff import services
-from tracker.staff.models import Person, Site
+from tracker.staff import queries, services
+from tracker.staff.forms import CredentialForm, LicenseForm, PersonForm
+from tracker.staff.models import Credential, License, Person
+from tracker.vocabulary import Role
 
-bp = Blueprint("staff", __name__, url_prefix="/staff")
+bp = Blueprint("staff", __name__, cli_group=None)
 
 #: Rows a page of the staff list shows.
 PAGE_SIZE = 50
 
 
-@bp.route("/")
+@bp.route("/staff/")
 def staff_list():
     """List the practice's people, filtered by site and role."""
     site_code = request.args.get("site") or None
@@ -32,7 +61,7 @@ def staff_list():
         abort(400)
     q = (request.args.get("q") or "").strip()[:100]
     people = db.paginate(
-        services.staff_query(site_code, role, q),
+        queries.staff_query(site_code, role, q),
         page=request.args.get("page", 1, type=int),
         per_page=PAGE_SIZE,
         error_out=False,
@@ -58,17 +87,15 @@ def visible_person_or_404(person_id: int) -> Person:
     return person
 
 
-@bp.route("/me")
+@bp.route("/staff/me")
 def my_file():
     """Open the signed-in person's own training file."""
     return redirect(url_for("staff.training_file", person_id=current_user.id))
 
 
-@bp.route("/<int:person_id>")
+@bp.route("/staff/<int:person_id>")
 def training_file(person_id: int):
     """Show one person's training file (read-only)."""
-    from tracker.records.forms import ActionForm
-    from tracker.records.staff_services import may_keep_person
 
     person = visible_person_or_404(person_id)
     today = practice_today()
@@ -79,16 +106,335 @@ def training_file(person_id: int):
         today=today,
         within=within,
         may_keep=current_user.role in (Role.manager, Role.admin)
-        and may_keep_person(current_user, person),
+        and services.may_keep_person(current_user, person),
         action_form=ActionForm(),
-        expiring=services.expiring_items(today, within, person_id=person.id),
-        scopes=services.state_scope(person, today),
-        scope_style=services.SCOPE_STYLE,
-        competencies=services.competency_lines(person, today, within),
-        credentials=[(c, services.credential_status(c, today, within)) for c in person.credentials],
+        expiring=queries.expiring_items(today, within, person_id=person.id),
+        scopes=queries.state_scope(person, today),
+        scope_style=queries.SCOPE_STYLE,
+        competencies=queries.competency_lines(person, today, within),
+        credentials=[(c, queries.credential_status(c, today, within)) for c in person.credentials],
         licenses=[
-            (lic, services.expiry_status(lic.expires_on, today, within)) for lic in person.licenses
+            (lic, queries.expiry_status(lic.expires_on, today, within)) for lic in person.licenses
         ],  # fmt: skip
-        assignments=services.supervision_of(person),
-        status_style=services.STATUS_STYLE,
+        assignments=queries.supervision_of(person),
+        status_style=queries.STATUS_STYLE,
     )
+
+
+# ------------------------------------------------------------ records of people (/records/...)
+
+#: Choices offered on the expiring page (any whole number of days up to a year is accepted).
+EXPIRING_CHOICES = (30, 60, 90)
+MAX_EXPIRING_DAYS = 366
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _keepable_person_or_refuse(person_id: int) -> Person:
+    """A person whose record the signed-in user may change (managers: not accounts)."""
+    person = _get_or_404(Person, person_id)
+    if not services.may_keep_person(current_person(), person):
+        refuse(f"only an administrator may change a {person.role.value}'s record")
+    return person
+
+
+def _training_file(person: Person):
+    return redirect(url_for("staff.training_file", person_id=person.id))
+
+
+# --------------------------------------------------------------------------- people
+
+
+def _person_choices(form: PersonForm, person: Person | None = None) -> None:
+    me = current_person()
+    if person is not None and me.role != Role.admin:
+        roles = [person.role]  # only an administrator changes a role
+    else:
+        roles = services.roles_for(me)
+    form.role.choices = [SelectChoice(r.value, r.label) for r in roles]
+    if me.role != Role.admin:
+        del form.must_change_password  # an administrator's decision
+    sites = db.session.scalars(select(Site).order_by(Site.name)).all()
+    form.sites.choices = [SelectChoice(s.id, f"{s.name} ({s.state})") for s in sites]
+
+
+def _person_values(form: PersonForm) -> dict:
+    return {
+        "email": form.email.data,
+        "name": form.name.data,
+        "role": Role(form.role.data),
+        "job_level": form.job_level.data or None,
+        "site_ids": form.sites.data or [],
+        "can_validate": form.can_validate.data,
+        "password": form.password.data or None,
+        "min_password_length": current_app.config["PASSWORD_MIN_LENGTH"],
+        "must_change_password": (
+            form.must_change_password.data if "must_change_password" in form else None
+        ),
+    }
+
+
+@bp.route("/records/people/new", methods=["GET", "POST"])
+def person_new():
+    """Add a person to the practice."""
+    form = PersonForm()
+    _person_choices(form)
+    if request.method == "GET":
+        form.role.data = Role.assistant.value
+    if form.validate_on_submit():
+        saved, person = _save(
+            form, lambda: services.create_person(current_person(), **_person_values(form))
+        )
+        if saved:
+            flash(f"{person.name} was added.", "success")
+            return _training_file(person)
+    return _form_page(
+        "Add a person", form, url_for("staff.staff_list"), template="staff/person_form.html"
+    )
+
+
+@bp.route("/records/people/<int:person_id>/edit", methods=["GET", "POST"])
+def person_edit(person_id: int):
+    """Change a person's record: name, email, role, job level, sites, sign-off, password."""
+    person = _keepable_person_or_refuse(person_id)
+    form = PersonForm(obj=person if request.method == "GET" else None)
+    _person_choices(form, person)
+    if request.method == "GET":
+        form.role.data = person.role.value
+        form.sites.data = [s.id for s in person.sites]
+        form.password.data = ""
+    if form.validate_on_submit():
+        saved, gained = _save(
+            form, lambda: services.update_person(current_person(), person, **_person_values(form))
+        )
+        if saved:
+            flash(f"{person.name}'s record was saved.", "success")
+            if gained:
+                _flash_moving(person, gained)
+                return redirect(
+                    url_for(
+                        "staff.training_file",
+                        person_id=person.id,
+                        _anchor=f"scope-{min(gained)}",
+                    )
+                )
+            return _training_file(person)
+    return _form_page(
+        f"Edit {person.name}",
+        form,
+        url_for("staff.training_file", person_id=person.id),
+        template="staff/person_form.html",
+        person=person,
+        action_form=ActionForm(),
+    )
+
+
+def _flash_moving(person: Person, gained: set[str]) -> None:
+    """Tell the manager what to re-verify in each state the assistant now works in."""
+    for scope in queries.state_scope(person, practice_today(), gained):
+        parts = []
+        if scope.not_verified:
+            parts.append(
+                f"{len(scope.not_verified)} of their tasks have no {scope.state_name} rule "
+                "recorded (not verified: verify with the state medical board and the AAMA "
+                "state scope resource)"
+            )
+        if scope.missing_credentials:
+            parts.append(
+                f"{scope.state_name} rules ask for a credential they do not hold "
+                f"({', '.join(scope.missing_credentials)})"
+            )
+        others = len(scope.needs_action) - len(scope.not_verified)
+        if others > 0 and not scope.missing_credentials:
+            parts.append(f"{others} other task(s) need a look")
+        detail = "; ".join(parts) if parts else "nothing is missing for the tasks they hold"
+        flash(
+            f"{person.name} now works in {scope.state_name}, a state they did not work in "
+            f"before: {detail}. Their training file lists what to re-verify there.",
+            "warning" if scope.needs_action else "info",
+        )
+
+
+def _set_active(person_id: int, active: bool):
+    person = _keepable_person_or_refuse(person_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    saved, changed = _save(form, lambda: services.set_active(current_person(), person, active))
+    if saved and changed:
+        word = "reactivated" if active else "deactivated; they can no longer sign in"
+        flash(f"{person.name} was {word}.", "success")
+    elif saved:
+        flash(f"{person.name} was already {'active' if active else 'deactivated'}.", "info")
+    return _training_file(person)
+
+
+@bp.route("/records/people/<int:person_id>/deactivate", methods=["POST"])
+def person_deactivate(person_id: int):
+    """Deactivate a person (kept, never deleted; they can no longer sign in)."""
+    return _set_active(person_id, False)
+
+
+@bp.route("/records/people/<int:person_id>/reactivate", methods=["POST"])
+def person_reactivate(person_id: int):
+    """Reactivate a deactivated person."""
+    return _set_active(person_id, True)
+
+
+# --------------------------------------------------------------------------- licenses
+
+
+def _license_values(form: LicenseForm) -> dict:
+    return {
+        "type": form.type.data,
+        "number": form.number.data,
+        "state": form.state.data,
+        "expires_on": form.expires_on.data,
+    }
+
+
+@bp.route("/records/people/<int:person_id>/licenses/new", methods=["GET", "POST"])
+def license_new(person_id: int):
+    """Record a provider's license."""
+    person = _get_or_404(Person, person_id)
+    if person.role != Role.provider:
+        flash(f"Licenses are kept for providers; {person.name} is not a provider.", "warning")
+        return _training_file(person)
+    form = LicenseForm()
+    if request.method == "GET" and person.sites:
+        form.state.data = person.sites[0].state
+    if form.validate_on_submit():
+        saved, _ = _save(
+            form, lambda: services.create_license(current_person(), person, **_license_values(form))
+        )
+        if saved:
+            flash(f"The license was added to {person.name}'s record.", "success")
+            return _training_file(person)
+    return _form_page(
+        f"Add a license for {person.name}",
+        form,
+        url_for("staff.training_file", person_id=person.id),
+    )
+
+
+@bp.route("/records/licenses/<int:license_id>/edit", methods=["GET", "POST"])
+def license_edit(license_id: int):
+    """Change a license (a renewal changes its expiry)."""
+    lic = _get_or_404(License, license_id)
+    form = LicenseForm(obj=lic if request.method == "GET" else None)
+    if form.validate_on_submit():
+        saved, _ = _save(
+            form, lambda: services.update_license(current_person(), lic, **_license_values(form))
+        )
+        if saved:
+            flash(f"{lic.person.name}'s license was saved.", "success")
+            return _training_file(lic.person)
+    return _form_page(
+        f"Edit {lic.person.name}'s {lic.type} license",
+        form,
+        url_for("staff.training_file", person_id=lic.person_id),
+    )
+
+
+# --------------------------------------------------------------------------- credentials
+
+
+def _credential_values(form: CredentialForm) -> dict:
+    return {name: form[name].data for name in services.CREDENTIAL_FIELDS} | {
+        "today": practice_today()
+    }
+
+
+@bp.route("/records/people/<int:person_id>/credentials/new", methods=["GET", "POST"])
+def credential_new(person_id: int):
+    """Record a credential (CMA, RMA, a permit…) for anyone in the practice."""
+    person = _get_or_404(Person, person_id)
+    form = CredentialForm()
+    if form.validate_on_submit():
+        saved, _ = _save(
+            form,
+            lambda: services.create_credential(
+                current_person(), person, **_credential_values(form)
+            ),
+        )
+        if saved:
+            flash(f"The credential was added to {person.name}'s record.", "success")
+            return _training_file(person)
+    return _form_page(
+        f"Add a credential for {person.name}",
+        form,
+        url_for("staff.training_file", person_id=person.id),
+    )
+
+
+@bp.route("/records/credentials/<int:credential_id>/edit", methods=["GET", "POST"])
+def credential_edit(credential_id: int):
+    """Change a credential (a renewal changes its dates)."""
+    cred = _get_or_404(Credential, credential_id)
+    form = CredentialForm(obj=cred if request.method == "GET" else None)
+    if form.validate_on_submit():
+        saved, _ = _save(
+            form,
+            lambda: services.update_credential(current_person(), cred, **_credential_values(form)),
+        )
+        if saved:
+            flash(f"{cred.person.name}'s {cred.type} credential was saved.", "success")
+            return _training_file(cred.person)
+    return _form_page(
+        f"Edit {cred.person.name}'s {cred.type} credential",
+        form,
+        url_for("staff.training_file", person_id=cred.person_id),
+    )
+
+
+# --------------------------------------------------------------------------- expiring
+
+
+#: Rows each list of the expiring page shows at a time.
+EXPIRING_PAGE_SIZE = 50
+
+
+@bp.route("/records/expiring")
+def expiring():
+    """List competencies, credentials and licenses expired or expiring within N days."""
+    raw_days = request.args.get("days", "").strip()
+    if raw_days and not (raw_days.isdigit() and int(raw_days) <= MAX_EXPIRING_DAYS):
+        abort(400)
+    days = int(raw_days) if raw_days else current_app.config["EXPIRING_WITHIN_DAYS"]
+    sites = db.session.scalars(select(Site).order_by(Site.name)).all()
+    site_code = request.args.get("site") or None
+    if site_code and site_code not in {s.code for s in sites}:
+        abort(400)
+    report = queries.expiring_items(practice_today(), days, site_code=site_code)
+    return render_template(
+        "staff/expiring.html",
+        report=report,
+        due=page_of(report.due, request.args.get("page", type=int), EXPIRING_PAGE_SIZE),
+        no_expiry=page_of(
+            report.no_expiry, request.args.get("npage", type=int), EXPIRING_PAGE_SIZE
+        ),
+        sites=sites,
+        choices=EXPIRING_CHOICES,
+        status_style=queries.STATUS_STYLE,
+    )
+
+
+@bp.cli.command("expiring")
+@click.option(
+    "--days",
+    type=click.IntRange(0, MAX_EXPIRING_DAYS),
+    default=None,
+    help="Days ahead (default: EXPIRING_WITHIN_DAYS, 60).",
+)
+@click.option("--site", "site_code", help="Only people who work at this site (its code).")
+def expiring_command(days, site_code):
+    """Print what is expired or expiring, one line per item (for a cron mail)."""
+    if days is None:
+        days = current_app.config["EXPIRING_WITHIN_DAYS"]
+    if site_code and db.session.scalar(select(Site.id).where(Site.code == site_code)) is None:
+        click.echo(f"Error: no site with code {site_code}", err=True)
+        sys.exit(2)
+    report = queries.expiring_items(practice_today(), days, site_code=site_code)
+    for item in report.due + report.no_expiry:
+        click.echo(item.line())

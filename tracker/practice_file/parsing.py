@@ -5,15 +5,10 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime
-from functools import lru_cache
-from zoneinfo import available_timezones
 
-from tracker.domain import US_STATES
-from tracker.validation import DATE_MAX, DATE_MIN, bounded_date
+from tracker.validation import CODE_RE, DATE_MAX, DATE_MIN, EMAIL_RE, bounded_date, timezones
+from tracker.vocabulary import US_STATES
 
-#: No spaces and no control characters (PostgreSQL refuses NUL in text, even in a query).
-EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
-CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 #: Control characters other than tab and line breaks: PostgreSQL refuses NUL in text.
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: The entry does not have the key (an upsert leaves the stored value alone).
@@ -24,11 +19,6 @@ INVALID = object()
 
 def nothing(value) -> bool:
     return value is ABSENT or value is INVALID or value is None
-
-
-@lru_cache(maxsize=1)
-def timezones() -> frozenset[str]:
-    return frozenset(available_timezones())
 
 
 class Reader:

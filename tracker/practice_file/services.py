@@ -18,27 +18,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from tracker.audit.services import record_event, snapshot
-from tracker.domain import (
-    BUILTIN_TASK_CODES,
-    Role,
-    RuleStatus,
-    SupervisionLevel,
-    TaskKind,
-    custom_task_problems,
-)
+from tracker.catalog.builtin import BUILTIN_TASK_CODES, custom_task_problems
+from tracker.catalog.models import Task
+from tracker.competencies.models import Competency
 from tracker.extensions import db
+from tracker.policy.models import Policy, StateRule
 from tracker.policy.overlap import describe_span, policies_overlap
-from tracker.practice.parsing import ABSENT, INVALID, Reader
-from tracker.records.models import Competency, Policy, Practice, StateRule, Task
-from tracker.records.staff_services import person_snapshot
-from tracker.staff.models import (
-    Credential,
-    License,
-    Person,
-    Shift,
-    Site,
-    SupervisionAssignment,
-)
+from tracker.practice_file.parsing import ABSENT, INVALID, Reader
+from tracker.sites.models import Practice, Site
+from tracker.staff.models import Credential, License, Person
+from tracker.staff.services import person_snapshot
+from tracker.supervision.models import Shift, SupervisionAssignment
+from tracker.vocabulary import Role, RuleStatus, SupervisionLevel, TaskKind
 
 
 class PracticeFileError(Exception):
