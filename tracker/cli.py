@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from tracker import dates
 from tracker.audit.services import CLI
 from tracker.extensions import db
+from tracker.staff.queries import MAX_EXPIRING_DAYS
 from tracker.vocabulary import Role
 
 
@@ -194,6 +195,28 @@ def register_cli(app) -> None:
         db.session.commit()
         done = "Created" if created else "Updated the password of"
         click.echo(f"{done} {email} ({person.role.value}).")
+
+    @app.cli.command("expiring")
+    @click.option(
+        "--days",
+        type=click.IntRange(0, MAX_EXPIRING_DAYS),
+        default=None,
+        help="Days ahead (default: EXPIRING_WITHIN_DAYS, 60).",
+    )
+    @click.option("--site", "site_code", help="Only people who work at this site (its code).")
+    def expiring_command(days, site_code):
+        """Print what is expired or expiring, one line per item (for a cron mail)."""
+        from tracker.sites.models import Site
+        from tracker.sites.queries import practice_today
+        from tracker.staff.queries import expiring_items
+
+        if days is None:
+            days = app.config["EXPIRING_WITHIN_DAYS"]
+        if site_code and db.session.scalar(select(Site.id).where(Site.code == site_code)) is None:
+            fail(f"no site with code {site_code}", 2)
+        report = expiring_items(practice_today(), days, site_code=site_code)
+        for item in report.due + report.no_expiry:
+            click.echo(item.line())
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only when nobody is stored yet.")

@@ -105,10 +105,13 @@ def _guard(form, field):
 # --------------------------------------------------------------------------- shared fields
 
 CODE_MESSAGE = "Use only letters, digits, '-', '_' and '.', starting with a letter or digit."
-STATE_CHOICES = [SelectChoice("", "Choose a state…")] + [
+#: Every US state by name, as a select offers it.
+STATE_OPTIONS = [
     SelectChoice(code, f"{name} ({code})")
     for code, name in sorted(US_STATES.items(), key=lambda i: i[1])
 ]
+#: The same, after an empty first choice that must be changed.
+STATE_CHOICES = [SelectChoice("", "Choose a state…"), *STATE_OPTIONS]
 #: How a browser sends a datetime-local value (the first is also how the form shows one).
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 

@@ -21,11 +21,9 @@ from tracker.competencies.models import Competency
 from tracker.db_types import utcnow
 from tracker.decision.facts import policy_facts
 from tracker.decision.rules import (
-    CompetencyFacts,
     LicenseFacts,
     PersonFacts,
     PolicyFacts,
-    competency_expiry,
     licensed_provider,
     may_validate,
     reserved_reason,
@@ -34,11 +32,13 @@ from tracker.decision.rules import (
 from tracker.extensions import db
 from tracker.policy.models import Policy
 from tracker.staff.models import Person
-from tracker.staff.queries import CompetencyLine, competency_status
-from tracker.vocabulary import Role, TaskKind
-
-#: Roles that type in a sign-off on the validator's behalf (both names are kept).
-ON_BEHALF_ROLES = frozenset({Role.manager, Role.admin})
+from tracker.staff.queries import (
+    CompetencyLine,
+    competency_expires_on,
+    competency_status,
+    policy_at_home_site,
+)
+from tracker.vocabulary import RECORD_KEEPERS, Role, TaskKind
 
 
 class CompetencyError(ValueError):
@@ -73,7 +73,7 @@ def may_sign_off(person: Person) -> bool:
 
 
 def enters_on_behalf(person: Person) -> bool:
-    return person.role in ON_BEHALF_ROLES
+    return person.role in RECORD_KEEPERS
 
 
 def may_record(person: Person) -> bool:
@@ -334,15 +334,6 @@ def load_policies(task_ids: Iterable[int]) -> list[PolicyFacts]:
     )
 
 
-def applicable_policy(
-    policies: list[PolicyFacts], assistant: Person, task: Task, day: date
-) -> PolicyFacts | None:
-    """The policy that sets the validity period: as the training file does, at the
-    assistant's first site."""
-    home = assistant.sites[0].code if assistant.sites else ""
-    return select_policy(policies, task.code, assistant.job_level, home, day)
-
-
 def lines_for(
     competencies: list[Competency], today: date, within_days: int
 ) -> list[CompetencyLine]:
@@ -350,11 +341,7 @@ def lines_for(
     policies = load_policies(c.task_id for c in competencies)
     out = []
     for comp in competencies:
-        policy = applicable_policy(policies, comp.person, comp.task, comp.validated_on or today)
-        facts = CompetencyFacts(
-            task=comp.task.code, validated_on=comp.validated_on, expires_on=comp.expires_on
-        )
-        expires_on = competency_expiry(facts, policy)
+        expires_on = competency_expires_on(comp, comp.person, policies, today)
         out.append(
             CompetencyLine(
                 comp,
@@ -411,7 +398,7 @@ def signoff_requirements(assistant: Person, task: Task, day: date) -> list[SiteR
 
 def validity_hint(assistant: Person, task: Task, day: date) -> str:
     """Words on the expiry an empty "expires on" will get, for the form."""
-    policy = applicable_policy(load_policies([task.id]), assistant, task, day)
+    policy = policy_at_home_site(load_policies([task.id]), assistant, task.code, day)
     if policy is None:
         return (
             "No written policy applies to this assistant for this task: left empty, it has "

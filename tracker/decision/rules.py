@@ -23,7 +23,6 @@ STATE_LAW = "state_law"
 EMPLOYER_POLICY = "employer_policy"
 COMPETENCY = "competency"
 SUPERVISION = "supervision"
-CONDITION_ORDER = (STATE_LAW, EMPLOYER_POLICY, COMPETENCY, SUPERVISION)
 
 CLEAR, FLAGGED, PROHIBITED = "clear", "flagged", "prohibited"
 

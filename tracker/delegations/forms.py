@@ -8,7 +8,7 @@ from tracker.extensions import db
 from tracker.forms import TrackerForm
 from tracker.sites.models import Site
 from tracker.staff.models import Person
-from tracker.vocabulary import DelegationStatus, Role, TaskKind
+from tracker.vocabulary import STAFF_ROLES, DelegationStatus, Role, TaskKind
 
 
 class DelegationForm(TrackerForm):
@@ -30,7 +30,7 @@ class DelegationForm(TrackerForm):
         that may be delegated, and sites, each by name."""
         super().__init__(*args, **kwargs)
         people = db.session.scalars(
-            select(Person).where(Person.active, Person.role.in_([Role.assistant, Role.provider]))
+            select(Person).where(Person.active, Person.role.in_(STAFF_ROLES))
             .order_by(Person.name)
         ).all()  # fmt: skip
         self.assistant_id.choices = [SelectChoice(0, "Choose an assistant…")] + [

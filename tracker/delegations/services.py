@@ -18,7 +18,7 @@ from tracker.delegations.queries import standing_of
 from tracker.extensions import db
 from tracker.sites.models import Site
 from tracker.staff.models import Person
-from tracker.vocabulary import DelegationStatus, Role, TaskKind
+from tracker.vocabulary import RECORD_KEEPERS, DelegationStatus, Role, TaskKind
 
 #: Moves a manager or provider may make by hand (declining comes with an incident).
 ALLOWED_MOVES = {
@@ -79,7 +79,7 @@ def named_records(assistant_id: int, provider_id: int, task_code: str, site_code
 
 def may_change_status(person: Person, delegation: Delegation) -> bool:
     """Managers and admins move any delegation; a provider those they delegated."""
-    return person.role in (Role.manager, Role.admin) or (
+    return person.role in RECORD_KEEPERS or (
         person.role == Role.provider and delegation.delegated_by_id == person.id
     )
 

@@ -30,11 +30,9 @@ from tracker.db_types import utcnow
 from tracker.extensions import db
 from tracker.practice_file.services import PracticeFileError, import_practice, read_practice_file
 from tracker.staff.models import Person
-from tracker.vocabulary import Role, TaskKind
+from tracker.vocabulary import STAFF_ROLES, Role, TaskKind
 
 PEOPLE, COMPETENCIES = "people", "competencies"
-#: The accounts a manager may add or change; any other needs an administrator.
-STAFF_ROLES = frozenset({Role.assistant, Role.provider})
 HEADER_ROW = 1
 
 TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "x"})

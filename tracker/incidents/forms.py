@@ -23,14 +23,11 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from tracker.catalog.models import Task
 from tracker.db_types import utcnow
 from tracker.extensions import db
-from tracker.forms import TrackerForm
+from tracker.forms import LOCAL_FORMATS, TrackerForm
 from tracker.incidents.services import MAX_LENGTH, DeclineAccount, IncidentError, check_moment
 from tracker.incidents.words import MOVE_LABELS, REASON_LABELS
 from tracker.staff.models import Person
 from tracker.vocabulary import RESPONSE_STEPS, DeclineReason, IncidentStatus
-
-#: What a browser's datetime-local input sends (with or without seconds).
-LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
 def _int_or_none(value):

@@ -20,12 +20,7 @@ from tracker.extensions import db
 from tracker.problems import Problems, RecordProblems
 from tracker.sites.models import Site
 from tracker.staff.models import Credential, License, Person
-from tracker.vocabulary import Role
-
-#: Roles a practice manager may give and whose records they keep; other roles are accounts,
-#: which only an administrator creates or changes.
-MANAGER_KEEPS = frozenset({Role.assistant, Role.provider})
-
+from tracker.vocabulary import STAFF_ROLES, Role
 
 # --------------------------------------------------------------------------- people
 
@@ -35,13 +30,13 @@ def roles_for(actor: Person) -> list[Role]:
     if actor.role == Role.admin:
         return list(Role)
     if actor.role == Role.manager:
-        return [r for r in Role if r in MANAGER_KEEPS]
+        return [r for r in Role if r in STAFF_ROLES]
     return []
 
 
 def may_keep_person(actor: Person, person: Person) -> bool:
     """Admins keep everyone's record; managers keep assistants' and providers'."""
-    return actor.role == Role.admin or (actor.role == Role.manager and person.role in MANAGER_KEEPS)
+    return actor.role == Role.admin or (actor.role == Role.manager and person.role in STAFF_ROLES)
 
 
 def person_snapshot(person: Person) -> dict:

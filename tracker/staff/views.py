@@ -7,9 +7,6 @@ A verb's problems are shown next to the fields they concern and nothing is writt
 
 from __future__ import annotations
 
-import sys
-
-import click
 from flask import (
     Blueprint,
     abort,
@@ -37,7 +34,7 @@ from tracker.sites.queries import practice_today
 from tracker.staff import queries, services
 from tracker.staff.forms import CredentialForm, LicenseForm, PersonForm
 from tracker.staff.models import Credential, License, Person
-from tracker.vocabulary import Role
+from tracker.vocabulary import RECORD_KEEPERS, Role
 
 bp = Blueprint("staff", __name__, cli_group=None)
 
@@ -105,7 +102,7 @@ def training_file(person_id: int):
         person=person,
         today=today,
         within=within,
-        may_keep=current_user.role in (Role.manager, Role.admin)
+        may_keep=current_user.role in RECORD_KEEPERS
         and services.may_keep_person(current_user, person),
         action_form=ActionForm(),
         expiring=queries.expiring_items(today, within, person_id=person.id),
@@ -125,7 +122,6 @@ def training_file(person_id: int):
 
 #: Choices offered on the expiring page (any whole number of days up to a year is accepted).
 EXPIRING_CHOICES = (30, 60, 90)
-MAX_EXPIRING_DAYS = 366
 
 
 # --------------------------------------------------------------------------- helpers
@@ -399,7 +395,7 @@ EXPIRING_PAGE_SIZE = 50
 def expiring():
     """List competencies, credentials and licenses expired or expiring within N days."""
     raw_days = request.args.get("days", "").strip()
-    if raw_days and not (raw_days.isdigit() and int(raw_days) <= MAX_EXPIRING_DAYS):
+    if raw_days and not (raw_days.isdigit() and int(raw_days) <= queries.MAX_EXPIRING_DAYS):
         abort(400)
     days = int(raw_days) if raw_days else current_app.config["EXPIRING_WITHIN_DAYS"]
     sites = db.session.scalars(select(Site).order_by(Site.name)).all()
@@ -418,23 +414,3 @@ def expiring():
         choices=EXPIRING_CHOICES,
         status_style=queries.STATUS_STYLE,
     )
-
-
-@bp.cli.command("expiring")
-@click.option(
-    "--days",
-    type=click.IntRange(0, MAX_EXPIRING_DAYS),
-    default=None,
-    help="Days ahead (default: EXPIRING_WITHIN_DAYS, 60).",
-)
-@click.option("--site", "site_code", help="Only people who work at this site (its code).")
-def expiring_command(days, site_code):
-    """Print what is expired or expiring, one line per item (for a cron mail)."""
-    if days is None:
-        days = current_app.config["EXPIRING_WITHIN_DAYS"]
-    if site_code and db.session.scalar(select(Site.id).where(Site.code == site_code)) is None:
-        click.echo(f"Error: no site with code {site_code}", err=True)
-        sys.exit(2)
-    report = queries.expiring_items(practice_today(), days, site_code=site_code)
-    for item in report.due + report.no_expiry:
-        click.echo(item.line())
