@@ -273,7 +273,7 @@ def sample_practice(today: date | None = None) -> dict:
 def practice(app):
     """The sample practice imported; returns the file it came from."""
     from tracker.audit.services import CLI
-    from tracker.practice_file.services import import_practice
+    from tracker.practice_file.importer import import_practice
 
     data = sample_practice()
     with app.app_context():

@@ -59,7 +59,8 @@ def register_cli(app) -> None:
     @click.argument("file", type=click.File("r", encoding="utf-8-sig"))
     def import_practice_command(file):
         """Load a practice file (JSON), all or nothing."""
-        from tracker.practice_file.services import PracticeFileError, import_practice
+        from tracker.errors import Refused, cli_lines
+        from tracker.practice_file.importer import import_practice
 
         try:
             data = json.load(file)
@@ -73,10 +74,10 @@ def register_cli(app) -> None:
         try:
             counts, warnings = import_practice(data, actor=CLI)
             db.session.commit()
-        except PracticeFileError as exc:
+        except Refused as exc:
             db.session.rollback()
-            for problem in exc.problems:
-                click.echo(problem, err=True)
+            for line in cli_lines(exc):
+                click.echo(line, err=True)
             click.echo(
                 f"{len(exc.problems)} problem(s) in {file.name}; nothing was imported.", err=True
             )
@@ -95,7 +96,7 @@ def register_cli(app) -> None:
     @app.cli.command("export-practice")
     def export_practice_command():
         """Print the practice file of what is stored."""
-        from tracker.practice_file.services import export_practice
+        from tracker.practice_file.exporter import export_practice
 
         click.echo(json.dumps(export_practice(), indent=2, ensure_ascii=False))
 
@@ -159,7 +160,8 @@ def register_cli(app) -> None:
     def create_user_command(email, name, role, job_level, password_stdin):
         """Create a person who can sign in, or set an existing person's password."""
         from tracker.audit.services import record_event, snapshot
-        from tracker.auth.services import PasswordRefused, normalise_email, set_password
+        from tracker.auth.services import normalise_email, set_password
+        from tracker.errors import Refused
         from tracker.staff.models import Person
         from tracker.validation import EMAIL_RE
 
@@ -189,7 +191,7 @@ def register_cli(app) -> None:
             record_event("create", person, after=snapshot(person), actor=CLI)
         try:
             set_password(person, password, min_length, actor=CLI)
-        except PasswordRefused as exc:
+        except Refused as exc:
             db.session.rollback()
             fail(str(exc), 1)
         db.session.commit()
@@ -252,7 +254,8 @@ def register_cli(app) -> None:
     @click.option("--days", type=int, default=None, help="Days until it expires (default 90).")
     def create_token_command(email, name, scopes, days):
         """Create an API token for a person and print it (only the token) once."""
-        from tracker.api.tokens import TokenError, create_token
+        from tracker.api.tokens import create_token
+        from tracker.errors import Refused
 
         person = _person(email)
         if person is None:
@@ -267,9 +270,16 @@ def register_cli(app) -> None:
                 default_days=app.config["API_TOKEN_DEFAULT_DAYS"],
                 max_days=app.config["API_TOKEN_MAX_DAYS"],
             )
-        except TokenError as exc:
+        except Refused as exc:
             db.session.rollback()
-            fail(f"--{exc.field}: {exc}" if exc.field != "person" else str(exc), 2)
+            # An option's problem names the option, as click does: --days: ...
+            fail(
+                "\n".join(
+                    f"--{p.field}: {p.message}" if p.field != "person" else p.message
+                    for p in exc.problems
+                ),
+                2,
+            )
         db.session.commit()
         click.echo(token)
 

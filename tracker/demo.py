@@ -13,7 +13,7 @@ from tracker import dates
 from tracker.audit.services import CLI
 from tracker.auth.services import set_password
 from tracker.extensions import db
-from tracker.practice_file.services import import_practice
+from tracker.practice_file.importer import import_practice
 from tracker.staff.models import Person
 
 DEMO_PASSWORD = "demo-password-2026"

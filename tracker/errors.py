@@ -1,10 +1,118 @@
-"""Friendly error pages (HTML) and JSON errors for API paths."""
+"""How the app says no: ``Refused`` from a verb, and the HTML and JSON error pages.
+
+A verb that cannot do what it is asked raises ``Refused([Problem(field, message), ...])``.
+Each entry point shows the same problems its own way: a form next to its fields
+(``show_on_form``), the command line one line each (``cli_lines``), the API as
+problem+json naming each field (``api_errors``).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a change: the field at fault (None: the change as a whole)."""
+
+    field: str | None
+    message: str
+    #: Where the input came from, when it is one of many: ``shifts[4]`` in a practice file,
+    #: a row number in a CSV file. None for a form or a single API body.
+    where: str | int | None = None
+
+    def at(self, where: str | int) -> Problem:
+        """The same problem, found at ``where`` in a file of many entries."""
+        return replace(self, where=where)
+
+    @property
+    def place(self) -> str | None:
+        """``shifts[4].starts_at``, ``shifts[4]``, ``starts_at`` or None."""
+        parts = [str(p) for p in (self.where, self.field) if p is not None and p != ""]
+        return ".".join(parts) or None
+
+    def __str__(self) -> str:
+        return f"{self.place}: {self.message}" if self.place else self.message
+
+
+class Refused(ValueError):
+    """A change that cannot be made; ``problems`` says every reason, each with its field."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__("; ".join(p.message for p in self.problems))
+
+    @classmethod
+    def because(cls, message: str, field: str | None = None) -> Refused:
+        """A refusal for one reason."""
+        return cls([Problem(field, message)])
+
+    def at(self, where: str | int) -> Refused:
+        """The same refusal, located in a file of many entries."""
+        return Refused(p.at(where) for p in self.problems)
+
+    @property
+    def by_field(self) -> dict[str | None, list[str]]:
+        """The messages per field, in the order found."""
+        out: dict[str | None, list[str]] = {}
+        for problem in self.problems:
+            out.setdefault(problem.field, []).append(problem.message)
+        return out
+
+
+class Problems:
+    """Collects problems while checking a change; ``raise_any`` refuses if there are some."""
+
+    def __init__(self):
+        self.items: list[Problem] = []
+
+    def add(self, field: str | None, message: str) -> None:
+        self.items.append(Problem(field, message))
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def __contains__(self, field: str) -> bool:
+        return any(p.field == field for p in self.items)
+
+    def raise_any(self) -> None:
+        if self.items:
+            raise Refused(self.items)
+
+
+def show_on_form(form, refused: Refused, fields: Mapping[str, str] | None = None) -> list[str]:
+    """Put each problem next to its form field; return the others, also above the form.
+
+    ``fields`` renames a verb's field to the form's where they differ (``scope`` ->
+    ``scopes``). A problem of no field, or of one the form does not show, goes to the form's
+    ``form_errors`` and is returned, for the page to show (or flash) above the form.
+    """
+    rest = []
+    for problem in refused.problems:
+        name = (fields or {}).get(problem.field or "", problem.field)
+        field = form._fields.get(name) if name and name not in ("submit", "csrf_token") else None
+        if field is not None:
+            field.errors = [*field.errors, problem.message]
+        else:
+            rest.append(problem.message)
+    form.form_errors.extend(rest)
+    return rest
+
+
+def cli_lines(refused: Refused) -> list[str]:
+    """One line a problem, located: ``shifts[4].starts_at: overlaps ...``."""
+    return [str(problem) for problem in refused.problems]
+
+
+def api_errors(refused: Refused) -> list[dict]:
+    """The problem+json ``errors`` list: ``[{"field": "reason", "message": "..."}]``."""
+    return [{"field": p.place or "body", "message": p.message} for p in refused.problems]
+
 
 MESSAGES = {
     400: ("Bad request", "Something in that request was not right. Check the form and try again."),
@@ -91,6 +199,17 @@ def register_error_handlers(app) -> None:
 
         db.session.rollback()
         return problem_response(e.status, e.detail, e.errors, e.headers)
+
+    @app.errorhandler(Refused)
+    def _refused(e: Refused):
+        # A verb's refusal no view caught: under /api/ a 422 naming each field; elsewhere a
+        # 400 page saying why. Either way nothing of the refused change is kept.
+        from tracker.extensions import db
+
+        db.session.rollback()
+        if is_api_request():
+            return problem_response(422, str(e), api_errors(e))
+        return render_error(400, str(e))
 
     @app.errorhandler(CSRFError)
     def _csrf(e):

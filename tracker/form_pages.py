@@ -6,8 +6,8 @@ from flask import abort, flash, render_template
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from tracker.errors import Refused, show_on_form
 from tracker.extensions import db
-from tracker.problems import RecordProblems
 
 CONFLICT = "Someone changed these records at the same time; nothing was saved. Please try again."
 
@@ -30,13 +30,10 @@ def save_form(form, change):
     try:
         result = change()
         db.session.commit()
-    except RecordProblems as exc:
+    except Refused as exc:
         db.session.rollback()
-        for field, message in exc.problems:
-            if field and field in form:
-                form[field].errors = [*form[field].errors, message]
-            else:
-                flash(message, "danger")
+        for message in show_on_form(form, exc):
+            flash(message, "danger")
         return False, None
     except IntegrityError:
         db.session.rollback()

@@ -16,6 +16,7 @@ from tests.conftest import PASSWORD
 from tracker import dates
 from tracker.audit.models import AuditEvent
 from tracker.auth.models import RecoveryCode, TwoFactor
+from tracker.errors import Refused
 from tracker.extensions import db
 from tracker.staff.models import Person
 from tracker.vocabulary import Role
@@ -164,14 +165,14 @@ def test_an_admin_can_ask_for_a_new_password_at_next_sign_in(app, client, make_p
 
 
 def test_a_manager_cannot_ask_for_a_forced_change(app, make_person):
-    from tracker.problems import RecordProblems
+
     from tracker.staff.services import update_person
 
     ana = make_person(EMAIL)
     boss = make_person("boss@example.org", role=Role.manager)
     with app.app_context():
         person, manager = db.session.get(Person, ana), db.session.get(Person, boss)
-        with pytest.raises(RecordProblems, match="Only an administrator"):
+        with pytest.raises(Refused, match="Only an administrator"):
             update_person(manager, person, email=EMAIL, name="Ana", role=Role.assistant,
                           must_change_password=True)  # fmt: skip
 

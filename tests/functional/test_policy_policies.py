@@ -18,7 +18,7 @@ from tracker.delegations.models import Delegation
 from tracker.delegations.services import record_delegation
 from tracker.extensions import db
 from tracker.policy.models import Policy
-from tracker.practice_file.services import import_practice
+from tracker.practice_file.importer import import_practice
 from tracker.sites.models import Site
 from tracker.staff.models import Person
 from tracker.vocabulary import Role

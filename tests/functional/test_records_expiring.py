@@ -12,7 +12,7 @@ from tests.conftest import PASSWORD
 from tracker import dates
 from tracker.audit.services import CLI
 from tracker.extensions import db
-from tracker.practice_file.services import import_practice
+from tracker.practice_file.importer import import_practice
 from tracker.sites.models import Site
 from tracker.staff.models import Person
 from tracker.vocabulary import Role

@@ -16,7 +16,7 @@ from tests.conftest import PASSWORD
 from tracker import dates
 from tracker.audit.services import CLI
 from tracker.extensions import db
-from tracker.practice_file.services import import_practice
+from tracker.practice_file.importer import import_practice
 from tracker.staff.models import Person
 
 #: The sample practice's first site, whose clock the practice-wide pages keep.

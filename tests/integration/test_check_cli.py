@@ -13,7 +13,7 @@ from tracker.competencies.models import Competency
 from tracker.decision.models import DecisionRecord
 from tracker.decision.services import public_result, rerun, stored_result
 from tracker.extensions import db
-from tracker.practice_file.services import import_practice
+from tracker.practice_file.importer import import_practice
 
 ORDER = ["state_law", "employer_policy", "competency", "supervision"]
 #: Monday 2026-11-23, 10:00 in Los Angeles: Dr. Lee is on shift at Main St.

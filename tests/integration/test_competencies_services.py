@@ -12,7 +12,8 @@ from tracker.audit.models import AuditEvent
 from tracker.catalog.models import Task
 from tracker.competencies import services
 from tracker.competencies.models import Competency
-from tracker.competencies.services import CompetencyError, CompetencyInput
+from tracker.competencies.services import CompetencyInput
+from tracker.errors import Refused
 from tracker.extensions import db
 from tracker.policy.models import Policy
 from tracker.sites.models import Site
@@ -58,22 +59,22 @@ def sign_off(validator="dr.lee@example.org", **values) -> CompetencyInput:
 
 def test_a_reserved_task_is_refused_whoever_calls(ctx):
     manager = person("manager@example.org")
-    with pytest.raises(CompetencyError) as refused:
+    with pytest.raises(Refused) as refused:
         services.record_competency(person("ana@example.org"), task("prescribing"), sign_off(),
                                    manager)  # fmt: skip
-    assert "reserved for licensed providers in every state" in refused.value.problems["task"][0]
+    assert "reserved for licensed providers in every state" in refused.value.by_field["task"][0]
     assert count(Competency) == 1  # the sample practice's one
 
 
 def test_only_an_assistant_gets_a_competency(ctx):
-    with pytest.raises(CompetencyError) as refused:
+    with pytest.raises(Refused) as refused:
         services.record_competency(
             person("manager@example.org"),
             task("injection"),
             sign_off(),
             person("dr.lee@example.org"),
         )
-    assert refused.value.problems["person"] == ["Mia Manager is not a medical assistant."]
+    assert refused.value.by_field["person"] == ["Mia Manager is not a medical assistant."]
 
 
 def test_a_license_counts_when_current_on_the_day_of_validation(ctx):
@@ -86,9 +87,9 @@ def test_a_license_counts_when_current_on_the_day_of_validation(ctx):
     assert comp.validated_by == lee and comp.entered_by is None
 
     after_lapse = sign_off(validated_on=TODAY - timedelta(days=10), trained_on=None)
-    with pytest.raises(CompetencyError) as refused:
+    with pytest.raises(Refused) as refused:
         services.record_competency(ana, task("xray"), after_lapse, lee)
-    assert "had no license current on" in refused.value.problems["validated_by"][0]
+    assert "had no license current on" in refused.value.by_field["validated_by"][0]
 
 
 def test_an_approved_observer_need_not_be_licensed(ctx):
@@ -110,10 +111,10 @@ def test_every_problem_is_reported_at_once(ctx):
         expires_on=TODAY - timedelta(days=30),
         training_hours=-1,
     )
-    with pytest.raises(CompetencyError) as refused:
+    with pytest.raises(Refused) as refused:
         services.record_competency(person("ana@example.org"), task("vital-signs"), data,
                                    person("manager@example.org"))  # fmt: skip
-    assert set(refused.value.problems) == {
+    assert set(refused.value.by_field) == {
         "validated_by", "attest", "trained_on", "expires_on", "training_hours"
     }  # fmt: skip
 
@@ -154,9 +155,9 @@ def test_a_new_validator_is_a_new_sign_off(ctx):
         validated_on=comp.validated_on,
         attested=False,
     )
-    with pytest.raises(CompetencyError) as refused:
+    with pytest.raises(Refused) as refused:
         services.correct_competency(comp, data, manager)
-    assert list(refused.value.problems) == ["attest"]
+    assert list(refused.value.by_field) == ["attest"]
     assert comp.validated_by.email == "dr.lee@example.org"
 
     data.attested = True
@@ -171,16 +172,16 @@ def test_a_new_validator_is_a_new_sign_off(ctx):
 def test_revoking_keeps_the_reason_and_refuses_a_second_time(ctx):
     comp = db.session.scalar(select(Competency))
     manager = person("manager@example.org")
-    with pytest.raises(CompetencyError) as no_reason:
+    with pytest.raises(Refused) as no_reason:
         services.revoke_competency(comp, TODAY, "  ", manager)
-    assert no_reason.value.problems == {"reason": ["Say why it is revoked."]}
+    assert no_reason.value.by_field == {"reason": ["Say why it is revoked."]}
     services.revoke_competency(comp, TODAY, "Left the practice", manager)
     assert comp.revoked_on == TODAY
     event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
     assert (event.action, event.after["reason"]) == ("revoke", "Left the practice")
-    with pytest.raises(CompetencyError) as twice:
+    with pytest.raises(Refused) as twice:
         services.revoke_competency(comp, TODAY, "again", manager)
-    assert "Already revoked" in twice.value.problems["revoked_on"][0]
+    assert "Already revoked" in twice.value.by_field["revoked_on"][0]
 
 
 def test_expiry_comes_from_the_most_specific_policy(ctx):

@@ -8,9 +8,11 @@ from sqlalchemy import select
 
 from tracker.audit.models import AuditEvent
 from tracker.competencies.models import Competency
+from tracker.errors import Problem, Refused
 from tracker.extensions import db
-from tracker.imports import services
-from tracker.imports.services import AttestationMissing, CsvImportError, Problem
+from tracker.imports.commit import commit_import
+from tracker.imports.plan import _locate, plan_import
+from tracker.imports.reader import SPECS, decode, describe, template_csv
 from tracker.staff.models import Person
 
 COMP_HEADER = (
@@ -35,33 +37,33 @@ def manager(app, practice):
 
 def test_practice_file_places_become_rows_and_columns():
     rows = [2, 3, 5, 6]
-    assert services._locate("people[3].email: bad", rows) == Problem(6, "email", "bad")
-    assert services._locate("people[1].sites[0]: no site with code x", rows) == Problem(
-        3, "sites", "no site with code x"
+    assert _locate(Problem("email", "bad", "people[3]"), rows) == Problem("email", "bad", 6)
+    assert _locate(Problem("sites[0]", "no site with code x", "people[1]"), rows) == Problem(
+        "sites", "no site with code x", 3
     )
-    assert services._locate("people[2]: duplicate of people[0] (same email)", rows) == Problem(
-        5, None, "duplicate of row 2 (same email)"
+    assert _locate(
+        Problem(None, "duplicate of people[0] (same email)", "people[2]"), rows
+    ) == Problem(None, "duplicate of row 2 (same email)", 5)
+    assert _locate(Problem(None, "must be a list", "people"), rows) == Problem(
+        None, "people: must be a list"
     )
-    assert services._locate("people: must be a list", rows) == Problem(
-        None, None, "people: must be a list"
-    )
-    assert str(Problem(5, "email", "bad")) == "row 5, column email: bad"
+    assert describe(Problem("email", "bad", 5)) == "row 5, column email: bad"
 
 
 def test_decode_takes_utf8_with_or_without_a_bom():
-    assert services.decode("\ufeffemail\n".encode()) == "email\n"
-    assert services.decode(b"email\n") == "email\n"
-    with pytest.raises(CsvImportError):
-        services.decode("José".encode("utf-16"))
+    assert decode("\ufeffemail\n".encode()) == "email\n"
+    assert decode(b"email\n") == "email\n"
+    with pytest.raises(Refused):
+        decode("José".encode("utf-16"))
 
 
 def test_a_preview_writes_nothing(manager):
     before = table_contents()
-    plan = services.plan_import(
+    plan = plan_import(
         "people", "email,name,role\nzoe@example.org,Zoe,assistant\nbad,B,assistant\n", manager
     )
-    assert plan.problems == [Problem(3, "email", "'bad' is not an email address")]
-    plan = services.plan_import("people", "email,name,role\nzoe@example.org,Zoe,assistant\n",
+    assert plan.problems == [Problem("email", "'bad' is not an email address", 3)]
+    plan = plan_import("people", "email,name,role\nzoe@example.org,Zoe,assistant\n",
                                 manager)  # fmt: skip
     assert [r.action for r in plan.rows] == ["create"]
     assert table_contents() == before
@@ -73,9 +75,9 @@ def test_commit_writes_nothing_when_any_row_is_bad(manager):
         "ana@example.org,vital-signs,2026-03-01,4,,,,,\n"
         "ana@example.org,diagnosis,2026-03-01,4,,,,,\n"
     )
-    with pytest.raises(CsvImportError) as refused:
-        services.commit_import("competencies", text, manager, attested=True)
-    assert [str(p) for p in refused.value.problems] == [
+    with pytest.raises(Refused) as refused:
+        commit_import("competencies", text, manager, attested=True)
+    assert [describe(p) for p in refused.value.problems] == [
         "row 3, column task: diagnosis is reserved for licensed providers in every state; no "
         "competency can be signed off for it."
     ]
@@ -90,16 +92,17 @@ def test_a_row_matching_a_stored_competency_updates_it(manager):
         "ana@example.org,injection,2026-02-01,14,2026-02-10,dr.lee@example.org,,no,"
         "Skills checklist #44\n"
     )
-    plan = services.plan_import("competencies", text, manager)
+    plan = plan_import("competencies", text, manager)
     assert [(r.action, r.changes) for r in plan.rows] == [
         ("update", [("training_hours", "12", "14")])
     ]
     assert plan.needs_attestation
-    with pytest.raises(AttestationMissing):
-        services.commit_import("competencies", text, manager)
+    with pytest.raises(Refused) as missing:
+        commit_import("competencies", text, manager)
+    assert list(missing.value.by_field) == ["attest"]
     assert comp.training_hours == 12
 
-    tally = services.commit_import("competencies", text, manager, filename="c.csv", attested=True)
+    tally = commit_import("competencies", text, manager, filename="c.csv", attested=True)
     assert (tally["created"], tally["updated"]) == (0, 1)
     assert comp.training_hours == 14
     assert comp.attested_at is not None and comp.entered_by == manager
@@ -112,13 +115,13 @@ def test_a_row_matching_a_stored_competency_updates_it(manager):
     assert summary.after["updated"] == 1 and summary.after["file"] == "c.csv"
 
     # Once attested, the same file again needs no attestation and changes nothing.
-    again = services.plan_import("competencies", text, manager)
+    again = plan_import("competencies", text, manager)
     assert [r.action for r in again.rows] == ["unchanged"] and not again.needs_attestation
 
 
 @pytest.mark.usefixtures("sample_clock")
 def test_the_templates_read_cleanly(manager):
-    for kind in services.SPECS:
-        plan = services.plan_import(kind, services.template_csv(kind), manager)
+    for kind in SPECS:
+        plan = plan_import(kind, template_csv(kind), manager)
         assert plan.problems == [], kind
         assert len(plan.rows) == 1

@@ -27,7 +27,7 @@ from tracker.decision.rules import (
 )
 from tracker.decision.services import evaluate
 from tracker.extensions import db
-from tracker.practice_file.services import import_practice
+from tracker.practice_file.importer import import_practice
 from tracker.sites.models import Site
 from tracker.staff.models import Person
 from tracker.vocabulary import RuleStatus, SupervisionLevel, TaskKind

@@ -14,11 +14,12 @@ from tracker.audit.services import verify_chain
 from tracker.catalog.models import Task
 from tracker.db_types import utcnow
 from tracker.delegations.services import record_delegation
+from tracker.errors import Refused
 from tracker.extensions import db
 from tracker.incidents import services
 from tracker.incidents.alerts import pressure_alerts, pressure_clusters
 from tracker.incidents.models import Incident, IncidentAddendum
-from tracker.incidents.services import DeclineAccount, IncidentError
+from tracker.incidents.services import DeclineAccount
 from tracker.incidents.visibility import can_see, visible_incidents
 from tracker.sites.models import Site
 from tracker.staff.models import Person
@@ -154,9 +155,9 @@ def test_a_typed_requester_and_a_described_task_are_kept(world):
 def test_bad_accounts_are_refused_and_nothing_is_written(world, change, field, words):
     w = world
     before = counts()
-    with pytest.raises(IncidentError) as refused:
+    with pytest.raises(Refused) as refused:
         log(w, **change)
-    assert refused.value.field == field
+    assert list(refused.value.by_field) == [field]
     assert words.lower() in str(refused.value).lower()
     db.session.rollback()
     assert counts() == before
@@ -164,13 +165,13 @@ def test_bad_accounts_are_refused_and_nothing_is_written(world, change, field, w
 
 def test_the_site_must_be_one_of_the_assistants(world):
     w = world
-    with pytest.raises(IncidentError, match="sites you work at") as refused:
+    with pytest.raises(Refused, match="sites you work at") as refused:
         services.log_incident(
             account(), logged_by=w["alma"], site=w["north"], requester=w["dr.lee"],
             task=w["injection"], now=NOW,
         )  # fmt: skip
-    assert refused.value.field == "site_id"
-    with pytest.raises(IncidentError, match="Choose the task"):
+    assert list(refused.value.by_field) == ["site_id"]
+    with pytest.raises(Refused, match="Choose the task"):
         services.log_incident(
             account(), logged_by=w["alma"], site=w["main"], requester=w["dr.lee"], now=NOW
         )
@@ -215,10 +216,10 @@ def test_declining_a_delegation_links_it_and_its_decision(world, delegation):
 def test_only_the_delegations_own_assistant_declines_and_only_while_planned(world, delegation):
     w = world
     before = counts()
-    with pytest.raises(IncidentError, match="Only the assistant"):
+    with pytest.raises(Refused, match="Only the assistant"):
         services.decline_delegation(delegation, recent(), assistant=w["alma"])
     # A bad account leaves the delegation planned.
-    with pytest.raises(IncidentError):
+    with pytest.raises(Refused):
         services.decline_delegation(delegation, recent(what_was_said=""), assistant=w["ana"])
     db.session.rollback()
     assert counts() == before
@@ -226,7 +227,7 @@ def test_only_the_delegations_own_assistant_declines_and_only_while_planned(worl
 
     services.decline_delegation(delegation, recent(), assistant=w["ana"])
     db.session.commit()
-    with pytest.raises(IncidentError, match="declined; only a planned"):
+    with pytest.raises(Refused, match="declined; only a planned"):
         services.decline_delegation(delegation, recent(), assistant=w["ana"])
 
 
@@ -260,11 +261,11 @@ def test_addenda_add_facts_and_leave_the_incident_as_it_was(world):
         "Dr. Lee later did it himself.",
         "Spoke with Dr. Lee.",
     ]
-    with pytest.raises(IncidentError, match="Only the MA who logged it"):
+    with pytest.raises(Refused, match="Only the MA who logged it"):
         services.add_addendum(stored, w["bea"], "Not mine to add.")
-    with pytest.raises(IncidentError, match="required"):
+    with pytest.raises(Refused, match="required"):
         services.add_addendum(stored, w["alma"], "   ")
-    with pytest.raises(IncidentError, match="at most 4000"):
+    with pytest.raises(Refused, match="at most 4000"):
         services.add_addendum(stored, w["alma"], "x" * 4001)
 
 
@@ -274,17 +275,17 @@ def test_addenda_add_facts_and_leave_the_incident_as_it_was(world):
 def test_review_moves_open_to_under_review_to_resolved(world):
     w = world
     incident = log(w)
-    with pytest.raises(IncidentError, match="open cannot be marked resolved"):
+    with pytest.raises(Refused, match="open cannot be marked resolved"):
         services.review_incident(incident, w["cora"], IncidentStatus.resolved, "done")
     step = services.review_incident(incident, w["cora"], IncidentStatus.under_review)
     assert incident.status == IncidentStatus.under_review
     assert step.new_status == IncidentStatus.under_review and step.body == "Review started."
-    with pytest.raises(IncidentError, match="say how it was resolved|required"):
+    with pytest.raises(Refused, match="say how it was resolved|required"):
         services.review_incident(incident, w["cora"], IncidentStatus.resolved, "")
     services.review_incident(incident, w["cora"], IncidentStatus.resolved, "Talked with Dr. Lee.")
     db.session.commit()
     assert incident.status == IncidentStatus.resolved
-    with pytest.raises(IncidentError, match="resolved cannot be marked escalated"):
+    with pytest.raises(Refused, match="resolved cannot be marked escalated"):
         services.review_incident(
             incident, w["cora"], IncidentStatus.escalated, escalated_to="Board",
             escalated_on=date(2026, 11, 20),
@@ -302,12 +303,12 @@ def test_escalation_says_to_whom_and_when(world):
     w = world
     incident = log(w)
     services.review_incident(incident, w["cora"], IncidentStatus.under_review, now=NOW)
-    with pytest.raises(IncidentError, match="to whom") as refused:
+    with pytest.raises(Refused, match="to whom") as refused:
         services.review_incident(incident, w["cora"], "escalated", escalated_on=NOW.date(), now=NOW)
-    assert refused.value.field == "escalated_to"
-    with pytest.raises(IncidentError, match="when"):
+    assert list(refused.value.by_field) == ["escalated_to"]
+    with pytest.raises(Refused, match="when"):
         services.review_incident(incident, w["cora"], "escalated", escalated_to="Board", now=NOW)
-    with pytest.raises(IncidentError, match="future"):
+    with pytest.raises(Refused, match="future"):
         services.review_incident(
             incident, w["cora"], "escalated", escalated_to="Board",
             escalated_on=NOW.date() + timedelta(days=1), now=NOW,
@@ -324,10 +325,10 @@ def test_escalation_says_to_whom_and_when(world):
 def test_only_reviewers_who_may_see_it_review(world):
     w = world
     incident = log(w, requester="boss")
-    with pytest.raises(IncidentError, match="Only compliance"):
+    with pytest.raises(Refused, match="Only compliance"):
         services.review_incident(incident, w["alma"], IncidentStatus.under_review)
     # An administrator named as the requester cannot review (or see) it.
-    with pytest.raises(IncidentError, match="Only compliance"):
+    with pytest.raises(Refused, match="Only compliance"):
         services.review_incident(incident, w["boss"], IncidentStatus.under_review)
     assert incident.status == IncidentStatus.open
 

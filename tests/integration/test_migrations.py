@@ -126,7 +126,7 @@ def test_the_migration_matches_the_models(empty_database):
 
 def test_the_app_works_on_the_migrated_database(empty_database):
     from tracker.audit.services import CLI, verify_chain
-    from tracker.practice_file.services import import_practice
+    from tracker.practice_file.importer import import_practice
     from tracker.staff.models import Person
 
     upgrade(empty_database)

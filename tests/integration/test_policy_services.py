@@ -16,11 +16,12 @@ from tracker.decision.models import DecisionRecord
 from tracker.decision.services import evaluate
 from tracker.delegations.models import Delegation
 from tracker.delegations.services import change_status, record_delegation
+from tracker.errors import Refused
 from tracker.extensions import db
 from tracker.policy import queries, services, what_if
 from tracker.policy.models import Policy, StateRule
-from tracker.policy.services import ChangeRefused, PolicyDraft, StateRuleDraft
-from tracker.practice_file.services import PracticeFileError, import_practice
+from tracker.policy.services import PolicyDraft, StateRuleDraft
+from tracker.practice_file.importer import import_practice
 from tracker.sites.models import Site
 from tracker.staff.models import Person
 from tracker.vocabulary import DelegationStatus, RuleStatus, SupervisionLevel
@@ -190,18 +191,18 @@ def test_a_state_rule_is_created_with_an_audit_event(app, practice):
 def test_a_second_rule_for_the_same_state_and_task_is_refused(app, practice):
     with app.app_context():
         before = counts()
-        with pytest.raises(ChangeRefused) as refused:
+        with pytest.raises(Refused) as refused:
             services.create_state_rule(rule_draft(state="CA"), TODAY, actor=CLI)
-        assert "California already has a rule for Injection" in refused.value.problems["task"]
+        assert "California already has a rule for Injection" in refused.value.by_field["task"][0]
         db.session.rollback()
         assert counts() == before
 
 
 def test_a_state_rule_can_never_permit_a_reserved_task(app, practice):
     with app.app_context():
-        with pytest.raises(ChangeRefused) as refused:
+        with pytest.raises(Refused) as refused:
             services.create_state_rule(rule_draft(task="diagnosis"), TODAY, actor=CLI)
-        assert "reserved for licensed providers" in refused.value.problems["status"]
+        assert "reserved for licensed providers" in refused.value.by_field["status"][0]
         db.session.rollback()
 
         # Recording that it is prohibited is fine.
@@ -209,20 +210,20 @@ def test_a_state_rule_can_never_permit_a_reserved_task(app, practice):
             rule_draft(task="diagnosis", status=RuleStatus.prohibited), TODAY, actor=CLI
         )
         assert rule.status == RuleStatus.prohibited
-        with pytest.raises(ChangeRefused) as refused:
+        with pytest.raises(Refused) as refused:
             services.update_state_rule(
                 rule, rule_draft(status=RuleStatus.permitted), TODAY, actor=CLI
             )
-        assert "status" in refused.value.problems
+        assert "status" in refused.value.by_field
 
 
 def test_a_verification_date_in_the_future_is_refused(app, practice):
     with app.app_context():
-        with pytest.raises(ChangeRefused) as refused:
+        with pytest.raises(Refused) as refused:
             services.create_state_rule(
                 rule_draft(verified_on=TODAY + timedelta(days=1)), TODAY, actor=CLI
             )
-        assert refused.value.problems == {"verified_on": f"Cannot be later than today ({TODAY})."}
+        assert refused.value.by_field == {"verified_on": [f"Cannot be later than today ({TODAY})."]}
 
 
 def test_updating_a_rule_keeps_its_state_and_task_and_logs_before_and_after(app, practice):
@@ -308,9 +309,9 @@ def test_a_policy_is_created_with_an_audit_event(app, practice):
 def test_an_overlapping_policy_is_refused_and_nothing_written(app, practice):
     with app.app_context():
         before = counts()
-        with pytest.raises(ChangeRefused) as refused:
+        with pytest.raises(Refused) as refused:
             services.create_policy(draft(effective_from=date(2026, 6, 1)), actor=CLI)
-        message = refused.value.problems["effective_from"]
+        message = refused.value.by_field["effective_from"][0]
         assert "Overlaps the policy 'Clinical Task Policy v3' (2026-01-01 to open-ended)" in message
         db.session.rollback()
         assert counts() == before
@@ -329,7 +330,7 @@ def test_a_policy_may_start_the_day_after_another_ends(app, practice):
     with app.app_context():
         services.end_policy(stored_policy(), date(2026, 12, 31), actor=CLI)
         services.create_policy(draft(effective_from=date(2027, 1, 1)), actor=CLI)
-        with pytest.raises(ChangeRefused):
+        with pytest.raises(Refused):
             services.create_policy(
                 draft(effective_from=date(2026, 12, 31), document="v5"), actor=CLI
             )
@@ -345,31 +346,31 @@ def test_the_form_and_the_import_refuse_the_same_overlap(app, practice):
             "supervision": "on_site", "document": "North policy v2",
             "effective_from": "2026-03-01",
         }  # fmt: skip
-        with pytest.raises(PracticeFileError) as refused:
+        with pytest.raises(Refused) as refused:
             import_practice({"policies": [entry]}, actor=CLI)
         assert "overlaps the stored policy 'North policy'" in str(refused.value)
 
 
 def test_effective_to_before_effective_from_is_refused(app, practice):
     with app.app_context():
-        with pytest.raises(ChangeRefused) as refused:
+        with pytest.raises(Refused) as refused:
             services.create_policy(
                 draft(effective_from=date(2027, 2, 1), effective_to=date(2027, 1, 31)), actor=CLI
             )
-        assert refused.value.problems == {
-            "effective_to": "Must be on or after the effective-from date (2027-02-01)."
+        assert refused.value.by_field == {
+            "effective_to": ["Must be on or after the effective-from date (2027-02-01)."]
         }
 
 
 def test_a_policy_can_never_authorize_a_reserved_task(app, practice):
     with app.app_context():
-        with pytest.raises(ChangeRefused) as refused:
+        with pytest.raises(Refused) as refused:
             services.create_policy(draft(task="prescribing"), actor=CLI)
-        assert "reserved for licensed providers" in refused.value.problems["authorized"]
+        assert "reserved for licensed providers" in refused.value.by_field["authorized"][0]
         # Editing a stored policy onto a reserved task is refused the same way.
-        with pytest.raises(ChangeRefused) as refused:
+        with pytest.raises(Refused) as refused:
             services.update_policy(stored_policy(), draft(task="diagnosis"), actor=CLI)
-        assert "authorized" in refused.value.problems
+        assert "authorized" in refused.value.by_field
         db.session.rollback()
         assert stored_policy().task.code == "injection"
 
@@ -421,9 +422,9 @@ def test_ending_refuses_a_day_that_does_not_shorten_the_policy(
         policy = stored_policy()
         if first_end:
             services.end_policy(policy, first_end, actor=CLI)
-        with pytest.raises(ChangeRefused) as refused:
+        with pytest.raises(Refused) as refused:
             services.end_policy(policy, last_day, actor=CLI)
-        assert words in refused.value.problems["effective_to"]
+        assert words in refused.value.by_field["effective_to"][0]
 
 
 def test_the_policy_matrix_shows_what_the_decision_would_pick(app, practice):
@@ -574,5 +575,5 @@ def test_a_new_policy_that_authorizes_shows_cells_turning_clear(app, live):
 def test_a_refused_change_cannot_be_previewed(app, live):
     with app.app_context():
         change = services.check_policy_change(draft(effective_from=date(2026, 6, 1)))
-        with pytest.raises(ChangeRefused):
+        with pytest.raises(Refused):
             what_if.preview_policy_change(change, live)

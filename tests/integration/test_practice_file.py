@@ -8,6 +8,7 @@ import json
 from datetime import date
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from tests.conftest import sample_practice
@@ -18,9 +19,11 @@ from tracker.catalog.models import Task
 from tracker.catalog.services import ensure_catalog
 from tracker.competencies.models import Competency
 from tracker.demo import build_demo_file
+from tracker.errors import Refused
 from tracker.extensions import db
 from tracker.policy.models import Policy
-from tracker.practice_file.services import PracticeFileError, export_practice, import_practice
+from tracker.practice_file.exporter import export_practice
+from tracker.practice_file.importer import import_practice
 from tracker.staff.models import Person
 from tracker.supervision.models import Shift
 
@@ -211,7 +214,8 @@ def test_a_file_saved_with_a_byte_order_mark_imports(app, runner, tmp_path):
      "2026-11-29"],
 )  # fmt: skip
 def test_the_demo_file_is_valid_whatever_the_day(app, today):
-    with app.app_context():
+    # On that day: the verbs refuse a verification or a sign-off dated after today.
+    with app.app_context(), time_machine.travel(f"{today}T20:00:00Z", tick=False):
         counts, warnings = import_practice(build_demo_file(date.fromisoformat(today)), actor=CLI)
         assert warnings == []
         assert counts["shifts"]["created"] == 30  # two weeks of Monday to Friday, three sites
@@ -597,9 +601,9 @@ def test_the_service_raises_with_every_problem_and_adds_nothing(app):
     data["competencies"][3]["validated_by"] = "x@y.org"
     data["sites"][0]["state"] = "ZZ"
     with app.app_context():
-        with pytest.raises(PracticeFileError) as caught:
+        with pytest.raises(Refused) as caught:
             import_practice(data, actor=CLI)
-        assert caught.value.problems == [
+        assert [str(p) for p in caught.value.problems] == [
             "sites[0].state: 'ZZ' is not a two-letter US state code",
             "competencies[3].validated_by: no person with email x@y.org",
         ]

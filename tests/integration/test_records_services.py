@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import recording_statements
-from tracker import problems
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import verify_chain
 from tracker.catalog import services as catalog_services
 from tracker.catalog.models import Task
 from tracker.competencies.models import Competency
+from tracker.errors import Refused
 from tracker.extensions import db
 from tracker.policy.models import Policy, StateRule
 from tracker.sites import services as sites_services
@@ -94,12 +94,12 @@ def test_saving_an_unchanged_person_writes_no_event(world):
 
 
 def test_every_problem_is_reported_at_once_and_nothing_changes(world):
-    with pytest.raises(problems.RecordProblems) as caught:
+    with pytest.raises(Refused) as caught:
         staff_services.create_person(
             world["manager"], email="ANA@example.org", name="X", role=Role.admin,
             job_level="CMA", site_ids=[9999], password="short",
         )  # fmt: skip
-    fields = {field for field, _ in caught.value.problems}
+    fields = {p.field for p in caught.value.problems}
     assert fields == {"role", "email", "job_level", "password", "sites"}
     assert db.session.scalar(select(func.count(Person.id))) == 4
 
@@ -123,7 +123,7 @@ def test_assignment_overlap_is_inclusive_of_both_ends(world, existing, new, over
         world["manager"], **args, starts_on=existing[0], ends_on=existing[1]
     )
     if overlaps:
-        with pytest.raises(problems.RecordProblems, match="overlaps these dates"):
+        with pytest.raises(Refused, match="overlaps these dates"):
             supervision_services.create_assignment(
                 world["manager"], **args, starts_on=new[0], ends_on=new[1]
             )
@@ -158,12 +158,12 @@ def test_an_assignment_may_be_edited_without_clashing_with_itself(world):
 
 
 def test_only_an_assistant_and_a_provider_make_an_assignment(world):
-    with pytest.raises(problems.RecordProblems) as caught:
+    with pytest.raises(Refused) as caught:
         supervision_services.create_assignment(
             world["manager"], assistant=world["lee"], provider=world["ana"], site=world["main"],
             starts_on=date(2026, 1, 1), ends_on=None,
         )  # fmt: skip
-    assert {f for f, _ in caught.value.problems} == {"assistant", "provider"}
+    assert {p.field for p in caught.value.problems} == {"assistant", "provider"}
 
 
 # --------------------------------------------------------------------------- shifts
@@ -191,7 +191,7 @@ def test_a_shift_across_the_clock_change_lasts_its_real_length(world):
 
 
 def test_a_shift_needs_a_provider(world):
-    with pytest.raises(problems.RecordProblems, match="is not a provider"):
+    with pytest.raises(Refused, match="is not a provider"):
         supervision_services.create_shift(
             world["manager"], provider=world["ana"], site=world["main"],
             starts_local=datetime(2026, 7, 1, 8), ends_local=datetime(2026, 7, 1, 17),
@@ -203,15 +203,15 @@ def test_a_shift_needs_a_provider(world):
 
 
 def test_the_service_refuses_reserved_and_built_in_tasks_whatever_the_caller(world):
-    with pytest.raises(problems.RecordProblems, match="Reserved tasks"):
+    with pytest.raises(Refused, match="Reserved tasks"):
         catalog_services.create_task(
             world["manager"], code="mine", name="Mine", kind=TaskKind.reserved
         )
-    with pytest.raises(problems.RecordProblems, match="built-in catalog"):
+    with pytest.raises(Refused, match="built-in catalog"):
         catalog_services.create_task(
             world["manager"], code="xray", name="X", kind=TaskKind.clinical
         )
-    with pytest.raises(problems.RecordProblems, match="cannot be changed"):
+    with pytest.raises(Refused, match="cannot be changed"):
         catalog_services.update_task(
             world["manager"], task("injection"), code="injection", name="Shots",
             kind=TaskKind.clinical,

@@ -24,7 +24,7 @@ from tracker.catalog.services import ensure_catalog
 from tracker.delegations.services import record_delegation
 from tracker.extensions import db
 from tracker.incidents.models import Incident
-from tracker.practice_file.services import import_practice
+from tracker.practice_file.importer import import_practice
 from tracker.reminders.models import ReminderSent
 from tracker.sites.models import Site
 from tracker.sites.queries import practice_today

@@ -45,7 +45,6 @@ INFRASTRUCTURE = frozenset(
         "validation",
         "forms",
         "form_pages",
-        "problems",
         "access",
         "errors",
         "vocabulary",

@@ -11,6 +11,7 @@ from tracker import dates
 from tracker.api import tokens
 from tracker.api.forms import RevokeForm, TokenForm
 from tracker.api.models import ApiToken
+from tracker.errors import Refused, show_on_form
 from tracker.extensions import db
 from tracker.form_pages import current_person
 from tracker.vocabulary import Role
@@ -62,11 +63,9 @@ def create():
             default_days=current_app.config["API_TOKEN_DEFAULT_DAYS"],
             max_days=current_app.config["API_TOKEN_MAX_DAYS"],
         )
-    except tokens.TokenError as exc:
+    except Refused as exc:
         db.session.rollback()
-        getattr(form, exc.field if exc.field in ("name", "days") else "scopes").errors.append(
-            str(exc)
-        )
+        show_on_form(form, exc, {"scope": "scopes", "person": "scopes"})
         return _page(form, status=400)
     db.session.commit()
     # Rendered, not flashed: a flash would keep the token in the session cookie; and never

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from tracker import dates
 from tracker.api.models import ApiToken
 from tracker.audit.services import SystemActor, record_event
+from tracker.errors import Refused
 from tracker.extensions import db
 from tracker.staff.models import Person
 
@@ -30,14 +31,6 @@ PREFIX = "trk_"
 NAME_MAX_LENGTH = 100
 #: A token's last use is written at most once a minute (a write per call would cost more).
 LAST_USED_EVERY = timedelta(minutes=1)
-
-
-class TokenError(ValueError):
-    """A token that cannot be created or revoked; ``field`` names the bad input."""
-
-    def __init__(self, message: str, field: str):
-        super().__init__(message)
-        self.field = field
 
 
 def hash_token(token: str) -> str:
@@ -79,19 +72,19 @@ def create_token(
     """Create a token for ``person``; returns the token (to show once) and its record."""
     name = (name or "").strip()
     if not name:
-        raise TokenError("Give the token a name, e.g. the system that will use it.", "name")
+        raise Refused.because("Give the token a name, e.g. the system that will use it.", "name")
     if len(name) > NAME_MAX_LENGTH or "\x00" in name:
-        raise TokenError(f"A token's name is at most {NAME_MAX_LENGTH} characters.", "name")
+        raise Refused.because(f"A token's name is at most {NAME_MAX_LENGTH} characters.", "name")
     chosen = sorted(set(scopes), key=SCOPES.index) if set(scopes) <= set(SCOPES) else None
     if not chosen:
-        raise TokenError(f"Choose one or more scopes among {', '.join(SCOPES)}.", "scope")
+        raise Refused.because(f"Choose one or more scopes among {', '.join(SCOPES)}.", "scope")
     days = default_days if days is None else days
     if not 1 <= days <= max_days:
-        raise TokenError(f"A token lasts from 1 to {max_days} days.", "days")
+        raise Refused.because(f"A token lasts from 1 to {max_days} days.", "days")
     if not person.active:
-        raise TokenError(f"{person.email} is deactivated.", "person")
+        raise Refused.because(f"{person.email} is deactivated.", "person")
     if any(t.name == name for t in live_tokens(person)):
-        raise TokenError(f"{person.email} already has a token named {name!r}.", "name")
+        raise Refused.because(f"{person.email} already has a token named {name!r}.", "name")
     token = PREFIX + secrets.token_urlsafe(32)
     now = dates.now()
     record = ApiToken(

@@ -718,12 +718,11 @@ def delegation_status(args, delegation_id: int):
             "not the delegating provider",
             "Only the delegating provider, a manager or an admin may change its status.",
         )
-    try:
-        delegation_services.change_status(
-            delegation, DelegationStatus(args["status"]), person, reason=args["reason"]
-        )
-    except delegation_services.DelegationError as exc:
-        raise invalid([(exc.field, str(exc))], str(exc)) from None
+    # A refusal (a future delegation, a flagged one without a reason) is answered by the
+    # app's handler of Refused: 422 naming the field, nothing written.
+    delegation_services.change_status(
+        delegation, DelegationStatus(args["status"]), person, reason=args["reason"]
+    )
     db.session.commit()
     return _json(delegation_json(_delegation_or_404(delegation_id)))
 

@@ -24,9 +24,9 @@ from tracker.auth.forms import (
     TwoFactorSetupForm,
 )
 from tracker.auth.models import RecoveryCode
-from tracker.auth.passwords import PasswordRefused
 from tracker.auth.services import set_password
 from tracker.auth.sessions import end_every_session, keep_this_browser
+from tracker.errors import Refused, show_on_form
 from tracker.extensions import db, limiter
 from tracker.form_pages import current_person
 from tracker.forms import ActionForm
@@ -98,9 +98,9 @@ def change_password():
             return render_template("account/password.html", form=form), 400
         try:
             set_password(me, form.new_password.data, actor=me)
-        except PasswordRefused as refused:
+        except Refused as refused:
             db.session.rollback()
-            form.new_password.errors.append(str(refused))
+            show_on_form(form, refused, {"password": "new_password"})
             return render_template("account/password.html", form=form), 400
         me.must_change_password = False
         keep_this_browser(me)  # set_password ended every session, this one included

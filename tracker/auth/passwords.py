@@ -11,12 +11,10 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
+from tracker.errors import Refused
+
 MIN_LENGTH = 12
 MAX_LENGTH = 128
-
-
-class PasswordRefused(ValueError):
-    """The password cannot be used; the message says why, in words for the person."""
 
 
 @cache
@@ -53,4 +51,4 @@ def check_password_rules(
 ) -> None:
     problem = password_problem(password, email, min_length)
     if problem:
-        raise PasswordRefused(problem)
+        raise Refused.because(problem, "password")

@@ -8,11 +8,11 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.audit.services import ANONYMOUS, record_event
-from tracker.auth.passwords import PasswordRefused, check_password_rules
+from tracker.auth.passwords import check_password_rules
 from tracker.extensions import db
 from tracker.staff.models import Person
 
-__all__ = ["PasswordRefused", "authenticate", "normalise_email", "set_password"]
+__all__ = ["authenticate", "normalise_email", "set_password"]
 
 
 def normalise_email(email: str) -> str:
@@ -20,7 +20,7 @@ def normalise_email(email: str) -> str:
 
 
 def validate_password(password: str, min_length: int = 12, email: str | None = None) -> None:
-    """Raise PasswordRefused unless the password meets tracker.auth.passwords' rules."""
+    """Refuse (field ``password``) unless the password meets tracker.auth.passwords' rules."""
     check_password_rules(password, email, min_length)
 
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from tracker.audit.services import record_create, record_update, snapshot
 from tracker.catalog.builtin import BUILTIN_TASK_CODES, TASK_CATALOG, custom_task_problems
 from tracker.catalog.models import Task
+from tracker.errors import Problems
 from tracker.extensions import db
-from tracker.problems import Problems
 from tracker.vocabulary import TaskKind
 
 if TYPE_CHECKING:  # a person's record comes after the sites and tasks

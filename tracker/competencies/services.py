@@ -8,14 +8,14 @@ nothing unless there is none; then it writes one audit event in the caller's tra
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tracker import dates
-from tracker.audit.services import record_event, snapshot
+from tracker.audit.services import SystemActor, record_event, snapshot
 from tracker.catalog.models import Task
 from tracker.competencies.models import Competency
 from tracker.db_types import utcnow
@@ -29,6 +29,7 @@ from tracker.decision.rules import (
     reserved_reason,
     select_policy,
 )
+from tracker.errors import Problem, Problems
 from tracker.extensions import db
 from tracker.policy.models import Policy
 from tracker.staff.models import Person
@@ -39,14 +40,6 @@ from tracker.staff.queries import (
     policy_at_home_site,
 )
 from tracker.vocabulary import RECORD_KEEPERS, Role, TaskKind
-
-
-class CompetencyError(ValueError):
-    """The competency cannot be saved; ``problems`` maps a form field to its messages."""
-
-    def __init__(self, problems: dict[str, list[str]]):
-        super().__init__("; ".join(m for msgs in problems.values() for m in msgs))
-        self.problems = problems
 
 
 @dataclass
@@ -129,24 +122,51 @@ def local_today(person: Person) -> date:
 # --------------------------------------------------------------------------- checks
 
 
-def _check(
+@dataclass
+class CompetencyChange:
+    """A competency to record or correct, checked: what refuses it and what only warns.
+
+    ``history`` is a practice's past as a file brings it (the practice file): a sign-off the
+    rule will not count (the assistant's own, or by someone who may not validate) is kept
+    with a warning instead of refused, no attestation is asked for, and ``revoked_on`` is
+    taken as given. A form's sign-off is never history.
+    """
+
+    assistant: Person
+    task: Task
+    data: CompetencyInput
+    existing: Competency | None = None
+    history: bool = False
+    revoked_on: date | None = None
+    problems: Problems = field(default_factory=Problems)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def check_competency(
     assistant: Person,
     task: Task,
     data: CompetencyInput,
     *,
     existing: Competency | None = None,
     needs_attestation: bool = True,
-) -> dict[str, list[str]]:
-    problems: dict[str, list[str]] = {}
+    history: bool = False,
+    revoked_on: date | None = None,
+    unique: bool = False,
+) -> CompetencyChange:
+    """Check a competency before it is recorded or corrected (nothing written).
 
-    def add(field: str, message: str) -> None:
-        problems.setdefault(field, []).append(message)
+    ``unique``: the caller already matched the record by its natural key (person, task,
+    trained_on, validated_on), so no other record can have the same dates.
+    """
+    change = CompetencyChange(assistant, task, data, existing, history, revoked_on)
+    problems = change.problems
+    add = problems.add
 
     if task.kind == TaskKind.reserved:
         add("task", reserved_reason(task) + " No competency can be signed off for it.")
     if assistant.role != Role.assistant:
         add("person", f"{assistant.name} is not a medical assistant.")
-    elif existing is None and not assistant.active:
+    elif existing is None and not assistant.active and not history:
         add("person", f"{assistant.name}'s account is deactivated.")
 
     today = local_today(assistant)
@@ -158,9 +178,13 @@ def _check(
             add("validated_by", "Choose who validated the competency.")
         else:
             problem = validator_problem(validator, assistant, data.validated_on)
-            if problem:
+            if problem and history:
+                change.warnings.append(
+                    Problem("validated_by", f"kept, but it does not count: {problem}")
+                )
+            elif problem:
                 add("validated_by", problem)
-        if needs_attestation and not data.attested:
+        if needs_attestation and not data.attested and not history:
             who = validator.name if validator is not None else "the validator"
             add(
                 "attest",
@@ -178,7 +202,7 @@ def _check(
     if len(data.evidence or "") > 2000:
         add("evidence", "At most 2000 characters.")
 
-    if "task" not in problems and "person" not in problems:
+    if not unique and "task" not in problems and "person" not in problems:
         duplicate = db.session.scalar(
             select(Competency.id).where(
                 Competency.person_id == assistant.id,
@@ -194,7 +218,7 @@ def _check(
                 f"{assistant.name} already has a {task.name} competency with these training "
                 f"and validation dates (record {duplicate}); correct that one instead.",
             )
-    return problems
+    return change
 
 
 def _same_day(column, value: date | None):
@@ -211,8 +235,10 @@ def _apply(comp: Competency, data: CompetencyInput) -> None:
     comp.evidence = (data.evidence or "").strip()
 
 
-def _entered_by(actor: Person, validator: Person | None) -> Person | None:
-    """Who typed the record in, kept only when it is not the validator."""
+def _entered_by(actor: Person | SystemActor, validator: Person | None) -> Person | None:
+    """Who typed the record in, kept only when it is a person other than the validator."""
+    if isinstance(actor, SystemActor):
+        return None
     return None if validator is not None and validator.id == actor.id else actor
 
 
@@ -223,17 +249,34 @@ def record_competency(
     assistant: Person, task: Task, data: CompetencyInput, actor: Person
 ) -> Competency:
     """Record an assistant's competency for a task (a sign-off when validated_on is given)."""
-    problems = _check(assistant, task, data)
-    if problems:
-        raise CompetencyError(problems)
-    comp = Competency(person=assistant, task=task)
-    _apply(comp, data)
-    comp.entered_by = _entered_by(actor, comp.validated_by)
-    comp.attested_at = utcnow() if comp.validated_on is not None else None
+    return create_competency(check_competency(assistant, task, data), actor)
+
+
+def create_competency(change: CompetencyChange, actor: Person | SystemActor) -> Competency:
+    """Write a checked new competency (refused if the check found problems)."""
+    change.problems.raise_any()
+    comp = Competency(person=change.assistant, task=change.task)
+    _apply(comp, change.data)
+    if change.history:
+        comp.revoked_on = change.revoked_on
+    else:
+        comp.entered_by = _entered_by(actor, comp.validated_by)
+        comp.attested_at = utcnow() if comp.validated_on is not None else None
     db.session.add(comp)
     db.session.flush()
     record_event("create", comp, after=snapshot(comp), actor=actor)
     return comp
+
+
+def _needs_attestation(comp: Competency, data: CompetencyInput) -> tuple[bool, bool]:
+    """(the sign-off changed, it must be attested again)."""
+    validator_id = data.validated_by.id if data.validated_by is not None else None
+    sign_off_changed = (
+        data.validated_on != comp.validated_on or validator_id != comp.validated_by_id
+    )
+    return sign_off_changed, data.validated_on is not None and (
+        sign_off_changed or comp.attested_at is None
+    )
 
 
 def correct_competency(comp: Competency, data: CompetencyInput, actor: Person) -> bool:
@@ -241,25 +284,30 @@ def correct_competency(comp: Competency, data: CompetencyInput, actor: Person) -
 
     Changing who validated it or when is a new sign-off: it must be attested again.
     """
-    validator_id = data.validated_by.id if data.validated_by is not None else None
-    sign_off_changed = (
-        data.validated_on != comp.validated_on or validator_id != comp.validated_by_id
-    )
-    needs_attestation = data.validated_on is not None and (
-        sign_off_changed or comp.attested_at is None
-    )
-    problems = _check(
+    _, needs_attestation = _needs_attestation(comp, data)
+    change = check_competency(
         comp.person, comp.task, data, existing=comp, needs_attestation=needs_attestation
     )
-    if problems:
-        raise CompetencyError(problems)
+    return update_competency(change, actor)
+
+
+def update_competency(change: CompetencyChange, actor: Person | SystemActor) -> bool:
+    """Write a checked correction of ``change.existing``; False when nothing changed."""
+    change.problems.raise_any()
+    comp, data = change.existing, change.data
+    sign_off_changed, needs_attestation = _needs_attestation(comp, data)
     before = snapshot(comp)
     _apply(comp, data)
-    if sign_off_changed:
-        comp.entered_by = _entered_by(actor, comp.validated_by)
-        comp.attested_at = None
-    if comp.validated_on is not None and needs_attestation:
-        comp.attested_at = utcnow()
+    if change.history:
+        comp.revoked_on = change.revoked_on
+    else:
+        if sign_off_changed:
+            comp.entered_by = _entered_by(actor, comp.validated_by)
+            comp.attested_at = None
+        if comp.validated_on is not None and needs_attestation:
+            # Whoever attests the sign-off now entered it (unless they are the validator).
+            comp.attested_at = utcnow()
+            comp.entered_by = _entered_by(actor, comp.validated_by)
     db.session.flush()
     after = snapshot(comp)
     if after == before:
@@ -270,16 +318,15 @@ def correct_competency(comp: Competency, data: CompetencyInput, actor: Person) -
 
 def revoke_competency(comp: Competency, revoked_on: date, reason: str, actor: Person) -> None:
     """End a competency from a day on; the reason is kept in the audit event."""
-    problems: dict[str, list[str]] = {}
+    problems = Problems()
     reason = (reason or "").strip()
     if comp.revoked_on is not None:
-        problems["revoked_on"] = [f"Already revoked from {comp.revoked_on.isoformat()}."]
+        problems.add("revoked_on", f"Already revoked from {comp.revoked_on.isoformat()}.")
     if not reason:
-        problems["reason"] = ["Say why it is revoked."]
+        problems.add("reason", "Say why it is revoked.")
     elif len(reason) > 500:
-        problems["reason"] = ["At most 500 characters."]
-    if problems:
-        raise CompetencyError(problems)
+        problems.add("reason", "At most 500 characters.")
+    problems.raise_any()
     before = snapshot(comp)
     comp.revoked_on = revoked_on
     db.session.flush()

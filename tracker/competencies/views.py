@@ -11,6 +11,7 @@ from tracker.catalog.models import Task
 from tracker.competencies import services
 from tracker.competencies.forms import ChooseForm, CompetencyForm, RevokeForm
 from tracker.competencies.models import Competency
+from tracker.errors import Refused, show_on_form
 from tracker.extensions import db
 from tracker.form_pages import current_person
 from tracker.sites.queries import practice_today
@@ -112,17 +113,6 @@ def _choose(me: Person) -> tuple[ChooseForm, Person | None, Task | None]:
     return form, assistant, task
 
 
-def _show_problems(form, problems: dict[str, list[str]]) -> list[str]:
-    """Put each problem next to its field; return those that belong to no field."""
-    general = []
-    for name, messages in problems.items():
-        if name in form and name not in ("submit", "csrf_token"):
-            form[name].errors.extend(messages)
-        else:
-            general.extend(messages)
-    return general
-
-
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     """Sign off (or record) an assistant's competency for a task."""
@@ -141,8 +131,8 @@ def new():
     if form.validate_on_submit():
         try:
             comp = services.record_competency(assistant, task, form.to_input(), me)
-        except services.CompetencyError as exc:
-            general = _show_problems(form, exc.problems)
+        except Refused as exc:
+            general = show_on_form(form, exc)
         else:
             db.session.commit()
             flash(f"{task.name} competency recorded for {assistant.name}.", "success")
@@ -218,8 +208,8 @@ def edit(competency_id: int):
     if form.validate_on_submit():
         try:
             changed = services.correct_competency(comp, form.to_input(), me)
-        except services.CompetencyError as exc:
-            general = _show_problems(form, exc.problems)
+        except Refused as exc:
+            general = show_on_form(form, exc)
         else:
             db.session.commit()
             flash("Competency corrected." if changed else "Nothing changed.", "success")
@@ -248,8 +238,8 @@ def revoke(competency_id: int):
     if form.validate_on_submit():
         try:
             services.revoke_competency(comp, form.revoked_on.data, form.reason.data, me)
-        except services.CompetencyError as exc:
-            _show_problems(form, exc.problems)
+        except Refused as exc:
+            show_on_form(form, exc)
         else:
             db.session.commit()
             flash(f"Competency revoked from {form.revoked_on.data.isoformat()}.", "success")

@@ -15,6 +15,7 @@ from tracker.decision.rules import Decision
 from tracker.decision.services import evaluate, record_decision
 from tracker.delegations.models import Delegation, DelegationCheck
 from tracker.delegations.queries import standing_of
+from tracker.errors import Refused
 from tracker.extensions import db
 from tracker.sites.models import Site
 from tracker.staff.models import Person
@@ -31,17 +32,6 @@ ALLOWED_MOVES = {
 
 #: The longest written reason kept with a status change.
 REASON_MAX_LENGTH = 2000
-
-
-class DelegationError(ValueError):
-    """A change to a delegation that cannot be made; the message is for people.
-
-    ``field`` names the input at fault (``status`` or ``reason``), for forms and the API.
-    """
-
-    def __init__(self, message: str, field: str = "status"):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -179,26 +169,27 @@ def change_status(
     """
     reason = (reason or "").strip()
     if status not in ALLOWED_MOVES[delegation.status]:
-        raise DelegationError(
-            f"A {delegation.status.value} delegation cannot be marked {status.value}."
+        raise Refused.because(
+            f"A {delegation.status.value} delegation cannot be marked {status.value}.", "status"
         )
     if len(reason) > REASON_MAX_LENGTH:
-        raise DelegationError(
+        raise Refused.because(
             f"The reason is {len(reason)} characters long; at most {REASON_MAX_LENGTH} are "
             "allowed.",
             "reason",
         )
     if "\x00" in reason:
-        raise DelegationError("The reason contains a character that cannot be kept.", "reason")
+        raise Refused.because("The reason contains a character that cannot be kept.", "reason")
     flagged = standing_of(delegation).status != "clear"
     if status == DelegationStatus.performed:
         if delegation.scheduled_for > dates.now():
-            raise DelegationError(
+            raise Refused.because(
                 "It is scheduled in the future: it can be marked performed only once its "
-                "time has come."
+                "time has come.",
+                "status",
             )
         if flagged and not reason:
-            raise DelegationError(
+            raise Refused.because(
                 "Its standing is flagged: give a written reason to mark it performed "
                 "(re-check it first if its records were fixed).",
                 "reason",

@@ -16,6 +16,7 @@ from tracker.delegations import services
 from tracker.delegations.forms import DelegationForm, StatusForm
 from tracker.delegations.models import Delegation, DelegationCheck
 from tracker.delegations.queries import performed_while_flagged, standing_of, visible_delegations
+from tracker.errors import Refused
 from tracker.extensions import db
 from tracker.form_pages import current_person
 from tracker.forms import ActionForm
@@ -182,7 +183,7 @@ def change_status(delegation_id: int):
             current_person(),
             reason=form.reason.data,
         )
-    except services.DelegationError as exc:
+    except Refused as exc:
         db.session.rollback()
         flash(str(exc), "danger")
     else:

@@ -15,10 +15,13 @@ from flask import (
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from tracker.errors import Refused
 from tracker.extensions import db
 from tracker.form_pages import current_person
-from tracker.imports import services
+from tracker.imports.commit import ATTEST, commit_import
 from tracker.imports.forms import CommitForm, UploadForm
+from tracker.imports.plan import plan_import
+from tracker.imports.reader import SPECS, CsvSpec, decode, describe, template_csv
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -26,8 +29,8 @@ bp = Blueprint("imports", __name__, url_prefix="/imports")
 SALT = "tracker.imports.csv-preview"
 
 
-def _spec_or_404(kind: str) -> services.CsvSpec:
-    spec = services.SPECS.get(kind)
+def _spec_or_404(kind: str) -> CsvSpec:
+    spec = SPECS.get(kind)
     if spec is None:
         abort(404)
     return spec
@@ -61,7 +64,7 @@ def _render_preview(spec, plan, commit_form, filename, status=200):
 @bp.route("/")
 def index():
     """Offer the CSV imports and their templates."""
-    return render_template("imports/index.html", specs=services.SPECS.values())
+    return render_template("imports/index.html", specs=SPECS.values())
 
 
 @bp.route("/<kind>/template.csv")
@@ -69,7 +72,7 @@ def template(kind: str):
     """Download a CSV template: the header and an example row."""
     spec = _spec_or_404(kind)
     return Response(
-        services.template_csv(spec.kind),
+        template_csv(spec.kind),
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename={spec.kind}-template.csv"},
     )
@@ -91,11 +94,11 @@ def upload(kind: str):
             )
         else:
             try:
-                text = services.decode(raw)
-            except services.CsvImportError as exc:
-                form.csv_file.errors.extend(str(p) for p in exc.problems)
+                text = decode(raw)
+            except Refused as exc:
+                form.csv_file.errors.extend(describe(p) for p in exc.problems)
             else:
-                plan = services.plan_import(kind, text, current_person(), _max_rows())
+                plan = plan_import(kind, text, current_person(), _max_rows())
                 commit_form = CommitForm(formdata=None)
                 commit_form.payload.data = _serializer().dumps(
                     {"kind": kind, "user": current_user.id, "filename": filename[:200],
@@ -129,17 +132,17 @@ def commit(kind: str):
         abort(400)
     text, filename = str(data.get("text", "")), str(data.get("filename", ""))
     try:
-        tally = services.commit_import(
+        tally = commit_import(
             kind, text, me, filename=filename, attested=form.attest.data, max_rows=_max_rows()
         )
-    except services.AttestationMissing as exc:
+    except Refused as exc:
         db.session.rollback()
-        form.attest.errors.append(str(exc))
-        plan = services.plan_import(kind, text, me, _max_rows())
-        return _render_preview(spec, plan, form, filename, 400)
-    except services.CsvImportError:
-        db.session.rollback()
-        plan = services.plan_import(kind, text, me, _max_rows())
+        plan = plan_import(kind, text, me, _max_rows())
+        if not plan.problems and ATTEST in exc.by_field:
+            form.attest.errors.extend(exc.by_field[ATTEST])
+            return _render_preview(spec, plan, form, filename, 400)
+        if not plan.problems:  # a verb refused a row the plan's own checks let through
+            plan.problems = list(exc.problems)
         flash("The file no longer passes the checks, so nothing was imported.", "danger")
         return _render_preview(spec, plan, form, filename, 400)
     db.session.commit()

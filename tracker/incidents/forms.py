@@ -22,9 +22,10 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.catalog.models import Task
 from tracker.db_types import utcnow
+from tracker.errors import Refused
 from tracker.extensions import db
 from tracker.forms import LOCAL_FORMATS, TrackerForm
-from tracker.incidents.services import MAX_LENGTH, DeclineAccount, IncidentError, check_moment
+from tracker.incidents.services import MAX_LENGTH, DeclineAccount, check_moment
 from tracker.incidents.words import MOVE_LABELS, REASON_LABELS
 from tracker.staff.models import Person
 from tracker.vocabulary import RESPONSE_STEPS, DeclineReason, IncidentStatus
@@ -49,17 +50,7 @@ def local_now(timezone: str | None) -> datetime:
     return now.replace(tzinfo=None, second=0, microsecond=0)
 
 
-class _IncidentForm(TrackerForm):
-    def show_problem(self, problem: IncidentError) -> None:
-        """Put a service's refusal next to its field, or above the form."""
-        target = getattr(self, problem.field, None) if problem.field else None
-        if target is not None and hasattr(target, "errors"):
-            target.errors = [*target.errors, str(problem)]
-        else:
-            self.form_errors.append(str(problem))
-
-
-class _DeclineAccountForm(_IncidentForm):
+class _DeclineAccountForm(TrackerForm):
     """What every declined request records; the zone of the moment comes from the site."""
 
     occurred_at = DateTimeLocalField(
@@ -140,7 +131,7 @@ class _DeclineAccountForm(_IncidentForm):
             return
         try:
             check_moment(self.occurred_at_utc(), utcnow())
-        except IncidentError as problem:
+        except Refused as problem:
             raise ValidationError(str(problem)) from None
         except (OverflowError, ValueError):
             raise ValidationError("That date is not valid; check the year.") from None
@@ -232,7 +223,7 @@ class DeclineDelegationForm(_DeclineAccountForm):
         return self._zone
 
 
-class AddendumForm(_IncidentForm):
+class AddendumForm(TrackerForm):
     body = TextAreaField(
         "Add a later fact",
         validators=[
@@ -245,7 +236,7 @@ class AddendumForm(_IncidentForm):
     submit = SubmitField("Add the addendum")
 
 
-class ReviewForm(_IncidentForm):
+class ReviewForm(TrackerForm):
     status = RadioField("Review step", validators=[InputRequired("Choose what the review does.")])
     note = TextAreaField(
         "Note",

@@ -20,6 +20,7 @@ from tracker.audit.services import record_event, snapshot
 from tracker.catalog.models import Task
 from tracker.db_types import utcnow
 from tracker.delegations.models import Delegation
+from tracker.errors import Refused
 from tracker.extensions import db
 from tracker.incidents.models import Incident, IncidentAddendum
 from tracker.incidents.visibility import can_see, is_reviewer, visible_incidents
@@ -56,17 +57,6 @@ REVIEW_MOVES: dict[IncidentStatus, frozenset[IncidentStatus]] = {
 }
 
 
-class IncidentError(ValueError):
-    """An incident verb that cannot be done; the message is for people.
-
-    ``field`` names the form field the problem belongs to, when there is one.
-    """
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
-
-
 @dataclass
 class DeclineAccount:
     """What the MA says about a request they declined (the part every incident has)."""
@@ -85,21 +75,21 @@ class DeclineAccount:
 def _text(value: str | None, name: str, label: str, required: bool = False) -> str:
     text = (value or "").strip()
     if required and not text:
-        raise IncidentError(f"{label} is required.", name)
+        raise Refused.because(f"{label} is required.", name)
     limit = MAX_LENGTH[name]
     if len(text) > limit:
-        raise IncidentError(f"{label} is too long: at most {limit} characters.", name)
+        raise Refused.because(f"{label} is too long: at most {limit} characters.", name)
     return text
 
 
 def check_moment(moment: datetime, now: datetime, name: str = "occurred_at") -> datetime:
     """A moment that is aware, not absurdly early and not in the future."""
     if moment.tzinfo is None:
-        raise IncidentError("The time has no time zone.", name)
+        raise Refused.because("The time has no time zone.", name)
     if moment < EARLIEST:
-        raise IncidentError("That date is too early; check the year.", name)
+        raise Refused.because("That date is too early; check the year.", name)
     if moment > now + CLOCK_GRACE:
-        raise IncidentError("That is in the future: say when it happened.", name)
+        raise Refused.because("That is in the future: say when it happened.", name)
     return moment.astimezone(UTC)
 
 
@@ -107,14 +97,14 @@ def _reason(value: DeclineReason | str) -> DeclineReason:
     try:
         return DeclineReason(value)
     except ValueError:
-        raise IncidentError("Choose the reason you declined.", "reason") from None
+        raise Refused.because("Choose the reason you declined.", "reason") from None
 
 
 def _steps(codes: Iterable[str]) -> list[str]:
     given = set(codes or ())
     unknown = given - set(STEP_CODES)
     if unknown:
-        raise IncidentError(f"Unknown step: {', '.join(sorted(unknown))}.", "steps")
+        raise Refused.because(f"Unknown step: {', '.join(sorted(unknown))}.", "steps")
     return [code for code in STEP_CODES if code in given]  # the order the form teaches
 
 
@@ -171,25 +161,25 @@ def log_incident(
     name = _text(clean_name(requester_name), "requester_name", "Their name")
     role = _text(requester_role, "requester_role", "Their role")
     if requester is not None and name:
-        raise IncidentError("You chose a person and typed a name: keep one.", "requester_name")
+        raise Refused.because("You chose a person and typed a name: keep one.", "requester_name")
     if requester is None and not name:
-        raise IncidentError(
+        raise Refused.because(
             "Say who asked: choose them from the list, or type their name and role.",
             "requester_id",
         )
     if requester is None and not role:
-        raise IncidentError(
+        raise Refused.because(
             "Say what their role is (e.g. locum provider, nurse).", "requester_role"
         )
     if requester is not None and requester.id == logged_by.id:
-        raise IncidentError("You cannot name yourself as the person who asked.", "requester_id")
+        raise Refused.because("You cannot name yourself as the person who asked.", "requester_id")
     description = _text(task_description, "task_description", "The task's description")
     if task is None and not description:
-        raise IncidentError("Choose the task, or describe it in words.", "task_id")
+        raise Refused.because("Choose the task, or describe it in words.", "task_id")
     if site is None and logged_by.sites:
-        raise IncidentError("Say where it happened.", "site_id")
+        raise Refused.because("Say where it happened.", "site_id")
     if site is not None and logged_by.sites and site.id not in {s.id for s in logged_by.sites}:
-        raise IncidentError("Choose one of the sites you work at.", "site_id")
+        raise Refused.because("Choose one of the sites you work at.", "site_id")
     values.update(
         site=site,
         requester=requester,
@@ -211,13 +201,13 @@ def decline_delegation(
     """Decline a planned delegation: open an incident linked to it and its decision."""
     now = now or utcnow()
     if delegation.assistant_id != assistant.id:
-        raise IncidentError("Only the assistant this task was delegated to can decline it.")
+        raise Refused.because("Only the assistant this task was delegated to can decline it.")
     # Read the status again under a row lock so two declines cannot both pass.
     status = db.session.scalar(
         select(Delegation.status).where(Delegation.id == delegation.id).with_for_update()
     )
     if status != DelegationStatus.planned:
-        raise IncidentError(
+        raise Refused.because(
             f"This delegation is {DelegationStatus(status).value}; "
             "only a planned delegation can be declined."
         )
@@ -262,7 +252,7 @@ def add_addendum(
 ) -> IncidentAddendum:
     """Add a dated later fact to an incident (the incident itself never changes)."""
     if not (may_add_addendum(author, incident) and can_see(author, incident)):
-        raise IncidentError("Only the MA who logged it or a reviewer can add to this incident.")
+        raise Refused.because("Only the MA who logged it or a reviewer can add to this incident.")
     text = _text(body, "body", "The addendum", True)
     addendum = IncidentAddendum(
         incident=incident, author=author, body=text, written_at=now or utcnow()
@@ -292,13 +282,13 @@ def review_incident(
     """Move an incident one step through review; the step is an addendum and an event."""
     now = now or utcnow()
     if not (is_reviewer(reviewer) and can_see(reviewer, incident)):
-        raise IncidentError("Only compliance, an administrator or a manager reviews incidents.")
+        raise Refused.because("Only compliance, an administrator or a manager reviews incidents.")
     try:
         target = IncidentStatus(new_status)
     except ValueError:
-        raise IncidentError("Choose what the review does.", "status") from None
+        raise Refused.because("Choose what the review does.", "status") from None
     if target not in REVIEW_MOVES[incident.status]:
-        raise IncidentError(
+        raise Refused.because(
             f"An incident that is {STATUS_LABELS[incident.status]} cannot be marked "
             f"{STATUS_LABELS[target]}.",
             "status",
@@ -307,16 +297,16 @@ def review_incident(
     to = _text(escalated_to, "escalated_to", "Escalated to")
     if target == IncidentStatus.escalated:
         if not to:
-            raise IncidentError(
+            raise Refused.because(
                 "Say to whom it was escalated (e.g. the state board).", "escalated_to"
             )
         if escalated_on is None:
-            raise IncidentError("Say when it was escalated.", "escalated_on")
+            raise Refused.because("Say when it was escalated.", "escalated_on")
         zone = ZoneInfo(incident.timezone or "UTC")  # days as the site counts them
         if escalated_on > now.astimezone(zone).date():
-            raise IncidentError("That date is in the future.", "escalated_on")
+            raise Refused.because("That date is in the future.", "escalated_on")
         if escalated_on < incident.occurred_at.astimezone(zone).date():
-            raise IncidentError("That is before the incident happened.", "escalated_on")
+            raise Refused.because("That is before the incident happened.", "escalated_on")
         heading = f"Escalated to {to} on {escalated_on.isoformat()}."
     elif target == IncidentStatus.under_review:
         heading = "Review started."

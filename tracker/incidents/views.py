@@ -25,6 +25,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker.catalog.models import Task
 from tracker.delegations.models import Delegation
+from tracker.errors import Refused, show_on_form
 from tracker.extensions import db
 from tracker.form_pages import current_person
 from tracker.incidents import services, words
@@ -36,7 +37,6 @@ from tracker.incidents.forms import (
     ReviewForm,
     local_now,
 )
-from tracker.incidents.services import IncidentError
 from tracker.incidents.visibility import is_reviewer
 from tracker.sites.models import Site
 from tracker.staff.models import Person
@@ -144,9 +144,9 @@ def new():
                 task=db.session.get(Task, form.task_id.data) if form.task_id.data else None,
                 task_description=form.task_description.data or "",
             )
-        except IncidentError as problem:
+        except Refused as problem:
             db.session.rollback()
-            form.show_problem(problem)
+            show_on_form(form, problem)
         else:
             db.session.commit()
             flash("Saved. Declining and documenting it was the right thing to do.", "success")
@@ -201,9 +201,9 @@ def decline_delegation(delegation_id: int):
     if form.validate_on_submit():
         try:
             incident = services.decline_delegation(delegation, form.account(), assistant=me)
-        except IncidentError as problem:
+        except Refused as problem:
             db.session.rollback()
-            form.show_problem(problem)
+            show_on_form(form, problem)
         else:
             db.session.commit()
             flash(
@@ -257,9 +257,9 @@ def add_addendum(incident_id: int):
     if form.validate_on_submit():
         try:
             services.add_addendum(incident, me, form.body.data)
-        except IncidentError as problem:
+        except Refused as problem:
             db.session.rollback()
-            form.show_problem(problem)
+            show_on_form(form, problem)
         else:
             db.session.commit()
             flash("Addendum added.", "success")
@@ -285,9 +285,9 @@ def review(incident_id: int):
                 escalated_to=form.escalated_to.data or "",
                 escalated_on=form.escalated_on.data,
             )
-        except IncidentError as problem:
+        except Refused as problem:
             db.session.rollback()
-            form.show_problem(problem)
+            show_on_form(form, problem)
         else:
             db.session.commit()
             flash(f"Incident {words.STATUS_LABELS[incident.status]}.", "success")

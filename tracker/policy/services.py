@@ -20,6 +20,7 @@ from tracker.decision.rules import (
     PolicyFacts,
     state_name,
 )
+from tracker.errors import Problem, Refused
 from tracker.extensions import db
 from tracker.policy.models import Policy, StateRule
 from tracker.policy.overlap import describe_span, policies_overlap
@@ -34,12 +35,10 @@ from tracker.vocabulary import (
 )
 
 
-class ChangeRefused(ValueError):
-    """A change that cannot be saved; ``problems`` maps a form field to what is wrong."""
-
-    def __init__(self, problems: dict[str, str]):
-        super().__init__("; ".join(f"{name}: {text}" for name, text in problems.items()))
-        self.problems = problems
+def _refuse_any(problems: dict[str, str]) -> None:
+    """Refuse the change when any field has a problem (one message per field)."""
+    if problems:
+        raise Refused(Problem(name, text) for name, text in problems.items())
 
 
 def _reserved_words(task: Task, what: str) -> str:
@@ -101,8 +100,7 @@ def _apply_rule(rule: StateRule, draft: StateRuleDraft) -> None:
 def create_state_rule(draft: StateRuleDraft, today: date, *, actor: Person) -> StateRule:
     """Record what a state's law says about one task (one rule per state and task)."""
     task, problems = _state_rule_problems(draft, today)
-    if problems:
-        raise ChangeRefused(problems)
+    _refuse_any(problems)
     rule = StateRule(state=draft.state, task=task)
     _apply_rule(rule, draft)
     db.session.add(rule)
@@ -117,8 +115,7 @@ def update_state_rule(
     """Change a state rule (its state and task stay); False when nothing changed."""
     draft = replace(draft, state=rule.state, task=rule.task.code)
     _, problems = _state_rule_problems(draft, today, rule.id)
-    if problems:
-        raise ChangeRefused(problems)
+    _refuse_any(problems)
     before = snapshot(rule)
     _apply_rule(rule, draft)
     db.session.flush()
@@ -205,6 +202,11 @@ class PolicyChange:
     site: Site | None
     problems: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def refusal(self) -> Refused:
+        """The problems as the refusal saving would raise."""
+        return Refused(Problem(name, text) for name, text in self.problems.items())
+
     def proposed_facts(self) -> PolicyFacts:
         return self.draft.facts(self.replacing.id if self.replacing else None)
 
@@ -290,8 +292,7 @@ def _apply_policy(policy: Policy, change: PolicyChange) -> None:
 def create_policy(draft: PolicyDraft, *, actor: Person) -> Policy:
     """Record a written policy for a task (refused if it overlaps or authorizes a reserved one)."""
     change = check_policy_change(draft)
-    if change.problems:
-        raise ChangeRefused(change.problems)
+    _refuse_any(change.problems)
     policy = Policy()
     _apply_policy(policy, change)
     db.session.add(policy)
@@ -303,8 +304,7 @@ def create_policy(draft: PolicyDraft, *, actor: Person) -> Policy:
 def update_policy(policy: Policy, draft: PolicyDraft, *, actor: Person) -> bool:
     """Replace a policy's terms; False when nothing changed."""
     change = check_policy_change(draft, policy)
-    if change.problems:
-        raise ChangeRefused(change.problems)
+    _refuse_any(change.problems)
     before = snapshot(policy)
     _apply_policy(policy, change)
     db.session.flush()
@@ -334,8 +334,7 @@ def check_end(policy: Policy, last_day: date) -> PolicyChange:
 def end_policy(policy: Policy, last_day: date, *, actor: Person) -> None:
     """Set the policy's last day in effect (nothing is deleted)."""
     change = check_end(policy, last_day)
-    if change.problems:
-        raise ChangeRefused(change.problems)
+    _refuse_any(change.problems)
     before = snapshot(policy)
     policy.effective_to = last_day
     db.session.flush()

@@ -15,12 +15,12 @@ from wtforms.fields.choices import SelectChoice
 from tracker import dates
 from tracker.catalog.models import Task
 from tracker.decision.rules import STALE_RULE_MONTHS, add_months, local_day, state_name
+from tracker.errors import Refused, show_on_form
 from tracker.extensions import db
 from tracker.form_pages import current_person
 from tracker.policy import queries, services, what_if
 from tracker.policy.forms import EndPolicyForm, PolicyForm, StateRuleEditForm, StateRuleForm
 from tracker.policy.models import Policy, StateRule
-from tracker.policy.services import ChangeRefused
 from tracker.sites.models import Site
 from tracker.sites.queries import practice_today
 from tracker.vocabulary import US_STATES, TaskKind
@@ -33,16 +33,6 @@ NOT_CARRIED = frozenset({"csrf_token", "preview", "action", "submit"})
 
 def _now() -> datetime:
     return dates.now_to_the_second()
-
-
-def _show_problems(form, problems: dict[str, str]) -> None:
-    """Put each refused value's message next to its field (or above the form)."""
-    for name, text in problems.items():
-        field = form._fields.get(name)
-        if field is None:
-            form.form_errors.append(text)
-        else:
-            field.errors = [*field.errors, text]
 
 
 def _carried() -> list[tuple[str, str]]:
@@ -115,9 +105,9 @@ def new_state_rule():
             rule = services.create_state_rule(
                 form.to_draft(), practice_today(), actor=current_person()
             )
-        except ChangeRefused as refused:
+        except Refused as refused:
             db.session.rollback()
-            _show_problems(form, refused.problems)
+            show_on_form(form, refused)
         else:
             db.session.commit()
             flash(f"Recorded the {state_name(rule.state)} rule for {rule.task.name}.", "success")
@@ -146,9 +136,9 @@ def edit_state_rule(rule_id: int):
             changed = services.update_state_rule(
                 rule, draft, practice_today(), actor=current_person()
             )
-        except ChangeRefused as refused:
+        except Refused as refused:
             db.session.rollback()
-            _show_problems(form, refused.problems)
+            show_on_form(form, refused)
         else:
             db.session.commit()
             if changed:
@@ -270,9 +260,9 @@ def new_policy():
     if form.validate_on_submit():
         try:
             policy = services.create_policy(form.to_draft(), actor=current_person())
-        except ChangeRefused as refused:
+        except Refused as refused:
             db.session.rollback()
-            _show_problems(form, refused.problems)
+            show_on_form(form, refused)
         else:
             db.session.commit()
             flash(f"Saved the policy for {policy.task.name}.", "success")
@@ -288,7 +278,7 @@ def preview_new_policy():
         change = services.check_policy_change(form.to_draft())
         if not change.problems:
             return _render_preview(change, url_for("policy.new_policy"), "New policy")
-        _show_problems(form, change.problems)
+        show_on_form(form, change.refusal)
     return _render_policy_form(form)
 
 
@@ -306,9 +296,9 @@ def edit_policy(policy_id: int):
     if form.validate_on_submit():
         try:
             changed = services.update_policy(policy, form.to_draft(), actor=current_person())
-        except ChangeRefused as refused:
+        except Refused as refused:
             db.session.rollback()
-            _show_problems(form, refused.problems)
+            show_on_form(form, refused)
         else:
             db.session.commit()
             if changed:
@@ -330,7 +320,7 @@ def preview_edit_policy(policy_id: int):
             return _render_preview(
                 change, url_for("policy.edit_policy", policy_id=policy.id), "Change a policy"
             )
-        _show_problems(form, change.problems)
+        show_on_form(form, change.refusal)
     return _render_policy_form(form, policy)
 
 
@@ -355,9 +345,9 @@ def end_policy(policy_id: int):
     if form.validate_on_submit():
         try:
             services.end_policy(policy, form.effective_to.data, actor=current_person())
-        except ChangeRefused as refused:
+        except Refused as refused:
             db.session.rollback()
-            _show_problems(form, refused.problems)
+            show_on_form(form, refused)
         else:
             db.session.commit()
             flash(f"The policy for {policy.task.name} ends on {policy.effective_to}.", "success")
@@ -376,5 +366,5 @@ def preview_end_policy(policy_id: int):
             return _render_preview(
                 change, url_for("policy.end_policy", policy_id=policy.id), "End a policy"
             )
-        _show_problems(form, change.problems)
+        show_on_form(form, change.refusal)
     return _render_end_form(form, policy)

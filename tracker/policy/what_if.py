@@ -26,7 +26,7 @@ from tracker.decision.rules import (
 )
 from tracker.delegations.models import Delegation
 from tracker.extensions import db
-from tracker.policy.services import ChangeRefused, PolicyChange
+from tracker.policy.services import PolicyChange
 from tracker.vocabulary import DelegationStatus, TaskKind
 
 #: How far ahead the what-if preview looks for planned delegations.
@@ -215,5 +215,5 @@ def what_if(change: PolicyChange, now: datetime) -> WhatIf:
 def preview_policy_change(change: PolicyChange, now: datetime) -> WhatIf:
     """The what-if of a checked change; refused (like saving) when it has problems."""
     if change.problems:
-        raise ChangeRefused(change.problems)
+        raise change.refusal
     return what_if(change, now)

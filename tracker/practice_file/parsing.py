@@ -6,6 +6,7 @@ import math
 import re
 from datetime import datetime
 
+from tracker.errors import Problem
 from tracker.validation import CODE_RE, DATE_MAX, DATE_MIN, EMAIL_RE, bounded_date, timezones
 from tracker.vocabulary import US_STATES
 
@@ -25,7 +26,11 @@ class Reader:
     """Reads one entry of a section; each bad value becomes a problem naming its place."""
 
     def __init__(
-        self, entry: dict, where: str, problems: list[str], not_null: frozenset[str] = frozenset()
+        self,
+        entry: dict,
+        where: str,
+        problems: list[Problem],
+        not_null: frozenset[str] = frozenset(),
     ):
         self.entry = entry
         self.where = where
@@ -37,7 +42,7 @@ class Reader:
         return f"{self.where}.{key}"
 
     def problem(self, key: str | None, message: str) -> None:
-        self.problems.append(f"{self.loc(key) if key else self.where}: {message}")
+        self.problems.append(Problem(key, message, self.where))
 
     def has(self, key: str) -> bool:
         return key in self.entry

@@ -1,6 +1,6 @@
 """Verbs on the practice's sites.
 
-Each verb checks everything first and raises ``RecordProblems`` (every problem, each named
+Each verb checks everything first and raises ``Refused`` (every problem, each named
 by the form field it belongs to) before it changes anything; then it changes the record,
 flushes and writes an audit event with the values before and after. The caller commits.
 """
@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from tracker.audit.services import record_create, record_update, snapshot
+from tracker.errors import Problems
 from tracker.extensions import db
-from tracker.problems import Problems
 from tracker.sites.models import Site
 
 if TYPE_CHECKING:  # a person's record comes after the sites and tasks

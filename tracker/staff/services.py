@@ -1,6 +1,6 @@
 """Verbs on people and what they hold: licenses and credentials.
 
-Each verb checks everything first and raises ``RecordProblems`` (every problem, each named
+Each verb checks everything first and raises ``Refused`` (every problem, each named
 by the form field it belongs to) before it changes anything; then it changes the record,
 flushes and writes an audit event with the values before and after. The caller commits.
 """
@@ -12,12 +12,12 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from tracker.audit.services import record_create, record_event, record_update, snapshot
+from tracker.audit.services import SystemActor, record_create, record_event, record_update, snapshot
 from tracker.auth.passwords import password_problem
 from tracker.auth.services import set_password
 from tracker.auth.sessions import end_every_session
+from tracker.errors import Problems, Refused
 from tracker.extensions import db
-from tracker.problems import Problems, RecordProblems
 from tracker.sites.models import Site
 from tracker.staff.models import Credential, License, Person
 from tracker.vocabulary import STAFF_ROLES, Role
@@ -27,7 +27,7 @@ from tracker.vocabulary import STAFF_ROLES, Role
 
 def roles_for(actor: Person) -> list[Role]:
     """The roles the actor may give a person."""
-    if actor.role == Role.admin:
+    if isinstance(actor, SystemActor) or actor.role == Role.admin:  # the command line
         return list(Role)
     if actor.role == Role.manager:
         return [r for r in Role if r in STAFF_ROLES]
@@ -150,9 +150,9 @@ def update_person(
     email = email.strip().lower()
     role = Role(role)
     if role != person.role:
-        if actor.role != Role.admin:
+        if not isinstance(actor, SystemActor) and actor.role != Role.admin:
             problems.add("role", "Only an administrator may change a person's role.")
-        elif actor.id == person.id:
+        elif not isinstance(actor, SystemActor) and actor.id == person.id:
             problems.add("role", "You cannot change your own role; ask another administrator.")
     if _email_taken(email, other_than=person.id):
         problems.add("email", f"{email} already belongs to someone else in the practice.")
@@ -192,8 +192,8 @@ def update_person(
 
 def set_active(actor: Person, person: Person, active: bool) -> bool:
     """Deactivate or reactivate a person (nobody is deleted); False when nothing changed."""
-    if not active and actor.id == person.id:
-        raise RecordProblems([(None, "You cannot deactivate your own account.")])
+    if not active and not isinstance(actor, SystemActor) and actor.id == person.id:
+        raise Refused.because("You cannot deactivate your own account.")
     if person.active == active:
         return False
     before = person_snapshot(person)

@@ -1,6 +1,6 @@
 """Verbs on supervision: who supervises whom where, and when providers are on site.
 
-Each verb checks everything first and raises ``RecordProblems`` (every problem, each named
+Each verb checks everything first and raises ``Refused`` (every problem, each named
 by the form field it belongs to) before it changes anything; then it changes the record,
 flushes and writes an audit event with the values before and after. The caller commits.
 """
@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from tracker.audit.services import record_create, record_event, record_update, snapshot
 from tracker.dates import zone
+from tracker.errors import Problems
 from tracker.extensions import db
-from tracker.problems import Problems
 from tracker.sites.models import Site
 from tracker.sites.queries import practice_today
 from tracker.staff.models import Person
@@ -139,7 +139,13 @@ def end_assignment(actor: Person, assignment: SupervisionAssignment, ends_on: da
 
 
 def site_moment(local: datetime, timezone: str) -> datetime | None:
-    """A wall-clock time at a site as an aware UTC moment; None when the clocks skip it."""
+    """A wall-clock time at a site as an aware UTC moment; None when the clocks skip it.
+
+    A time that already carries its offset (as the practice file gives it) names its
+    moment itself, even in the hour the clocks repeat.
+    """
+    if local.tzinfo is not None:
+        return local.astimezone(UTC)
     aware = local.replace(tzinfo=zone(timezone))
     moment = aware.astimezone(UTC)
     if moment.astimezone(zone(timezone)).replace(tzinfo=None) != local.replace(tzinfo=None):

@@ -1,14 +1,13 @@
-"""The practice file (DESIGN section 5): import all or nothing, export what is stored.
+"""The practice file's sections (DESIGN section 5): how each is read, keyed and exported.
 
-Each section is described once (how to read an entry, its natural key, how it maps to the
-model and back); one generic loop imports and exports every section. Import reads and
-checks the whole file first, collecting every problem with its place in the file, and
-writes only when there is none. Re-importing the same file changes nothing.
+Each section is described once: how to read an entry (checking its values and naming each
+problem's place), its natural key, and how a stored record looks as an entry. The importer
+(``importer.py``) writes each entry through the feature's verbs; the exporter
+(``exporter.py``) writes every stored record as an entry.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,28 +15,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from tracker.audit.services import record_event, snapshot
 from tracker.catalog.builtin import BUILTIN_TASK_CODES, custom_task_problems
 from tracker.catalog.models import Task
 from tracker.competencies.models import Competency
 from tracker.extensions import db
 from tracker.policy.models import Policy, StateRule
-from tracker.policy.overlap import describe_span, policies_overlap
 from tracker.practice_file.parsing import ABSENT, INVALID, Reader
-from tracker.sites.models import Practice, Site
+from tracker.sites.models import Site
 from tracker.staff.models import Credential, License, Person
-from tracker.staff.services import person_snapshot
 from tracker.supervision.models import Shift, SupervisionAssignment
 from tracker.vocabulary import Role, RuleStatus, SupervisionLevel, TaskKind
-
-
-class PracticeFileError(Exception):
-    """The file cannot be imported; ``problems`` says every reason, with its place."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 class Refs:
@@ -75,10 +64,15 @@ class Refs:
             return INVALID
         return value
 
-    # after sites, tasks and people are written: ids both ways
     def index(self):
+        """Reload sites, people and tasks (after some were written), with ids both ways.
+
+        People come with their sites and licenses: the verbs' checks read them (today at
+        the person's site, whether a validator was licensed), one query for all.
+        """
         self.sites = {s.code: s for s in db.session.scalars(select(Site))}
-        self.people = {p.email: p for p in db.session.scalars(select(Person))}
+        people = select(Person).options(selectinload(Person.sites), selectinload(Person.licenses))
+        self.people = {p.email: p for p in db.session.scalars(people)}
         self.tasks = {t.code: t for t in db.session.scalars(select(Task))}
         self.site_code = {s.id: s.code for s in self.sites.values()}
         self.email = {p.id: p.email for p in self.people.values()}
@@ -94,12 +88,8 @@ class Section:
     key: tuple[str, ...]
     #: Reads one entry into file-level values (emails, codes), or None when it is bad.
     read: Callable[[Reader, Refs], dict | None]
-    #: File-level values -> model column values.
-    to_columns: Callable[[dict, Refs], dict]
     #: A stored record -> file-level values (for keys and export).
     to_entry: Callable[[Any, Refs], dict]
-    #: Values a new record takes when the entry leaves them out.
-    defaults: tuple[tuple[str, Any], ...] = ()
 
 
 def _all_present(values: dict) -> dict | None:
@@ -423,128 +413,43 @@ def _number(value):
     return int(value) if float(value).is_integer() else float(value)
 
 
-def _plain(values: dict, refs: Refs) -> dict:
-    return dict(values)
-
-
-def _person_columns(values: dict, refs: Refs) -> dict:
-    return {k: v for k, v in values.items() if k != "sites"}
-
-
-def _ref_columns(**refs_of: str):
-    """Map file-level references (emails, codes) to the model's id columns."""
-
-    def convert(values: dict, refs: Refs) -> dict:
-        out = {}
-        for key, value in values.items():
-            kind = refs_of.get(key)
-            if kind is None:
-                out[key] = value
-            elif value is None:
-                out[f"{key}_id"] = None
-            else:
-                table = {"person": refs.people, "site": refs.sites, "task": refs.tasks}[kind]
-                out[f"{key}_id"] = table[value].id
-        return out
-
-    return convert
-
-
-def _policy_columns(values: dict, refs: Refs) -> dict:
-    return _ref_columns(task="task", site="site")(values, refs)
-
-
-def _moment_columns(values: dict, refs: Refs) -> dict:
-    return _ref_columns(provider="person", site="site")(values, refs)
-
-
 SECTIONS: tuple[Section, ...] = (
-    Section("sites", Site, ("code",), _read_site, _plain, _site_entry),
+    Section("sites", Site, ("code",), _read_site, _site_entry),
+    Section("tasks", Task, ("code",), _read_task, _task_entry),
+    Section("people", Person, ("email",), _read_person, _person_entry),
     Section(
-        "tasks",
-        Task,
-        ("code",),
-        _read_task,
-        _plain,
-        _task_entry,
-        defaults=(("description", ""), ("builtin", False)),
-    ),
-    Section(
-        "people",
-        Person,
-        ("email",),
-        _read_person,
-        _person_columns,
-        _person_entry,
-        defaults=(("can_validate", False), ("active", True)),
-    ),
-    Section(
-        "licenses",
-        License,
-        ("person", "type", "number", "state"),
-        _read_license,
-        _ref_columns(person="person"),
-        _license_entry,
+        "licenses", License, ("person", "type", "number", "state"), _read_license, _license_entry
     ),
     Section(
         "credentials",
         Credential,
         ("person", "type", "number"),
         _read_credential,
-        _ref_columns(person="person"),
         _credential_entry,
     ),
-    Section(
-        "state_rules",
-        StateRule,
-        ("state", "task"),
-        _read_state_rule,
-        _ref_columns(task="task"),
-        _state_rule_entry,
-        defaults=(
-            ("requires_credentials", []),
-            ("supervision", SupervisionLevel.none),
-            ("citation", ""),
-        ),
-    ),
+    Section("state_rules", StateRule, ("state", "task"), _read_state_rule, _state_rule_entry),
     Section(
         "policies",
         Policy,
         ("task", "site", "job_levels", "effective_from"),
         _read_policy,
-        _policy_columns,
         _policy_entry,
-        defaults=(
-            ("requires_credentials", []),
-            ("supervision", SupervisionLevel.none),
-            ("document", ""),
-        ),
     ),
     Section(
         "competencies",
         Competency,
         ("person", "task", "trained_on", "validated_on"),
         _read_competency,
-        _ref_columns(person="person", task="task", validated_by="person"),
         _competency_entry,
-        defaults=(("prior_employer", False), ("evidence", "")),
     ),
     Section(
         "supervision",
         SupervisionAssignment,
         ("assistant", "provider", "site", "starts_on"),
         _read_supervision,
-        _ref_columns(assistant="person", provider="person", site="site"),
         _supervision_entry,
     ),
-    Section(
-        "shifts",
-        Shift,
-        ("provider", "site", "starts_at"),
-        _read_shift,
-        _moment_columns,
-        _shift_entry,
-    ),
+    Section("shifts", Shift, ("provider", "site", "starts_at"), _read_shift, _shift_entry),
 )
 
 SECTION_NAMES = ("practice",) + tuple(s.name for s in SECTIONS)
@@ -560,248 +465,3 @@ def _key(section: Section, values: dict) -> tuple:
             value = value.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
         key.append(value)
     return tuple(key)
-
-
-# --------------------------------------------------------------------------- import
-
-
-def read_practice_file(data) -> tuple[dict, list[str]]:
-    """Read and check the whole file; return the entries per section and the warnings.
-
-    Raises PracticeFileError listing every problem found.
-    """
-    if not isinstance(data, dict):
-        raise PracticeFileError(["the practice file must be a JSON object with sections"])
-    problems: list[str] = []
-    warnings = [f"{name}: unknown section, ignored" for name in data if name not in SECTION_NAMES]
-    refs = Refs()
-    entries: dict[str, list[tuple[int, dict]]] = {}
-
-    practice = data.get("practice")
-    if practice is not None:
-        if not isinstance(practice, dict):
-            problems.append("practice: must be an object with a name")
-        else:
-            name = Reader(practice, "practice", problems).text("name", True)
-            entries["practice"] = [(0, {"name": name})] if isinstance(name, str) else []
-            extra = sorted(set(practice) - {"name"})
-            warnings.extend(f"practice.{key}: unknown field, ignored" for key in extra)
-
-    # Sites, people and tasks named in the file may be referenced before they are written.
-    for name, key, known in (
-        ("sites", "code", refs.file_sites),
-        ("people", "email", refs.file_people),
-    ):
-        for item in _list_of(data.get(name)):
-            if isinstance(item, dict) and isinstance(item.get(key), str):
-                value = item[key].strip()
-                known.add(value.lower() if key == "email" else value)
-    for item in _list_of(data.get("tasks")):
-        if isinstance(item, dict) and isinstance(item.get("code"), str):
-            try:
-                kind = TaskKind(item.get("kind"))
-            except ValueError:
-                kind = TaskKind.clinical  # its own problem is reported where it is read
-            if item["code"].strip() not in BUILTIN_TASK_CODES:
-                refs.file_task_kinds[item["code"].strip()] = kind
-
-    for section in SECTIONS:
-        raw = data.get(section.name)
-        if raw is None:
-            continue
-        if not isinstance(raw, list):
-            problems.append(f"{section.name}: must be a list")
-            continue
-        seen: dict[tuple, int] = {}
-        rows = []
-        for index, item in enumerate(raw):
-            where = f"{section.name}[{index}]"
-            if not isinstance(item, dict):
-                problems.append(f"{where}: must be an object")
-                continue
-            reader = Reader(item, where, problems, _not_null(section.model))
-            before = len(problems)
-            values = section.read(reader, refs)
-            if values is None or len(problems) > before:
-                continue
-            values = _given(values)
-            key = _key(section, values)
-            if key in seen:
-                keys = ", ".join(section.key)
-                problems.append(f"{where}: duplicate of {section.name}[{seen[key]}] (same {keys})")
-                continue
-            seen[key] = index
-            rows.append((index, values))
-            extra = sorted(set(item) - set(values) - set(section.key))
-            warnings.extend(f"{where}.{name}: unknown field, ignored" for name in extra)
-        entries[section.name] = rows
-
-    _check_policy_overlaps(entries.get("policies", []), refs, problems)
-    if problems:
-        raise PracticeFileError(problems)
-    return entries, warnings
-
-
-def _not_null(model) -> frozenset[str]:
-    """The file keys whose column cannot be empty (``person`` for ``person_id``)."""
-    return frozenset(
-        column.name.removesuffix("_id")
-        for column in model.__table__.columns
-        if not column.nullable and not column.primary_key
-    )
-
-
-def _list_of(section) -> list:
-    """A section's entries; a section that is not a list is reported where it is read."""
-    return section if isinstance(section, list) else []
-
-
-def _check_policy_overlaps(rows, refs: Refs, problems: list[str]) -> None:
-    """Two policies for the same task, site and job levels may not overlap in time."""
-    if not rows:
-        return
-    section = next(s for s in SECTIONS if s.name == "policies")
-    refs.index()
-    stored = {}
-    for policy in db.session.scalars(select(Policy)):
-        entry = _policy_entry(policy, refs)
-        stored[_key(section, entry)] = entry
-    file_keys = {_key(section, values) for _, values in rows}
-    candidates = [(i, f"policies[{i}]", v) for i, v in rows] + [
-        (None, f"the stored policy '{v['document'] or v['task']}'", v)
-        for k, v in stored.items()
-        if k not in file_keys
-    ]
-    for index, where, values in candidates:
-        if index is None:
-            continue
-        for other_index, other_where, other in candidates:
-            if other_index == index:
-                continue
-            if other_index is not None and other_index > index:
-                continue  # each pair of file entries is reported once, at the later one
-            if policies_overlap(values, other):
-                problems.append(
-                    f"{where}.effective_from: overlaps {other_where} for the same task, site "
-                    f"and job levels ({describe_span(values)} against "
-                    f"{describe_span(other)})"
-                )
-
-
-def _comparable(value):
-    if isinstance(value, list):
-        return sorted(value, key=str)
-    if isinstance(value, datetime):
-        return value.astimezone(ZoneInfo("UTC"))
-    return value
-
-
-def import_practice(data, *, actor) -> tuple[dict[str, Counter], list[str]]:
-    """Import a practice file inside the caller's transaction (the caller commits).
-
-    Returns per-section counts of created / updated / unchanged records, and warnings.
-    """
-    entries, warnings = read_practice_file(data)
-    counts: dict[str, Counter] = {}
-    refs = Refs()
-
-    if entries.get("practice"):
-        name = entries["practice"][0][1]["name"]
-        practice = db.session.scalar(select(Practice).limit(1))
-        tally = counts.setdefault("practice", Counter())
-        if practice is None:
-            practice = Practice(name=name)
-            db.session.add(practice)
-            record_event("create", practice, after=snapshot(practice), actor=actor)
-            tally["created"] += 1
-        elif practice.name != name:
-            before = snapshot(practice)
-            practice.name = name
-            record_event("update", practice, before=before, after=snapshot(practice), actor=actor)
-            tally["updated"] += 1
-        else:
-            tally["unchanged"] += 1
-
-    for section in SECTIONS:
-        rows = entries.get(section.name)
-        if not rows:
-            continue
-        refs.index()
-        stored = {
-            _key(section, section.to_entry(obj, refs)): obj
-            for obj in db.session.scalars(select(section.model))
-        }
-        tally = counts.setdefault(section.name, Counter())
-        for _, values in rows:
-            columns = section.to_columns(values, refs)
-            obj = stored.get(_key(section, values))
-            if obj is None:
-                obj = section.model(**{**dict(section.defaults), **columns})
-                if section.model is Task:
-                    obj.builtin = False
-                db.session.add(obj)
-                if section.model is Person:
-                    obj.sites = [refs.sites[c] for c in values.get("sites", [])]
-                db.session.flush()
-                record_event("create", obj, after=_with_sites(obj), actor=actor)
-                tally["created"] += 1
-                continue
-            before = _with_sites(obj)
-            changed = False
-            for name, value in columns.items():
-                if _comparable(getattr(obj, name)) != _comparable(value):
-                    setattr(obj, name, value)
-                    changed = True
-            if section.model is Person and "sites" in values:
-                wanted = sorted(values["sites"])
-                if sorted(s.code for s in obj.sites) != wanted:
-                    obj.sites = [refs.sites[c] for c in wanted]
-                    changed = True
-            if changed:
-                record_event("update", obj, before=before, after=_with_sites(obj), actor=actor)
-                tally["updated"] += 1
-            else:
-                tally["unchanged"] += 1
-        db.session.flush()
-    return counts, warnings
-
-
-def _with_sites(obj) -> dict:
-    """A record's audit snapshot; a person's also names their sites, as the forms log it."""
-    return person_snapshot(obj) if isinstance(obj, Person) else snapshot(obj)
-
-
-# --------------------------------------------------------------------------- export
-
-
-def _json_value(value):
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def _sort_key(key: tuple) -> tuple:
-    return tuple((v is not None, str(v) if v is not None else "") for v in key)
-
-
-def export_practice() -> dict:
-    """The practice file of what is stored, in a stable order."""
-    refs = Refs()
-    refs.index()
-    out: dict[str, Any] = {}
-    practice = db.session.scalar(select(Practice).limit(1))
-    if practice is not None:
-        out["practice"] = {"name": practice.name}
-    for section in SECTIONS:
-        query = select(section.model)
-        if section.model is Task:
-            query = query.where(Task.builtin.is_(False))
-        items = []
-        for obj in db.session.scalars(query):
-            entry = section.to_entry(obj, refs)
-            items.append((_sort_key(_key(section, entry)), entry))
-        items.sort(key=lambda pair: pair[0])
-        out[section.name] = [{k: _json_value(v) for k, v in entry.items()} for _, entry in items]
-    return out
