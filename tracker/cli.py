@@ -27,7 +27,7 @@ def parse_moment(value: str | None, timezone: str) -> datetime:
     No value means now; an empty or unreadable one, or one so close to year 1 or 9999 that
     it has no date in UTC or in the site's zone, is a ValueError.
     """
-    from tracker.decision.rules import zone
+    from tracker.dates import zone
 
     if value is None:
         return dates.now_to_the_second()

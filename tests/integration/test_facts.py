@@ -12,7 +12,9 @@ from tests.conftest import recording_statements, sample_practice
 from tracker.audit.services import CLI
 from tracker.catalog.models import Task
 from tracker.decision.facts import load_facts, load_for_decision
-from tracker.decision.rules import (
+from tracker.decision.rules import decide
+from tracker.decision.services import evaluate
+from tracker.decision.values import (
     CompetencyFacts,
     CredentialFacts,
     LicenseFacts,
@@ -23,9 +25,7 @@ from tracker.decision.rules import (
     StateRuleFacts,
     SupervisionFacts,
     TaskFacts,
-    decide,
 )
-from tracker.decision.services import evaluate
 from tracker.extensions import db
 from tracker.practice_file.importer import import_practice
 from tracker.sites.models import Site

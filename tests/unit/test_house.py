@@ -85,6 +85,7 @@ PURE_VALUES = frozenset(
     {
         "tracker",
         "tracker.dates",
+        "tracker.decision.values",
         "tracker.names",
         "tracker.vocabulary",
         "tracker.catalog",

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tracker.catalog.builtin import TASK_CATALOG
-from tracker.decision.rules import (
+from tracker.decision.rules import decide
+from tracker.decision.values import (
     CompetencyFacts,
     CredentialFacts,
     LicenseFacts,
@@ -25,7 +26,6 @@ from tracker.decision.rules import (
     StateRuleFacts,
     SupervisionFacts,
     TaskFacts,
-    decide,
 )
 from tracker.vocabulary import RuleStatus, SupervisionLevel, TaskKind
 

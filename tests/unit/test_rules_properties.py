@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker.decision.rules import (
+from tracker.decision.rules import decide
+from tracker.decision.values import (
     CompetencyFacts,
     CredentialFacts,
     LicenseFacts,
@@ -18,7 +19,6 @@ from tracker.decision.rules import (
     StateRuleFacts,
     SupervisionFacts,
     TaskFacts,
-    decide,
 )
 from tracker.vocabulary import RuleStatus, SupervisionLevel, TaskKind
 

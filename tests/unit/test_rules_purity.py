@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -9,6 +10,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB_STACK = ["flask", "sqlalchemy", "flask_sqlalchemy"]
+#: The clock and date helpers live in tracker.dates; the rule only uses them.
+DATE_HELPERS = {"zone", "add_months", "local_day", "format_utc", "now", "today"}
 
 PROBE = f"""
 import json, sys
@@ -37,3 +40,26 @@ def test_the_probe_would_notice_flask():
     # The same probe, with Flask imported first, must see it: the check can fail.
     probe = PROBE.replace("import tracker.decision.rules", "import flask, tracker.decision.rules")
     assert imported_with(probe) == ["flask"]
+
+
+def taken_from_the_rule(source: str) -> set[str]:
+    """The names a module's source imports from ``tracker.decision.rules``."""
+    return {
+        alias.name
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.ImportFrom) and node.module == "tracker.decision.rules"
+        for alias in node.names
+    }
+
+
+def test_no_module_takes_a_date_helper_from_the_rule():
+    taken = {
+        str(path.relative_to(ROOT)): sorted(taken_from_the_rule(path.read_text()) & DATE_HELPERS)
+        for path in sorted((ROOT / "tracker").rglob("*.py"))
+    }
+    assert {path: names for path, names in taken.items() if names} == {}
+
+
+def test_the_import_check_sees_a_date_helper_taken_from_the_rule():
+    source = "def f():\n    from tracker.decision.rules import decide, zone\n"
+    assert taken_from_the_rule(source) & DATE_HELPERS == {"zone"}

@@ -46,7 +46,8 @@ from test_rules_golden import (
     AT as AT_TEN,
 )
 
-from tracker.decision.rules import RecordRef, decide
+from tracker.decision.rules import decide
+from tracker.decision.values import RecordRef
 from tracker.vocabulary import RuleStatus, SupervisionLevel
 
 ON_SITE, IN_ROOM = SupervisionLevel.on_site, SupervisionLevel.in_room
@@ -267,6 +268,21 @@ def test_between_equally_specific_policies_the_latest_in_effect_decides(policies
     )
 
 
+TWIN = replace(POLICY_1, document="Clinical Task Policy v3 (copy)", id=36)
+
+
+@pytest.mark.parametrize("policies", [(POLICY_1, TWIN), (TWIN, POLICY_1)])
+def test_between_exact_equals_the_first_recorded_decides(policies):
+    """Same scope, levels, start and answer: the one given first (the loader gives them in id
+    order, so the one recorded first) is cited."""
+    first = policies[0]
+    decision = run_ids(policies=policies)
+    assert said(decision, "employer_policy") == (
+        f"{first.document} authorizes Injection for CMA at Main St."
+    )
+    assert [r.id for r in links(decision, "employer_policy")] == [first.id]
+
+
 # --------------------------------------------------------------------------- competency order
 
 
@@ -415,6 +431,14 @@ def test_in_the_room_words():
         "Needs a supervising provider in the room: Injection needs the provider in the room, and "
         "their presence has not been attested."
     )
+
+
+@pytest.mark.parametrize("in_room", [True, False], ids=["attested", "not attested"])
+def test_in_the_room_links_the_assignment_and_the_shift_attested_or_not(in_room):
+    """The shift found is linked whether or not the presence in the room is attested."""
+    decision = run_ids(state_rule=replace(RULE_1, supervision=IN_ROOM), in_room=in_room)
+    assert condition(decision, "supervision").met is in_room
+    assert links(decision, "supervision") == (ASSIGNMENT_REF, SHIFT_REF)
 
 
 def test_a_delegation_by_someone_who_may_not_delegate_says_why_with_the_other_problems():

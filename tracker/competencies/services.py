@@ -21,14 +21,12 @@ from tracker.competencies.models import Competency
 from tracker.db_types import utcnow
 from tracker.decision.facts import policy_facts
 from tracker.decision.rules import (
-    LicenseFacts,
-    PersonFacts,
-    PolicyFacts,
     licensed_provider,
     may_validate,
     reserved_reason,
     select_policy,
 )
+from tracker.decision.values import LicenseFacts, PersonFacts, PolicyFacts
 from tracker.errors import Problem, Problems
 from tracker.extensions import db
 from tracker.policy.models import Policy

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from tracker.decision.facts import load_facts
 from tracker.decision.matrix import assistants_at, collection_paused
-from tracker.decision.rules import Decision, PersonFacts, SiteFacts, TaskFacts, reserved_reason
+from tracker.decision.rules import reserved_reason
+from tracker.decision.values import Decision, DecisionStatus, PersonFacts, SiteFacts, TaskFacts
 from tracker.extensions import db
 from tracker.sites.models import Site
 from tracker.staff.models import Person, person_sites
@@ -71,7 +72,7 @@ def eligible(task_code: str, site_code: str, at: datetime) -> Eligibility:
             return result
         for person in assistants_at(book, site_code):
             decision = book.decide(person, task_code, site_code, at)
-            target = result.clear if decision.status == "clear" else result.flagged
+            target = result.clear if decision.status == DecisionStatus.clear else result.flagged
             target.append(Candidate(person, decision))
     result.flagged.sort(key=lambda c: len(c.unmet))  # stable: by name within a count
     return result

@@ -17,7 +17,8 @@ from tracker.catalog.builtin import reserved_lookalike
 from tracker.catalog.models import Task
 from tracker.competencies.models import Competency
 from tracker.decision.cache import Snapshot
-from tracker.decision.rules import (
+from tracker.decision.rules import decide
+from tracker.decision.values import (
     CompetencyFacts,
     CredentialFacts,
     Decision,
@@ -29,7 +30,6 @@ from tracker.decision.rules import (
     StateRuleFacts,
     SupervisionFacts,
     TaskFacts,
-    decide,
 )
 from tracker.extensions import db
 from tracker.policy.models import Policy, StateRule
@@ -140,181 +140,20 @@ def load_facts(
     ``task_codes`` limits competencies to those tasks (the finder and a batch ask about a
     few tasks; the book then decides only those).
     """
-    book = FactBook()
-    sup_filters = []
-    if assistant_ids is not None:
-        sup_filters.append(SupervisionAssignment.assistant_id.in_(assistant_ids))
-    if site_ids is not None:
-        sup_filters.append(SupervisionAssignment.site_id.in_(site_ids))
-    shift_filters = []
-    if site_ids is not None:
-        shift_filters.append(Shift.site_id.in_(site_ids))
-    if shifts_to is not None:
-        shift_filters.append(Shift.starts_at <= shifts_to)
-    if shifts_from is not None:
-        shift_filters.append(Shift.ends_at > shifts_from)
+    sup_filters = _supervision_filters(assistant_ids, site_ids)
+    shift_filters = _shift_filters(site_ids, shifts_from, shifts_to)
     involved = None
     if involved_only and assistant_ids is not None:
-        named = union(
-            select(Competency.validated_by_id).where(
-                Competency.person_id.in_(assistant_ids), Competency.validated_by_id.is_not(None)
-            ),
-            select(SupervisionAssignment.provider_id).where(*sup_filters),
-            select(Shift.provider_id).where(*shift_filters),
-        )
-        involved = sorted(
-            {*assistant_ids, *also_person_ids, *db.session.scalars(select(named.subquery().c[0]))}
-        )
-    for row in _rows(select(Site.__table__).order_by(Site.id)):
-        facts = SiteFacts(row["code"], row["name"], row["state"], row["timezone"])
-        book.sites[facts.code] = facts
-        book.site_codes_by_id[row["id"]] = facts.code
-    task_codes_by_id: dict[int, str] = {}
-    for row in _rows(select(Task.__table__).order_by(Task.id)):
-        kind = row["kind"]
-        if not row["builtin"] and reserved_lookalike(row["code"], row["name"]):
-            # Stored before such tasks were refused: it is decided as what it passes for.
-            kind = TaskKind.reserved
-        book.tasks[row["code"]] = TaskFacts(row["code"], row["name"], kind)
-        task_codes_by_id[row["id"]] = row["code"]
-
-    sites_of: dict[int, set[str]] = defaultdict(set)
-    sites_stmt = select(person_sites)
-    if involved is not None:
-        sites_stmt = sites_stmt.where(person_sites.c.person_id.in_(involved))
-    for row in _rows(sites_stmt):
-        sites_of[row["person_id"]].add(book.site_codes_by_id[row["site_id"]])
-    licenses: dict[int, list[LicenseFacts]] = defaultdict(list)
-    license_stmt = select(License.__table__).order_by(License.id)
-    if involved is not None:
-        license_stmt = license_stmt.where(License.person_id.in_(involved))
-    for row in _rows(license_stmt):
-        licenses[row["person_id"]].append(
-            LicenseFacts(row["type"], row["number"], row["state"], row["expires_on"], row["id"])
-        )
-    credentials: dict[int, list[CredentialFacts]] = defaultdict(list)
-    credential_stmt = select(Credential.__table__).order_by(Credential.id)
-    if involved is not None:
-        credential_stmt = credential_stmt.where(Credential.person_id.in_(involved))
-    for row in _rows(credential_stmt):
-        credentials[row["person_id"]].append(
-            CredentialFacts(
-                row["type"],
-                row["number"],
-                row["issued_on"],
-                row["expires_on"],
-                row["verified_on"],
-                row["issuer"],
-                row["id"],
-            )
-        )
-    people_table = Person.__table__
-    people_stmt = select(
-        people_table.c.id,
-        people_table.c.email,
-        people_table.c.name,
-        people_table.c.role,
-        people_table.c.active,
-        people_table.c.job_level,
-        people_table.c.can_validate,
-    ).order_by(people_table.c.id)
-    if involved is not None:
-        people_stmt = people_stmt.where(people_table.c.id.in_(involved))
-    for row in _rows(people_stmt):
-        facts = PersonFacts(
-            email=row["email"],
-            name=row["name"],
-            role=row["role"].value,
-            active=row["active"],
-            job_level=row["job_level"],
-            site_codes=frozenset(sites_of.get(row["id"], ())),
-            can_validate=row["can_validate"],
-            licenses=tuple(licenses.get(row["id"], ())),
-            credentials=tuple(credentials.get(row["id"], ())),
-            id=row["id"],
-        )
-        book.people[facts.email] = facts
-        book.people_by_id[facts.id] = facts
-
-    for row in _rows(select(StateRule.__table__).order_by(StateRule.id)):
-        code = task_codes_by_id[row["task_id"]]
-        book.rules[(row["state"], code)] = StateRuleFacts(
-            state=row["state"],
-            task=code,
-            status=row["status"],
-            supervision=row["supervision"],
-            requires_credentials=tuple(row["requires_credentials"] or ()),
-            min_training_hours=row["min_training_hours"],
-            citation=row["citation"] or "",
-            verified_on=row["verified_on"],
-            id=row["id"],
-        )
-    for row in _rows(select(Policy.__table__).order_by(Policy.id)):
-        code = task_codes_by_id[row["task_id"]]
-        book.policies_by_task[code].append(
-            PolicyFacts(
-                task=code,
-                authorized=row["authorized"],
-                supervision=row["supervision"],
-                site=book.site_codes_by_id.get(row["site_id"]) if row["site_id"] else None,
-                job_levels=tuple(row["job_levels"] or ()),
-                requires_credentials=tuple(row["requires_credentials"] or ()),
-                competency_valid_months=row["competency_valid_months"],
-                document=row["document"] or "",
-                effective_from=row["effective_from"],
-                effective_to=row["effective_to"],
-                id=row["id"],
-            )
-        )
-
-    comp_stmt = select(Competency.__table__).order_by(Competency.id)
-    if assistant_ids is not None:
-        comp_stmt = comp_stmt.where(Competency.person_id.in_(assistant_ids))
-    if task_codes is not None:
-        wanted = set(task_codes)
-        comp_stmt = comp_stmt.where(
-            Competency.task_id.in_([i for i, code in task_codes_by_id.items() if code in wanted])
-        )
-    for row in _rows(comp_stmt):
-        code = task_codes_by_id[row["task_id"]]
-        book.competencies[(row["person_id"], code)].append(
-            CompetencyFacts(
-                task=code,
-                validated_on=row["validated_on"],
-                validated_by=book.people_by_id.get(row["validated_by_id"]),
-                trained_on=row["trained_on"],
-                training_hours=row["training_hours"],
-                expires_on=row["expires_on"],
-                prior_employer=row["prior_employer"],
-                revoked_on=row["revoked_on"],
-                id=row["id"],
-            )
-        )
-
-    sup_stmt = (
-        select(SupervisionAssignment.__table__)
-        .where(*sup_filters)
-        .order_by(SupervisionAssignment.id)
-    )
-    for row in _rows(sup_stmt):
-        site_code = book.site_codes_by_id[row["site_id"]]
-        book.supervision[(row["assistant_id"], site_code)].append(
-            SupervisionFacts(
-                provider=book.people_by_id[row["provider_id"]],
-                site=site_code,
-                starts_on=row["starts_on"],
-                ends_on=row["ends_on"],
-                id=row["id"],
-            )
-        )
-
-    shift_stmt = select(Shift.__table__).where(*shift_filters).order_by(Shift.id)
-    for row in _rows(shift_stmt):
-        site_code = book.site_codes_by_id[row["site_id"]]
-        provider = book.people_by_id[row["provider_id"]]
-        book.shifts_by_site[site_code].append(
-            ShiftFacts(provider.email, site_code, row["starts_at"], row["ends_at"], row["id"])
-        )
+        involved = _involved_people(assistant_ids, also_person_ids, sup_filters, shift_filters)
+    book = FactBook()
+    _load_sites(book)
+    task_codes_by_id = _load_tasks(book)
+    _load_people(book, involved)
+    _load_state_rules(book, task_codes_by_id)
+    _load_policies(book, task_codes_by_id)
+    _load_competencies(book, task_codes_by_id, assistant_ids, task_codes)
+    _load_supervision(book, sup_filters)
+    _load_shifts(book, shift_filters)
     return book
 
 
@@ -390,3 +229,224 @@ def load_for_checks(
         return load()
     key = ("checks", assistant_ids, site_ids, delegator_ids, task_codes, first, last)
     return snapshot.get(key, lambda: load().freeze())
+
+
+# --------------------------------------------------------------------------- one loader per table
+
+
+def _shift_filters(site_ids, shifts_from, shifts_to) -> list:
+    filters = []
+    if site_ids is not None:
+        filters.append(Shift.site_id.in_(site_ids))
+    if shifts_to is not None:
+        filters.append(Shift.starts_at <= shifts_to)
+    if shifts_from is not None:
+        filters.append(Shift.ends_at > shifts_from)
+    return filters
+
+
+def _supervision_filters(assistant_ids, site_ids) -> list:
+    filters = []
+    if assistant_ids is not None:
+        filters.append(SupervisionAssignment.assistant_id.in_(assistant_ids))
+    if site_ids is not None:
+        filters.append(SupervisionAssignment.site_id.in_(site_ids))
+    return filters
+
+
+def _involved_people(assistant_ids, also_person_ids, sup_filters, shift_filters) -> list[int]:
+    """The assistants, the validators of their competencies, the providers of their
+    supervision and of the shifts, and ``also_person_ids``: in one query."""
+    named = union(
+        select(Competency.validated_by_id).where(
+            Competency.person_id.in_(assistant_ids), Competency.validated_by_id.is_not(None)
+        ),
+        select(SupervisionAssignment.provider_id).where(*sup_filters),
+        select(Shift.provider_id).where(*shift_filters),
+    )
+    return sorted(
+        {*assistant_ids, *also_person_ids, *db.session.scalars(select(named.subquery().c[0]))}
+    )
+
+
+def _load_sites(book: FactBook) -> None:
+    for row in _rows(select(Site.__table__).order_by(Site.id)):
+        facts = SiteFacts(row["code"], row["name"], row["state"], row["timezone"])
+        book.sites[facts.code] = facts
+        book.site_codes_by_id[row["id"]] = facts.code
+
+
+def _load_tasks(book: FactBook) -> dict[int, str]:
+    """The tasks into the book; returns their codes by id."""
+    codes_by_id: dict[int, str] = {}
+    for row in _rows(select(Task.__table__).order_by(Task.id)):
+        kind = row["kind"]
+        if not row["builtin"] and reserved_lookalike(row["code"], row["name"]):
+            # Stored before such tasks were refused: it is decided as what it passes for.
+            kind = TaskKind.reserved
+        book.tasks[row["code"]] = TaskFacts(row["code"], row["name"], kind)
+        codes_by_id[row["id"]] = row["code"]
+    return codes_by_id
+
+
+def _of_people(stmt, person_id, involved: list[int] | None):
+    return stmt if involved is None else stmt.where(person_id.in_(involved))
+
+
+def _site_codes_by_person(book: FactBook, involved: list[int] | None) -> dict[int, set[str]]:
+    sites_of: dict[int, set[str]] = defaultdict(set)
+    for row in _rows(_of_people(select(person_sites), person_sites.c.person_id, involved)):
+        sites_of[row["person_id"]].add(book.site_codes_by_id[row["site_id"]])
+    return sites_of
+
+
+def _licenses_by_person(involved: list[int] | None) -> dict[int, list[LicenseFacts]]:
+    licenses: dict[int, list[LicenseFacts]] = defaultdict(list)
+    stmt = select(License.__table__).order_by(License.id)
+    for row in _rows(_of_people(stmt, License.person_id, involved)):
+        licenses[row["person_id"]].append(
+            LicenseFacts(row["type"], row["number"], row["state"], row["expires_on"], row["id"])
+        )
+    return licenses
+
+
+def _credentials_by_person(involved: list[int] | None) -> dict[int, list[CredentialFacts]]:
+    credentials: dict[int, list[CredentialFacts]] = defaultdict(list)
+    stmt = select(Credential.__table__).order_by(Credential.id)
+    for row in _rows(_of_people(stmt, Credential.person_id, involved)):
+        credentials[row["person_id"]].append(
+            CredentialFacts(
+                row["type"],
+                row["number"],
+                row["issued_on"],
+                row["expires_on"],
+                row["verified_on"],
+                row["issuer"],
+                row["id"],
+            )
+        )
+    return credentials
+
+
+def _load_people(book: FactBook, involved: list[int] | None) -> None:
+    """The people, each with their sites, licenses and credentials (one query per table)."""
+    sites_of = _site_codes_by_person(book, involved)
+    licenses = _licenses_by_person(involved)
+    credentials = _credentials_by_person(involved)
+    people = Person.__table__
+    stmt = select(
+        people.c.id,
+        people.c.email,
+        people.c.name,
+        people.c.role,
+        people.c.active,
+        people.c.job_level,
+        people.c.can_validate,
+    ).order_by(people.c.id)
+    for row in _rows(_of_people(stmt, people.c.id, involved)):
+        facts = PersonFacts(
+            email=row["email"],
+            name=row["name"],
+            role=row["role"].value,
+            active=row["active"],
+            job_level=row["job_level"],
+            site_codes=frozenset(sites_of.get(row["id"], ())),
+            can_validate=row["can_validate"],
+            licenses=tuple(licenses.get(row["id"], ())),
+            credentials=tuple(credentials.get(row["id"], ())),
+            id=row["id"],
+        )
+        book.people[facts.email] = facts
+        book.people_by_id[facts.id] = facts
+
+
+def _load_state_rules(book: FactBook, task_codes_by_id: dict[int, str]) -> None:
+    for row in _rows(select(StateRule.__table__).order_by(StateRule.id)):
+        code = task_codes_by_id[row["task_id"]]
+        book.rules[(row["state"], code)] = StateRuleFacts(
+            state=row["state"],
+            task=code,
+            status=row["status"],
+            supervision=row["supervision"],
+            requires_credentials=tuple(row["requires_credentials"] or ()),
+            min_training_hours=row["min_training_hours"],
+            citation=row["citation"] or "",
+            verified_on=row["verified_on"],
+            id=row["id"],
+        )
+
+
+def _load_policies(book: FactBook, task_codes_by_id: dict[int, str]) -> None:
+    for row in _rows(select(Policy.__table__).order_by(Policy.id)):
+        code = task_codes_by_id[row["task_id"]]
+        book.policies_by_task[code].append(
+            PolicyFacts(
+                task=code,
+                authorized=row["authorized"],
+                supervision=row["supervision"],
+                site=book.site_codes_by_id.get(row["site_id"]) if row["site_id"] else None,
+                job_levels=tuple(row["job_levels"] or ()),
+                requires_credentials=tuple(row["requires_credentials"] or ()),
+                competency_valid_months=row["competency_valid_months"],
+                document=row["document"] or "",
+                effective_from=row["effective_from"],
+                effective_to=row["effective_to"],
+                id=row["id"],
+            )
+        )
+
+
+def _load_competencies(
+    book: FactBook,
+    task_codes_by_id: dict[int, str],
+    assistant_ids: list[int] | None,
+    task_codes: Iterable[str] | None,
+) -> None:
+    """The competencies (of those assistants, for those tasks), validators from the book."""
+    stmt = select(Competency.__table__).order_by(Competency.id)
+    if assistant_ids is not None:
+        stmt = stmt.where(Competency.person_id.in_(assistant_ids))
+    if task_codes is not None:
+        wanted = set(task_codes)
+        stmt = stmt.where(
+            Competency.task_id.in_([i for i, code in task_codes_by_id.items() if code in wanted])
+        )
+    for row in _rows(stmt):
+        code = task_codes_by_id[row["task_id"]]
+        book.competencies[(row["person_id"], code)].append(
+            CompetencyFacts(
+                task=code,
+                validated_on=row["validated_on"],
+                validated_by=book.people_by_id.get(row["validated_by_id"]),
+                trained_on=row["trained_on"],
+                training_hours=row["training_hours"],
+                expires_on=row["expires_on"],
+                prior_employer=row["prior_employer"],
+                revoked_on=row["revoked_on"],
+                id=row["id"],
+            )
+        )
+
+
+def _load_supervision(book: FactBook, filters: list) -> None:
+    stmt = select(SupervisionAssignment.__table__).where(*filters)
+    for row in _rows(stmt.order_by(SupervisionAssignment.id)):
+        site_code = book.site_codes_by_id[row["site_id"]]
+        book.supervision[(row["assistant_id"], site_code)].append(
+            SupervisionFacts(
+                provider=book.people_by_id[row["provider_id"]],
+                site=site_code,
+                starts_on=row["starts_on"],
+                ends_on=row["ends_on"],
+                id=row["id"],
+            )
+        )
+
+
+def _load_shifts(book: FactBook, filters: list) -> None:
+    for row in _rows(select(Shift.__table__).where(*filters).order_by(Shift.id)):
+        site_code = book.site_codes_by_id[row["site_id"]]
+        provider = book.people_by_id[row["provider_id"]]
+        book.shifts_by_site[site_code].append(
+            ShiftFacts(provider.email, site_code, row["starts_at"], row["ends_at"], row["id"])
+        )

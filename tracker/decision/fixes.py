@@ -20,7 +20,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from tracker.catalog.models import Task
-from tracker.decision.rules import STATE_LAW, local_day, state_name
+from tracker.dates import local_day
+from tracker.decision.rules import state_name
+from tracker.decision.values import (
+    COMPETENCY,
+    EMPLOYER_POLICY,
+    STATE_LAW,
+    SUPERVISION,
+    DecisionStatus,
+    ProblemCode,
+)
 from tracker.extensions import db
 from tracker.sites.models import Site
 from tracker.staff.models import Person
@@ -68,6 +77,53 @@ def _record_ids(condition: dict, kind: str) -> list[int]:
     return [r["id"] for r in condition.get("records", []) if r["kind"] == kind and r["id"]]
 
 
+def problem_codes(condition: dict) -> frozenset[str]:
+    """The codes of a stored condition's problems, as the rule gave them (empty when met).
+
+    A decision kept before the rule gave codes carries none: its codes are read from its
+    records and words, as its fixes were chosen when it was kept.
+    """
+    if "codes" in condition:
+        return frozenset(condition["codes"])
+    return _codes_from_words(condition)
+
+
+def _codes_from_words(condition: dict) -> frozenset[str]:
+    if condition.get("met"):
+        return frozenset()
+    reason = condition.get("reason", "")
+    kind = condition.get("condition")
+    codes = set()
+    if kind == STATE_LAW:
+        if not _record_ids(condition, "state_rule"):
+            codes.add(ProblemCode.no_state_rule)
+        elif "requires" in reason:
+            codes.add(ProblemCode.state_credential_missing)
+        else:
+            codes.add(ProblemCode.not_permitted)
+    elif kind == EMPLOYER_POLICY:
+        if not _record_ids(condition, "policy"):
+            codes.add(ProblemCode.no_policy)
+        elif "only with" in reason:
+            codes.add(ProblemCode.policy_credential_missing)
+        else:
+            codes.add(ProblemCode.not_authorized)
+    elif kind == COMPETENCY:
+        for words, code in (
+            ("expired", ProblemCode.expired),
+            ("revoked", ProblemCode.revoked),
+            ("training hours", ProblemCode.training_short),
+        ):
+            if words in reason:
+                codes.add(code)
+    elif kind == SUPERVISION:
+        if "no supervising provider" in reason:
+            codes.add(ProblemCode.no_supervisor)
+        if "on shift" in reason:
+            codes.add(ProblemCode.not_on_shift)
+    return frozenset(codes)
+
+
 def _supervising_provider(ctx: Context, condition: dict) -> int | None:
     """The provider of the assignment the condition rests on, else of the latest one."""
     ids = _record_ids(condition, "supervision")
@@ -83,7 +139,7 @@ def _supervising_provider(ctx: Context, condition: dict) -> int | None:
 def fixes_for(result: dict, ctx: Context, may_sign_off: bool) -> dict[str, list[Fix]]:
     """For each unmet condition, the forms that would fix it (before any access check)."""
     out: dict[str, list[Fix]] = {}
-    if result.get("status") != "flagged":
+    if result.get("status") != DecisionStatus.flagged:
         return out
     a, t, s = ctx.assistant, ctx.task, ctx.site
     credential = Fix(f"Record a credential for {a.name}", "staff.credential_new",
@@ -92,10 +148,10 @@ def fixes_for(result: dict, ctx: Context, may_sign_off: bool) -> dict[str, list[
         if c["met"]:
             continue
         fixes: list[Fix] = []
-        reason = c["reason"]
+        codes = problem_codes(c)
         if c["condition"] == STATE_LAW:
             rules = _record_ids(c, "state_rule")
-            if not rules:
+            if ProblemCode.no_state_rule in codes or not rules:
                 fixes.append(
                     Fix(
                         f"Record the {state_name(s.state)} rule for {t.name}",
@@ -103,14 +159,14 @@ def fixes_for(result: dict, ctx: Context, may_sign_off: bool) -> dict[str, list[
                         {"state": s.state, "task": t.code},
                     )
                 )
-            elif "requires" in reason:
+            elif ProblemCode.state_credential_missing in codes:
                 fixes.append(credential)
             else:
                 fixes.append(Fix("Review the state rule", "policy.edit_state_rule",
                                  {"rule_id": rules[0]}))  # fmt: skip
-        elif c["condition"] == "employer_policy":
+        elif c["condition"] == EMPLOYER_POLICY:
             policies = _record_ids(c, "policy")
-            if not policies:
+            if ProblemCode.no_policy in codes or not policies:
                 fixes.append(
                     Fix(
                         f"Write the policy for {t.name}",
@@ -119,11 +175,11 @@ def fixes_for(result: dict, ctx: Context, may_sign_off: bool) -> dict[str, list[
                     )
                 )
             else:
-                if "only with" in reason:
+                if ProblemCode.policy_credential_missing in codes:
                     fixes.append(credential)
                 fixes.append(Fix("Change the policy", "policy.edit_policy",
                                  {"policy_id": policies[0]}))  # fmt: skip
-        elif c["condition"] == "competency" and may_sign_off:
+        elif c["condition"] == COMPETENCY and may_sign_off:
             fixes.append(
                 Fix(
                     f"Sign off {a.name}'s {t.name} competency",
@@ -131,16 +187,16 @@ def fixes_for(result: dict, ctx: Context, may_sign_off: bool) -> dict[str, list[
                     {"person_id": a.id, "task": t.code},
                 )
             )
-        elif c["condition"] == "supervision":
+        elif c["condition"] == SUPERVISION:
             provider = _supervising_provider(ctx, c)
-            if "no supervising provider" in reason:
+            if ProblemCode.no_supervisor in codes:
                 args = {"assistant": a.id, "site": s.code, "starts_on": ctx.day.isoformat()}
                 if provider:
                     args["provider"] = provider
                 fixes.append(
                     Fix("Add a supervision assignment", "supervision.assignment_new", args)
                 )
-            if "on shift" in reason:
+            if ProblemCode.not_on_shift in codes:
                 args = {"site": s.code, "day": ctx.day.isoformat()}
                 if provider:
                     args["provider"] = provider
@@ -211,6 +267,21 @@ def reason_for(condition: dict, viewer, tz: str | None = None) -> str:
     return reason
 
 
+#: An assistant's step when their competency does not count for one of these reasons.
+_COMPETENCY_STEPS = (
+    (
+        frozenset({ProblemCode.expired, ProblemCode.revoked}),
+        "Your competency for this task no longer counts. Ask a provider to re-validate it "
+        "before you do the task again.",
+    ),
+    (
+        frozenset({ProblemCode.training_short}),
+        "Your recorded training is short of the state's minimum hours. Ask the practice "
+        "manager how to complete and record it.",
+    ),
+)
+
+
 def ma_steps(result: dict) -> list[str]:
     """The assistant's own steps for a flagged answer, one per unmet condition."""
     steps = []
@@ -218,18 +289,9 @@ def ma_steps(result: dict) -> list[str]:
         if c["met"]:
             continue
         step = MA_STEPS.get(c["condition"])
-        if c["condition"] == "competency" and (
-            "expired" in c["reason"] or "revoked" in c["reason"]
-        ):
-            step = (
-                "Your competency for this task no longer counts. Ask a provider to re-validate "
-                "it before you do the task again."
-            )
-        elif c["condition"] == "competency" and "training hours" in c["reason"]:
-            step = (
-                "Your recorded training is short of the state's minimum hours. Ask the "
-                "practice manager how to complete and record it."
-            )
+        if c["condition"] == COMPETENCY:
+            codes = problem_codes(c)
+            step = next((words for when, words in _COMPETENCY_STEPS if when & codes), step)
         if step and step not in steps:
             steps.append(step)
     return steps

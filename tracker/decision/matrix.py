@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from tracker.decision.facts import FactBook, load_facts
-from tracker.decision.rules import Decision, PersonFacts, SiteFacts, TaskFacts
+from tracker.decision.values import Decision, PersonFacts, SiteFacts, TaskFacts
 from tracker.extensions import db
 from tracker.sites.models import Site
 from tracker.vocabulary import TaskKind

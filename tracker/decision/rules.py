@@ -1,16 +1,38 @@
 """The decision: may this assistant do this task, at this site, at this moment?
 
-PURE. Facts come in as frozen dataclasses of plain values; a ``Decision`` comes out. Nothing
+PURE. Facts come in as frozen dataclasses of plain values (``tracker.decision.values``); a
+``Decision`` comes out, each unmet condition with the codes of its problems. Nothing
 here imports Flask or the database, so the rule can be tested alone and run in bulk, and
 every page, the CLI and the API give the same answer (DESIGN section 4).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from tracker.dates import add_months, format_utc, local_day, zone
+from tracker.decision.values import (
+    COMPETENCY,
+    EMPLOYER_POLICY,
+    STATE_LAW,
+    SUPERVISION,
+    CompetencyFacts,
+    Condition,
+    CredentialFacts,
+    Decision,
+    DecisionStatus,
+    LicenseFacts,
+    PersonFacts,
+    PolicyFacts,
+    ProblemCode,
+    RecordRef,
+    ShiftFacts,
+    SiteFacts,
+    StateRuleFacts,
+    SupervisionFacts,
+    TaskFacts,
+)
 from tracker.vocabulary import (
     DEFAULT_SUPERVISION,
     US_STATES,
@@ -19,191 +41,8 @@ from tracker.vocabulary import (
     TaskKind,
 )
 
-STATE_LAW = "state_law"
-EMPLOYER_POLICY = "employer_policy"
-COMPETENCY = "competency"
-SUPERVISION = "supervision"
-
-CLEAR, FLAGGED, PROHIBITED = "clear", "flagged", "prohibited"
-
 #: A state rule verified longer ago than this many months earns a warning.
 STALE_RULE_MONTHS = 12
-
-
-# --------------------------------------------------------------------------- facts
-
-
-@dataclass(frozen=True, slots=True)
-class SiteFacts:
-    code: str
-    name: str
-    state: str
-    timezone: str
-
-
-@dataclass(frozen=True, slots=True)
-class TaskFacts:
-    code: str
-    name: str
-    kind: TaskKind
-
-
-@dataclass(frozen=True, slots=True)
-class LicenseFacts:
-    type: str
-    number: str
-    state: str
-    expires_on: date | None
-    id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CredentialFacts:
-    type: str
-    number: str | None = None
-    issued_on: date | None = None
-    expires_on: date | None = None
-    verified_on: date | None = None
-    issuer: str | None = None
-    id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PersonFacts:
-    email: str
-    name: str
-    role: str
-    active: bool = True
-    job_level: str | None = None
-    site_codes: frozenset[str] = frozenset()
-    can_validate: bool = False
-    licenses: tuple[LicenseFacts, ...] = ()
-    credentials: tuple[CredentialFacts, ...] = ()
-    id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class StateRuleFacts:
-    state: str
-    task: str
-    status: RuleStatus
-    supervision: SupervisionLevel
-    requires_credentials: tuple[str, ...] = ()
-    min_training_hours: float | None = None
-    citation: str = ""
-    verified_on: date | None = None
-    id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PolicyFacts:
-    task: str
-    authorized: bool
-    supervision: SupervisionLevel
-    site: str | None = None
-    job_levels: tuple[str, ...] = ()
-    requires_credentials: tuple[str, ...] = ()
-    competency_valid_months: int | None = None
-    document: str = ""
-    effective_from: date | None = None
-    effective_to: date | None = None
-    id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CompetencyFacts:
-    task: str
-    validated_on: date | None = None
-    validated_by: PersonFacts | None = None
-    trained_on: date | None = None
-    training_hours: float | None = None
-    expires_on: date | None = None
-    prior_employer: bool = False
-    revoked_on: date | None = None
-    id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SupervisionFacts:
-    provider: PersonFacts
-    site: str
-    starts_on: date
-    ends_on: date | None = None
-    id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ShiftFacts:
-    provider: str  #: the provider's email
-    site: str
-    starts_at: datetime
-    ends_at: datetime
-    id: int | None = None
-
-
-# --------------------------------------------------------------------------- outcome
-
-
-@dataclass(frozen=True, slots=True)
-class RecordRef:
-    """A record a condition rests on, for links on pages."""
-
-    kind: str
-    id: int | None
-    label: str
-
-
-@dataclass(frozen=True, slots=True)
-class Condition:
-    condition: str
-    met: bool
-    reason: str
-    records: tuple[RecordRef, ...] = ()
-
-    @property
-    def evidence(self) -> list[str]:
-        return [r.label for r in self.records]
-
-    def to_json(self) -> dict:
-        return {
-            "condition": self.condition,
-            "met": self.met,
-            "reason": self.reason,
-            "evidence": self.evidence,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    status: str
-    assistant: str
-    task: str
-    site: str
-    at: datetime
-    conditions: tuple[Condition, ...] = ()
-    warnings: tuple[str, ...] = ()
-    reason: str | None = None
-    #: Level of supervision the task needs here (None for a prohibited task).
-    required_supervision: SupervisionLevel | None = None
-    day: date | None = field(default=None, compare=False)
-
-    @property
-    def unmet(self) -> list[Condition]:
-        return [c for c in self.conditions if not c.met]
-
-    def to_json(self) -> dict:
-        out = {
-            "status": self.status,
-            "assistant": self.assistant,
-            "task": self.task,
-            "site": self.site,
-            "at": format_utc(self.at),
-        }
-        if self.reason is not None:
-            out["reason"] = self.reason
-        out["conditions"] = [c.to_json() for c in self.conditions]
-        out["warnings"] = list(self.warnings)
-        return out
 
 
 # --------------------------------------------------------------------------- helpers
@@ -312,6 +151,7 @@ def _state_law(assistant, task, site, day, rule, warnings) -> Condition:
             f"No {state} rule is recorded for {task.name}, so it is not verified. Verify it "
             f"with the {state} medical board and the AAMA state scope resource, then record "
             "the rule.",
+            codes=(ProblemCode.no_state_rule,),
         )
     citation = f" ({rule.citation})" if rule.citation else ""
     refs = [RecordRef("state_rule", rule.id, f"{rule.state} rule for {rule.task}{citation}")]
@@ -329,6 +169,7 @@ def _state_law(assistant, task, site, day, rule, warnings) -> Condition:
             f"{state} law does not permit a medical assistant to perform {task.name}"
             f"{citation}. Only a licensed provider can do it there.",
             tuple(refs),
+            (ProblemCode.not_permitted,),
         )
     if rule.requires_credentials:
         cred, missing = _credential_check(assistant, rule.requires_credentials, day)
@@ -339,6 +180,7 @@ def _state_law(assistant, task, site, day, rule, warnings) -> Condition:
                 f"{state} requires {_join(rule.requires_credentials)} for {task.name}; "
                 f"{missing} on {day}. Record a current credential to meet it.",
                 tuple(refs),
+                (ProblemCode.state_credential_missing,),
             )
         refs.append(_credential_ref(cred))
         if warning := _unverified_warning(assistant, cred):
@@ -416,6 +258,7 @@ def _employer_policy(assistant, task, site, day, policies, policy, warnings) -> 
             False,
             f"No written policy in effect on {day} authorizes {task.name} for {level} at "
             f"{site.name}{hint}. Ask the practice manager to add it to the written policy.",
+            codes=(ProblemCode.no_policy,),
         )
     refs = [_policy_ref(policy)]
     doc = policy.document or "The written policy"
@@ -425,6 +268,7 @@ def _employer_policy(assistant, task, site, day, policies, policy, warnings) -> 
             False,
             f"{doc} does not authorize {task.name} for {level} at {site.name}.",
             tuple(refs),
+            (ProblemCode.not_authorized,),
         )
     if policy.requires_credentials:
         cred, missing = _credential_check(assistant, policy.requires_credentials, day)
@@ -435,6 +279,7 @@ def _employer_policy(assistant, task, site, day, policies, policy, warnings) -> 
                 f"{doc} authorizes {task.name} only with {_join(policy.requires_credentials)};"
                 f" {missing} on {day}.",
                 tuple(refs),
+                (ProblemCode.policy_credential_missing,),
             )
         refs.append(_credential_ref(cred))
         if (warning := _unverified_warning(assistant, cred)) and warning not in warnings:
@@ -463,35 +308,49 @@ def competency_problems(
     policy: PolicyFacts | None,
     min_hours: float | None,
     state: str,
-) -> list[str]:
-    """What keeps a competency record from counting on the day (empty: it counts)."""
+) -> list[tuple[ProblemCode, str]]:
+    """What keeps a competency record from counting on the day, each with its code (empty:
+    it counts)."""
     problems = []
     if comp.prior_employer:
-        problems.append("was documented at a prior employer and has not been validated here")
+        problems.append(
+            (
+                ProblemCode.prior_employer,
+                "was documented at a prior employer and has not been validated here",
+            )
+        )
     if comp.validated_on is None:
-        problems.append("has not been validated")
+        problems.append((ProblemCode.not_validated, "has not been validated"))
     elif comp.validated_on > day:
-        problems.append(f"is validated only from {comp.validated_on}")
+        problems.append(
+            (ProblemCode.validated_later, f"is validated only from {comp.validated_on}")
+        )
     validator = comp.validated_by
     if comp.validated_on is not None:
         if validator is None:
-            problems.append("has no validator recorded")
+            problems.append((ProblemCode.no_validator, "has no validator recorded"))
         elif validator.email == assistant.email:
-            problems.append("was signed off by the assistant themselves")
+            problems.append((ProblemCode.self_signed, "was signed off by the assistant themselves"))
         elif not may_validate(validator, comp.validated_on):
             problems.append(
-                f"was signed off by {validator.name}, who on {comp.validated_on} was neither a "
-                "licensed provider nor an approved observer"
+                (
+                    ProblemCode.validator_unqualified,
+                    f"was signed off by {validator.name}, who on {comp.validated_on} was "
+                    "neither a licensed provider nor an approved observer",
+                )
             )
     if comp.revoked_on is not None and comp.revoked_on <= day:
-        problems.append(f"was revoked on {comp.revoked_on}")
+        problems.append((ProblemCode.revoked, f"was revoked on {comp.revoked_on}"))
     expiry = competency_expiry(comp, policy)
     if expiry is not None and day > expiry:
-        problems.append(f"expired on {expiry}")
+        problems.append((ProblemCode.expired, f"expired on {expiry}"))
     if min_hours and (comp.training_hours or 0) < min_hours:
         problems.append(
-            f"records {_fmt_hours(comp.training_hours)} training hours where {state} requires "
-            f"at least {_fmt_hours(min_hours)}"
+            (
+                ProblemCode.training_short,
+                f"records {_fmt_hours(comp.training_hours)} training hours where {state} "
+                f"requires at least {_fmt_hours(min_hours)}",
+            )
         )
     return problems
 
@@ -501,6 +360,15 @@ def _competency_ref(comp: CompetencyFacts, expiry: date | None) -> RecordRef:
     validated = f"validated {comp.validated_on}{by}" if comp.validated_on else "not validated"
     until = f", current until {expiry}" if expiry else ""
     return RecordRef("competency", comp.id, f"competency for {comp.task}: {validated}{until}")
+
+
+def _competency_fix(codes: tuple[ProblemCode, ...]) -> str:
+    """Who must do what before the record closest to counting counts."""
+    if ProblemCode.expired in codes or ProblemCode.revoked in codes:
+        return "a provider must re-validate it"
+    if codes == (ProblemCode.training_short,):
+        return "record the missing training before it can count"
+    return "a provider or an approved observer must validate it here"
 
 
 def _competency(assistant, task, site, day, competencies, rule, policy) -> Condition:
@@ -513,6 +381,7 @@ def _competency(assistant, task, site, day, competencies, rule, policy) -> Condi
             False,
             f"{assistant.name} has no documented {task.name} competency. A provider or an "
             "approved observer must watch them perform it and sign it off.",
+            codes=(ProblemCode.no_competency,),
         )
     judged = []
     for comp in mine:
@@ -520,29 +389,26 @@ def _competency(assistant, task, site, day, competencies, rule, policy) -> Condi
         if not problems:
             expiry = competency_expiry(comp, policy)
             until = f"current until {expiry}" if expiry else "with no expiry"
-            who = comp.validated_by.name if comp.validated_by else "a validator"
+            # A record counts only when validated by someone: it names them.
             return Condition(
                 COMPETENCY,
                 True,
                 f"{assistant.name}'s {task.name} competency was validated on "
-                f"{comp.validated_on} by {who}, {until}.",
+                f"{comp.validated_on} by {comp.validated_by.name}, {until}.",
                 (_competency_ref(comp, expiry),),
             )
         judged.append((len(problems), comp.validated_on or date.min, comp, problems))
     # Explain the record closest to counting: fewest problems, then the latest validated.
     judged.sort(key=lambda j: (j[0], -j[1].toordinal()))
     _, _, comp, problems = judged[0]
-    if any("expired" in p or "revoked" in p for p in problems):
-        fix = "a provider must re-validate it"
-    elif any("training hours" in p for p in problems) and len(problems) == 1:
-        fix = "record the missing training before it can count"
-    else:
-        fix = "a provider or an approved observer must validate it here"
+    codes = tuple(code for code, _ in problems)
+    words = _join([text for _, text in problems], "and")
     return Condition(
         COMPETENCY,
         False,
-        f"{assistant.name}'s {task.name} competency {_join(problems, 'and')}; {fix}.",
+        f"{assistant.name}'s {task.name} competency {words}; {_competency_fix(codes)}.",
         tuple(_competency_ref(c, competency_expiry(c, policy)) for _, _, c, _ in judged),
+        codes,
     )
 
 
@@ -565,89 +431,118 @@ def _provider_problem(person: PersonFacts, day: date, state: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class _Check:
+    """One part of the supervision condition: its problems (code, words), the records it
+    rests on, and the words it adds when met."""
+
+    problems: tuple[tuple[ProblemCode, str], ...] = ()
+    records: tuple[RecordRef, ...] = ()
+    words: str = ""
+
+
+def _assignment_check(assistant, site, day, assignments) -> tuple[list[SupervisionFacts], _Check]:
+    """The assignments at the site that cover the day, to a provider licensed in its state."""
+    covering = []
+    lapsed = []
+    for a in assignments:
+        if a.site != site.code:
+            continue
+        if not in_range(day, a.starts_on, a.ends_on):
+            when = f"starts on {a.starts_on}" if a.starts_on > day else f"ended on {a.ends_on}"
+            lapsed.append(f"the assignment to {a.provider.name} {when}")
+            continue
+        problem = _provider_problem(a.provider, day, site.state)
+        if problem:
+            lapsed.append(problem)
+            continue
+        covering.append(a)
+    if not covering:
+        detail = f" ({'; '.join(lapsed)})" if lapsed else ""
+        words = (
+            f"{assistant.name} has no supervising provider assigned at {site.name} on "
+            f"{day}{detail}; the manager must assign a licensed provider"
+        )
+        return covering, _Check(problems=((ProblemCode.no_supervisor, words),))
+    names = _join(sorted({a.provider.name for a in covering}))
+    records = tuple(
+        RecordRef("supervision", a.id, f"supervision by {a.provider.email} at {a.site}")
+        for a in covering
+    )
+    return covering, _Check(
+        records=records, words=f"{names} supervises {assistant.name} at {site.name}"
+    )
+
+
+def _shift_check(task, site, at, level, covering, shifts, in_room) -> _Check:
+    """A supervising provider on shift at the site at the moment (and, for ``in_room``, the
+    presence in the room attested)."""
+    emails = {a.provider.email for a in covering}
+    on_shift = [
+        s
+        for s in shifts
+        if s.provider in emails and s.site == site.code and s.starts_at <= at < s.ends_at
+    ]
+    if not on_shift:
+        names = _join(sorted({a.provider.name for a in covering}))
+        local = at.astimezone(zone(site.timezone)).strftime("%Y-%m-%d %H:%M")
+        who = f"none of {names} is" if len(covering) > 1 else f"{names} is not"
+        words = (
+            f"{who} on shift at {site.name} at {local}; record the provider's shift or wait "
+            "until they are on site"
+        )
+        return _Check(problems=((ProblemCode.not_on_shift, words),))
+    shift = on_shift[0]
+    until = shift.ends_at.astimezone(zone(site.timezone)).strftime("%H:%M")
+    record = RecordRef(
+        "shift",
+        shift.id,
+        f"shift of {shift.provider} at {shift.site} "
+        f"{format_utc(shift.starts_at)} to {format_utc(shift.ends_at)}",
+    )
+    words = f", and is on site until {until}"
+    if level != SupervisionLevel.in_room:
+        return _Check(records=(record,), words=words)
+    if in_room:
+        return _Check(records=(record,), words=f"{words}, in the room (attested)")
+    problem = (
+        ProblemCode.not_in_room,
+        f"{task.name} needs the provider in the room, and their presence has not been attested",
+    )
+    return _Check(problems=(problem,), records=(record,))
+
+
 def _supervision(assistant, task, site, at, day, level, assignments, shifts,
                  delegated_by, in_room) -> Condition:  # fmt: skip
-    problems: list[str] = []
-    refs: list[RecordRef] = []
-    met_words = ""
+    """The delegator's standing, then the assignment and (from ``on_site``) the shift."""
+    problems: list[tuple[ProblemCode, str]] = []
     if delegated_by is not None:
         problem = _provider_problem(delegated_by, day, site.state)
         if problem:
             problems.append(
-                f"the delegation is made by {delegated_by.name}, but {problem}; delegation is "
-                "a licensed provider's to make"
+                (
+                    ProblemCode.delegator_unqualified,
+                    f"the delegation is made by {delegated_by.name}, but {problem}; "
+                    "delegation is a licensed provider's to make",
+                )
             )
     if level == SupervisionLevel.none:
-        met_words = f"{task.name} needs no supervision"
+        checks = [_Check(words=f"{task.name} needs no supervision")]
     else:
-        covering = []
-        lapsed = []
-        for a in assignments:
-            if a.site != site.code:
-                continue
-            if not in_range(day, a.starts_on, a.ends_on):
-                when = f"starts on {a.starts_on}" if a.starts_on > day else f"ended on {a.ends_on}"
-                lapsed.append(f"the assignment to {a.provider.name} {when}")
-                continue
-            problem = _provider_problem(a.provider, day, site.state)
-            if problem:
-                lapsed.append(problem)
-                continue
-            covering.append(a)
-        if not covering:
-            detail = f" ({'; '.join(lapsed)})" if lapsed else ""
-            problems.append(
-                f"{assistant.name} has no supervising provider assigned at {site.name} on "
-                f"{day}{detail}; the manager must assign a licensed provider"
-            )
-        else:
-            names = _join(sorted({a.provider.name for a in covering}))
-            refs.extend(
-                RecordRef("supervision", a.id, f"supervision by {a.provider.email} at {a.site}")
-                for a in covering
-            )
-            met_words = f"{names} supervises {assistant.name} at {site.name}"
-            if level.rank >= SupervisionLevel.on_site.rank:
-                emails = {a.provider.email for a in covering}
-                on_shift = [
-                    s
-                    for s in shifts
-                    if s.provider in emails
-                    and s.site == site.code
-                    and s.starts_at <= at < s.ends_at
-                ]
-                if not on_shift:
-                    local = at.astimezone(zone(site.timezone)).strftime("%Y-%m-%d %H:%M")
-                    who = f"none of {names} is" if len(covering) > 1 else f"{names} is not"
-                    problems.append(
-                        f"{who} on shift at {site.name} at {local}; record the provider's shift "
-                        "or wait until they are on site"
-                    )
-                else:
-                    shift = on_shift[0]
-                    until = shift.ends_at.astimezone(zone(site.timezone)).strftime("%H:%M")
-                    refs.append(
-                        RecordRef(
-                            "shift",
-                            shift.id,
-                            f"shift of {shift.provider} at {shift.site} "
-                            f"{format_utc(shift.starts_at)} to {format_utc(shift.ends_at)}",
-                        )
-                    )
-                    met_words += f", and is on site until {until}"
-                    if level == SupervisionLevel.in_room:
-                        if in_room:
-                            met_words += ", in the room (attested)"
-                        else:
-                            problems.append(
-                                f"{task.name} needs the provider in the room, and their "
-                                "presence has not been attested"
-                            )
+        covering, assigned = _assignment_check(assistant, site, day, assignments)
+        checks = [assigned]
+        if covering and level.rank >= SupervisionLevel.on_site.rank:
+            checks.append(_shift_check(task, site, at, level, covering, shifts, in_room))
+    for check in checks:
+        problems.extend(check.problems)
+    records = tuple(r for check in checks for r in check.records)
     needs = f"Needs {level.label}"
     if problems:
-        text = "; ".join(problems)
-        return Condition(SUPERVISION, False, f"{needs}: {text}.", tuple(refs))
-    return Condition(SUPERVISION, True, f"{needs}: {met_words}.", tuple(refs))
+        text = "; ".join(words for _, words in problems)
+        codes = tuple(code for code, _ in problems)
+        return Condition(SUPERVISION, False, f"{needs}: {text}.", records, codes)
+    met_words = "".join(check.words for check in checks)
+    return Condition(SUPERVISION, True, f"{needs}: {met_words}.", records)
 
 
 # --------------------------------------------------------------------------- the decision
@@ -680,7 +575,7 @@ def decide(
     day = local_day(at, site.timezone)
     if task.kind == TaskKind.reserved:
         return Decision(
-            PROHIBITED, assistant.email, task.code, site.code, at,
+            DecisionStatus.prohibited, assistant.email, task.code, site.code, at,
             reason=reserved_reason(task), day=day,
         )  # fmt: skip
     if state_rule is not None and (state_rule.state != site.state or state_rule.task != task.code):
@@ -702,7 +597,8 @@ def decide(
         warnings.append(f"{assistant.name}'s account is deactivated.")
     if assistant.role != "assistant":
         warnings.append(f"{assistant.name} is not recorded as a medical assistant.")
-    status = CLEAR if all(c.met for c in conditions) else FLAGGED
+    met = all(c.met for c in conditions)
+    status = DecisionStatus.clear if met else DecisionStatus.flagged
     return Decision(
         status,
         assistant.email,

@@ -11,7 +11,7 @@ from tracker.catalog.models import Task
 from tracker.decision.cache import Snapshot
 from tracker.decision.facts import load_for_decision
 from tracker.decision.models import DecisionRecord
-from tracker.decision.rules import Decision
+from tracker.decision.values import Decision
 from tracker.extensions import db
 from tracker.sites.models import Site
 from tracker.staff.models import Person, person_sites
@@ -142,7 +142,7 @@ def _decision_row(
         "at": decision.at,
         "delegated_by_id": delegated_by.id if delegated_by is not None else None,
         "in_room": in_room,
-        "status": decision.status,
+        "status": str(decision.status),
         "result": result,
     }
 
@@ -193,13 +193,19 @@ def log_decisions(
     return sorted(row[0] for row in result)
 
 
+#: What a stored condition keeps beyond DESIGN section 4: the records it rests on (links on
+#: pages) and the codes of its problems (the fixes offered; ``tracker.decision.fixes``).
+INTERNAL_KEYS = frozenset({"records", "codes"})
+
+
 def stored_result(decision: Decision) -> dict:
-    """The decision's JSON, each condition also naming its records (for links on pages)."""
+    """The decision's JSON, each condition also naming its records and problem codes."""
     result = decision.to_json()
     for out, condition in zip(result["conditions"], decision.conditions, strict=True):
         out["records"] = [
             {"kind": ref.kind, "id": ref.id, "label": ref.label} for ref in condition.records
         ]
+        out["codes"] = [code.value for code in condition.codes]
     return result
 
 
@@ -208,7 +214,8 @@ def public_result(result: dict) -> dict:
     return {
         **result,
         "conditions": [
-            {k: v for k, v in c.items() if k != "records"} for c in result.get("conditions", [])
+            {k: v for k, v in c.items() if k not in INTERNAL_KEYS}
+            for c in result.get("conditions", [])
         ],
     }
 

@@ -10,13 +10,12 @@ from wtforms.fields.choices import SelectChoice
 
 from tracker import dates
 from tracker.catalog.models import Task
-from tracker.dates import format_utc
+from tracker.dates import format_utc, zone
 from tracker.decision import fixes
 from tracker.decision.cache import Snapshot
 from tracker.decision.forms import SelfCheckForm
 from tracker.decision.matrix import build_matrix
 from tracker.decision.models import DecisionRecord
-from tracker.decision.rules import zone
 from tracker.decision.services import (
     SelfCheckChoices,
     evaluate,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tracker.decision.rules import Decision, zone
+from tracker.dates import zone
+from tracker.decision.values import Decision, DecisionStatus
 
 CONDITION_LABELS = {
     "state_law": "State law",
@@ -12,9 +13,9 @@ CONDITION_LABELS = {
 }
 
 STATUS_LABELS = {
-    "clear": "CLEAR: all four conditions are met.",
-    "flagged": "FLAGGED: at least one condition is not met.",
-    "prohibited": "PROHIBITED: this task is never delegated to a medical assistant.",
+    DecisionStatus.clear: "CLEAR: all four conditions are met.",
+    DecisionStatus.flagged: "FLAGGED: at least one condition is not met.",
+    DecisionStatus.prohibited: "PROHIBITED: this task is never delegated to a medical assistant.",
 }
 
 

@@ -11,8 +11,8 @@ from tracker import dates
 from tracker.audit.services import record_event, snapshot
 from tracker.catalog.models import Task
 from tracker.decision.models import DecisionRecord
-from tracker.decision.rules import Decision
 from tracker.decision.services import evaluate, record_decision
+from tracker.decision.values import Decision
 from tracker.delegations.models import Delegation, DelegationCheck
 from tracker.delegations.queries import standing_of
 from tracker.errors import Refused

@@ -9,8 +9,8 @@ from sqlalchemy.orm import selectinload
 
 from tracker import dates
 from tracker.catalog.models import Task
+from tracker.dates import zone
 from tracker.decision.models import DecisionRecord
-from tracker.decision.rules import zone
 from tracker.decision.services import public_result
 from tracker.delegations import services
 from tracker.delegations.forms import DelegationForm, StatusForm

@@ -9,15 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tracker.catalog.models import Task
+from tracker.dates import add_months
 from tracker.decision.facts import policy_facts
 from tracker.decision.matrix import KIND_ORDER
-from tracker.decision.rules import (
-    STALE_RULE_MONTHS,
-    PolicyFacts,
-    add_months,
-    select_policy,
-    state_name,
-)
+from tracker.decision.rules import STALE_RULE_MONTHS, select_policy, state_name
+from tracker.decision.values import PolicyFacts
 from tracker.extensions import db
 from tracker.policy.models import Policy, StateRule
 from tracker.sites.models import Site

@@ -16,10 +16,8 @@ from sqlalchemy.orm import selectinload
 
 from tracker.audit.services import record_event, snapshot
 from tracker.catalog.models import Task
-from tracker.decision.rules import (
-    PolicyFacts,
-    state_name,
-)
+from tracker.decision.rules import state_name
+from tracker.decision.values import PolicyFacts
 from tracker.errors import Problem, Refused
 from tracker.extensions import db
 from tracker.policy.models import Policy, StateRule

@@ -14,7 +14,8 @@ from wtforms.fields.choices import SelectChoice
 
 from tracker import dates
 from tracker.catalog.models import Task
-from tracker.decision.rules import STALE_RULE_MONTHS, add_months, local_day, state_name
+from tracker.dates import add_months, local_day
+from tracker.decision.rules import STALE_RULE_MONTHS, state_name
 from tracker.errors import Refused, show_on_form
 from tracker.extensions import db
 from tracker.form_pages import current_person

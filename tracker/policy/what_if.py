@@ -13,17 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tracker.catalog.models import Task
+from tracker.dates import local_day
 from tracker.decision.facts import load_facts
 from tracker.decision.matrix import KIND_ORDER, assistants_at
-from tracker.decision.rules import (
-    Decision,
-    PersonFacts,
-    SiteFacts,
-    TaskFacts,
-    competency_expiry,
-    local_day,
-    select_policy,
-)
+from tracker.decision.rules import competency_expiry, select_policy
+from tracker.decision.values import Decision, PersonFacts, SiteFacts, TaskFacts
 from tracker.delegations.models import Delegation
 from tracker.extensions import db
 from tracker.policy.services import PolicyChange

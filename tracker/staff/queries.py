@@ -13,12 +13,8 @@ from sqlalchemy.orm import selectinload
 from tracker.catalog.models import Task
 from tracker.competencies.models import Competency
 from tracker.decision.facts import policy_facts
-from tracker.decision.rules import (
-    PolicyFacts,
-    competency_expiry,
-    credential_held,
-    select_policy,
-)
+from tracker.decision.rules import competency_expiry, credential_held, select_policy
+from tracker.decision.values import PolicyFacts
 from tracker.extensions import db
 from tracker.policy.models import Policy, StateRule
 from tracker.sites.models import Site
@@ -122,7 +118,7 @@ def competency_lines(person: Person, today: date, within_days: int) -> list[Comp
 
 
 def _competency_facts(comp: Competency):
-    from tracker.decision.rules import CompetencyFacts
+    from tracker.decision.values import CompetencyFacts
 
     return CompetencyFacts(
         task=comp.task.code, validated_on=comp.validated_on, expires_on=comp.expires_on
@@ -173,7 +169,8 @@ class _ExpiryFromPolicy:
         self._known: dict[tuple, date | None] = {}
 
     def __call__(self, task_code: str, person: Person, validated_on: date) -> date | None:
-        from tracker.decision.rules import CompetencyFacts, policy_applies
+        from tracker.decision.rules import policy_applies
+        from tracker.decision.values import CompetencyFacts
 
         home = home_site(person)
         scope = (task_code, person.job_level, home)
@@ -415,7 +412,8 @@ def state_scope(person: Person, today: date, states: Iterable[str] | None = None
     state medical board and the AAMA state scope resource); a rule may need a credential
     the assistant does not hold, more training hours, or re-verification when stale.
     """
-    from tracker.decision.rules import STALE_RULE_MONTHS, add_months, state_name
+    from tracker.dates import add_months
+    from tracker.decision.rules import STALE_RULE_MONTHS, state_name
 
     if person.role != Role.assistant:
         return []
