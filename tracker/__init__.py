@@ -117,6 +117,7 @@ def create_app(config_class=None):
     ):
         app.register_blueprint(blueprint)
     init_api(app)
+    _hand_the_audit_its_features()
 
     from tracker.auth.guard import install_guard
     from tracker.errors import register_error_handlers
@@ -139,6 +140,25 @@ def create_app(config_class=None):
     install_static_files(app)
     install_security_headers(app)
     return app
+
+
+def _hand_the_audit_its_features() -> None:
+    """The audit knows no feature: each hands it what the trail and the history panels need
+    (who may see which events, the names behind ids, the people, the practice's zone)."""
+    from tracker.audit import features
+    from tracker.catalog.models import Task
+    from tracker.incidents.visibility import audit_events_visible_to
+    from tracker.sites.models import Site
+    from tracker.sites.queries import practice_timezone
+    from tracker.staff.models import Person
+    from tracker.staff.queries import people_by_name
+
+    features.hand_visibility("incidents", audit_events_visible_to)
+    features.hand_names("people", Person.name)
+    features.hand_names("tasks", Task.name)
+    features.hand_names("sites", Site.name)
+    features.hand_people(people_by_name)
+    features.hand_timezone(practice_timezone)
 
 
 def _mail_settings_from_environment(app, config_class) -> None:

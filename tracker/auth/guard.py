@@ -14,6 +14,7 @@ from tracker.access import (
     allowed_roles,
 )
 from tracker.extensions import db, login_manager
+from tracker.form_pages import current_person
 
 
 @login_manager.user_loader
@@ -32,7 +33,7 @@ login_manager.session_protection = "strong"
 
 
 def refuse(reason: str):
-    """Record a refused access as an audit event, then answer 403."""
+    """Record the signed-in person's refused access as an audit event, then answer 403."""
     from tracker.audit.services import record_event
 
     record_event(
@@ -40,6 +41,7 @@ def refuse(reason: str):
         record_type="endpoint",
         record_id=request.endpoint,
         after={"path": request.path, "method": request.method, "reason": reason},
+        actor=current_person(),
     )
     db.session.commit()
     abort(403)

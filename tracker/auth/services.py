@@ -7,7 +7,7 @@ import secrets
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from tracker.audit.services import record_event
+from tracker.audit.services import ANONYMOUS, record_event
 from tracker.auth.passwords import check_password_rules
 from tracker.extensions import db
 from tracker.staff.models import Person
@@ -24,8 +24,10 @@ def validate_password(password: str, min_length: int = 12, email: str | None = N
     check_password_rules(password, email, min_length)
 
 
-def set_password(person: Person, password: str, min_length: int = 12, actor=None) -> None:
-    """Give the person a new password; every session they had ends (the caller commits)."""
+def set_password(person: Person, password: str, min_length: int = 12, *, actor) -> None:
+    """Give the person a new password; every session they had ends (the caller commits).
+
+    ``actor`` is who sets it: the person, an administrator, or ``CLI``."""
     from tracker.auth.sessions import end_every_session
 
     validate_password(password, min_length, email=person.email)
@@ -66,7 +68,7 @@ def authenticate(email: str, password: str):
             "login_failed",
             record_type="login",
             record_id=email,
-            actor_label="anonymous",
+            actor=ANONYMOUS,
             after={"reason": reason},
         )
         db.session.commit()

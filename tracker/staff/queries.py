@@ -38,6 +38,10 @@ STATUS_STYLE = {
 }
 
 
+#: The furthest ahead the expiring list and `flask expiring` look (a year and a day).
+MAX_EXPIRING_DAYS = 366
+
+
 def expiry_status(expires_on: date | None, today: date, within_days: int) -> str:
     if expires_on is not None and today > expires_on:
         return EXPIRED
@@ -85,6 +89,11 @@ def staff_list(site_code: str | None = None, role: Role | None = None) -> list[P
     return list(db.session.scalars(staff_query(site_code, role)))
 
 
+def people_by_name() -> list[Person]:
+    """Everyone, by name then email: the people the audit trail's filter offers."""
+    return list(db.session.scalars(select(Person).order_by(Person.name, Person.email)))
+
+
 def competency_lines(person: Person, today: date, within_days: int) -> list[CompetencyLine]:
     """The person's competencies with their expiry (own or derived from the policy)."""
     competencies = db.session.scalars(
@@ -95,7 +104,7 @@ def competency_lines(person: Person, today: date, within_days: int) -> list[Comp
     policies = _all_policies()
     lines = []
     for comp in competencies:
-        expires_on = _expiry(comp, person, policies, today)
+        expires_on = competency_expires_on(comp, person, policies, today)
         lines.append(
             CompetencyLine(
                 comp,
@@ -125,21 +134,31 @@ def _all_policies() -> list[PolicyFacts]:
     ]
 
 
-def _expiry(comp: Competency, person: Person, policies: list[PolicyFacts], today: date):
-    """The competency's last day: its own expiry, else the policy's validity after validation.
+def home_site(person: Person) -> str:
+    """The site whose written policy sets a person's competencies' validity: their first
+    ("" when they work at none, so only practice-wide policies apply)."""
+    return person.sites[0].code if person.sites else ""
 
-    The policy is the one for the person's job level at their first site, in effect on the
-    day the competency was validated.
-    """
-    home_site = person.sites[0].code if person.sites else ""
-    policy = select_policy(
-        policies, comp.task.code, person.job_level, home_site, comp.validated_on or today
-    )
+
+def policy_at_home_site(
+    policies: list[PolicyFacts], person: Person, task_code: str, day: date
+) -> PolicyFacts | None:
+    """The policy for the person's job level at their home site, in effect on ``day``."""
+    return select_policy(policies, task_code, person.job_level, home_site(person), day)
+
+
+def competency_expires_on(
+    comp: Competency, person: Person, policies: list[PolicyFacts], today: date
+) -> date | None:
+    """The competency's last day: its own expiry, else the validity of the policy at the
+    person's home site in effect on the day it was validated."""
+    policy = policy_at_home_site(policies, person, comp.task.code, comp.validated_on or today)
     return competency_expiry(_competency_facts(comp), policy)
 
 
 class _ExpiryFromPolicy:
-    """A competency's expiry from the written policy, as ``_expiry`` works it out, with the
+    """A competency's expiry from the written policy, as ``competency_expires_on`` works it
+    out, with the
     policies grouped by task and each answer kept (many competencies share one)."""
 
     def __init__(self):
@@ -153,18 +172,16 @@ class _ExpiryFromPolicy:
         from tracker.decision.rules import policy_applies
         from tracker.decision.values import CompetencyFacts
 
-        home_site = person.sites[0].code if person.sites else ""
-        scope = (task_code, person.job_level, home_site)
+        home = home_site(person)
+        scope = (task_code, person.job_level, home)
         key = (*scope, validated_on)
         if key not in self._known:
             if scope not in self._applying:
                 self._applying[scope] = [
-                    p
-                    for p in self._by_task[task_code]
-                    if policy_applies(p, person.job_level, home_site)
+                    p for p in self._by_task[task_code] if policy_applies(p, person.job_level, home)
                 ]
             policy = select_policy(
-                self._applying[scope], task_code, person.job_level, home_site, validated_on
+                self._applying[scope], task_code, person.job_level, home, validated_on
             )
             facts = CompetencyFacts(task=task_code, validated_on=validated_on, expires_on=None)
             self._known[key] = competency_expiry(facts, policy)

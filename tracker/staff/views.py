@@ -7,9 +7,6 @@ A verb's problems are shown next to the fields they concern and nothing is writt
 
 from __future__ import annotations
 
-import sys
-
-import click
 from flask import (
     Blueprint,
     abort,
@@ -26,7 +23,7 @@ from wtforms.fields.choices import SelectChoice
 
 from tracker.auth.guard import refuse
 from tracker.extensions import db
-from tracker.form_pages import current_person as _me
+from tracker.form_pages import current_person
 from tracker.form_pages import form_page as _form_page
 from tracker.form_pages import get_or_404 as _get_or_404
 from tracker.form_pages import save_form as _save
@@ -37,7 +34,7 @@ from tracker.sites.queries import practice_today
 from tracker.staff import queries, services
 from tracker.staff.forms import CredentialForm, LicenseForm, PersonForm
 from tracker.staff.models import Credential, License, Person
-from tracker.vocabulary import Role
+from tracker.vocabulary import RECORD_KEEPERS, Role
 
 bp = Blueprint("staff", __name__, cli_group=None)
 
@@ -105,7 +102,7 @@ def training_file(person_id: int):
         person=person,
         today=today,
         within=within,
-        may_keep=current_user.role in (Role.manager, Role.admin)
+        may_keep=current_user.role in RECORD_KEEPERS
         and services.may_keep_person(current_user, person),
         action_form=ActionForm(),
         expiring=queries.expiring_items(today, within, person_id=person.id),
@@ -125,7 +122,6 @@ def training_file(person_id: int):
 
 #: Choices offered on the expiring page (any whole number of days up to a year is accepted).
 EXPIRING_CHOICES = (30, 60, 90)
-MAX_EXPIRING_DAYS = 366
 
 
 # --------------------------------------------------------------------------- helpers
@@ -134,7 +130,7 @@ MAX_EXPIRING_DAYS = 366
 def _keepable_person_or_refuse(person_id: int) -> Person:
     """A person whose record the signed-in user may change (managers: not accounts)."""
     person = _get_or_404(Person, person_id)
-    if not services.may_keep_person(_me(), person):
+    if not services.may_keep_person(current_person(), person):
         refuse(f"only an administrator may change a {person.role.value}'s record")
     return person
 
@@ -147,7 +143,7 @@ def _training_file(person: Person):
 
 
 def _person_choices(form: PersonForm, person: Person | None = None) -> None:
-    me = _me()
+    me = current_person()
     if person is not None and me.role != Role.admin:
         roles = [person.role]  # only an administrator changes a role
     else:
@@ -183,7 +179,9 @@ def person_new():
     if request.method == "GET":
         form.role.data = Role.assistant.value
     if form.validate_on_submit():
-        saved, person = _save(form, lambda: services.create_person(_me(), **_person_values(form)))
+        saved, person = _save(
+            form, lambda: services.create_person(current_person(), **_person_values(form))
+        )
         if saved:
             flash(f"{person.name} was added.", "success")
             return _training_file(person)
@@ -204,7 +202,7 @@ def person_edit(person_id: int):
         form.password.data = ""
     if form.validate_on_submit():
         saved, gained = _save(
-            form, lambda: services.update_person(_me(), person, **_person_values(form))
+            form, lambda: services.update_person(current_person(), person, **_person_values(form))
         )
         if saved:
             flash(f"{person.name}'s record was saved.", "success")
@@ -259,7 +257,7 @@ def _set_active(person_id: int, active: bool):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    saved, changed = _save(form, lambda: services.set_active(_me(), person, active))
+    saved, changed = _save(form, lambda: services.set_active(current_person(), person, active))
     if saved and changed:
         word = "reactivated" if active else "deactivated; they can no longer sign in"
         flash(f"{person.name} was {word}.", "success")
@@ -304,7 +302,7 @@ def license_new(person_id: int):
         form.state.data = person.sites[0].state
     if form.validate_on_submit():
         saved, _ = _save(
-            form, lambda: services.create_license(_me(), person, **_license_values(form))
+            form, lambda: services.create_license(current_person(), person, **_license_values(form))
         )
         if saved:
             flash(f"The license was added to {person.name}'s record.", "success")
@@ -322,7 +320,9 @@ def license_edit(license_id: int):
     lic = _get_or_404(License, license_id)
     form = LicenseForm(obj=lic if request.method == "GET" else None)
     if form.validate_on_submit():
-        saved, _ = _save(form, lambda: services.update_license(_me(), lic, **_license_values(form)))
+        saved, _ = _save(
+            form, lambda: services.update_license(current_person(), lic, **_license_values(form))
+        )
         if saved:
             flash(f"{lic.person.name}'s license was saved.", "success")
             return _training_file(lic.person)
@@ -349,7 +349,10 @@ def credential_new(person_id: int):
     form = CredentialForm()
     if form.validate_on_submit():
         saved, _ = _save(
-            form, lambda: services.create_credential(_me(), person, **_credential_values(form))
+            form,
+            lambda: services.create_credential(
+                current_person(), person, **_credential_values(form)
+            ),
         )
         if saved:
             flash(f"The credential was added to {person.name}'s record.", "success")
@@ -368,7 +371,8 @@ def credential_edit(credential_id: int):
     form = CredentialForm(obj=cred if request.method == "GET" else None)
     if form.validate_on_submit():
         saved, _ = _save(
-            form, lambda: services.update_credential(_me(), cred, **_credential_values(form))
+            form,
+            lambda: services.update_credential(current_person(), cred, **_credential_values(form)),
         )
         if saved:
             flash(f"{cred.person.name}'s {cred.type} credential was saved.", "success")
@@ -391,7 +395,7 @@ EXPIRING_PAGE_SIZE = 50
 def expiring():
     """List competencies, credentials and licenses expired or expiring within N days."""
     raw_days = request.args.get("days", "").strip()
-    if raw_days and not (raw_days.isdigit() and int(raw_days) <= MAX_EXPIRING_DAYS):
+    if raw_days and not (raw_days.isdigit() and int(raw_days) <= queries.MAX_EXPIRING_DAYS):
         abort(400)
     days = int(raw_days) if raw_days else current_app.config["EXPIRING_WITHIN_DAYS"]
     sites = db.session.scalars(select(Site).order_by(Site.name)).all()
@@ -410,23 +414,3 @@ def expiring():
         choices=EXPIRING_CHOICES,
         status_style=queries.STATUS_STYLE,
     )
-
-
-@bp.cli.command("expiring")
-@click.option(
-    "--days",
-    type=click.IntRange(0, MAX_EXPIRING_DAYS),
-    default=None,
-    help="Days ahead (default: EXPIRING_WITHIN_DAYS, 60).",
-)
-@click.option("--site", "site_code", help="Only people who work at this site (its code).")
-def expiring_command(days, site_code):
-    """Print what is expired or expiring, one line per item (for a cron mail)."""
-    if days is None:
-        days = current_app.config["EXPIRING_WITHIN_DAYS"]
-    if site_code and db.session.scalar(select(Site.id).where(Site.code == site_code)) is None:
-        click.echo(f"Error: no site with code {site_code}", err=True)
-        sys.exit(2)
-    report = queries.expiring_items(practice_today(), days, site_code=site_code)
-    for item in report.due + report.no_expiry:
-        click.echo(item.line())
