@@ -201,6 +201,29 @@ def sample_clock():
         yield traveller
 
 
+def add_evening_shift(app) -> None:
+    """Dr. Lee's evening shift at Main St on the sample Monday (2026-11-23, 17:00-21:00 in Los
+    Angeles): the record a delegation made for that evening lacked."""
+    from sqlalchemy import select
+
+    from tracker.sites.models import Site
+    from tracker.staff.models import Person
+    from tracker.supervision.models import Shift
+
+    with app.app_context():
+        lee = db.session.scalar(select(Person).where(Person.email == "dr.lee@example.org"))
+        site = db.session.scalar(select(Site).where(Site.code == "main"))
+        db.session.add(
+            Shift(
+                provider_id=lee.id,
+                site_id=site.id,
+                starts_at=datetime.fromisoformat("2026-11-23T17:00:00-08:00"),
+                ends_at=datetime.fromisoformat("2026-11-23T21:00:00-08:00"),
+            )
+        )
+        db.session.commit()
+
+
 def sample_practice(today: date | None = None) -> dict:
     """The practice file of DESIGN section 5, a small but complete practice."""
     return {
@@ -249,10 +272,11 @@ def sample_practice(today: date | None = None) -> dict:
 @pytest.fixture
 def practice(app):
     """The sample practice imported; returns the file it came from."""
+    from tracker.audit.services import CLI
     from tracker.practice_file.importer import import_practice
 
     data = sample_practice()
     with app.app_context():
-        import_practice(data)
+        import_practice(data, actor=CLI)
         db.session.commit()
     return data

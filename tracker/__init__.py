@@ -118,6 +118,7 @@ def create_app(config_class=None):
     ):
         app.register_blueprint(blueprint)
     init_api(app)
+    _hand_the_audit_its_features()
 
     _hand_policy_its_what_if(app)
 
@@ -153,9 +154,28 @@ def _hand_policy_its_what_if(app) -> None:
 
     from tracker.decision.what_if import what_if
     from tracker.delegations.queries import planned_delegations
-    from tracker.policy.services import WHAT_IF
+    from tracker.policy.what_if import WHAT_IF
 
     app.extensions[WHAT_IF] = partial(what_if, planned_delegations=planned_delegations)
+
+
+def _hand_the_audit_its_features() -> None:
+    """The audit knows no feature: each hands it what the trail and the history panels need
+    (who may see which events, the names behind ids, the people, the practice's zone)."""
+    from tracker.audit import features
+    from tracker.catalog.models import Task
+    from tracker.incidents.visibility import audit_events_visible_to
+    from tracker.sites.models import Site
+    from tracker.sites.queries import practice_timezone
+    from tracker.staff.models import Person
+    from tracker.staff.queries import people_by_name
+
+    features.hand_visibility("incidents", audit_events_visible_to)
+    features.hand_names("people", Person.name)
+    features.hand_names("tasks", Task.name)
+    features.hand_names("sites", Site.name)
+    features.hand_people(people_by_name)
+    features.hand_timezone(practice_timezone)
 
 
 def _mail_settings_from_environment(app, config_class) -> None:

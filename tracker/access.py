@@ -6,7 +6,7 @@ endpoint missing from the table is refused (fail closed).
 
 from __future__ import annotations
 
-from tracker.vocabulary import Role
+from tracker.vocabulary import RECORD_KEEPERS, Role
 
 #: Reachable without signing in.
 PUBLIC = "public"
@@ -14,7 +14,6 @@ PUBLIC = "public"
 A, P, M, C, AD = Role.assistant, Role.provider, Role.manager, Role.compliance, Role.admin
 EVERYONE = frozenset(Role)
 STAFF_READERS = frozenset({P, M, C, AD})
-RECORD_KEEPERS = frozenset({M, AD})
 DELEGATORS = frozenset({P, M, AD})
 
 ACCESS: dict[str, frozenset | str] = {
@@ -189,7 +188,3 @@ def allowed_roles(endpoint: str | None) -> frozenset | str | None:
     if endpoint is None:
         return None
     return ACCESS.get(endpoint)
-
-
-def is_public(endpoint: str | None) -> bool:
-    return endpoint in ACCESS and ACCESS[endpoint] == PUBLIC

@@ -10,7 +10,9 @@ import click
 from sqlalchemy import func, select
 
 from tracker import dates
+from tracker.audit.services import CLI
 from tracker.extensions import db
+from tracker.training.queries import MAX_EXPIRING_DAYS
 from tracker.vocabulary import Role
 
 
@@ -70,7 +72,7 @@ def register_cli(app) -> None:
         except (ValueError, RecursionError) as exc:  # a 5,000-digit number, deep nesting
             fail(f"{file.name}: not valid JSON: {str(exc)[:200]}", 1)
         try:
-            counts, warnings = import_practice(data)
+            counts, warnings = import_practice(data, actor=CLI)
             db.session.commit()
         except Refused as exc:
             db.session.rollback()
@@ -186,15 +188,37 @@ def register_cli(app) -> None:
             person = Person(email=email, name=name.strip(), role=Role(role), job_level=job_level)
             db.session.add(person)
             db.session.flush()
-            record_event("create", person, after=snapshot(person))
+            record_event("create", person, after=snapshot(person), actor=CLI)
         try:
-            set_password(person, password, min_length)
+            set_password(person, password, min_length, actor=CLI)
         except Refused as exc:
             db.session.rollback()
             fail(str(exc), 1)
         db.session.commit()
         done = "Created" if created else "Updated the password of"
         click.echo(f"{done} {email} ({person.role.value}).")
+
+    @app.cli.command("expiring")
+    @click.option(
+        "--days",
+        type=click.IntRange(0, MAX_EXPIRING_DAYS),
+        default=None,
+        help="Days ahead (default: EXPIRING_WITHIN_DAYS, 60).",
+    )
+    @click.option("--site", "site_code", help="Only people who work at this site (its code).")
+    def expiring_command(days, site_code):
+        """Print what is expired or expiring, one line per item (for a cron mail)."""
+        from tracker.sites.models import Site
+        from tracker.sites.queries import practice_today
+        from tracker.training.queries import expiring_items
+
+        if days is None:
+            days = app.config["EXPIRING_WITHIN_DAYS"]
+        if site_code and db.session.scalar(select(Site.id).where(Site.code == site_code)) is None:
+            fail(f"no site with code {site_code}", 2)
+        report = expiring_items(practice_today(), days, site_code=site_code)
+        for item in report.due + report.no_expiry:
+            click.echo(item.line())
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only when nobody is stored yet.")
@@ -242,7 +266,7 @@ def register_cli(app) -> None:
                 name,
                 scopes,
                 days,
-                None,
+                CLI,
                 default_days=app.config["API_TOKEN_DEFAULT_DAYS"],
                 max_days=app.config["API_TOKEN_MAX_DAYS"],
             )
@@ -272,7 +296,7 @@ def register_cli(app) -> None:
         token = token_by_name(person, name)
         if token is None:
             fail(f"{person.email} has no live token named {name!r}", 2)
-        revoke_token(token, None)
+        revoke_token(token, CLI)
         db.session.commit()
         click.echo(f"Revoked {person.email}'s token {token.name!r}.")
 

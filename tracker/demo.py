@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from tracker import dates
+from tracker.audit.services import CLI
 from tracker.auth.services import set_password
 from tracker.extensions import db
 from tracker.practice_file.importer import import_practice
@@ -277,12 +278,12 @@ def seed_demo(today: date | None = None) -> list[tuple[str, str]]:
     """Import the demo practice and give every demo account the demo password."""
     # The demo's dates are relative to today at its first site (Los Angeles).
     today = today or dates.today(SITES[0]["timezone"])
-    import_practice(build_demo_file(today))
+    import_practice(build_demo_file(today), actor=CLI)
     accounts = []
     for email, _name, role, *_ in PEOPLE:
         person = db.session.query(Person).filter_by(email=email).one()
         if not person.password_hash:
-            set_password(person, DEMO_PASSWORD)
+            set_password(person, DEMO_PASSWORD, actor=CLI)
         accounts.append((email, role))
     _seed_activity(today)
     return accounts

@@ -13,6 +13,8 @@ CONFLICT = "Someone changed these records at the same time; nothing was saved. P
 
 
 def current_person():
+    """The person signed in to this request, not Flask-Login's proxy: the actor a view hands
+    to a verb, and the viewer of what it reads."""
     return current_user._get_current_object()
 
 

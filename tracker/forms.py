@@ -73,6 +73,10 @@ class TrackerForm(FlaskForm):
         return super().validate(extra_validators)
 
 
+class ActionForm(TrackerForm):
+    """A button that posts (re-check, deactivate, sign out everywhere): its CSRF token only."""
+
+
 def _guard(form, field):
     """Runs before every other validator of the field; stops its chain on an unfit value."""
     sent = getattr(form, "_sent", None) if form.is_submitted() else None
@@ -101,10 +105,13 @@ def _guard(form, field):
 # --------------------------------------------------------------------------- shared fields
 
 CODE_MESSAGE = "Use only letters, digits, '-', '_' and '.', starting with a letter or digit."
-STATE_CHOICES = [SelectChoice("", "Choose a state…")] + [
+#: Every US state by name, as a select offers it.
+STATE_OPTIONS = [
     SelectChoice(code, f"{name} ({code})")
     for code, name in sorted(US_STATES.items(), key=lambda i: i[1])
 ]
+#: The same, after an empty first choice that must be changed.
+STATE_CHOICES = [SelectChoice("", "Choose a state…"), *STATE_OPTIONS]
 #: How a browser sends a datetime-local value (the first is also how the form shows one).
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
@@ -155,7 +162,3 @@ def pick_one(label: str) -> SelectField:
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
-
-
-class ActionForm(TrackerForm):
-    """A button that posts (deactivate, reactivate): only the CSRF token."""

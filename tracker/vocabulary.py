@@ -29,6 +29,16 @@ ROLE_LABELS = {
     Role.admin: "Administrator",
 }
 
+#: Assistants and providers: the staff whose records a manager keeps (and may give these
+#: roles); any other role is an account that only an administrator creates or changes.
+STAFF_ROLES = frozenset({Role.assistant, Role.provider})
+#: Managers and admins: keep the records, enter a sign-off on its validator's behalf, and
+#: move any delegation's status.
+RECORD_KEEPERS = frozenset({Role.manager, Role.admin})
+#: Managers, admins and compliance: see every incident, review them, and see flagged
+#: delegations first.
+OVERSEERS = frozenset({Role.manager, Role.admin, Role.compliance})
+
 
 class TaskKind(enum.StrEnum):
     administrative = "administrative"

@@ -15,13 +15,14 @@ DURING_SHIFT = "2026-11-23T10:00:00-08:00"
 def make_token(app):
     """Create a token for an existing person; returns the token."""
     from tracker.api.tokens import create_token
+    from tracker.audit.services import CLI
     from tracker.staff.models import Person
 
     def make(email, scopes=("decide", "read", "write"), days=None, name=None):
         with app.app_context():
             person = db.session.query(Person).filter_by(email=email).one()
             token, _ = create_token(person, name or f"t{len(scopes)}-{id(scopes)}", scopes,
-                                    days, None)  # fmt: skip
+                                    days, CLI)  # fmt: skip
             db.session.commit()
             return token
 

@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.api.conftest import DURING_SHIFT
+from tests.conftest import add_evening_shift
 from tracker import dates
 from tracker.access import ACCESS, API_SCOPES
+from tracker.audit.services import CLI
 from tracker.delegations.models import Delegation
 from tracker.extensions import db
 from tracker.vocabulary import Role
@@ -180,9 +182,6 @@ def test_filters_by_site_assistant_status_flagged_and_dates(app, api, people, ma
 def test_standing_after_a_recheck_and_the_performed_while_flagged_rule(
     app, api, people, make_token, sample_clock
 ):
-    from tracker.sites.models import Site
-    from tracker.staff.models import Person
-    from tracker.supervision.models import Shift
 
     token = make_token("manager@example.org", ("write", "read"))
     flagged = api("POST", "/delegations", token,
@@ -192,20 +191,7 @@ def test_standing_after_a_recheck_and_the_performed_while_flagged_rule(
     refused = api("POST", path + "/status", token, json={"status": "performed"})
     assert refused.status_code == 422
     assert refused.get_json()["errors"][0]["field"] == "reason"
-    with app.app_context():  # the evening shift is recorded: the records are fixed
-        lee = db.session.scalar(select(Person).where(Person.email == "dr.lee@example.org"))
-        site = db.session.scalar(select(Site).where(Site.code == "main"))
-        from datetime import datetime
-
-        db.session.add(
-            Shift(
-                provider_id=lee.id,
-                site_id=site.id,
-                starts_at=datetime.fromisoformat("2026-11-23T17:00:00-08:00"),
-                ends_at=datetime.fromisoformat("2026-11-23T21:00:00-08:00"),
-            )
-        )
-        db.session.commit()
+    add_evening_shift(app)  # the records are fixed
     rechecked = api("POST", path + "/recheck", token).get_json()
     assert rechecked["decision"]["status"] == "flagged"
     assert rechecked["standing"]["status"] == "clear"
@@ -330,8 +316,8 @@ def test_the_rate_limit_answers_429_with_retry_after(tmp_path):
         person = Person(email="m@example.org", name="M", role=Role.manager)
         db.session.add(person)
         db.session.flush()
-        token, _ = create_token(person, "t", ["read"], None, None)
-        other, _ = create_token(person, "u", ["read"], None, None)
+        token, _ = create_token(person, "t", ["read"], None, CLI)
+        other, _ = create_token(person, "u", ["read"], None, CLI)
         db.session.commit()
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}

@@ -134,10 +134,11 @@ class Seeder:
 
     def practice(self, data: dict) -> None:
         """Import a practice-file dict (DESIGN section 5), as the CLI does."""
+        from tracker.audit.services import CLI
         from tracker.practice_file.importer import import_practice
 
         with self.app.app_context():
-            import_practice(data)
+            import_practice(data, actor=CLI)
             db.session.commit()
 
     def person(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import select
 
@@ -26,3 +28,19 @@ def login_as(app, client, practice):
         return person_id
 
     return login
+
+
+#: After the sample Monday (2026-11-23 in Los Angeles), morning and evening delegations alike.
+AFTER_MONDAY = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def after_monday(sample_clock, login_as):
+    """Move the clock past the sample Monday and sign in again as ``email``: days later, the
+    session has ended by its time limits."""
+
+    def later(email: str) -> None:
+        sample_clock.move_to(AFTER_MONDAY)
+        login_as(email)
+
+    return later

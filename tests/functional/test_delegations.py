@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from sqlalchemy import func, select
 
@@ -18,8 +16,6 @@ from tracker.vocabulary import DelegationStatus, Role
 #: The sample practice's shift is on Monday 2026-11-23 and the delegations here are recorded
 #: for that day: they are upcoming only while the clock reads the Friday before.
 pytestmark = pytest.mark.usefixtures("sample_clock")
-#: After the sample delegation's time (2026-11-23 10:00 in Los Angeles).
-AFTER_IT = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
 
 
 def ids(app):
@@ -156,11 +152,10 @@ def test_recheck_keeps_both_decisions(app, client, login_as):
         assert sources == ["delegation", "recheck"]
 
 
-def test_status_moves_planned_to_performed_and_no_further(app, client, login_as, sample_clock):
+def test_status_moves_planned_to_performed_and_no_further(app, client, login_as, after_monday):
     login_as("manager@example.org")
     location = client.post("/delegations/new", data=delegation_form(app)).headers["Location"]
-    sample_clock.move_to(AFTER_IT)  # performed only once its time has come
-    login_as("manager@example.org")  # days later: the session has ended by its time limits
+    after_monday("manager@example.org")
     client.post(location + "/status", data={"status": "performed"})
     with app.app_context():
         assert db.session.scalar(select(Delegation.status)) == DelegationStatus.performed
@@ -198,12 +193,11 @@ def test_an_assistant_sees_only_their_own_delegations(app, client, login_as, mak
 
 
 def test_the_delegation_page_shows_its_history_to_overseers_only(
-    app, client, login_as, sample_clock
+    app, client, login_as, after_monday
 ):
     login_as("manager@example.org")
     location = client.post("/delegations/new", data=delegation_form(app)).headers["Location"]
-    sample_clock.move_to(AFTER_IT)
-    login_as("manager@example.org")  # days later: the session has ended by its time limits
+    after_monday("manager@example.org")
     client.post(location + "/status", data={"status": "performed"})
     page = client.get(location).get_data(as_text=True)
     assert "History" in page

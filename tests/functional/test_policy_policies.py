@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from tracker import dates
 from tracker.audit.models import AuditEvent
+from tracker.audit.services import CLI
 from tracker.catalog.models import Task
 from tracker.decision.models import DecisionRecord
 from tracker.delegations.models import Delegation
@@ -381,7 +382,7 @@ def planned(app, client, make_person, auth):
                  "starts_at": (when - timedelta(hours=1)).isoformat(),
                  "ends_at": (when + timedelta(hours=1)).isoformat()},
             ],
-        })  # fmt: skip
+        }, actor=CLI)  # fmt: skip
         db.session.commit()
     boss_id = make_person("boss@example.org", role=Role.manager)
     with app.app_context():

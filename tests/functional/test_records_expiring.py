@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from tests.conftest import PASSWORD
 from tracker import dates
+from tracker.audit.services import CLI
 from tracker.extensions import db
 from tracker.practice_file.importer import import_practice
 from tracker.sites.models import Site
@@ -103,7 +104,7 @@ def practice_file(today: date) -> dict:
 def clinic(app, make_person):
     today = dates.today(SITE_ZONE)
     with app.app_context():
-        import_practice(practice_file(today))
+        import_practice(practice_file(today), actor=CLI)
         db.session.commit()
     make_person("boss@example.org", Role.manager, name="Bo Manager")
     make_person("cora@example.org", Role.compliance, name="Cora")

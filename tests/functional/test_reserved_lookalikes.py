@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD, sample_practice
+from tracker.audit.services import CLI
 from tracker.catalog.builtin import TASK_CATALOG, custom_task_problems, reserved_lookalike
 from tracker.catalog.models import Task
 from tracker.errors import Refused
@@ -85,7 +86,7 @@ def test_the_practice_file_refuses_a_lookalike_and_imports_nothing(app):
     data["tasks"] = [{"code": "DIAGNOSIS", "name": "Diagnosis", "kind": "clinical"}]
 
     with app.app_context(), pytest.raises(Refused) as refused:
-        import_practice(data)
+        import_practice(data, actor=CLI)
     with app.app_context():
         db.session.rollback()
 

@@ -14,6 +14,7 @@ from werkzeug.security import generate_password_hash
 
 from tests.conftest import PASSWORD
 from tracker import dates
+from tracker.audit.services import CLI
 from tracker.extensions import db
 from tracker.practice_file.importer import import_practice
 from tracker.staff.models import Person
@@ -88,7 +89,7 @@ def password_hash() -> str:
 def clinic(app, make_person):
     """The practice imported; returns each person's id by email. Every password is PASSWORD."""
     with app.app_context():
-        import_practice(practice_file(dates.today(SITE_ZONE)))
+        import_practice(practice_file(dates.today(SITE_ZONE)), actor=CLI)
         for person in db.session.scalars(select(Person)):
             person.password_hash = password_hash()
         db.session.commit()

@@ -2,38 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from tests.conftest import add_evening_shift
 from tests.functional.test_delegations import delegation_form
 from tracker import dates
 from tracker.audit.models import AuditEvent
 from tracker.delegations.models import Delegation
 from tracker.extensions import db
 from tracker.sites.models import Site
-from tracker.staff.models import Person
-from tracker.supervision.models import Shift
 from tracker.vocabulary import DelegationStatus
-
-
-def add_evening_shift(app):
-    with app.app_context():
-        lee = db.session.scalar(select(Person).where(Person.email == "dr.lee@example.org"))
-        site = db.session.scalar(select(Site).where(Site.code == "main"))
-        db.session.add(
-            Shift(
-                provider_id=lee.id,
-                site_id=site.id,
-                starts_at=datetime.fromisoformat("2026-11-23T17:00:00-08:00"),
-                ends_at=datetime.fromisoformat("2026-11-23T21:00:00-08:00"),
-            )
-        )
-        db.session.commit()
-
-
-#: After the delegations these tests mark performed (2026-11-23 in Los Angeles).
-AFTER_IT = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 def status_of(app):
@@ -75,14 +55,13 @@ def test_the_status_control_has_no_default_that_changes_data(app, client, login_
 
 
 def test_flagged_standing_needs_a_written_reason_kept_and_listed(
-    app, client, login_as, sample_clock
+    app, client, login_as, after_monday
 ):
     login_as("manager@example.org")
     location = client.post(
         "/delegations/new", data=delegation_form(app, scheduled_for="2026-11-23T18:00")
     ).headers["Location"]
-    sample_clock.move_to(AFTER_IT)
-    login_as("manager@example.org")  # days later: the session has ended by its time limits
+    after_monday("manager@example.org")
     refused = client.post(location + "/status", data={"status": "performed"},
                           follow_redirects=True).get_data(as_text=True)  # fmt: skip
     assert "give a written reason" in refused

@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select, update
 
 from tracker.audit import services as audit_services
 from tracker.audit.models import AuditEvent
-from tracker.audit.services import compute_hash, record_event, verify_chain
+from tracker.audit.services import CLI, compute_hash, record_event, verify_chain
 from tracker.extensions import db
 
 
@@ -122,6 +122,7 @@ def test_events_never_hold_secrets(app):
             "create",
             person,
             after={**audit_services.snapshot(person), "password": "a-very-secret-password"},
+            actor=CLI,
         )
         db.session.commit()
         assert "password_hash" not in event.after
@@ -144,7 +145,9 @@ def test_writers_at_the_same_time_do_not_fork_the_chain(app, monkeypatch):
         try:
             with app.app_context():
                 for index in range(5):
-                    record_event("probe", record_type="probe", record_id=f"{number}-{index}")
+                    record_event(
+                        "probe", record_type="probe", record_id=f"{number}-{index}", actor=CLI
+                    )
                     db.session.commit()
                 db.session.remove()
         except Exception as exc:  # reported below; a thread cannot fail the test itself
@@ -167,7 +170,7 @@ def test_writers_at_the_same_time_do_not_fork_the_chain(app, monkeypatch):
 
 def test_events_written_outside_a_request_are_signed_cli(app):
     with app.app_context():
-        event = record_event("import", record_type="practice", record_id="1")
+        event = record_event("import", record_type="practice", record_id="1", actor=CLI)
         db.session.commit()
         assert event.actor_label == "cli"
         assert event.actor_id is None

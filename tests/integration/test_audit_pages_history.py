@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tracker.audit import history
 from tracker.audit.models import AuditEvent
-from tracker.audit.services import record_event
+from tracker.audit.services import CLI, record_event
 from tracker.catalog.models import Task
 from tracker.extensions import db
 from tracker.sites.models import Site
@@ -30,10 +30,12 @@ def event(**values) -> AuditEvent:
 
 def test_history_is_one_records_events_newest_first(app):
     with app.app_context():
-        first = record_event("create", record_type="competencies", record_id=5, after={"a": 1})
-        record_event("update", record_type="competencies", record_id=6, after={"a": 2})
-        record_event("create", record_type="people", record_id=5, after={"a": 3})
-        last = record_event("revoke", record_type="competencies", record_id=5,
+        first = record_event(
+            "create", record_type="competencies", record_id=5, after={"a": 1}, actor=CLI
+        )
+        record_event("update", record_type="competencies", record_id=6, after={"a": 2}, actor=CLI)
+        record_event("create", record_type="people", record_id=5, after={"a": 3}, actor=CLI)
+        last = record_event("revoke", record_type="competencies", record_id=5, actor=CLI,
                             before={"a": 1}, after={"a": 1, "reason": "left"})  # fmt: skip
         lines = history.history_for("competencies", 5, None)
         assert [line.event.id for line in lines] == [last.id, first.id]
@@ -111,8 +113,9 @@ def test_ids_of_people_tasks_and_sites_are_shown_with_their_names(app):
             record_id=1,
             before={"person_id": ana.id, "task_id": injection.id, "validated_by_id": None},
             after={"person_id": ana.id, "task_id": injection.id, "validated_by_id": 999999},
+            actor=CLI,
         )
-        create = record_event("create", record_type="competencies", record_id=2,
+        create = record_event("create", record_type="competencies", record_id=2, actor=CLI,
                               after={"person_id": ana.id, "task_id": injection.id})  # fmt: skip
         [update_line, create_line] = history.lines([stored, create])
         assert update_line.changes == [history.Change("validated_by_id", "—", "999999")]

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from tracker.audit.services import CLI
 from tracker.competencies.models import Competency
 from tracker.decision.models import DecisionRecord
 from tracker.decision.services import public_result, rerun, stored_result
@@ -226,7 +227,7 @@ def in_room_rule(app, practice):
     """California asks for the provider in the room for an injection."""
     with app.app_context():
         rule = dict(practice["state_rules"][0], supervision="in_room")
-        import_practice({"state_rules": [rule]})
+        import_practice({"state_rules": [rule]}, actor=CLI)
         db.session.commit()
 
 

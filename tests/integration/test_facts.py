@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import recording_statements, sample_practice
+from tracker.audit.services import CLI
 from tracker.catalog.models import Task
 from tracker.decision.facts import load_facts, load_for_decision
 from tracker.decision.rules import decide
@@ -206,7 +207,7 @@ def practice_with(assistants: int) -> dict:
 def queries_to_decide_for(assistants: int, *, limited: bool) -> int:
     """Import a practice of ``assistants`` assistants, then count the queries of one load."""
     moment = datetime.fromisoformat("2026-11-23T10:00:00-08:00")
-    import_practice(practice_with(assistants))
+    import_practice(practice_with(assistants), actor=CLI)
     db.session.commit()
     db.session.expunge_all()
     ids = list(

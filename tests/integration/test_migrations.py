@@ -125,7 +125,7 @@ def test_the_migration_matches_the_models(empty_database):
 
 
 def test_the_app_works_on_the_migrated_database(empty_database):
-    from tracker.audit.services import verify_chain
+    from tracker.audit.services import CLI, verify_chain
     from tracker.practice_file.importer import import_practice
     from tracker.staff.models import Person
 
@@ -133,7 +133,7 @@ def test_the_app_works_on_the_migrated_database(empty_database):
     app = make_app(empty_database)
     try:
         with app.app_context():
-            counts, _ = import_practice(sample_practice())
+            counts, _ = import_practice(sample_practice(), actor=CLI)
             db.session.commit()
             assert counts["people"]["created"] == 3
             ana = db.session.scalar(select(Person).where(Person.email == "ana@example.org"))

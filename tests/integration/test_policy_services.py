@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tracker.audit.models import AuditEvent
+from tracker.audit.services import CLI
 from tracker.catalog.models import Task
 from tracker.decision.models import DecisionRecord
 from tracker.decision.services import evaluate
@@ -17,7 +18,7 @@ from tracker.delegations.models import Delegation
 from tracker.delegations.services import change_status, record_delegation
 from tracker.errors import Refused
 from tracker.extensions import db
-from tracker.policy import services
+from tracker.policy import queries, services, what_if
 from tracker.policy.models import Policy, StateRule
 from tracker.policy.services import PolicyDraft, StateRuleDraft
 from tracker.practice_file.importer import import_practice
@@ -85,7 +86,7 @@ def now():
 def live(app, now):
     """The live practice imported, and a clear planned injection for Ana in two days."""
     with app.app_context():
-        import_practice(live_practice(now))
+        import_practice(live_practice(now), actor=CLI)
         db.session.commit()
     with app.app_context():
         delegation = plan(now + timedelta(days=2))
@@ -173,7 +174,7 @@ TODAY = date(2026, 11, 22)
 
 def test_a_state_rule_is_created_with_an_audit_event(app, practice):
     with app.app_context():
-        rule = services.create_state_rule(rule_draft(), TODAY)
+        rule = services.create_state_rule(rule_draft(), TODAY, actor=CLI)
         db.session.commit()
 
         stored = db.session.get(StateRule, rule.id)
@@ -191,7 +192,7 @@ def test_a_second_rule_for_the_same_state_and_task_is_refused(app, practice):
     with app.app_context():
         before = counts()
         with pytest.raises(Refused) as refused:
-            services.create_state_rule(rule_draft(state="CA"), TODAY)
+            services.create_state_rule(rule_draft(state="CA"), TODAY, actor=CLI)
         assert "California already has a rule for Injection" in refused.value.by_field["task"][0]
         db.session.rollback()
         assert counts() == before
@@ -200,24 +201,28 @@ def test_a_second_rule_for_the_same_state_and_task_is_refused(app, practice):
 def test_a_state_rule_can_never_permit_a_reserved_task(app, practice):
     with app.app_context():
         with pytest.raises(Refused) as refused:
-            services.create_state_rule(rule_draft(task="diagnosis"), TODAY)
+            services.create_state_rule(rule_draft(task="diagnosis"), TODAY, actor=CLI)
         assert "reserved for licensed providers" in refused.value.by_field["status"][0]
         db.session.rollback()
 
         # Recording that it is prohibited is fine.
         rule = services.create_state_rule(
-            rule_draft(task="diagnosis", status=RuleStatus.prohibited), TODAY
+            rule_draft(task="diagnosis", status=RuleStatus.prohibited), TODAY, actor=CLI
         )
         assert rule.status == RuleStatus.prohibited
         with pytest.raises(Refused) as refused:
-            services.update_state_rule(rule, rule_draft(status=RuleStatus.permitted), TODAY)
+            services.update_state_rule(
+                rule, rule_draft(status=RuleStatus.permitted), TODAY, actor=CLI
+            )
         assert "status" in refused.value.by_field
 
 
 def test_a_verification_date_in_the_future_is_refused(app, practice):
     with app.app_context():
         with pytest.raises(Refused) as refused:
-            services.create_state_rule(rule_draft(verified_on=TODAY + timedelta(days=1)), TODAY)
+            services.create_state_rule(
+                rule_draft(verified_on=TODAY + timedelta(days=1)), TODAY, actor=CLI
+            )
         assert refused.value.by_field == {"verified_on": [f"Cannot be later than today ({TODAY})."]}
 
 
@@ -225,7 +230,10 @@ def test_updating_a_rule_keeps_its_state_and_task_and_logs_before_and_after(app,
     with app.app_context():
         rule = db.session.scalar(select(StateRule))
         changed = services.update_state_rule(
-            rule, rule_draft(state="NY", task="xray", status=RuleStatus.prohibited), TODAY
+            rule,
+            rule_draft(state="NY", task="xray", status=RuleStatus.prohibited),
+            TODAY,
+            actor=CLI,
         )
         db.session.commit()
 
@@ -252,18 +260,20 @@ def test_saving_a_rule_unchanged_writes_no_event(app, practice):
             verified_on=rule.verified_on,
         )
         before = counts()
-        assert services.update_state_rule(rule, same, TODAY) is False
+        assert services.update_state_rule(rule, same, TODAY, actor=CLI) is False
         assert counts() == before
 
 
 def test_state_rule_lines_mark_stale_and_missing_rules(app, practice):
     with app.app_context():
         services.create_state_rule(
-            rule_draft(task="venipuncture", verified_on=date(2025, 11, 21)), TODAY
+            rule_draft(task="venipuncture", verified_on=date(2025, 11, 21)), TODAY, actor=CLI
         )
-        services.create_state_rule(rule_draft(task="xray", verified_on=date(2025, 11, 23)), TODAY)
-        services.create_state_rule(rule_draft(verified_on=None), TODAY)
-        lines = {line.task.code: line for line in services.state_rule_lines("TX", TODAY)}
+        services.create_state_rule(
+            rule_draft(task="xray", verified_on=date(2025, 11, 23)), TODAY, actor=CLI
+        )
+        services.create_state_rule(rule_draft(verified_on=None), TODAY, actor=CLI)
+        lines = {line.task.code: line for line in queries.state_rule_lines("TX", TODAY)}
 
         assert lines["venipuncture"].stale is True  # a year and a day ago
         assert lines["xray"].stale is False
@@ -271,7 +281,7 @@ def test_state_rule_lines_mark_stale_and_missing_rules(app, practice):
         assert lines["suture-removal"].rule is None
         # Every task of the catalog is listed, the practice's own too.
         assert "spirometry" in lines
-        summary = {s.state: s for s in services.state_summaries(TODAY)}
+        summary = {s.state: s for s in queries.state_summaries(TODAY)}
         assert list(summary) == ["CA", "TX"]
         assert summary["TX"].recorded == 3
         assert summary["TX"].stale == 2  # stale or never verified
@@ -284,7 +294,7 @@ def test_state_rule_lines_mark_stale_and_missing_rules(app, practice):
 def test_a_policy_is_created_with_an_audit_event(app, practice):
     with app.app_context():
         policy = services.create_policy(
-            draft(site="north", job_levels=("cma",), effective_from=date(2026, 12, 1))
+            draft(site="north", job_levels=("cma",), effective_from=date(2026, 12, 1)), actor=CLI
         )
         db.session.commit()
 
@@ -300,7 +310,7 @@ def test_an_overlapping_policy_is_refused_and_nothing_written(app, practice):
     with app.app_context():
         before = counts()
         with pytest.raises(Refused) as refused:
-            services.create_policy(draft(effective_from=date(2026, 6, 1)))
+            services.create_policy(draft(effective_from=date(2026, 6, 1)), actor=CLI)
         message = refused.value.by_field["effective_from"][0]
         assert "Overlaps the policy 'Clinical Task Policy v3' (2026-01-01 to open-ended)" in message
         db.session.rollback()
@@ -309,25 +319,27 @@ def test_an_overlapping_policy_is_refused_and_nothing_written(app, practice):
 
 def test_policies_for_other_levels_or_sites_may_overlap(app, practice):
     with app.app_context():
-        services.create_policy(draft(job_levels=("MA I",), authorized=False))
-        services.create_policy(draft(site="north"))
-        services.create_policy(draft(job_levels=()))
+        services.create_policy(draft(job_levels=("MA I",), authorized=False), actor=CLI)
+        services.create_policy(draft(site="north"), actor=CLI)
+        services.create_policy(draft(job_levels=()), actor=CLI)
         db.session.commit()
         assert db.session.scalar(select(func.count()).select_from(Policy)) == 4
 
 
 def test_a_policy_may_start_the_day_after_another_ends(app, practice):
     with app.app_context():
-        services.end_policy(stored_policy(), date(2026, 12, 31))
-        services.create_policy(draft(effective_from=date(2027, 1, 1)))
+        services.end_policy(stored_policy(), date(2026, 12, 31), actor=CLI)
+        services.create_policy(draft(effective_from=date(2027, 1, 1)), actor=CLI)
         with pytest.raises(Refused):
-            services.create_policy(draft(effective_from=date(2026, 12, 31), document="v5"))
+            services.create_policy(
+                draft(effective_from=date(2026, 12, 31), document="v5"), actor=CLI
+            )
 
 
 def test_the_form_and_the_import_refuse_the_same_overlap(app, practice):
     """One rule for both: a policy saved from the form blocks an overlapping import."""
     with app.app_context():
-        services.create_policy(draft(site="north", document="North policy"))
+        services.create_policy(draft(site="north", document="North policy"), actor=CLI)
         db.session.commit()
         entry = {
             "task": "injection", "job_levels": ["CMA"], "site": "north", "authorized": True,
@@ -335,7 +347,7 @@ def test_the_form_and_the_import_refuse_the_same_overlap(app, practice):
             "effective_from": "2026-03-01",
         }  # fmt: skip
         with pytest.raises(Refused) as refused:
-            import_practice({"policies": [entry]})
+            import_practice({"policies": [entry]}, actor=CLI)
         assert "overlaps the stored policy 'North policy'" in str(refused.value)
 
 
@@ -343,7 +355,7 @@ def test_effective_to_before_effective_from_is_refused(app, practice):
     with app.app_context():
         with pytest.raises(Refused) as refused:
             services.create_policy(
-                draft(effective_from=date(2027, 2, 1), effective_to=date(2027, 1, 31))
+                draft(effective_from=date(2027, 2, 1), effective_to=date(2027, 1, 31)), actor=CLI
             )
         assert refused.value.by_field == {
             "effective_to": ["Must be on or after the effective-from date (2027-02-01)."]
@@ -353,11 +365,11 @@ def test_effective_to_before_effective_from_is_refused(app, practice):
 def test_a_policy_can_never_authorize_a_reserved_task(app, practice):
     with app.app_context():
         with pytest.raises(Refused) as refused:
-            services.create_policy(draft(task="prescribing"))
+            services.create_policy(draft(task="prescribing"), actor=CLI)
         assert "reserved for licensed providers" in refused.value.by_field["authorized"][0]
         # Editing a stored policy onto a reserved task is refused the same way.
         with pytest.raises(Refused) as refused:
-            services.update_policy(stored_policy(), draft(task="diagnosis"))
+            services.update_policy(stored_policy(), draft(task="diagnosis"), actor=CLI)
         assert "authorized" in refused.value.by_field
         db.session.rollback()
         assert stored_policy().task.code == "injection"
@@ -367,7 +379,7 @@ def test_editing_a_policy_does_not_overlap_itself_and_logs_the_change(app, pract
     with app.app_context():
         policy = stored_policy()
         changed = services.update_policy(
-            policy, replace(services.draft_of(policy), competency_valid_months=24)
+            policy, replace(services.draft_of(policy), competency_valid_months=24), actor=CLI
         )
         db.session.commit()
 
@@ -386,7 +398,7 @@ def test_editing_a_policy_does_not_overlap_itself_and_logs_the_change(app, pract
 def test_ending_a_policy_sets_its_last_day_and_logs_it(app, practice):
     with app.app_context():
         policy = stored_policy()
-        services.end_policy(policy, date(2026, 12, 31))
+        services.end_policy(policy, date(2026, 12, 31), actor=CLI)
         db.session.commit()
 
         assert db.session.get(Policy, policy.id).effective_to == date(2026, 12, 31)
@@ -409,21 +421,21 @@ def test_ending_refuses_a_day_that_does_not_shorten_the_policy(
     with app.app_context():
         policy = stored_policy()
         if first_end:
-            services.end_policy(policy, first_end)
+            services.end_policy(policy, first_end, actor=CLI)
         with pytest.raises(Refused) as refused:
-            services.end_policy(policy, last_day)
+            services.end_policy(policy, last_day, actor=CLI)
         assert words in refused.value.by_field["effective_to"][0]
 
 
 def test_the_policy_matrix_shows_what_the_decision_would_pick(app, practice):
     with app.app_context():
         services.create_policy(
-            draft(site="main", authorized=False, document="Main St injection pause")
+            draft(site="main", authorized=False, document="Main St injection pause"), actor=CLI
         )
-        services.create_policy(draft(job_levels=(), document="Everyone else"))
+        services.create_policy(draft(job_levels=(), document="Everyone else"), actor=CLI)
         db.session.commit()
-        wide = services.policy_matrix(None, TODAY)
-        at_main = services.policy_matrix(site("main"), TODAY)
+        wide = queries.policy_matrix(None, TODAY)
+        at_main = queries.policy_matrix(site("main"), TODAY)
 
         # Job levels: assistants' (CMA) plus those named in policies.
         assert wide.levels == ["CMA"]
@@ -435,13 +447,13 @@ def test_the_policy_matrix_shows_what_the_decision_would_pick(app, practice):
 
 def test_a_policy_not_yet_in_effect_is_not_shown_as_today(app, practice):
     with app.app_context():
-        services.end_policy(stored_policy(), date(2026, 11, 30))
-        services.create_policy(draft(authorized=False, effective_from=date(2026, 12, 1)))
+        services.end_policy(stored_policy(), date(2026, 11, 30), actor=CLI)
+        services.create_policy(draft(authorized=False, effective_from=date(2026, 12, 1)), actor=CLI)
         db.session.commit()
 
-        assert services.policy_matrix(None, TODAY).cells[("injection", "CMA")].authorized
+        assert queries.policy_matrix(None, TODAY).cells[("injection", "CMA")].authorized
         assert (
-            not services.policy_matrix(None, date(2026, 12, 1))
+            not queries.policy_matrix(None, date(2026, 12, 1))
             .cells[("injection", "CMA")]
             .authorized
         )
@@ -460,7 +472,7 @@ def test_de_authorizing_shows_the_planned_delegation_and_cell_flipping(app, live
         )
         assert change.problems == {}
 
-        result = services.preview_policy_change(change, now)
+        result = what_if.preview_policy_change(change, now)
 
         [moved] = result.delegations
         assert moved.delegation.assistant.email == "ana@example.org"
@@ -487,8 +499,8 @@ def test_the_preview_agrees_with_the_evaluator_once_the_change_is_saved(app, liv
     with app.app_context():
         policy = stored_policy()
         proposed = replace(services.draft_of(policy), authorized=False)
-        result = services.preview_policy_change(services.check_policy_change(proposed, policy), now)
-        services.update_policy(policy, proposed)
+        result = what_if.preview_policy_change(services.check_policy_change(proposed, policy), now)
+        services.update_policy(policy, proposed, actor=CLI)
         db.session.commit()
 
         [moved] = result.delegations
@@ -510,7 +522,7 @@ def test_only_planned_delegations_in_the_next_30_days_are_previewed(app, live):
             replace(services.draft_of(policy), authorized=False), policy
         )
 
-        result = services.preview_policy_change(change, now)
+        result = what_if.preview_policy_change(change, now)
 
         assert result.delegations_checked == 1
         assert [c.delegation.scheduled_for for c in result.delegations] == [now + timedelta(days=2)]
@@ -522,7 +534,7 @@ def test_ending_a_policy_before_the_delegation_flags_it_but_not_todays_cell(app,
         policy = stored_policy()
         change = services.check_end(policy, now.date())
 
-        result = services.preview_policy_change(change, now)
+        result = what_if.preview_policy_change(change, now)
 
         [moved] = result.delegations
         assert moved.after.status == "flagged"
@@ -544,7 +556,7 @@ def test_a_new_policy_that_authorizes_shows_cells_turning_clear(app, live):
                 "supervision": [{"assistant": "ben@example.org",
                                  "provider": "dr.lee@example.org", "site": "main",
                                  "starts_on": (now.date() - timedelta(days=30)).isoformat()}],
-            }
+            }, actor=CLI
         )  # fmt: skip
         db.session.commit()
         change = services.check_policy_change(
@@ -552,7 +564,7 @@ def test_a_new_policy_that_authorizes_shows_cells_turning_clear(app, live):
         )
         assert change.draft.job_levels == ("MA I",)
 
-        result = services.preview_policy_change(change, now)
+        result = what_if.preview_policy_change(change, now)
 
         [cell] = result.cells
         assert cell.assistant.email == "ben@example.org"
@@ -564,4 +576,4 @@ def test_a_refused_change_cannot_be_previewed(app, live):
     with app.app_context():
         change = services.check_policy_change(draft(effective_from=date(2026, 6, 1)))
         with pytest.raises(Refused):
-            services.preview_policy_change(change, live)
+            what_if.preview_policy_change(change, live)

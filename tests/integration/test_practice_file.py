@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from tests.conftest import sample_practice
 from tracker import dates
 from tracker.audit.models import AuditEvent
+from tracker.audit.services import CLI
 from tracker.catalog.models import Task
 from tracker.catalog.services import ensure_catalog
 from tracker.competencies.models import Competency
@@ -215,7 +216,7 @@ def test_a_file_saved_with_a_byte_order_mark_imports(app, runner, tmp_path):
 def test_the_demo_file_is_valid_whatever_the_day(app, today):
     # On that day: the verbs refuse a verification or a sign-off dated after today.
     with app.app_context(), time_machine.travel(f"{today}T20:00:00Z", tick=False):
-        counts, warnings = import_practice(build_demo_file(date.fromisoformat(today)))
+        counts, warnings = import_practice(build_demo_file(date.fromisoformat(today)), actor=CLI)
         assert warnings == []
         assert counts["shifts"]["created"] == 30  # two weeks of Monday to Friday, three sites
 
@@ -307,11 +308,11 @@ def test_export_shows_what_was_imported(app, runner, practice):
 def test_the_demo_practice_imports_twice_without_change(app):
     data = build_demo_file(dates.today(SITE_ZONE))
     with app.app_context():
-        counts, warnings = import_practice(copy.deepcopy(data))
+        counts, warnings = import_practice(copy.deepcopy(data), actor=CLI)
         db.session.commit()
         assert warnings == []
         assert counts["people"]["created"] == 14
-        again, _ = import_practice(data)
+        again, _ = import_practice(data, actor=CLI)
         assert all(set(tally) == {"unchanged"} for tally in again.values()), again
         assert not db.session.new and not db.session.dirty
 
@@ -601,7 +602,7 @@ def test_the_service_raises_with_every_problem_and_adds_nothing(app):
     data["sites"][0]["state"] = "ZZ"
     with app.app_context():
         with pytest.raises(Refused) as caught:
-            import_practice(data)
+            import_practice(data, actor=CLI)
         assert [str(p) for p in caught.value.problems] == [
             "sites[0].state: 'ZZ' is not a two-letter US state code",
             "competencies[3].validated_by: no person with email x@y.org",

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from tests.conftest import make_app
 from tests.smtp_server import SMTPServer, free_port
 from tracker import dates
+from tracker.audit.services import CLI
 from tracker.catalog.models import Task
 from tracker.catalog.services import ensure_catalog
 from tracker.delegations.services import record_delegation
@@ -92,7 +93,7 @@ def world(app, smtp):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, MAIL_FROM=SENDER,
                       BASE_URL=BASE_URL, MAIL_TIMEOUT=5)  # fmt: skip
     with app.app_context():
-        import_practice(reminder_practice(dates.today(ZONE)))
+        import_practice(reminder_practice(dates.today(ZONE)), actor=CLI)
         db.session.commit()
         ids = {p.email.split("@")[0]: p.id for p in db.session.scalars(select(Person))}
     return ids
@@ -341,7 +342,7 @@ def test_the_command_reads_the_mail_settings_from_the_environment(tmp_path, smtp
         ensure_catalog()
         data = reminder_practice(dates.today(ZONE))
         data["state_rules"][0]["verified_on"] = None  # stale whatever the date
-        import_practice(data)
+        import_practice(data, actor=CLI)
         db.session.commit()
         db.engine.dispose()
     env = {

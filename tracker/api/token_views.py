@@ -4,7 +4,6 @@ see and revoke anyone's."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
-from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -14,13 +13,14 @@ from tracker.api.forms import RevokeForm, TokenForm
 from tracker.api.models import ApiToken
 from tracker.errors import Refused, show_on_form
 from tracker.extensions import db
+from tracker.form_pages import current_person
 from tracker.vocabulary import Role
 
 bp = Blueprint("tokens", __name__, url_prefix="/account/tokens")
 
 
 def _page(form: TokenForm, new_token: str | None = None, status: int = 200):
-    me = current_user._get_current_object()
+    me = current_person()
     others = []
     if me.role == Role.admin:
         others = db.session.scalars(
@@ -52,7 +52,7 @@ def create():
     form = TokenForm()
     if not form.validate_on_submit():
         return _page(form, status=400)
-    me = current_user._get_current_object()
+    me = current_person()
     try:
         token, _ = tokens.create_token(
             me,
@@ -77,7 +77,7 @@ def create():
 @bp.route("/<int:token_id>/revoke", methods=["POST"])
 def revoke(token_id: int):
     """Revoke one of my tokens (an admin: anyone's)."""
-    me = current_user._get_current_object()
+    me = current_person()
     token = db.session.get(ApiToken, token_id)
     if token is None or (token.person_id != me.id and me.role != Role.admin):
         abort(404)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker import dates
 from tracker.api.models import ApiToken
-from tracker.audit.services import record_event
+from tracker.audit.services import SystemActor, record_event
 from tracker.errors import Refused
 from tracker.extensions import db
 from tracker.staff.models import Person
@@ -64,7 +64,7 @@ def create_token(
     name: str,
     scopes: list[str] | tuple[str, ...],
     days: int | None,
-    actor: Person | None,
+    actor: Person | SystemActor,
     *,
     default_days: int = 90,
     max_days: int = 365,
@@ -93,7 +93,7 @@ def create_token(
         token_hash=hash_token(token),
         scopes=chosen,
         created_at=now,
-        created_by_id=actor.id if actor is not None else None,
+        created_by_id=actor.id,
         expires_at=now + timedelta(days=days),
     )
     db.session.add(record)
@@ -103,12 +103,11 @@ def create_token(
         record,
         after=_token_event(record),
         actor=actor,
-        actor_label=None if actor is not None else "cli",
     )
     return token, record
 
 
-def revoke_token(token: ApiToken, actor: Person | None, reason: str = "revoked") -> bool:
+def revoke_token(token: ApiToken, actor: Person | SystemActor, reason: str = "revoked") -> bool:
     """Revoke a token at once; False when it was already revoked."""
     if token.revoked_at is not None:
         return False
@@ -120,12 +119,11 @@ def revoke_token(token: ApiToken, actor: Person | None, reason: str = "revoked")
         before=before,
         after={**_token_event(token), "reason": reason},
         actor=actor,
-        actor_label=None if actor is not None else "cli",
     )
     return True
 
 
-def revoke_all(person: Person, actor: Person | None, reason: str) -> int:
+def revoke_all(person: Person, actor: Person | SystemActor, reason: str) -> int:
     """Revoke every live token of a person (on deactivation); returns how many."""
     return sum(revoke_token(t, actor, reason) for t in live_tokens(person))
 

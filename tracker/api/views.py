@@ -45,7 +45,7 @@ from tracker.decision.services import (
 )
 from tracker.delegations import services as delegation_services
 from tracker.delegations.models import Delegation
-from tracker.delegations.queries import visible_delegations
+from tracker.delegations.queries import standing_of, visible_delegations
 from tracker.extensions import db, limiter
 from tracker.sites.models import Site
 from tracker.sites.queries import practice_today
@@ -414,7 +414,7 @@ def _stored(record: DecisionRecord) -> dict:
 
 
 def delegation_json(d: Delegation) -> dict:
-    standing = delegation_services.standing_of(d)
+    standing = standing_of(d)
     return {
         "id": d.id,
         "assistant": d.assistant.email,
@@ -712,10 +712,7 @@ def delegation_status(args, delegation_id: int):
     """
     person = g.api_person
     delegation = _delegation_or_404(delegation_id)
-    if not (
-        person.role in (Role.manager, Role.admin)
-        or (person.role == Role.provider and delegation.delegated_by_id == person.id)
-    ):
+    if not delegation_services.may_change_status(person, delegation):
         _refuse(
             person,
             "not the delegating provider",

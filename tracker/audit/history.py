@@ -15,17 +15,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 
+from tracker.audit import features
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import SECRET_FIELDS
-from tracker.catalog.models import Task
 from tracker.extensions import db
-from tracker.incidents.visibility import audit_events_visible_to
-from tracker.sites.models import Site
-from tracker.sites.queries import practice_timezone
-from tracker.staff.models import Person
 
-#: Shown in place of any value whose name says it is a secret.
-HIDDEN = "[hidden]"
 #: Parts of a field name that mark it as a secret, whatever the record.
 SECRET_WORDS = ("password", "token", "secret", "api_key", "csrf")
 
@@ -155,18 +149,19 @@ class EventLine:
 _QUIET_FIELDS = frozenset({"id", "created_at"})
 
 
-#: Records whose ids an event's values name, and the column that says who or what they are.
-_LABELS = {"people": Person.name, "tasks": Task.name, "sites": Site.name}
-
-
-@lru_cache(maxsize=1)
 def reference_fields() -> dict[str, str]:
-    """Column names that hold the id of a person, task or site, from the schema itself."""
+    """Column names that hold the id of a named record (a person, task, site), from the
+    schema itself; the features hand the names (``tracker.audit.features``)."""
+    return _reference_fields(tuple(sorted(features.name_columns())))
+
+
+@lru_cache(maxsize=4)
+def _reference_fields(named_tables: tuple[str, ...]) -> dict[str, str]:
     found: dict[str, set[str]] = defaultdict(set)
     for table in db.metadata.tables.values():
         for column in table.columns:
             for key in column.foreign_keys:
-                if key.column.table.name in _LABELS:
+                if key.column.table.name in named_tables:
                     found[column.name].add(key.column.table.name)
     return {name: next(iter(tables)) for name, tables in found.items() if len(tables) == 1}
 
@@ -182,8 +177,9 @@ def reference_labels(events) -> dict[tuple[str, int], str]:
                     if name in fields and isinstance(value, int) and not isinstance(value, bool):
                         wanted[fields[name]].add(value)
     labels = {}
+    names = features.name_columns()
     for table, ids in wanted.items():
-        column = _LABELS[table]
+        column = names[table]
         model = column.class_
         for record_id, label in db.session.execute(
             select(model.id, column).where(model.id.in_(sorted(ids)))
@@ -249,7 +245,7 @@ def lines(events, tz: str | None = None) -> list[EventLine]:
 def history_for(
     record_type: str,
     record_id: Any,
-    viewer: Person | None,
+    viewer,
     limit: int = 100,
     tz: str | None = None,
 ) -> list[EventLine]:
@@ -259,7 +255,7 @@ def history_for(
         select(AuditEvent)
         .where(AuditEvent.record_type == record_type, AuditEvent.record_id == str(record_id))
         .where(AuditEvent.action.not_in(SESSION_ACTIONS))
-        .where(audit_events_visible_to(viewer))
+        .where(features.visible_to(viewer))
         .order_by(AuditEvent.id.desc())
         .limit(limit)
     )
@@ -268,12 +264,13 @@ def history_for(
 
 def display_timezone() -> str:
     """The zone audit times are shown in (the practice's)."""
-    return practice_timezone()
+    return features.timezone()
 
 
 @dataclass(frozen=True)
 class EventFilter:
-    person: Person | None = None
+    #: A person (anything with ``id`` and ``email``), as the people feature hands them.
+    person: Any = None
     action: str | None = None
     record_type: str | None = None
     record_id: str | None = None
@@ -287,13 +284,13 @@ def _start_of(day: date, tz: str) -> datetime:
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(tz))
 
 
-def events_query(filters: EventFilter, tz: str, viewer: Person | None):
+def events_query(filters: EventFilter, tz: str, viewer):
     """Events matching the filters that the viewer may see, newest first.
 
     Dates are whole days in ``tz``. Events about an incident pass only for those who may see
     the incident: a person named as its requester never reads it here either.
     """
-    query = select(AuditEvent).where(audit_events_visible_to(viewer)).order_by(AuditEvent.id.desc())
+    query = select(AuditEvent).where(features.visible_to(viewer)).order_by(AuditEvent.id.desc())
     person = filters.person
     if person is not None:
         # The person acted, or the event is about their own record or their sign-ins.
@@ -304,11 +301,15 @@ def events_query(filters: EventFilter, tz: str, viewer: Person | None):
                 and_(AuditEvent.record_type == "login", AuditEvent.record_id == person.email),
             )
         )
+    person_name = features.name_columns().get("people")
     for word in filters.search.split():
-        named = select(Person.id).where(Person.name.icontains(word, autoescape=True))
-        query = query.where(
-            AuditEvent.actor_label.icontains(word, autoescape=True) | AuditEvent.actor_id.in_(named)
-        )
+        said = AuditEvent.actor_label.icontains(word, autoescape=True)
+        if person_name is not None:
+            named = select(person_name.class_.id).where(
+                person_name.icontains(word, autoescape=True)
+            )
+            said = said | AuditEvent.actor_id.in_(named)
+        query = query.where(said)
     if filters.action:
         query = query.where(AuditEvent.action == filters.action)
     if filters.record_type:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -67,17 +68,19 @@ def compute_hash(event: AuditEvent, prev_hash: str) -> str:
     return hashlib.sha256((prev_hash + _content(event)).encode()).hexdigest()
 
 
-def _actor_from_context():
-    try:
-        from flask import has_request_context
-        from flask_login import current_user
-    except ImportError:  # pragma: no cover
-        return None, "system"
-    if has_request_context() and current_user and current_user.is_authenticated:
-        return current_user.id, current_user.email
-    if has_request_context():
-        return None, "anonymous"
-    return None, "cli"
+@dataclass(frozen=True)
+class SystemActor:
+    """Who acts when no signed-in person does; ``label`` is what the audit trail shows."""
+
+    label: str
+    #: No person's id: a record's "created by" stays empty.
+    id: None = None
+
+
+#: The command line (import-practice, create-user, tokens made on the server).
+CLI = SystemActor("cli")
+#: A visitor not signed in (a refused sign-in, a throttled one).
+ANONYMOUS = SystemActor("anonymous")
 
 
 #: Key of the PostgreSQL advisory lock that serialises writers of the chain.
@@ -110,18 +113,23 @@ def record_event(
     record_id: Any = None,
     before: dict | None = None,
     after: dict | None = None,
-    actor=None,
-    actor_label: str | None = None,
+    actor,
 ) -> AuditEvent:
-    """Append one event to the chain inside the current transaction."""
+    """Append one event to the chain inside the current transaction.
+
+    ``actor`` is always named by the caller: the person who acts, or a ``SystemActor``
+    (``CLI``, ``ANONYMOUS``) where nobody signed in does.
+    """
     if record is not None:
         db.session.flush()
         record_type = record_type or record.__tablename__
         record_id = record_id if record_id is not None else record.id
-    if actor is not None:
+    if isinstance(actor, SystemActor):
+        actor_id, label = None, actor.label
+    elif actor is not None:
         actor_id, label = actor.id, actor.email
     else:
-        actor_id, label = _actor_from_context()
+        raise ValueError(f"audit event {action!r} names no actor")
     _lock_chain()
     prev = db.session.scalars(
         select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
@@ -129,7 +137,7 @@ def record_event(
     event = AuditEvent(
         occurred_at=utcnow().replace(microsecond=0),
         actor_id=actor_id,
-        actor_label=actor_label or label,
+        actor_label=label,
         action=action,
         record_type=record_type or "",
         record_id=None if record_id is None else str(record_id),

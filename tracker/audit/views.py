@@ -5,13 +5,11 @@ import io
 
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_login import current_user
-from sqlalchemy import select
 
-from tracker.audit import history
+from tracker.audit import features, history
 from tracker.audit.forms import EventFilterForm
 from tracker.audit.services import verify_chain
 from tracker.extensions import db
-from tracker.staff.models import Person
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -47,7 +45,7 @@ def _audit_timezone() -> str:
 def _filter_form() -> tuple[EventFilterForm, history.EventFilter | None]:
     """The filter form read from the query string, and the filters when they are valid."""
     form = EventFilterForm(formdata=request.args)
-    people = db.session.scalars(select(Person).order_by(Person.name, Person.email)).all()
+    people = features.people()
     actions, types = history.known_values()
     form.person.choices = [("", "Anyone")] + [(str(p.id), f"{p.name} ({p.email})") for p in people]
     form.action.choices = [("", "Any action")] + [(a, a) for a in actions]

@@ -19,7 +19,6 @@ from sqlalchemy import func, select
 from tracker.audit.services import record_event
 from tracker.auth import two_factor
 from tracker.auth.forms import (
-    ActionForm,
     ConfirmPasswordForm,
     PasswordChangeForm,
     TwoFactorSetupForm,
@@ -29,16 +28,14 @@ from tracker.auth.services import set_password
 from tracker.auth.sessions import end_every_session, keep_this_browser
 from tracker.errors import Refused, show_on_form
 from tracker.extensions import db, limiter
+from tracker.form_pages import current_person
+from tracker.forms import ActionForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 #: The secret of an authenticator being set up, kept in the (signed) session until the
 #: person proves it with a code.
 PENDING_SECRET = "pending_totp_secret"
-
-
-def _me():
-    return current_user._get_current_object()
 
 
 def _two_factor_required(person) -> bool:
@@ -56,7 +53,7 @@ def _codes_left(person) -> int:
 @bp.route("/")
 def index():
     """The person's account: password, two-factor sign-in, sessions."""
-    me = _me()
+    me = current_person()
     return render_template(
         "account/index.html",
         two_factor_on=two_factor.is_on(me),
@@ -70,7 +67,7 @@ def index():
 @bp.route("/sign-out-everywhere", methods=["POST"])
 def sign_out_everywhere():
     """End every session of this person, on every browser and device, this one too."""
-    me = _me()
+    me = current_person()
     if not ActionForm().validate_on_submit():
         abort(400)
     end_every_session(me, "logout_everywhere")
@@ -91,7 +88,7 @@ def _own_key() -> str:
 )
 def change_password():
     """Change one's own password (the current one is asked for)."""
-    me = _me()
+    me = current_person()
     form = PasswordChangeForm()
     if form.validate_on_submit():
         if not me.check_password(form.current_password.data):
@@ -117,7 +114,7 @@ def change_password():
 @bp.route("/two-factor", methods=["GET", "POST"])
 def two_factor_setup():
     """Turn on two-factor sign-in: scan the QR code (or type the secret), enter a code."""
-    me = _me()
+    me = current_person()
     if two_factor.is_on(me):
         flash("Two-factor sign-in is already on.", "info")
         return redirect(url_for("account.index"))
@@ -152,9 +149,11 @@ def two_factor_setup():
 def two_factor_qr():
     """The QR code of the authenticator being set up, drawn on the server."""
     secret = session.get(PENDING_SECRET)
-    if not secret or two_factor.is_on(_me()):
+    if not secret or two_factor.is_on(current_person()):
         abort(404)
-    uri = two_factor.provisioning_uri(secret, _me().email, current_app.config["TOTP_ISSUER"])
+    uri = two_factor.provisioning_uri(
+        secret, current_person().email, current_app.config["TOTP_ISSUER"]
+    )
     return Response(
         two_factor.qr_svg(uri),
         mimetype="image/svg+xml",
@@ -165,7 +164,7 @@ def two_factor_qr():
 @bp.route("/two-factor/off", methods=["POST"])
 def two_factor_off():
     """Turn two-factor sign-in off (the password is asked for; not for required roles)."""
-    me = _me()
+    me = current_person()
     form = ConfirmPasswordForm()
     if _two_factor_required(me):
         flash("Your role must sign in with two factors; it cannot be turned off.", "warning")

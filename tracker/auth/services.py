@@ -7,7 +7,7 @@ import secrets
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from tracker.audit.services import record_event
+from tracker.audit.services import ANONYMOUS, record_event
 from tracker.extensions import db
 from tracker.staff.models import Person
 from tracker.staff.services import set_password
@@ -50,7 +50,7 @@ def authenticate(email: str, password: str):
             "login_failed",
             record_type="login",
             record_id=email,
-            actor_label="anonymous",
+            actor=ANONYMOUS,
             after={"reason": reason},
         )
         db.session.commit()

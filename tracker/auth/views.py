@@ -16,12 +16,13 @@ from flask import (
 from flask_login import current_user, logout_user
 
 from tracker import dates
-from tracker.audit.services import record_event
+from tracker.audit.services import ANONYMOUS, record_event
 from tracker.auth import two_factor
 from tracker.auth.forms import LoginForm, SecondStepForm
 from tracker.auth.services import authenticate, normalise_email
 from tracker.auth.sessions import end_current_session, start_session
 from tracker.extensions import db, limiter
+from tracker.form_pages import current_person
 from tracker.staff.models import Person
 
 bp = Blueprint("auth", __name__)
@@ -52,29 +53,31 @@ def _address_key() -> str:
     return "login-address:" + (request.remote_addr or "unknown")
 
 
-def _slow_down(limit):
+def _too_many(limit, template: str, form, attempts: str):
     """Answer an attempt over the limit: the form again, a wait in words, Retry-After.
 
-    The count went up before the password was looked at (Flask-Limiter counts atomically
-    in its storage), so concurrent attempts cannot slip past it.
+    The count went up before the password or code was looked at (Flask-Limiter counts
+    atomically in its storage), so concurrent attempts cannot slip past it.
     """
     wait = max(1, int(limit.reset_at - dates.now().timestamp()))
+    flash(f"Too many {attempts}. Wait {wait} seconds, then try again.", "warning")
+    response = make_response(render_template(template, form=form), 429)
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+def _slow_down(limit):
+    """Answer a sign-in over the limit, and keep the attempt in the audit trail."""
     email = normalise_email(request.form.get("email", ""))[:254]
     record_event(
         "login_throttled",
         record_type="login",
         record_id=email,
-        actor_label="anonymous",
+        actor=ANONYMOUS,
         after={"limit": str(limit.limit)},
     )
     db.session.commit()
-    flash(
-        f"Too many sign-in attempts. Wait {wait} seconds, then try again.",
-        "warning",
-    )
-    response = make_response(render_template("auth/login.html", form=LoginForm()), 429)
-    response.headers["Retry-After"] = str(wait)
-    return response
+    return _too_many(limit, "auth/login.html", LoginForm(), "sign-in attempts")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -158,11 +161,7 @@ def _second_step_key() -> str:
 
 
 def _second_step_slow_down(limit):
-    wait = max(1, int(limit.reset_at - dates.now().timestamp()))
-    flash(f"Too many codes tried. Wait {wait} seconds, then try again.", "warning")
-    response = make_response(render_template("auth/second_step.html", form=SecondStepForm()), 429)
-    response.headers["Retry-After"] = str(wait)
-    return response
+    return _too_many(limit, "auth/second_step.html", SecondStepForm(), "codes tried")
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
@@ -189,7 +188,7 @@ def second_step():
                 "login_failed",
                 record_type="login",
                 record_id=person.email,
-                actor_label="anonymous",
+                actor=ANONYMOUS,
                 after={"reason": "bad second factor"},
             )
             db.session.commit()
@@ -209,7 +208,8 @@ def second_step():
 @bp.route("/logout", methods=["POST"])
 def logout():
     """Sign out."""
-    record_event("logout", current_user._get_current_object())
+    me = current_person()
+    record_event("logout", me, actor=me)
     end_current_session("logout")  # a copy of this browser's cookies opens nothing now
     db.session.commit()
     logout_user()

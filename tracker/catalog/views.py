@@ -21,7 +21,7 @@ from tracker.catalog import services
 from tracker.catalog.forms import TaskForm
 from tracker.catalog.models import Task
 from tracker.extensions import db
-from tracker.form_pages import current_person as _me
+from tracker.form_pages import current_person
 from tracker.form_pages import form_page as _form_page
 from tracker.form_pages import get_or_404 as _get_or_404
 from tracker.form_pages import save_form as _save
@@ -55,7 +55,9 @@ def task_new():
     """Add one of the practice's own tasks (administrative or clinical)."""
     form = TaskForm()
     if form.validate_on_submit():
-        saved, task = _save(form, lambda: services.create_task(_me(), **_task_values(form)))
+        saved, task = _save(
+            form, lambda: services.create_task(current_person(), **_task_values(form))
+        )
         if saved:
             flash(f"Task {task.name} was added.", "success")
             return redirect(url_for("catalog.task_list"))
@@ -72,7 +74,9 @@ def task_edit(task_id: int):
     if request.method == "GET":
         form.kind.data = task.kind.value
     if form.validate_on_submit():
-        saved, _ = _save(form, lambda: services.update_task(_me(), task, **_task_values(form)))
+        saved, _ = _save(
+            form, lambda: services.update_task(current_person(), task, **_task_values(form))
+        )
         if saved:
             flash(f"Task {task.name} was saved.", "success")
             return redirect(url_for("catalog.task_list"))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from sqlalchemy import select
 from wtforms import (
     BooleanField,
     DateField,
@@ -11,7 +12,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from tracker.catalog.models import Task
+from tracker.competencies.services import CompetencyInput, enters_on_behalf
+from tracker.extensions import db
 from tracker.forms import TrackerForm
+from tracker.staff.models import Person
+from tracker.vocabulary import Role, TaskKind
 
 
 class ChooseForm(TrackerForm):
@@ -23,6 +29,22 @@ class ChooseForm(TrackerForm):
     person_id = SelectField("Medical assistant", coerce=int, validators=[InputRequired()])
     task = SelectField("Task", validators=[DataRequired(message="Choose a task.")])
     submit = SubmitField("Continue")
+
+    def __init__(self, me: Person, *args, **kwargs):
+        """The active assistants other than ``me``, and the tasks that may be delegated."""
+        super().__init__(*args, **kwargs)
+        assistants = db.session.scalars(
+            select(Person)
+            .where(Person.role == Role.assistant, Person.active, Person.id != me.id)
+            .order_by(Person.name)
+        ).all()
+        tasks = db.session.scalars(select(Task).order_by(Task.name)).all()
+        self.person_id.choices = [(0, "Choose an assistant…")] + [
+            (p.id, f"{p.name} ({p.job_level or 'MA'})") for p in assistants
+        ]
+        self.task.choices = [("", "Choose a task…")] + [
+            (t.code, t.name) for t in tasks if t.kind != TaskKind.reserved
+        ]
 
 
 class CompetencyForm(TrackerForm):
@@ -57,6 +79,52 @@ class CompetencyForm(TrackerForm):
     )
     attest = BooleanField("I observed the assistant perform the task")
     submit = SubmitField("Save competency")
+
+    def __init__(self, me: Person, assistant: Person, task: Task, *args, validator=None, **kwargs):
+        """``me`` signs off (or enters a sign-off on the validator's behalf) ``assistant``'s
+        competency for ``task``; ``validator``: the stored one, offered even if no longer fit."""
+        super().__init__(*args, **kwargs)
+        self._me = me
+        on_behalf = enters_on_behalf(me)
+        words = f"I observed {assistant.name} perform {task.name}"
+        if on_behalf:
+            self.attest.label.text = (
+                f'The validator attests: "{words}" (their signed attestation is on file)'
+            )
+        else:
+            self.attest.label.text = words
+        if not on_behalf:
+            self.validated_by.choices = [(me.id, me.name)]
+            return
+        people = db.session.scalars(
+            select(Person)
+            .where(Person.active, (Person.role == Role.provider) | Person.can_validate)
+            .order_by(Person.name)
+        ).all()
+        if validator is not None and validator not in people:
+            people.append(validator)
+        self.validated_by.choices = [(0, "Not validated yet")] + [
+            (p.id, f"{p.name} ({p.role.label}{', approved observer' if p.can_validate else ''})")
+            for p in people
+        ]
+
+    def to_input(self) -> CompetencyInput:
+        """The sign-off as the verbs take it."""
+        if enters_on_behalf(self._me):
+            validator = db.session.get(Person, self.validated_by.data or 0)
+        else:
+            validator = self._me  # a provider or approved observer signs off as themselves
+        hours = self.training_hours.data
+        return CompetencyInput(
+            trained_on=self.trained_on.data,
+            training_hours=float(hours) if hours is not None else None,
+            validated_on=self.validated_on.data,
+            validated_by=validator,
+            expires_on=self.expires_on.data,
+            prior_employer=self.prior_employer.data,
+            evidence=self.evidence.data or "",
+            attested=self.attest.data,
+        )
 
 
 class RevokeForm(TrackerForm):

@@ -15,30 +15,29 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tracker import dates
-from tracker.audit.services import record_event, snapshot
+from tracker.audit.services import SystemActor, record_event, snapshot
 from tracker.catalog.models import Task
 from tracker.competencies.models import Competency
-from tracker.competencies.status import CompetencyLine, competency_status
+from tracker.competencies.status import (
+    CompetencyLine,
+    competency_expires_on,
+    competency_status,
+    policy_at_home_site,
+)
 from tracker.db_types import utcnow
 from tracker.decision.rules import (
-    competency_expiry,
     licensed_provider,
     may_validate,
     reserved_reason,
     select_policy,
 )
-from tracker.decision.values import CompetencyFacts, LicenseFacts, PersonFacts, PolicyFacts
+from tracker.decision.values import LicenseFacts, PersonFacts, PolicyFacts
 from tracker.errors import Problem, Problems
 from tracker.extensions import db
 from tracker.policy.models import Policy
 from tracker.policy.queries import policy_facts
 from tracker.staff.models import Person
-from tracker.vocabulary import Role, TaskKind
-
-#: Roles that type in a sign-off on the validator's behalf (both names are kept).
-ON_BEHALF_ROLES = frozenset({Role.manager, Role.admin})
-#: Fields whose change means the sign-off itself changed, so it must be attested again.
-VALIDATION_FIELDS = ("validated_on", "validated_by_id")
+from tracker.vocabulary import RECORD_KEEPERS, Role, TaskKind
 
 
 @dataclass
@@ -65,7 +64,7 @@ def may_sign_off(person: Person) -> bool:
 
 
 def enters_on_behalf(person: Person) -> bool:
-    return person.role in ON_BEHALF_ROLES
+    return person.role in RECORD_KEEPERS
 
 
 def may_record(person: Person) -> bool:
@@ -234,8 +233,10 @@ def _apply(comp: Competency, data: CompetencyInput) -> None:
     comp.evidence = (data.evidence or "").strip()
 
 
-def _entered_by(actor: Person, validator: Person | None) -> Person | None:
-    """Who typed the record in, kept only when it is not the validator."""
+def _entered_by(actor: Person | SystemActor, validator: Person | None) -> Person | None:
+    """Who typed the record in, kept only when it is a person other than the validator."""
+    if isinstance(actor, SystemActor):
+        return None
     return None if validator is not None and validator.id == actor.id else actor
 
 
@@ -249,7 +250,7 @@ def record_competency(
     return create_competency(check_competency(assistant, task, data), actor)
 
 
-def create_competency(change: CompetencyChange, actor: Person | None) -> Competency:
+def create_competency(change: CompetencyChange, actor: Person | SystemActor) -> Competency:
     """Write a checked new competency (refused if the check found problems)."""
     change.problems.raise_any()
     comp = Competency(person=change.assistant, task=change.task)
@@ -288,7 +289,7 @@ def correct_competency(comp: Competency, data: CompetencyInput, actor: Person) -
     return update_competency(change, actor)
 
 
-def update_competency(change: CompetencyChange, actor: Person | None) -> bool:
+def update_competency(change: CompetencyChange, actor: Person | SystemActor) -> bool:
     """Write a checked correction of ``change.existing``; False when nothing changed."""
     change.problems.raise_any()
     comp, data = change.existing, change.data
@@ -334,6 +335,24 @@ def revoke_competency(comp: Competency, revoked_on: date, reason: str, actor: Pe
 # --------------------------------------------------------------------------- reads
 
 
+def sign_off_choice(
+    me: Person, person_id: int, task_code: str
+) -> tuple[Person | None, Task | None, dict[str, str]]:
+    """The assistant and task a sign-off is for, and by field what makes them unfit."""
+    assistant = db.session.get(Person, person_id or 0)
+    task = db.session.scalar(select(Task).where(Task.code == (task_code or "")))
+    problems = {}
+    if assistant is not None and assistant.id == me.id:
+        problems["person_id"] = "You cannot sign off your own competency."
+    elif assistant is None or assistant.role != Role.assistant or not assistant.active:
+        problems["person_id"] = "Choose an active medical assistant."
+    if task is None:
+        problems["task"] = "Choose a task from the catalog."
+    elif task.kind == TaskKind.reserved:
+        problems["task"] = reserved_reason(task) + " No competency can be signed off for it."
+    return assistant, task, problems
+
+
 def visible_competencies(user: Person):
     """The competencies a person may see: an assistant only their own."""
     query = select(Competency)
@@ -360,15 +379,6 @@ def load_policies(task_ids: Iterable[int]) -> list[PolicyFacts]:
     )
 
 
-def applicable_policy(
-    policies: list[PolicyFacts], assistant: Person, task: Task, day: date
-) -> PolicyFacts | None:
-    """The policy that sets the validity period: as the training file does, at the
-    assistant's first site."""
-    home = assistant.sites[0].code if assistant.sites else ""
-    return select_policy(policies, task.code, assistant.job_level, home, day)
-
-
 def lines_for(
     competencies: list[Competency], today: date, within_days: int
 ) -> list[CompetencyLine]:
@@ -376,11 +386,7 @@ def lines_for(
     policies = load_policies(c.task_id for c in competencies)
     out = []
     for comp in competencies:
-        policy = applicable_policy(policies, comp.person, comp.task, comp.validated_on or today)
-        facts = CompetencyFacts(
-            task=comp.task.code, validated_on=comp.validated_on, expires_on=comp.expires_on
-        )
-        expires_on = competency_expiry(facts, policy)
+        expires_on = competency_expires_on(comp, comp.person, policies, today)
         out.append(
             CompetencyLine(
                 comp,
@@ -437,7 +443,7 @@ def signoff_requirements(assistant: Person, task: Task, day: date) -> list[SiteR
 
 def validity_hint(assistant: Person, task: Task, day: date) -> str:
     """Words on the expiry an empty "expires on" will get, for the form."""
-    policy = applicable_policy(load_policies([task.id]), assistant, task, day)
+    policy = policy_at_home_site(load_policies([task.id]), assistant, task.code, day)
     if policy is None:
         return (
             "No written policy applies to this assistant for this task: left empty, it has "

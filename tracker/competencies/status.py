@@ -1,5 +1,6 @@
 """How current a competency (or any record with an expiry) is: the statuses the
-competency pages and the training file show, with their badge colours."""
+competency pages and the training file show, with their badge colours, and a competency's
+expiry from the written policy at the person's home site."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from tracker.competencies.models import Competency
+from tracker.decision.rules import competency_expiry, select_policy
+from tracker.decision.values import CompetencyFacts, PolicyFacts
+from tracker.staff.models import Person
 
 CURRENT, EXPIRING, EXPIRED, REVOKED = "current", "expiring", "expired", "revoked"
 NOT_VALIDATED, PRIOR_EMPLOYER = "not validated", "prior employer"
@@ -50,3 +54,31 @@ def competency_status(comp: Competency, expires_on: date | None, today: date, wi
     if comp.validated_on > today:
         return NOT_YET
     return expiry_status(expires_on, today, within)
+
+
+def _competency_facts(comp: Competency) -> CompetencyFacts:
+    return CompetencyFacts(
+        task=comp.task.code, validated_on=comp.validated_on, expires_on=comp.expires_on
+    )
+
+
+def home_site(person: Person) -> str:
+    """The site whose written policy sets a person's competencies' validity: their first
+    ("" when they work at none, so only practice-wide policies apply)."""
+    return person.sites[0].code if person.sites else ""
+
+
+def policy_at_home_site(
+    policies: list[PolicyFacts], person: Person, task_code: str, day: date
+) -> PolicyFacts | None:
+    """The policy for the person's job level at their home site, in effect on ``day``."""
+    return select_policy(policies, task_code, person.job_level, home_site(person), day)
+
+
+def competency_expires_on(
+    comp: Competency, person: Person, policies: list[PolicyFacts], today: date
+) -> date | None:
+    """The competency's last day: its own expiry, else the validity of the policy at the
+    person's home site in effect on the day it was validated."""
+    policy = policy_at_home_site(policies, person, comp.task.code, comp.validated_on or today)
+    return competency_expiry(_competency_facts(comp), policy)

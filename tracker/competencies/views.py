@@ -3,7 +3,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -13,9 +12,9 @@ from tracker.competencies import services
 from tracker.competencies.forms import ChooseForm, CompetencyForm, RevokeForm
 from tracker.competencies.models import Competency
 from tracker.competencies.status import STATUS_STYLE
-from tracker.decision.rules import reserved_reason
 from tracker.errors import Refused, show_on_form
 from tracker.extensions import db
+from tracker.form_pages import current_person
 from tracker.sites.queries import practice_today
 from tracker.staff.models import Person
 from tracker.vocabulary import Role, TaskKind
@@ -32,14 +31,12 @@ _LOAD = (
 )
 
 
-def _me() -> Person:
-    return current_user._get_current_object()
-
-
 def visible_competency_or_404(competency_id: int) -> Competency:
     """A competency the signed-in person may see; an assistant sees only their own."""
     comp = db.session.scalar(
-        services.visible_competencies(_me()).where(Competency.id == competency_id).options(*_LOAD)
+        services.visible_competencies(current_person())
+        .where(Competency.id == competency_id)
+        .options(*_LOAD)
     )
     if comp is None:
         abort(404)
@@ -54,7 +51,7 @@ def _timezone_of(person: Person) -> str:
 def index():
     """List competencies: every assistant's for office staff and providers, one's own for an
     assistant."""
-    me = _me()
+    me = current_person()
     query = services.visible_competencies(me).join(Competency.person).join(Competency.task)
     person_id = request.args.get("person", type=int)
     task_code = request.args.get("task") or ""
@@ -101,103 +98,39 @@ def index():
 
 def _choose(me: Person) -> tuple[ChooseForm, Person | None, Task | None]:
     """The first step: the assistant and task named in the query string, when they are fit."""
-    form = ChooseForm(formdata=request.args if request.args else None)
-    assistants = db.session.scalars(
-        select(Person)
-        .where(Person.role == Role.assistant, Person.active, Person.id != me.id)
-        .order_by(Person.name)
-    ).all()
-    tasks = db.session.scalars(select(Task).order_by(Task.name)).all()
-    form.person_id.choices = [(0, "Choose an assistant…")] + [
-        (p.id, f"{p.name} ({p.job_level or 'MA'})") for p in assistants
-    ]
-    form.task.choices = [("", "Choose a task…")] + [
-        (t.code, t.name) for t in tasks if t.kind != TaskKind.reserved
-    ]
+    form = ChooseForm(me, formdata=request.args if request.args else None)
     if not request.args:
         return form, None, None
-    assistant = db.session.get(Person, request.args.get("person_id", 0, type=int))
-    task = db.session.scalar(select(Task).where(Task.code == (request.args.get("task") or "")))
+    assistant, task, problems = services.sign_off_choice(
+        me, request.args.get("person_id", 0, type=int), request.args.get("task") or ""
+    )
     form.person_id.errors = []
     form.task.errors = []
-    if assistant is not None and assistant.id == me.id:
-        form.person_id.errors.append("You cannot sign off your own competency.")
-    elif assistant is None or assistant.role != Role.assistant or not assistant.active:
-        form.person_id.errors.append("Choose an active medical assistant.")
-    if task is None:
-        form.task.errors.append("Choose a task from the catalog.")
-    elif task.kind == TaskKind.reserved:
-        form.task.errors.append(reserved_reason(task) + " No competency can be signed off for it.")
-    if form.person_id.errors or form.task.errors:
+    for field, message in problems.items():
+        form[field].errors.append(message)
+    if problems:
         return form, None, None
     return form, assistant, task
-
-
-def _fill_validators(form: CompetencyForm, me: Person, current: Person | None = None) -> None:
-    if not services.enters_on_behalf(me):
-        form.validated_by.choices = [(me.id, me.name)]
-        return
-    people = db.session.scalars(
-        select(Person)
-        .where(Person.active, (Person.role == Role.provider) | Person.can_validate)
-        .order_by(Person.name)
-    ).all()
-    if current is not None and current not in people:
-        people.append(current)
-    form.validated_by.choices = [(0, "Not validated yet")] + [
-        (p.id, f"{p.name} ({p.role.label}{', approved observer' if p.can_validate else ''})")
-        for p in people
-    ]
-
-
-def _label_attestation(form: CompetencyForm, me: Person, assistant: Person, task: Task) -> None:
-    words = f"I observed {assistant.name} perform {task.name}"
-    if services.enters_on_behalf(me):
-        form.attest.label.text = (
-            f'The validator attests: "{words}" (their signed attestation is on file)'
-        )
-    else:
-        form.attest.label.text = words
-
-
-def _input(form: CompetencyForm, me: Person) -> services.CompetencyInput:
-    if services.enters_on_behalf(me):
-        validator = db.session.get(Person, form.validated_by.data or 0)
-    else:
-        validator = me  # a provider or approved observer signs off as themselves
-    hours = form.training_hours.data
-    return services.CompetencyInput(
-        trained_on=form.trained_on.data,
-        training_hours=float(hours) if hours is not None else None,
-        validated_on=form.validated_on.data,
-        validated_by=validator,
-        expires_on=form.expires_on.data,
-        prior_employer=form.prior_employer.data,
-        evidence=form.evidence.data or "",
-        attested=form.attest.data,
-    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     """Sign off (or record) an assistant's competency for a task."""
-    me = _me()
+    me = current_person()
     if not services.may_record(me):
         refuse("only providers, approved observers, managers and admins record competencies")
     choose, assistant, task = _choose(me)
     if assistant is None:
         status = 400 if request.args else 200
         return render_template("competencies/choose.html", form=choose), status
-    form = CompetencyForm()
-    _fill_validators(form, me)
-    _label_attestation(form, me, assistant, task)
+    form = CompetencyForm(me, assistant, task)
     general: list[str] = []
     if request.method == "GET" and not services.enters_on_behalf(me):
         form.validated_by.data = me.id
         form.validated_on.data = services.local_today(assistant)  # signing off as they watch
     if form.validate_on_submit():
         try:
-            comp = services.record_competency(assistant, task, _input(form, me), me)
+            comp = services.record_competency(assistant, task, form.to_input(), me)
         except Refused as exc:
             general = show_on_form(form, exc)
         else:
@@ -221,7 +154,7 @@ def new():
 def detail(competency_id: int):
     """Show one competency, who signed it off and who entered it, and its history."""
     comp = visible_competency_or_404(competency_id)
-    me = _me()
+    me = current_person()
     line = services.lines_for([comp], practice_today(), current_app.config["EXPIRING_WITHIN_DAYS"])[
         0
     ]
@@ -248,12 +181,16 @@ def _render_detail(comp, line, revoke_form, me, status=200):
 def edit(competency_id: int):
     """Correct a competency record (the audit keeps the values before and after)."""
     comp = visible_competency_or_404(competency_id)
-    me = _me()
+    me = current_person()
     if not services.may_correct(me, comp):
         refuse("only managers, admins and the record's validator correct a competency")
     # The stored values fill the form, and stay where a POST leaves a field out: an edit
     # changes only what it was sent.
     form = CompetencyForm(
+        me,
+        comp.person,
+        comp.task,
+        validator=comp.validated_by,
         data={
             "trained_on": comp.trained_on,
             "training_hours": (
@@ -264,15 +201,13 @@ def edit(competency_id: int):
             "expires_on": comp.expires_on,
             "prior_employer": comp.prior_employer,
             "evidence": comp.evidence,
-        }
+        },
     )
-    _fill_validators(form, me, comp.validated_by)
-    _label_attestation(form, me, comp.person, comp.task)
     form.submit.label.text = "Save correction"
     general: list[str] = []
     if form.validate_on_submit():
         try:
-            changed = services.correct_competency(comp, _input(form, me), me)
+            changed = services.correct_competency(comp, form.to_input(), me)
         except Refused as exc:
             general = show_on_form(form, exc)
         else:
@@ -298,7 +233,7 @@ def edit(competency_id: int):
 def revoke(competency_id: int):
     """Revoke a competency from a day on, with a reason."""
     comp = visible_competency_or_404(competency_id)
-    me = _me()
+    me = current_person()
     form = RevokeForm()
     if form.validate_on_submit():
         try:

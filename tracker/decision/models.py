@@ -136,7 +136,8 @@ class DecisionRecord(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     made_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    #: page, cli, api or delegation
+    #: Where the question came from: page, cli, api, delegation (recorded with one) or
+    #: recheck (a delegation decided again); the decision log filters by these.
     source: Mapped[str] = mapped_column(String(16))
     asked_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("people.id"))
     assistant_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)

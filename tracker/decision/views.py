@@ -26,6 +26,7 @@ from tracker.decision.services import (
     stored_result,
 )
 from tracker.extensions import db
+from tracker.form_pages import current_person
 from tracker.sites.models import Site
 from tracker.staff.models import Person
 from tracker.templating import can_open
@@ -90,7 +91,7 @@ def _answer(result: dict, assistant: Person, task, site, at: datetime) -> dict:
 @bp.route("/may-i", methods=["GET", "POST"])
 def self_check():
     """May I do this here, now? The four answers in plain words."""
-    me = current_user._get_current_object()
+    me = current_person()
     is_assistant = me.role == Role.assistant
     snapshot = Snapshot()
     choices = self_check_choices(me, snapshot)

@@ -2,7 +2,7 @@
 
 It runs the real decision rule on the stored facts, once with the policies as they are and
 once with the proposed change, and writes nothing. It sits above policy (it loads the facts
-and decides); the policy pages reach it through ``tracker.policy.services.
+and decides); the policy pages reach it through ``tracker.policy.what_if.
 preview_policy_change``, which the app factory hands this function.
 """
 
@@ -18,7 +18,8 @@ from tracker.decision.facts import load_facts
 from tracker.decision.matrix import assistants_at
 from tracker.decision.rules import competency_expiry, select_policy
 from tracker.decision.values import Decision, PersonFacts, SiteFacts, TaskFacts
-from tracker.policy.services import PREVIEW_DAYS, PolicyChange
+from tracker.policy.services import PolicyChange
+from tracker.policy.what_if import PREVIEW_DAYS
 from tracker.vocabulary import KIND_ORDER, TaskKind
 
 if TYPE_CHECKING:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+
+from sqlalchemy import select
 
 from tracker import dates
 from tracker.audit.services import record_event, snapshot
@@ -11,11 +14,12 @@ from tracker.decision.models import DecisionRecord
 from tracker.decision.services import evaluate, record_decision
 from tracker.decision.values import Decision
 from tracker.delegations.models import Delegation, DelegationCheck
+from tracker.delegations.queries import standing_of
 from tracker.errors import Refused
 from tracker.extensions import db
 from tracker.sites.models import Site
 from tracker.staff.models import Person
-from tracker.vocabulary import DelegationStatus
+from tracker.vocabulary import RECORD_KEEPERS, DelegationStatus, Role, TaskKind
 
 #: Moves a manager or provider may make by hand (declining comes with an incident).
 ALLOWED_MOVES = {
@@ -28,6 +32,46 @@ ALLOWED_MOVES = {
 
 #: The longest written reason kept with a status change.
 REASON_MAX_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class Named:
+    """The records a delegation form names, and what is wrong with them by field."""
+
+    assistant: Person | None
+    provider: Person | None
+    task: Task | None
+    site: Site | None
+    problems: dict[str, str]
+
+
+def named_records(assistant_id: int, provider_id: int, task_code: str, site_code: str) -> Named:
+    """Look up the assistant, delegating provider, task and site a delegation names."""
+    problems = {}
+    assistant = db.session.get(Person, assistant_id or 0)
+    if assistant is None or assistant.role != Role.assistant or not assistant.active:
+        problems["assistant_id"] = "Choose an active medical assistant."
+    provider = db.session.get(Person, provider_id or 0)
+    if provider is None or provider.role != Role.provider:
+        problems["delegated_by_id"] = "Choose the provider who delegates the task."
+    task = db.session.scalar(select(Task).where(Task.code == task_code))
+    if task is None:
+        problems["task_code"] = "Choose a task from the catalog."
+    elif task.kind == TaskKind.reserved:
+        problems["task_code"] = (
+            f"{task.name} is reserved for licensed providers; it is never delegated."
+        )
+    site = db.session.scalar(select(Site).where(Site.code == site_code))
+    if site is None:
+        problems["site_code"] = "Choose a site."
+    return Named(assistant, provider, task, site, problems)
+
+
+def may_change_status(person: Person, delegation: Delegation) -> bool:
+    """Managers and admins move any delegation; a provider those they delegated."""
+    return person.role in RECORD_KEEPERS or (
+        person.role == Role.provider and delegation.delegated_by_id == person.id
+    )
 
 
 def record_delegation(
@@ -111,11 +155,6 @@ def recheck_delegation(delegation: Delegation, asked_by: Person) -> tuple[Decisi
         actor=asked_by,
     )
     return decision, record
-
-
-def standing_of(delegation: Delegation) -> DecisionRecord:
-    """The delegation's latest decision (the recorded one until a re-check)."""
-    return delegation.standing or delegation.decision
 
 
 def change_status(

@@ -6,7 +6,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from wtforms.fields.choices import SelectChoice
 
 from tracker import dates
 from tracker.catalog.models import Task
@@ -14,74 +13,25 @@ from tracker.dates import zone
 from tracker.decision.models import DecisionRecord
 from tracker.decision.services import public_result
 from tracker.delegations import services
-from tracker.delegations.forms import ActionForm, DelegationForm, StatusForm
+from tracker.delegations.forms import DelegationForm, StatusForm
 from tracker.delegations.models import Delegation, DelegationCheck
-from tracker.delegations.queries import performed_while_flagged, visible_delegations
+from tracker.delegations.queries import performed_while_flagged, standing_of, visible_delegations
 from tracker.errors import Refused
 from tracker.extensions import db
-from tracker.sites.models import Site
+from tracker.form_pages import current_person
+from tracker.forms import ActionForm
 from tracker.staff.models import Person
-from tracker.vocabulary import DelegationStatus, Role, TaskKind
+from tracker.vocabulary import DelegationStatus, Role
 
 bp = Blueprint("delegations", __name__, url_prefix="/delegations")
 
 PAGE_SIZE = 50
 
 
-def fill_choices(form: DelegationForm) -> None:
-    people = db.session.scalars(
-        select(Person).where(Person.active, Person.role.in_([Role.assistant, Role.provider]))
-        .order_by(Person.name)
-    ).all()  # fmt: skip
-    form.assistant_id.choices = [SelectChoice(0, "Choose an assistant…")] + [
-        SelectChoice(p.id, f"{p.name} ({p.job_level or 'MA'})")
-        for p in people
-        if p.role == Role.assistant
-    ]
-    if current_user.role == Role.provider:
-        form.delegated_by_id.choices = [SelectChoice(current_user.id, current_user.name)]
-    else:
-        form.delegated_by_id.choices = [SelectChoice(0, "Choose a provider…")] + [
-            SelectChoice(p.id, p.name) for p in people if p.role == Role.provider
-        ]
-    tasks = db.session.scalars(
-        select(Task).where(Task.kind != TaskKind.reserved).order_by(Task.name)
-    ).all()
-    form.task_code.choices = [SelectChoice("", "Choose a task…")] + [
-        SelectChoice(t.code, t.name) for t in tasks
-    ]
-    sites = db.session.scalars(select(Site).order_by(Site.name)).all()
-    form.site_code.choices = [SelectChoice("", "Choose a site…")] + [
-        SelectChoice(s.code, f"{s.name} ({s.state})") for s in sites
-    ]
-
-
-def _chosen(form: DelegationForm):
-    """The records the form names, with a message next to any field that is not right."""
-    assistant = db.session.get(Person, form.assistant_id.data or 0)
-    if assistant is None or assistant.role != Role.assistant or not assistant.active:
-        form.assistant_id.errors.append("Choose an active medical assistant.")
-    provider = db.session.get(Person, form.delegated_by_id.data or 0)
-    if provider is None or provider.role != Role.provider:
-        form.delegated_by_id.errors.append("Choose the provider who delegates the task.")
-    task = db.session.scalar(select(Task).where(Task.code == form.task_code.data))
-    if task is None:
-        form.task_code.errors.append("Choose a task from the catalog.")
-    elif task.kind == TaskKind.reserved:
-        form.task_code.errors.append(
-            f"{task.name} is reserved for licensed providers; it is never delegated."
-        )
-    site = db.session.scalar(select(Site).where(Site.code == form.site_code.data))
-    if site is None:
-        form.site_code.errors.append("Choose a site.")
-    return assistant, provider, task, site
-
-
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     """Record a delegation and show its decision at once."""
-    form = DelegationForm()
-    fill_choices(form)
+    form = DelegationForm(current_person())
     if request.method == "GET":
         form.assistant_id.data = request.args.get("assistant", 0, type=int)
         form.task_code.data = request.args.get("task", "")
@@ -94,16 +44,21 @@ def new():
         if current_user.role == Role.provider:
             form.delegated_by_id.data = current_user.id
     if form.validate_on_submit():
-        assistant, provider, task, site = _chosen(form)
-        if not any(f.errors for f in form):
-            local = form.scheduled_for.data.replace(tzinfo=zone(site.timezone))
+        named = services.named_records(
+            form.assistant_id.data, form.delegated_by_id.data, form.task_code.data,
+            form.site_code.data,
+        )  # fmt: skip
+        for field, message in named.problems.items():
+            form[field].errors.append(message)
+        if not named.problems:
+            local = form.scheduled_for.data.replace(tzinfo=zone(named.site.timezone))
             delegation = services.record_delegation(
-                assistant=assistant,
-                task=task,
-                site=site,
+                assistant=named.assistant,
+                task=named.task,
+                site=named.site,
                 scheduled_for=local.astimezone(UTC),
-                delegated_by=provider,
-                entered_by=current_user._get_current_object(),
+                delegated_by=named.provider,
+                entered_by=current_person(),
                 in_room=form.in_room.data,
                 notes=(form.notes.data or "").strip(),
             )
@@ -169,12 +124,6 @@ def visible_delegation_or_404(delegation_id: int) -> Delegation:
     return delegation
 
 
-def may_change(delegation: Delegation) -> bool:
-    return current_user.role in (Role.manager, Role.admin) or (
-        current_user.role == Role.provider and delegation.delegated_by_id == current_user.id
-    )
-
-
 @bp.route("/<int:delegation_id>")
 def detail(delegation_id: int):
     """Show a delegation, the decision it was recorded with, and each re-check in order."""
@@ -189,12 +138,12 @@ def detail(delegation_id: int):
         "delegations/detail.html",
         delegation=delegation,
         snapshot=delegation.decision,
-        standing=services.standing_of(delegation),
+        standing=standing_of(delegation),
         checks=checks,
         is_future=delegation.scheduled_for > dates.now(),
         status_form=StatusForm(),
         action_form=ActionForm(),
-        may_change=may_change(delegation),
+        may_change=services.may_change_status(current_person(), delegation),
         public_result=public_result,
     )
 
@@ -206,8 +155,8 @@ def recheck(delegation_id: int):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    previous = services.standing_of(delegation).status
-    _, record = services.recheck_delegation(delegation, current_user._get_current_object())
+    previous = standing_of(delegation).status
+    _, record = services.recheck_delegation(delegation, current_person())
     db.session.commit()
     if record.status != previous:
         flash(f"Re-checked: the standing changed from {previous} to {record.status}.", "info")
@@ -220,7 +169,7 @@ def recheck(delegation_id: int):
 def change_status(delegation_id: int):
     """Mark a planned delegation performed or cancelled."""
     delegation = visible_delegation_or_404(delegation_id)
-    if not may_change(delegation):
+    if not services.may_change_status(current_person(), delegation):
         abort(403)
     form = StatusForm()
     if not form.validate_on_submit():
@@ -231,7 +180,7 @@ def change_status(delegation_id: int):
         services.change_status(
             delegation,
             DelegationStatus(form.status.data),
-            current_user._get_current_object(),
+            current_person(),
             reason=form.reason.data,
         )
     except Refused as exc:
@@ -241,10 +190,6 @@ def change_status(delegation_id: int):
         db.session.commit()
         flash(f"Delegation marked {delegation.status.value}.", "success")
     return redirect(url_for("delegations.detail", delegation_id=delegation.id))
-
-
-def scheduled_local(delegation: Delegation) -> datetime:
-    return delegation.scheduled_for.astimezone(zone(delegation.site.timezone))
 
 
 @bp.route("/performed-while-flagged")

@@ -25,7 +25,6 @@ from tracker.imports.reader import (
     HEADER_ROW,
     PEOPLE,
     SPECS,
-    STAFF_ROLES,
     CsvSpec,
     at_row,
     cell_value,
@@ -33,7 +32,7 @@ from tracker.imports.reader import (
 )
 from tracker.practice_file.importer import read_practice_file
 from tracker.staff.models import Person
-from tracker.vocabulary import Role, TaskKind
+from tracker.vocabulary import STAFF_ROLES, Role, TaskKind
 
 
 @dataclass

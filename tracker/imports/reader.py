@@ -15,11 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from tracker.errors import Problem, Refused
-from tracker.vocabulary import Role
 
 PEOPLE, COMPETENCIES = "people", "competencies"
-#: The accounts a manager may add or change; any other needs an administrator.
-STAFF_ROLES = frozenset({Role.assistant, Role.provider})
 HEADER_ROW = 1
 
 TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "x"})

@@ -17,6 +17,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from tracker.errors import Refused
 from tracker.extensions import db
+from tracker.form_pages import current_person
 from tracker.imports.commit import ATTEST, commit_import
 from tracker.imports.forms import CommitForm, UploadForm
 from tracker.imports.plan import plan_import
@@ -97,7 +98,7 @@ def upload(kind: str):
             except Refused as exc:
                 form.csv_file.errors.extend(describe(p) for p in exc.problems)
             else:
-                plan = plan_import(kind, text, current_user._get_current_object(), _max_rows())
+                plan = plan_import(kind, text, current_person(), _max_rows())
                 commit_form = CommitForm(formdata=None)
                 commit_form.payload.data = _serializer().dumps(
                     {"kind": kind, "user": current_user.id, "filename": filename[:200],
@@ -126,7 +127,7 @@ def commit(kind: str):
         return redirect(url_for("imports.upload", kind=kind))
     except BadSignature:
         abort(400)
-    me = current_user._get_current_object()
+    me = current_person()
     if not isinstance(data, dict) or data.get("kind") != kind or data.get("user") != me.id:
         abort(400)
     text, filename = str(data.get("text", "")), str(data.get("filename", ""))

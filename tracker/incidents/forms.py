@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -19,15 +20,15 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from tracker.catalog.models import Task
 from tracker.db_types import utcnow
 from tracker.errors import Refused
-from tracker.forms import TrackerForm
-from tracker.incidents.services import MAX_LENGTH, check_moment
+from tracker.extensions import db
+from tracker.forms import LOCAL_FORMATS, TrackerForm
+from tracker.incidents.services import MAX_LENGTH, DeclineAccount, check_moment
 from tracker.incidents.words import MOVE_LABELS, REASON_LABELS
+from tracker.staff.models import Person
 from tracker.vocabulary import RESPONSE_STEPS, DeclineReason, IncidentStatus
-
-#: What a browser's datetime-local input sends (with or without seconds).
-LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
 def _int_or_none(value):
@@ -92,18 +93,38 @@ class _DeclineAccountForm(TrackerForm):
     )
     submit = SubmitField("Save the record")
 
+    def __init__(self, me: Person, *args, **kwargs):
+        """``me`` logs the incident: the others active in the practice are whom they told."""
+        super().__init__(*args, **kwargs)
+        self.people = list(
+            db.session.scalars(select(Person).where(Person.active).order_by(Person.name, Person.id))
+        )
+        self.raised_with.choices = [
+            SelectChoice(p.id, f"{p.name} ({p.role.label})") for p in self.people if p.id != me.id
+        ]
+
     def zone(self) -> str | None:
         raise NotImplementedError
+
+    def account(self) -> DeclineAccount:
+        """What the form says happened, as the verbs take it."""
+        chosen = set(self.raised_with.data or ())
+        people = (
+            list(db.session.scalars(select(Person).where(Person.id.in_(chosen)))) if chosen else []
+        )
+        return DeclineAccount(
+            occurred_at=self.occurred_at_utc(),
+            what_was_asked=self.what_was_asked.data,
+            what_was_said=self.what_was_said.data,
+            reason=self.reason.data,
+            raised_with=people,
+            steps=list(self.steps.data or ()),
+        )
 
     def occurred_at_utc(self) -> datetime:
         """The moment entered, on the site's clock, as an aware UTC datetime."""
         naive = self.occurred_at.data
         return naive.replace(tzinfo=ZoneInfo(self.zone() or "UTC")).astimezone(ZoneInfo("UTC"))
-
-    def set_people(self, people, me) -> None:
-        self.raised_with.choices = [
-            SelectChoice(p.id, f"{p.name} ({p.role.label})") for p in people if p.id != me.id
-        ]
 
     def validate_occurred_at(self, field):
         if field.data is None:
@@ -141,22 +162,25 @@ class LogIncidentForm(_DeclineAccountForm):
         render_kw={"rows": 2},
     )
 
-    def setup(self, *, me, sites, people, tasks) -> None:
+    def __init__(self, me: Person, *args, **kwargs):
+        """Where: the sites of ``me``; who asked: anyone else active; every task, by name."""
+        super().__init__(me, *args, **kwargs)
+        sites = list(me.sites)
+        self.tasks = list(db.session.scalars(select(Task).order_by(Task.name)))
         self._zones = {s.id: s.timezone for s in sites}
         if sites:
             self.site_id.choices = [SelectChoice(s.id, f"{s.name} ({s.state})") for s in sites]
         else:
             self.site_id.choices = [SelectChoice("", "No site is assigned to you")]
         self.requester_id.choices = [SelectChoice("", "— choose, or type their name below —")] + [
-            SelectChoice(p.id, f"{p.name} ({p.role.label})") for p in people if p.id != me.id
+            SelectChoice(p.id, f"{p.name} ({p.role.label})") for p in self.people if p.id != me.id
         ]
         self.task_id.choices = [SelectChoice("", "— choose, or describe it below —")] + [
             SelectChoice(
                 t.id, t.name + (" (reserved for providers)" if t.kind == "reserved" else "")
             )
-            for t in tasks
+            for t in self.tasks
         ]
-        self.set_people(people, me)
 
     def zone(self) -> str | None:
         zones = getattr(self, "_zones", {})
@@ -190,12 +214,13 @@ class DeclineDelegationForm(_DeclineAccountForm):
 
     submit = SubmitField("Decline and save the record")
 
-    def setup(self, *, me, people, timezone: str) -> None:
+    def __init__(self, me: Person, timezone: str, *args, **kwargs):
+        """``timezone``: the delegation's site's, in which its moment is entered."""
+        super().__init__(me, *args, **kwargs)
         self._zone = timezone
-        self.set_people(people, me)
 
     def zone(self) -> str | None:
-        return getattr(self, "_zone", None)
+        return self._zone
 
 
 class AddendumForm(TrackerForm):
@@ -227,7 +252,12 @@ class ReviewForm(TrackerForm):
     escalated_on = DateField("Escalated on", validators=[Optional()])
     submit = SubmitField("Record the review step")
 
-    def set_moves(self, moves: list[IncidentStatus]) -> None:
+    def __init__(self, moves: list[IncidentStatus], *args, **kwargs):
+        """``moves``: the review steps offered (the incident's legal ones)."""
+        super().__init__(*args, **kwargs)
+        self.offer(moves)
+
+    def offer(self, moves: list[IncidentStatus]) -> None:
         self.status.choices = [SelectChoice(m.value, MOVE_LABELS[m]) for m in moves]
         if len(moves) == 1 and not self.status.data:
             self.status.data = moves[0].value

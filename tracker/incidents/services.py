@@ -24,7 +24,7 @@ from tracker.errors import Refused
 from tracker.extensions import db
 from tracker.incidents.models import Incident, IncidentAddendum
 from tracker.incidents.visibility import can_see, is_reviewer, visible_incidents
-from tracker.incidents.words import STATUS_LABELS, STEP_CODES
+from tracker.incidents.words import REASON_FOR_CONDITION, STATUS_LABELS, STEP_CODES
 from tracker.names import clean_name
 from tracker.sites.models import Site
 from tracker.staff.models import Person
@@ -227,6 +227,19 @@ def decline_delegation(
     delegation.status = DelegationStatus.declined
     record_event("update", delegation, before=before, after=snapshot(delegation), actor=assistant)
     return incident
+
+
+def suggested_reason(delegation: Delegation) -> str | None:
+    """The reason an assistant most likely declines for: the delegation's first unmet
+    condition (prohibited: outside their scope)."""
+    result = delegation.decision.result or {}
+    if result.get("status") == "prohibited":
+        return DeclineReason.outside_scope.value
+    for condition in result.get("conditions", []):
+        if not condition.get("met"):
+            reason = REASON_FOR_CONDITION.get(condition.get("condition"))
+            return reason.value if reason else None
+    return None
 
 
 def may_add_addendum(person: Person, incident: Incident) -> bool:

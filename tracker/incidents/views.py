@@ -27,6 +27,7 @@ from tracker.catalog.models import Task
 from tracker.delegations.models import Delegation
 from tracker.errors import Refused, show_on_form
 from tracker.extensions import db
+from tracker.form_pages import current_person
 from tracker.incidents import services, words
 from tracker.incidents.alerts import pressure_alerts
 from tracker.incidents.forms import (
@@ -36,7 +37,6 @@ from tracker.incidents.forms import (
     ReviewForm,
     local_now,
 )
-from tracker.incidents.services import DeclineAccount
 from tracker.incidents.visibility import is_reviewer
 from tracker.sites.models import Site
 from tracker.staff.models import Person
@@ -44,29 +44,6 @@ from tracker.vocabulary import DelegationStatus, IncidentStatus
 
 # No url_prefix: declining lives under the delegation it declines.
 bp = Blueprint("incidents", __name__)
-
-
-def _me() -> Person:
-    return current_user._get_current_object()
-
-
-def _active_people() -> list[Person]:
-    return list(
-        db.session.scalars(select(Person).where(Person.active).order_by(Person.name, Person.id))
-    )
-
-
-def _account(form) -> DeclineAccount:
-    chosen = set(form.raised_with.data or ())
-    people = list(db.session.scalars(select(Person).where(Person.id.in_(chosen)))) if chosen else []
-    return DeclineAccount(
-        occurred_at=form.occurred_at_utc(),
-        what_was_asked=form.what_was_asked.data,
-        what_was_said=form.what_was_said.data,
-        reason=form.reason.data,
-        raised_with=people,
-        steps=list(form.steps.data or ()),
-    )
 
 
 def _alert_settings() -> tuple[int, int]:
@@ -81,7 +58,7 @@ def _incident_helpers():
     """Helpers for the home pages and the training file (computed only when called)."""
 
     def incident_panel() -> dict:
-        me = _me()
+        me = current_person()
         counts = services.status_counts(me)
         panel = {"counts": counts, "total": sum(counts.values()), "alerts": []}
         if is_reviewer(me):
@@ -91,7 +68,7 @@ def _incident_helpers():
         return panel
 
     def incidents_logged_by(person: Person, limit: int = 10) -> list:
-        return services.logged_by(_me(), person, limit)
+        return services.logged_by(current_person(), person, limit)
 
     return {
         "incident_panel": incident_panel,
@@ -113,7 +90,7 @@ def incident_list():
     if page < 1:
         abort(400)
     q = (request.args.get("q") or "").strip()[:100]
-    pagination = services.incident_list(_me(), status, page, q)
+    pagination = services.incident_list(current_person(), status, page, q)
     return render_template(
         "incidents/list.html",
         q=q,
@@ -147,16 +124,14 @@ def _prefill_from_check(form: LogIncidentForm, me: Person, tasks: list[Task]) ->
 @bp.route("/incidents/new", methods=["GET", "POST"])
 def new():
     """Log a request the assistant declined."""
-    me = _me()
-    form = LogIncidentForm()
-    tasks = db.session.scalars(select(Task).order_by(Task.name)).all()
-    form.setup(me=me, sites=list(me.sites), people=_active_people(), tasks=tasks)
+    me = current_person()
+    form = LogIncidentForm(me)
     if request.method == "GET":
-        _prefill_from_check(form, me, tasks)
+        _prefill_from_check(form, me, form.tasks)
     if form.validate_on_submit():
         try:
             incident = services.log_incident(
-                _account(form),
+                form.account(),
                 logged_by=me,
                 site=db.session.get(Site, form.site_id.data) if form.site_id.data else None,
                 requester=(
@@ -202,21 +177,10 @@ def _after_delegation(delegation: Delegation):
     return redirect(url_for("incidents.incident_list"))
 
 
-def _suggested_reason(delegation: Delegation) -> str | None:
-    result = delegation.decision.result or {}
-    if result.get("status") == "prohibited":
-        return "outside_scope"
-    for condition in result.get("conditions", []):
-        if not condition.get("met"):
-            reason = words.REASON_FOR_CONDITION.get(condition.get("condition"))
-            return reason.value if reason else None
-    return None
-
-
 @bp.route("/delegations/<int:delegation_id>/decline", methods=["GET", "POST"])
 def decline_delegation(delegation_id: int):
     """Decline a delegation made to the signed-in assistant, and document why."""
-    me = _me()
+    me = current_person()
     delegation = _own_delegation_or_404(delegation_id)
     if delegation.status != DelegationStatus.planned:
         flash(
@@ -225,11 +189,10 @@ def decline_delegation(delegation_id: int):
             "warning",
         )
         return _after_delegation(delegation)
-    form = DeclineDelegationForm()
-    form.setup(me=me, people=_active_people(), timezone=delegation.site.timezone)
+    form = DeclineDelegationForm(me, delegation.site.timezone)
     if request.method == "GET":
         form.occurred_at.data = local_now(delegation.site.timezone)
-        form.reason.data = _suggested_reason(delegation)
+        form.reason.data = services.suggested_reason(delegation)
         when = delegation.scheduled_for.astimezone(ZoneInfo(delegation.site.timezone))
         form.what_was_asked.data = (
             f"{delegation.task.name} at {delegation.site.name} on "
@@ -237,7 +200,7 @@ def decline_delegation(delegation_id: int):
         )
     if form.validate_on_submit():
         try:
-            incident = services.decline_delegation(delegation, _account(form), assistant=me)
+            incident = services.decline_delegation(delegation, form.account(), assistant=me)
         except Refused as problem:
             db.session.rollback()
             show_on_form(form, problem)
@@ -253,21 +216,21 @@ def decline_delegation(delegation_id: int):
 
 
 def _visible_or_404(incident_id: int):
-    incident = services.incident_for(_me(), incident_id)
+    incident = services.incident_for(current_person(), incident_id)
     if incident is None:
         abort(404)
     return incident
 
 
 def _render_detail(incident, addendum_form=None, review_form=None, status: int = 200):
-    me = _me()
+    me = current_person()
     moves = services.review_moves(incident)
     if addendum_form is None and services.may_add_addendum(me, incident):
         addendum_form = AddendumForm(formdata=None)
     if review_form is None and is_reviewer(me):
-        review_form = ReviewForm(formdata=None)
-    if review_form is not None:
-        review_form.set_moves(moves)
+        review_form = ReviewForm(moves, formdata=None)
+    elif review_form is not None:
+        review_form.offer(moves)
     return render_template(
         "incidents/detail.html",
         incident=incident,
@@ -286,7 +249,7 @@ def detail(incident_id: int):
 @bp.route("/incidents/<int:incident_id>/addenda", methods=["POST"])
 def add_addendum(incident_id: int):
     """Add a dated later fact to an incident."""
-    me = _me()
+    me = current_person()
     incident = _visible_or_404(incident_id)
     if not services.may_add_addendum(me, incident):
         abort(404)
@@ -307,12 +270,11 @@ def add_addendum(incident_id: int):
 @bp.route("/incidents/<int:incident_id>/review", methods=["POST"])
 def review(incident_id: int):
     """Move an incident one step through review."""
-    me = _me()
+    me = current_person()
     incident = _visible_or_404(incident_id)
-    form = ReviewForm()
     # Accept any review step here so an illegal move gets the service's words, not
     # "not a valid choice"; the page offers only the legal ones.
-    form.set_moves([s for s in IncidentStatus if s != IncidentStatus.open])
+    form = ReviewForm([s for s in IncidentStatus if s != IncidentStatus.open])
     if form.validate_on_submit():
         try:
             services.review_incident(
@@ -339,7 +301,7 @@ def alerts():
     count, window = _alert_settings()
     return render_template(
         "incidents/alerts.html",
-        alerts=pressure_alerts(_me(), count, window),
+        alerts=pressure_alerts(current_person(), count, window),
         alert_count=count,
         window_days=window,
     )

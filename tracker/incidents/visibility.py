@@ -18,12 +18,10 @@ from tracker.extensions import db
 from tracker.incidents.models import Incident, IncidentAddendum, incident_raised_with
 from tracker.names import name_key
 from tracker.staff.models import Person
-from tracker.vocabulary import Role
+from tracker.vocabulary import OVERSEERS
 
 #: Audit record types that carry an incident's content.
 INCIDENT_RECORD_TYPES = ("incidents", "incident_addenda")
-#: Roles that see every incident (except those about their own requests).
-OVERSEERS = frozenset({Role.compliance, Role.admin, Role.manager})
 
 
 def visibility_clause(person: Person | None):
@@ -92,7 +90,6 @@ def is_reviewer(person: Person | None) -> bool:
 
 
 __all__ = [
-    "OVERSEERS",
     "audit_events_visible_to",
     "can_see",
     "is_reviewer",

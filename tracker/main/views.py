@@ -6,22 +6,20 @@ from flask import Blueprint, current_app, jsonify, render_template
 from flask_login import current_user
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import selectinload
 
 from tracker import dates
 from tracker.delegations.queries import upcoming
 from tracker.extensions import db
+from tracker.form_pages import current_person
 from tracker.sites.models import Practice, Site
 from tracker.sites.queries import practice_today
 from tracker.staff.models import Person
-from tracker.supervision.models import Shift, SupervisionAssignment
+from tracker.supervision import queries as supervision
 from tracker.training import queries as training_queries
-from tracker.vocabulary import Role
+from tracker.vocabulary import OVERSEERS, Role
 
 bp = Blueprint("main", __name__)
 
-#: Roles whose home lists upcoming flagged delegations first.
-OVERSEERS = (Role.manager, Role.admin, Role.compliance)
 HOME_LIST_SIZE = 25
 
 
@@ -34,35 +32,21 @@ def home():
     context = {"practice": practice, "today": today, "within": within}
     role = current_user.role
     now = dates.now()
-    me = current_user._get_current_object()
+    me = current_person()
     context["delegations"] = db.session.scalars(
         upcoming(me, now, flagged_first=role in OVERSEERS).limit(HOME_LIST_SIZE)
     ).all()
     if role == Role.assistant:
-        lines = training_queries.competency_lines(current_user, today, within)
+        lines = training_queries.competency_lines(me, today, within)
         context["attention"] = [line for line in lines if line.status != training_queries.CURRENT]
         context["current_count"] = sum(line.status == training_queries.CURRENT for line in lines)
-        context["supervisors"] = [
-            a
-            for a in training_queries.supervision_of(current_user)
-            if a.assistant_id == current_user.id and (a.ends_on is None or a.ends_on >= today)
-        ]
+        context["supervisors"] = supervision.supervisors_of(me.id, today)
         return render_template("main/home_assistant.html", **context)
     if role == Role.provider:
         # From the start of today wherever the earliest site is; a day's margin is harmless.
         start = now - timedelta(days=1)
-        context["supervisees"] = [
-            a
-            for a in training_queries.supervision_of(current_user)
-            if a.provider_id == current_user.id and (a.ends_on is None or a.ends_on >= today)
-        ]
-        context["shifts"] = db.session.scalars(
-            select(Shift)
-            .where(Shift.provider_id == current_user.id, Shift.ends_at >= start)
-            .where(Shift.starts_at < start + timedelta(days=7))
-            .options(selectinload(Shift.site))
-            .order_by(Shift.starts_at)
-        ).all()
+        context["supervisees"] = supervision.supervisees_of(me.id, today)
+        context["shifts"] = supervision.shifts_of(me.id, start, days=7)
         return render_template("main/home_provider.html", **context)
     context["counts"] = {
         "people": db.session.scalar(select(func.count(Person.id)).where(Person.active)),
@@ -70,11 +54,7 @@ def home():
             select(func.count(Person.id)).where(Person.active, Person.role == Role.assistant)
         ),
         "sites": db.session.scalar(select(func.count(Site.id))),
-        "assignments": db.session.scalar(
-            select(func.count(SupervisionAssignment.id)).where(
-                (SupervisionAssignment.ends_on.is_(None)) | (SupervisionAssignment.ends_on >= today)
-            )
-        ),
+        "assignments": supervision.assignments_in_force(today),
     }
     # The same list as the expiring page (renewed, revoked and deactivated left out).
     context["expiring"] = training_queries.expiring_items(today, within).due[:HOME_LIST_SIZE]

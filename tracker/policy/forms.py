@@ -27,18 +27,14 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from tracker.forms import TrackerForm
+from tracker.forms import STATE_OPTIONS, TrackerForm
 from tracker.policy.services import PolicyDraft, StateRuleDraft
-from tracker.vocabulary import US_STATES, RuleStatus, SupervisionLevel
+from tracker.vocabulary import RuleStatus, SupervisionLevel
 
 #: Longest credential type or job level (the model's column width).
 ITEM_MAX = 64
 
 SUPERVISION_CHOICES = [SelectChoice(level.value, level.label) for level in SupervisionLevel]
-STATE_CHOICES = [
-    SelectChoice(code, f"{name} ({code})")
-    for code, name in sorted(US_STATES.items(), key=lambda kv: kv[1])
-]
 
 
 def split_list(text: str | None) -> list[str]:
@@ -69,7 +65,7 @@ class CommaList:
 class StateRuleForm(TrackerForm):
     """What a state's law says about an MA performing one task (one rule per state and task)."""
 
-    state = SelectField("State", choices=STATE_CHOICES, validators=[InputRequired()])
+    state = SelectField("State", choices=STATE_OPTIONS, validators=[InputRequired()])
     task = SelectField("Task", choices=[], validators=[InputRequired()])
     status = RadioField(
         "Status",

@@ -1,44 +1,36 @@
-"""State rules and the employer's written policy: read models, verbs and the what-if preview.
+"""Verbs on state rules and the employer's written policy.
 
 Every verb checks its change first and refuses it with problems keyed by form field (nothing
-written); otherwise it changes the record and writes an audit event in the same transaction.
-The view commits. The what-if preview runs the real decision rule on the stored facts, once
-with the policies as they are and once with the proposed change, and writes nothing.
+written); otherwise it changes the record and writes an audit event, with the actor it is
+given, in the same transaction. The view commits. Reads are in ``tracker.policy.queries``,
+the what-if preview in ``tracker.policy.what_if``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tracker.audit.services import record_event, snapshot
 from tracker.catalog.models import Task
-from tracker.dates import add_months
-from tracker.decision.rules import STALE_RULE_MONTHS, select_policy, state_name
+from tracker.decision.rules import state_name
 from tracker.decision.values import PolicyFacts
 from tracker.errors import Problem, Refused
 from tracker.extensions import db
 from tracker.policy.models import Policy, StateRule
 from tracker.policy.overlap import describe_span, policies_overlap
+from tracker.policy.queries import known_job_levels
 from tracker.sites.models import Site
 from tracker.staff.models import Person
 from tracker.vocabulary import (
-    KIND_ORDER,
     US_STATES,
-    Role,
     RuleStatus,
     SupervisionLevel,
     TaskKind,
 )
-
-#: How far ahead the what-if preview looks for planned delegations.
-PREVIEW_DAYS = 30
-#: Where the app keeps the what-if of a policy change (see ``preview_policy_change``).
-WHAT_IF = "tracker.policy_what_if"
 
 
 def _refuse_any(problems: dict[str, str]) -> None:
@@ -54,16 +46,6 @@ def _reserved_words(task: Task, what: str) -> str:
     )
 
 
-def sorted_tasks() -> list[Task]:
-    """Every task of the catalog (built-in and the practice's own), by kind then name."""
-    tasks = db.session.scalars(select(Task)).all()
-    return sorted(tasks, key=lambda t: (KIND_ORDER[t.kind], t.name.lower()))
-
-
-def sorted_sites() -> list[Site]:
-    return list(db.session.scalars(select(Site).order_by(Site.name)))
-
-
 # --------------------------------------------------------------------------- state rules
 
 
@@ -77,81 +59,6 @@ class StateRuleDraft:
     min_training_hours: float | None = None
     citation: str = ""
     verified_on: date | None = None
-
-
-@dataclass(frozen=True)
-class RuleLine:
-    """One task's line on a state's page: its rule, or none recorded."""
-
-    task: Task
-    rule: StateRule | None
-    stale: bool = False
-
-    @property
-    def never_verified(self) -> bool:
-        return self.rule is not None and self.rule.verified_on is None
-
-
-@dataclass(frozen=True)
-class StateSummary:
-    state: str
-    name: str
-    sites: tuple[str, ...]
-    recorded: int
-    stale: int
-    not_verified: int
-
-
-def is_stale(rule: StateRule, today: date) -> bool:
-    """Verified more than STALE_RULE_MONTHS ago (the same test the decision warns on)."""
-    return rule.verified_on is not None and rule.verified_on < add_months(today, -STALE_RULE_MONTHS)
-
-
-def state_summaries(today: date) -> list[StateSummary]:
-    """The states the practice works in (its sites'), then any other state with rules."""
-    sites = sorted_sites()
-    rules = db.session.scalars(select(StateRule).options(selectinload(StateRule.task))).all()
-    clinical = {
-        t.id for t in db.session.scalars(select(Task).where(Task.kind == TaskKind.clinical))
-    }
-    site_names: dict[str, list[str]] = {}
-    for site in sites:
-        site_names.setdefault(site.state, []).append(site.name)
-    by_state: dict[str, list[StateRule]] = {}
-    for rule in rules:
-        by_state.setdefault(rule.state, []).append(rule)
-    states = sorted(site_names) + sorted(set(by_state) - set(site_names))
-    out = []
-    for state in states:
-        mine = by_state.get(state, [])
-        covered = {r.task_id for r in mine}
-        out.append(
-            StateSummary(
-                state=state,
-                name=state_name(state),
-                sites=tuple(site_names.get(state, ())),
-                recorded=len(mine),
-                stale=sum(1 for r in mine if is_stale(r, today) or r.verified_on is None),
-                not_verified=len(clinical - covered),
-            )
-        )
-    return out
-
-
-def state_rule_lines(state: str, today: date) -> list[RuleLine]:
-    """Every task with the state's rule for it (or None), in catalog order."""
-    rules = {
-        r.task_id: r for r in db.session.scalars(select(StateRule).where(StateRule.state == state))
-    }
-    lines = []
-    for task in sorted_tasks():
-        rule = rules.get(task.id)
-        lines.append(RuleLine(task, rule, rule is not None and is_stale(rule, today)))
-    return lines
-
-
-def sites_in_state(state: str) -> list[Site]:
-    return list(db.session.scalars(select(Site).where(Site.state == state).order_by(Site.name)))
 
 
 def _state_rule_problems(
@@ -188,7 +95,7 @@ def _apply_rule(rule: StateRule, draft: StateRuleDraft) -> None:
     rule.verified_on = draft.verified_on
 
 
-def create_state_rule(draft: StateRuleDraft, today: date) -> StateRule:
+def create_state_rule(draft: StateRuleDraft, today: date, *, actor: Person) -> StateRule:
     """Record what a state's law says about one task (one rule per state and task)."""
     task, problems = _state_rule_problems(draft, today)
     _refuse_any(problems)
@@ -196,11 +103,13 @@ def create_state_rule(draft: StateRuleDraft, today: date) -> StateRule:
     _apply_rule(rule, draft)
     db.session.add(rule)
     db.session.flush()
-    record_event("create", rule, after=snapshot(rule))
+    record_event("create", rule, after=snapshot(rule), actor=actor)
     return rule
 
 
-def update_state_rule(rule: StateRule, draft: StateRuleDraft, today: date) -> bool:
+def update_state_rule(
+    rule: StateRule, draft: StateRuleDraft, today: date, *, actor: Person
+) -> bool:
     """Change a state rule (its state and task stay); False when nothing changed."""
     draft = replace(draft, state=rule.state, task=rule.task.code)
     _, problems = _state_rule_problems(draft, today, rule.id)
@@ -211,7 +120,7 @@ def update_state_rule(rule: StateRule, draft: StateRuleDraft, today: date) -> bo
     after = snapshot(rule)
     if after == before:
         return False
-    record_event("update", rule, before=before, after=after)
+    record_event("update", rule, before=before, after=after, actor=actor)
     return True
 
 
@@ -272,24 +181,6 @@ def draft_of(policy: Policy) -> PolicyDraft:
         effective_from=policy.effective_from,
         effective_to=policy.effective_to,
     )
-
-
-def policy_facts(policy: Policy) -> PolicyFacts:
-    return draft_of(policy).facts(policy.id)
-
-
-def known_job_levels() -> list[str]:
-    """The distinct job levels of assistants plus those named in policies."""
-    levels = set(
-        db.session.scalars(
-            select(Person.job_level)
-            .where(Person.role == Role.assistant, Person.job_level.is_not(None))
-            .distinct()
-        )
-    )
-    for named in db.session.scalars(select(Policy.job_levels)):
-        levels.update(named or ())
-    return sorted((lvl for lvl in levels if lvl), key=lambda lvl: (lvl.lower(), lvl))
 
 
 def _canonical_levels(levels, known: list[str]) -> tuple[str, ...]:
@@ -396,7 +287,7 @@ def _apply_policy(policy: Policy, change: PolicyChange) -> None:
     policy.effective_to = draft.effective_to
 
 
-def create_policy(draft: PolicyDraft) -> Policy:
+def create_policy(draft: PolicyDraft, *, actor: Person) -> Policy:
     """Record a written policy for a task (refused if it overlaps or authorizes a reserved one)."""
     change = check_policy_change(draft)
     _refuse_any(change.problems)
@@ -404,11 +295,11 @@ def create_policy(draft: PolicyDraft) -> Policy:
     _apply_policy(policy, change)
     db.session.add(policy)
     db.session.flush()
-    record_event("create", policy, after=snapshot(policy))
+    record_event("create", policy, after=snapshot(policy), actor=actor)
     return policy
 
 
-def update_policy(policy: Policy, draft: PolicyDraft) -> bool:
+def update_policy(policy: Policy, draft: PolicyDraft, *, actor: Person) -> bool:
     """Replace a policy's terms; False when nothing changed."""
     change = check_policy_change(draft, policy)
     _refuse_any(change.problems)
@@ -418,7 +309,7 @@ def update_policy(policy: Policy, draft: PolicyDraft) -> bool:
     after = snapshot(policy)
     if after == before:
         return False
-    record_event("update", policy, before=before, after=after)
+    record_event("update", policy, before=before, after=after, actor=actor)
     return True
 
 
@@ -438,103 +329,11 @@ def check_end(policy: Policy, last_day: date) -> PolicyChange:
     return PolicyChange(draft, policy, policy.task, policy.site, problems)
 
 
-def end_policy(policy: Policy, last_day: date) -> None:
+def end_policy(policy: Policy, last_day: date, *, actor: Person) -> None:
     """Set the policy's last day in effect (nothing is deleted)."""
     change = check_end(policy, last_day)
     _refuse_any(change.problems)
     before = snapshot(policy)
     policy.effective_to = last_day
     db.session.flush()
-    record_event("end", policy, before=before, after=snapshot(policy))
-
-
-# --------------------------------------------------------------------------- policy pages
-
-
-#: A column for assistants with no job level recorded.
-NO_LEVEL = None
-
-
-@dataclass
-class PolicyMatrix:
-    """Tasks × job levels: the policy in effect on ``day`` (at a site, or practice-wide)."""
-
-    site: Site | None
-    day: date
-    tasks: list[Task]
-    levels: list[str | None]
-    cells: dict[tuple[str, str | None], PolicyFacts | None]
-
-    def cell(self, task: Task, level: str | None) -> PolicyFacts | None:
-        return self.cells[(task.code, level)]
-
-
-def policy_matrix(site: Site | None, day: date) -> PolicyMatrix:
-    """Each cell holds the policy the decision would pick (tracker.decision.rules)."""
-    policies = [
-        policy_facts(p)
-        for p in db.session.scalars(
-            select(Policy).options(selectinload(Policy.task), selectinload(Policy.site))
-        )
-    ]
-    levels: list[str | None] = list(known_job_levels())
-    unlevelled = db.session.scalar(
-        select(Person.id)
-        .where(
-            Person.role == Role.assistant,
-            Person.active.is_(True),
-            Person.job_level.is_(None),
-        )
-        .limit(1)
-    )
-    if unlevelled is not None or not levels:
-        levels.append(NO_LEVEL)
-    tasks = sorted_tasks()
-    site_code = site.code if site else None
-    cells = {
-        (task.code, level): select_policy(policies, task.code, level, site_code, day)
-        for task in tasks
-        for level in levels
-    }
-    return PolicyMatrix(site, day, tasks, levels, cells)
-
-
-def policy_phase(policy: Policy, today: date) -> str:
-    if policy.effective_from is not None and today < policy.effective_from:
-        return "not yet in effect"
-    if policy.effective_to is not None and today > policy.effective_to:
-        return "ended"
-    return "in effect"
-
-
-PHASE_STYLE = {"in effect": "success", "not yet in effect": "info", "ended": "secondary"}
-
-
-def policy_list(task_code: str | None = None) -> list[Policy]:
-    """Every policy (past, present and future), by task, then practice-wide before sites."""
-    query = select(Policy).options(selectinload(Policy.task), selectinload(Policy.site))
-    if task_code:
-        query = query.join(Policy.task).where(Task.code == task_code)
-    policies = db.session.scalars(query).all()
-    return sorted(
-        policies,
-        key=lambda p: (
-            p.task.name.lower(),
-            p.site.name if p.site else "",
-            tuple(sorted(p.job_levels or ())),
-            p.effective_from or date.min,
-        ),
-    )
-
-
-# --------------------------------------------------------------------------- what-if
-
-
-def preview_policy_change(change: PolicyChange, now: datetime):
-    """The what-if of a checked change; refused (like saving) when it has problems.
-
-    The what-if runs the decision rule on the stored facts, which sit above policy: the app
-    factory hands this app's ``tracker.decision.what_if`` to ``current_app.extensions``.
-    """
-    _refuse_any(change.problems)
-    return current_app.extensions[WHAT_IF](change, now)
+    record_event("end", policy, before=before, after=snapshot(policy), actor=actor)

@@ -15,10 +15,11 @@ from wtforms.fields.choices import SelectChoice
 from tracker import dates
 from tracker.catalog.models import Task
 from tracker.dates import add_months, local_day
-from tracker.decision.rules import state_name
+from tracker.decision.rules import STALE_RULE_MONTHS, state_name
 from tracker.errors import Refused, show_on_form
 from tracker.extensions import db
-from tracker.policy import services
+from tracker.form_pages import current_person
+from tracker.policy import queries, services, what_if
 from tracker.policy.forms import EndPolicyForm, PolicyForm, StateRuleEditForm, StateRuleForm
 from tracker.policy.models import Policy, StateRule
 from tracker.sites.models import Site
@@ -71,7 +72,7 @@ def state_rules(state: str | None):
     if state is None:
         return render_template(
             "policy/state_list.html",
-            summaries=services.state_summaries(today),
+            summaries=queries.state_summaries(today),
             all_states=sorted(US_STATES.items(), key=lambda kv: kv[1]),
             today=today,
         )
@@ -82,11 +83,11 @@ def state_rules(state: str | None):
         "policy/state_rules.html",
         state=state,
         state_label=state_name(state),
-        lines=services.state_rule_lines(state, today),
-        sites=services.sites_in_state(state),
+        lines=queries.state_rule_lines(state, today),
+        sites=queries.sites_in_state(state),
         today=today,
-        stale_months=services.STALE_RULE_MONTHS,
-        stale_before=add_months(today, -services.STALE_RULE_MONTHS),
+        stale_months=STALE_RULE_MONTHS,
+        stale_before=add_months(today, -STALE_RULE_MONTHS),
         **_verify_links(),
     )
 
@@ -94,7 +95,7 @@ def state_rules(state: str | None):
 @bp.route("/states/rules/new", methods=["GET", "POST"])
 def new_state_rule():
     """Record a state's rule for a task."""
-    tasks = services.sorted_tasks()
+    tasks = queries.sorted_tasks()
     form = StateRuleForm()
     form.task.choices = _task_choices(tasks)
     if request.method == "GET":
@@ -102,7 +103,9 @@ def new_state_rule():
         form.task.data = request.args.get("task") or None
     if form.validate_on_submit():
         try:
-            rule = services.create_state_rule(form.to_draft(), practice_today())
+            rule = services.create_state_rule(
+                form.to_draft(), practice_today(), actor=current_person()
+            )
         except Refused as refused:
             db.session.rollback()
             show_on_form(form, refused)
@@ -131,7 +134,9 @@ def edit_state_rule(rule_id: int):
     if form.validate_on_submit():
         draft = form.to_draft(state=rule.state, task=rule.task.code)
         try:
-            changed = services.update_state_rule(rule, draft, practice_today())
+            changed = services.update_state_rule(
+                rule, draft, practice_today(), actor=current_person()
+            )
         except Refused as refused:
             db.session.rollback()
             show_on_form(form, refused)
@@ -164,8 +169,8 @@ def index():
     day = local_day(_now(), site.timezone) if site else practice_today()
     return render_template(
         "policy/matrix.html",
-        matrix=services.policy_matrix(site, day),
-        sites=services.sorted_sites(),
+        matrix=queries.policy_matrix(site, day),
+        sites=queries.sorted_sites(),
         site=site,
         reserved=TaskKind.reserved,
     )
@@ -189,11 +194,11 @@ def policy_list():
         if task is None:
             abort(400)
     today = practice_today()
-    policies = services.policy_list(task_code)
+    policies = queries.policy_list(task_code)
     return render_template(
         "policy/list.html",
-        policies=[(p, services.policy_phase(p, today)) for p in policies],
-        phase_style=services.PHASE_STYLE,
+        policies=[(p, queries.policy_phase(p, today)) for p in policies],
+        phase_style=queries.PHASE_STYLE,
         task=task,
         today=today,
     )
@@ -201,9 +206,9 @@ def policy_list():
 
 def _policy_form(**data) -> PolicyForm:
     form = PolicyForm(**data)
-    form.task.choices = _task_choices(services.sorted_tasks())
+    form.task.choices = _task_choices(queries.sorted_tasks())
     form.site.choices = [SelectChoice("", "Every site")] + [
-        SelectChoice(s.code, f"{s.name} ({s.state})") for s in services.sorted_sites()
+        SelectChoice(s.code, f"{s.name} ({s.state})") for s in queries.sorted_sites()
     ]
     return form
 
@@ -213,7 +218,7 @@ def _render_policy_form(form, policy=None):
         "policy/policy_form.html",
         form=form,
         policy=policy,
-        known_levels=services.known_job_levels(),
+        known_levels=queries.known_job_levels(),
         action=url_for("policy.preview_edit_policy", policy_id=policy.id)
         if policy
         else url_for("policy.preview_new_policy"),
@@ -224,16 +229,16 @@ def _render_preview(change, save_url: str, title: str):
     return render_template(
         "policy/preview.html",
         change=change,
-        what_if=services.preview_policy_change(change, _now()),
+        what_if=what_if.preview_policy_change(change, _now()),
         proposed=change.proposed_facts(),
-        current=services.policy_facts(change.replacing) if change.replacing else None,
+        current=queries.policy_facts(change.replacing) if change.replacing else None,
         carried=_carried(),
         save_url=save_url,
         title=title,
-        site_names={s.code: s.name for s in services.sorted_sites()},
+        site_names={s.code: s.name for s in queries.sorted_sites()},
         task_name=change.task.name,
         current_task_name=change.replacing.task.name if change.replacing else None,
-        days=services.PREVIEW_DAYS,
+        days=what_if.PREVIEW_DAYS,
     )
 
 
@@ -255,7 +260,7 @@ def new_policy():
         return _render_policy_form(form)
     if form.validate_on_submit():
         try:
-            policy = services.create_policy(form.to_draft())
+            policy = services.create_policy(form.to_draft(), actor=current_person())
         except Refused as refused:
             db.session.rollback()
             show_on_form(form, refused)
@@ -291,7 +296,7 @@ def edit_policy(policy_id: int):
         return _render_policy_form(form, policy)
     if form.validate_on_submit():
         try:
-            changed = services.update_policy(policy, form.to_draft())
+            changed = services.update_policy(policy, form.to_draft(), actor=current_person())
         except Refused as refused:
             db.session.rollback()
             show_on_form(form, refused)
@@ -325,7 +330,7 @@ def _render_end_form(form, policy):
         "policy/end_form.html",
         form=form,
         policy=policy,
-        facts=services.policy_facts(policy),
+        facts=queries.policy_facts(policy),
     )
 
 
@@ -340,7 +345,7 @@ def end_policy(policy_id: int):
         return _render_end_form(form, policy)
     if form.validate_on_submit():
         try:
-            services.end_policy(policy, form.effective_to.data)
+            services.end_policy(policy, form.effective_to.data, actor=current_person())
         except Refused as refused:
             db.session.rollback()
             show_on_form(form, refused)

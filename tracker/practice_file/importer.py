@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from tracker.audit.services import record_event, snapshot
+from tracker.audit.services import SystemActor, record_event, snapshot
 from tracker.catalog import services as catalog
 from tracker.catalog.builtin import BUILTIN_TASK_CODES
 from tracker.competencies.models import Competency
@@ -208,7 +208,7 @@ def _check_policy_overlaps(rows, refs: Refs, problems: list[Problem]) -> None:
 class _Context:
     """What every entry's write needs: the references, who imports, the practice's day."""
 
-    def __init__(self, refs: Refs, actor: Person | None):
+    def __init__(self, refs: Refs, actor: Person | SystemActor):
         self.refs = refs
         self.actor = actor
         self.today = practice_today()
@@ -294,9 +294,11 @@ def _state_rule(ctx: _Context, v: dict, rule) -> tuple[str, list[Problem]]:
         verified_on=v.get("verified_on"),
     )
     if rule is None:
-        create_state_rule(draft, ctx.today)
+        create_state_rule(draft, ctx.today, actor=ctx.actor)
         return CREATED, []
-    return (UPDATED if update_state_rule(rule, draft, ctx.today) else UNCHANGED), []
+    return (
+        UPDATED if update_state_rule(rule, draft, ctx.today, actor=ctx.actor) else UNCHANGED
+    ), []
 
 
 def _policy(ctx: _Context, v: dict, policy) -> tuple[str, list[Problem]]:
@@ -313,9 +315,9 @@ def _policy(ctx: _Context, v: dict, policy) -> tuple[str, list[Problem]]:
         effective_to=v.get("effective_to"),
     )
     if policy is None:
-        create_policy(draft)
+        create_policy(draft, actor=ctx.actor)
         return CREATED, []
-    return (UPDATED if update_policy(policy, draft) else UNCHANGED), []
+    return (UPDATED if update_policy(policy, draft, actor=ctx.actor) else UNCHANGED), []
 
 
 def _competency(ctx: _Context, v: dict, comp) -> tuple[str, list[Problem]]:
@@ -408,7 +410,7 @@ def _unchanged(stored: dict, values: dict) -> bool:
     return all(_comparable(stored.get(k)) == _comparable(v) for k, v in values.items())
 
 
-def import_practice(data, actor=None) -> tuple[dict[str, Counter], list[str]]:
+def import_practice(data, *, actor) -> tuple[dict[str, Counter], list[str]]:
     """Import a practice file inside the caller's transaction (the caller commits).
 
     Returns per-section counts of created / updated / unchanged records, and warnings.

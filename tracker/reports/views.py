@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from tracker import dates
 from tracker.extensions import db
+from tracker.form_pages import current_person
 from tracker.reports import charts, exports
 from tracker.reports.csv_export import csv_response
 from tracker.sites.models import Site
@@ -52,7 +53,7 @@ def _day(name: str) -> date | None:
 @bp.route("/")
 def dashboard():
     """The practice dashboard: four charts drawn from the data, each with its table."""
-    user = current_user._get_current_object()
+    user = current_person()
     now = dates.now()
     timezone = practice_timezone()
     today = practice_today()
@@ -101,7 +102,7 @@ def delegations_csv():
         last_day=last_day,
         timezone=practice_timezone(),
     )
-    header, rows = exports.delegation_rows(current_user._get_current_object(), filters)
+    header, rows = exports.delegation_rows(current_person(), filters)
     return csv_response("delegations.csv", header, rows)
 
 
@@ -165,7 +166,7 @@ def expiring_csv():
 @bp.route("/incidents.csv")
 def incidents_csv():
     """Download the declined-task incidents the user may see (never their own requests)."""
-    header, rows = exports.incident_rows(current_user._get_current_object())
+    header, rows = exports.incident_rows(current_person())
     return csv_response("incidents.csv", header, rows)
 
 

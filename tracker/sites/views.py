@@ -18,7 +18,7 @@ from flask import (
 from sqlalchemy import select
 
 from tracker.extensions import db
-from tracker.form_pages import current_person as _me
+from tracker.form_pages import current_person
 from tracker.form_pages import form_page as _form_page
 from tracker.form_pages import get_or_404 as _get_or_404
 from tracker.form_pages import save_form as _save
@@ -66,7 +66,9 @@ def site_new():
     """Add a site."""
     form = SiteForm()
     if form.validate_on_submit():
-        saved, site = _save(form, lambda: services.create_site(_me(), **_site_values(form)))
+        saved, site = _save(
+            form, lambda: services.create_site(current_person(), **_site_values(form))
+        )
         if saved:
             flash(f"Site {site.name} was added.", "success")
             return redirect(url_for("sites.site_list"))
@@ -79,7 +81,9 @@ def site_edit(site_id: int):
     site = _get_or_404(Site, site_id)
     form = SiteForm(obj=site if request.method == "GET" else None)
     if form.validate_on_submit():
-        saved, _ = _save(form, lambda: services.update_site(_me(), site, **_site_values(form)))
+        saved, _ = _save(
+            form, lambda: services.update_site(current_person(), site, **_site_values(form))
+        )
         if saved:
             flash(f"Site {site.name} was saved.", "success")
             return redirect(url_for("sites.site_list"))

@@ -29,3 +29,8 @@ def staff_query(site_code: str | None = None, role: Role | None = None, search: 
 
 def staff_list(site_code: str | None = None, role: Role | None = None) -> list[Person]:
     return list(db.session.scalars(staff_query(site_code, role)))
+
+
+def people_by_name() -> list[Person]:
+    """Everyone, by name then email: the people the audit trail's filter offers."""
+    return list(db.session.scalars(select(Person).order_by(Person.name, Person.email)))

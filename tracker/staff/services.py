@@ -12,35 +12,30 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from tracker.audit.services import record_create, record_event, record_update, snapshot
+from tracker.audit.services import SystemActor, record_create, record_event, record_update, snapshot
 from tracker.errors import Problems, Refused
 from tracker.extensions import db
 from tracker.passwords import check_password_rules, password_problem
 from tracker.sites.models import Site
 from tracker.staff import signals
 from tracker.staff.models import Credential, License, Person
-from tracker.vocabulary import Role
-
-#: Roles a practice manager may give and whose records they keep; other roles are accounts,
-#: which only an administrator creates or changes.
-MANAGER_KEEPS = frozenset({Role.assistant, Role.provider})
-
+from tracker.vocabulary import STAFF_ROLES, Role
 
 # --------------------------------------------------------------------------- people
 
 
 def roles_for(actor: Person) -> list[Role]:
     """The roles the actor may give a person."""
-    if actor is None or actor.role == Role.admin:  # None: the command line
+    if isinstance(actor, SystemActor) or actor.role == Role.admin:  # the command line
         return list(Role)
     if actor.role == Role.manager:
-        return [r for r in Role if r in MANAGER_KEEPS]
+        return [r for r in Role if r in STAFF_ROLES]
     return []
 
 
 def may_keep_person(actor: Person, person: Person) -> bool:
     """Admins keep everyone's record; managers keep assistants' and providers'."""
-    return actor.role == Role.admin or (actor.role == Role.manager and person.role in MANAGER_KEEPS)
+    return actor.role == Role.admin or (actor.role == Role.manager and person.role in STAFF_ROLES)
 
 
 def person_snapshot(person: Person) -> dict:
@@ -48,8 +43,10 @@ def person_snapshot(person: Person) -> dict:
     return {**snapshot(person), "sites": sorted(s.code for s in person.sites)}
 
 
-def set_password(person: Person, password: str, min_length: int = 12, actor=None) -> None:
-    """Give the person a new password; every session they had ends (the caller commits)."""
+def set_password(person: Person, password: str, min_length: int = 12, *, actor) -> None:
+    """Give the person a new password; every session they had ends (the caller commits).
+
+    ``actor`` is who sets it: the person, an administrator, or ``CLI``."""
     check_password_rules(password, person.email, min_length)
     person.set_password(password)
     if person.id is not None:
@@ -163,9 +160,9 @@ def update_person(
     email = email.strip().lower()
     role = Role(role)
     if role != person.role:
-        if actor is not None and actor.role != Role.admin:
+        if not isinstance(actor, SystemActor) and actor.role != Role.admin:
             problems.add("role", "Only an administrator may change a person's role.")
-        elif actor is not None and actor.id == person.id:
+        elif not isinstance(actor, SystemActor) and actor.id == person.id:
             problems.add("role", "You cannot change your own role; ask another administrator.")
     if _email_taken(email, other_than=person.id):
         problems.add("email", f"{email} already belongs to someone else in the practice.")
@@ -205,7 +202,7 @@ def update_person(
 
 def set_active(actor: Person, person: Person, active: bool) -> bool:
     """Deactivate or reactivate a person (nobody is deleted); False when nothing changed."""
-    if not active and actor is not None and actor.id == person.id:
+    if not active and not isinstance(actor, SystemActor) and actor.id == person.id:
         raise Refused.because("You cannot deactivate your own account.")
     if person.active == active:
         return False

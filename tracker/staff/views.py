@@ -25,7 +25,7 @@ from wtforms.fields.choices import SelectChoice
 
 from tracker.audit.denied import refuse
 from tracker.extensions import db
-from tracker.form_pages import current_person as _me
+from tracker.form_pages import current_person
 from tracker.form_pages import form_page as _form_page
 from tracker.form_pages import get_or_404 as _get_or_404
 from tracker.form_pages import save_form as _save
@@ -99,7 +99,7 @@ def my_file():
 def _keepable_person_or_refuse(person_id: int) -> Person:
     """A person whose record the signed-in user may change (managers: not accounts)."""
     person = _get_or_404(Person, person_id)
-    if not services.may_keep_person(_me(), person):
+    if not services.may_keep_person(current_person(), person):
         refuse(f"only an administrator may change a {person.role.value}'s record")
     return person
 
@@ -112,7 +112,7 @@ def _training_file(person: Person):
 
 
 def _person_choices(form: PersonForm, person: Person | None = None) -> None:
-    me = _me()
+    me = current_person()
     if person is not None and me.role != Role.admin:
         roles = [person.role]  # only an administrator changes a role
     else:
@@ -148,7 +148,9 @@ def person_new():
     if request.method == "GET":
         form.role.data = Role.assistant.value
     if form.validate_on_submit():
-        saved, person = _save(form, lambda: services.create_person(_me(), **_person_values(form)))
+        saved, person = _save(
+            form, lambda: services.create_person(current_person(), **_person_values(form))
+        )
         if saved:
             flash(f"{person.name} was added.", "success")
             return _training_file(person)
@@ -169,7 +171,7 @@ def person_edit(person_id: int):
         form.password.data = ""
     if form.validate_on_submit():
         saved, gained = _save(
-            form, lambda: services.update_person(_me(), person, **_person_values(form))
+            form, lambda: services.update_person(current_person(), person, **_person_values(form))
         )
         if saved:
             flash(f"{person.name}'s record was saved.", "success")
@@ -198,7 +200,7 @@ def _set_active(person_id: int, active: bool):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    saved, changed = _save(form, lambda: services.set_active(_me(), person, active))
+    saved, changed = _save(form, lambda: services.set_active(current_person(), person, active))
     if saved and changed:
         word = "reactivated" if active else "deactivated; they can no longer sign in"
         flash(f"{person.name} was {word}.", "success")
@@ -243,7 +245,7 @@ def license_new(person_id: int):
         form.state.data = person.sites[0].state
     if form.validate_on_submit():
         saved, _ = _save(
-            form, lambda: services.create_license(_me(), person, **_license_values(form))
+            form, lambda: services.create_license(current_person(), person, **_license_values(form))
         )
         if saved:
             flash(f"The license was added to {person.name}'s record.", "success")
@@ -261,7 +263,9 @@ def license_edit(license_id: int):
     lic = _get_or_404(License, license_id)
     form = LicenseForm(obj=lic if request.method == "GET" else None)
     if form.validate_on_submit():
-        saved, _ = _save(form, lambda: services.update_license(_me(), lic, **_license_values(form)))
+        saved, _ = _save(
+            form, lambda: services.update_license(current_person(), lic, **_license_values(form))
+        )
         if saved:
             flash(f"{lic.person.name}'s license was saved.", "success")
             return _training_file(lic.person)
@@ -288,7 +292,10 @@ def credential_new(person_id: int):
     form = CredentialForm()
     if form.validate_on_submit():
         saved, _ = _save(
-            form, lambda: services.create_credential(_me(), person, **_credential_values(form))
+            form,
+            lambda: services.create_credential(
+                current_person(), person, **_credential_values(form)
+            ),
         )
         if saved:
             flash(f"The credential was added to {person.name}'s record.", "success")
@@ -307,7 +314,8 @@ def credential_edit(credential_id: int):
     form = CredentialForm(obj=cred if request.method == "GET" else None)
     if form.validate_on_submit():
         saved, _ = _save(
-            form, lambda: services.update_credential(_me(), cred, **_credential_values(form))
+            form,
+            lambda: services.update_credential(current_person(), cred, **_credential_values(form)),
         )
         if saved:
             flash(f"{cred.person.name}'s {cred.type} credential was saved.", "success")

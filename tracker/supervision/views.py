@@ -24,7 +24,7 @@ from wtforms.fields.choices import SelectChoice
 from tracker import dates
 from tracker.dates import zone
 from tracker.extensions import db
-from tracker.form_pages import current_person as _me
+from tracker.form_pages import current_person
 from tracker.form_pages import form_page as _form_page
 from tracker.form_pages import get_or_404 as _get_or_404
 from tracker.form_pages import save_form as _save
@@ -122,7 +122,7 @@ def assignment_new():
         form.starts_on.data = _date_arg("starts_on") or practice_today()
     if form.validate_on_submit():
         saved, assignment = _save(
-            form, lambda: services.create_assignment(_me(), **_assignment_values(form))
+            form, lambda: services.create_assignment(current_person(), **_assignment_values(form))
         )
         if saved:
             _flash_assignment_saved(assignment, "recorded")
@@ -142,7 +142,10 @@ def assignment_edit(assignment_id: int):
         form.site.data = assignment.site_id
     if form.validate_on_submit():
         saved, _ = _save(
-            form, lambda: services.update_assignment(_me(), assignment, **_assignment_values(form))
+            form,
+            lambda: services.update_assignment(
+                current_person(), assignment, **_assignment_values(form)
+            ),
         )
         if saved:
             _flash_assignment_saved(assignment, "saved")
@@ -170,7 +173,8 @@ def assignment_end(assignment_id: int):
     end_form = EndAssignmentForm()
     if end_form.validate_on_submit():
         saved, _ = _save(
-            end_form, lambda: services.end_assignment(_me(), assignment, end_form.ends_on.data)
+            end_form,
+            lambda: services.end_assignment(current_person(), assignment, end_form.ends_on.data),
         )
         if saved:
             flash(
@@ -296,7 +300,9 @@ def shift_new():
                 form.starts_at.data = datetime.combine(on, time(8, 0))
                 form.ends_at.data = datetime.combine(on, time(17, 0))
     if form.validate_on_submit():
-        saved, shift = _save(form, lambda: services.create_shift(_me(), **_shift_values(form)))
+        saved, shift = _save(
+            form, lambda: services.create_shift(current_person(), **_shift_values(form))
+        )
         if saved:
             flash(f"{shift.provider.name}'s shift at {shift.site.name} was added.", "success")
             return _week_of(shift)
@@ -315,7 +321,9 @@ def shift_edit(shift_id: int):
         form.starts_at.data = services.site_wall_clock(shift.starts_at, shift.site.timezone)
         form.ends_at.data = services.site_wall_clock(shift.ends_at, shift.site.timezone)
     if form.validate_on_submit():
-        saved, _ = _save(form, lambda: services.update_shift(_me(), shift, **_shift_values(form)))
+        saved, _ = _save(
+            form, lambda: services.update_shift(current_person(), shift, **_shift_values(form))
+        )
         if saved:
             flash(f"{shift.provider.name}'s shift at {shift.site.name} was saved.", "success")
             return _week_of(shift)

@@ -24,8 +24,10 @@ from tracker.competencies.status import (  # noqa: F401  (the training file's vo
     REVOKED,
     STATUS_STYLE,
     CompetencyLine,
+    competency_expires_on,
     competency_status,
     expiry_status,
+    home_site,
 )
 from tracker.decision.rules import competency_expiry, credential_held, select_policy
 from tracker.decision.values import PolicyFacts
@@ -36,6 +38,9 @@ from tracker.sites.models import Site
 from tracker.staff.models import Credential, License, Person
 from tracker.supervision.models import SupervisionAssignment
 from tracker.vocabulary import Role, RuleStatus, TaskKind
+
+#: The furthest ahead the expiring list and `flask expiring` look (a year and a day).
+MAX_EXPIRING_DAYS = 366
 
 
 def competency_lines(person: Person, today: date, within_days: int) -> list[CompetencyLine]:
@@ -48,7 +53,7 @@ def competency_lines(person: Person, today: date, within_days: int) -> list[Comp
     policies = _all_policies()
     lines = []
     for comp in competencies:
-        expires_on = _expiry(comp, person, policies, today)
+        expires_on = competency_expires_on(comp, person, policies, today)
         lines.append(
             CompetencyLine(
                 comp,
@@ -61,14 +66,6 @@ def competency_lines(person: Person, today: date, within_days: int) -> list[Comp
     return lines
 
 
-def _competency_facts(comp: Competency):
-    from tracker.decision.values import CompetencyFacts
-
-    return CompetencyFacts(
-        task=comp.task.code, validated_on=comp.validated_on, expires_on=comp.expires_on
-    )
-
-
 def _all_policies() -> list[PolicyFacts]:
     return [
         policy_facts(p)
@@ -78,21 +75,9 @@ def _all_policies() -> list[PolicyFacts]:
     ]
 
 
-def _expiry(comp: Competency, person: Person, policies: list[PolicyFacts], today: date):
-    """The competency's last day: its own expiry, else the policy's validity after validation.
-
-    The policy is the one for the person's job level at their first site, in effect on the
-    day the competency was validated.
-    """
-    home_site = person.sites[0].code if person.sites else ""
-    policy = select_policy(
-        policies, comp.task.code, person.job_level, home_site, comp.validated_on or today
-    )
-    return competency_expiry(_competency_facts(comp), policy)
-
-
 class _ExpiryFromPolicy:
-    """A competency's expiry from the written policy, as ``_expiry`` works it out, with the
+    """A competency's expiry from the written policy, as ``competency_expires_on`` works it
+    out, with the
     policies grouped by task and each answer kept (many competencies share one)."""
 
     def __init__(self):
@@ -106,18 +91,16 @@ class _ExpiryFromPolicy:
         from tracker.decision.rules import policy_applies
         from tracker.decision.values import CompetencyFacts
 
-        home_site = person.sites[0].code if person.sites else ""
-        scope = (task_code, person.job_level, home_site)
+        home = home_site(person)
+        scope = (task_code, person.job_level, home)
         key = (*scope, validated_on)
         if key not in self._known:
             if scope not in self._applying:
                 self._applying[scope] = [
-                    p
-                    for p in self._by_task[task_code]
-                    if policy_applies(p, person.job_level, home_site)
+                    p for p in self._by_task[task_code] if policy_applies(p, person.job_level, home)
                 ]
             policy = select_policy(
-                self._applying[scope], task_code, person.job_level, home_site, validated_on
+                self._applying[scope], task_code, person.job_level, home, validated_on
             )
             facts = CompetencyFacts(task=task_code, validated_on=validated_on, expires_on=None)
             self._known[key] = competency_expiry(facts, policy)

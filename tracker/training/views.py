@@ -1,15 +1,12 @@
-"""The training file (/staff/<id>) and what is expiring (/records/expiring, ``flask
-expiring``): pages on the staff blueprint (their addresses and endpoint names are the
-staff pages'), written here because they read competencies, supervision, the policy and the
-rule, which sit above staff. Imported by the app factory before the staff blueprint is
-registered (a blueprint takes no routes once registered).
+"""The training file (/staff/<id>) and what is expiring (/records/expiring): pages on the
+staff blueprint (their addresses and endpoint names are the staff pages'), written here
+because they read competencies, supervision, the policy and the rule, which sit above
+staff. Imported by the app factory before the staff blueprint is registered (a blueprint
+takes no routes once registered).
 """
 
 from __future__ import annotations
 
-import sys
-
-import click
 from flask import abort, current_app, flash, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
@@ -24,7 +21,7 @@ from tracker.staff.models import Person
 from tracker.staff.signals import states_gained
 from tracker.staff.views import bp, visible_person_or_404
 from tracker.training import queries
-from tracker.vocabulary import Role
+from tracker.vocabulary import RECORD_KEEPERS
 
 
 @bp.route("/staff/<int:person_id>")
@@ -39,7 +36,7 @@ def training_file(person_id: int):
         person=person,
         today=today,
         within=within,
-        may_keep=current_user.role in (Role.manager, Role.admin)
+        may_keep=current_user.role in RECORD_KEEPERS
         and services.may_keep_person(current_user, person),
         action_form=ActionForm(),
         expiring=queries.expiring_items(today, within, person_id=person.id),
@@ -57,7 +54,6 @@ def training_file(person_id: int):
 
 #: Choices offered on the expiring page (any whole number of days up to a year is accepted).
 EXPIRING_CHOICES = (30, 60, 90)
-MAX_EXPIRING_DAYS = 366
 
 
 @states_gained.connect
@@ -98,7 +94,7 @@ EXPIRING_PAGE_SIZE = 50
 def expiring():
     """List competencies, credentials and licenses expired or expiring within N days."""
     raw_days = request.args.get("days", "").strip()
-    if raw_days and not (raw_days.isdigit() and int(raw_days) <= MAX_EXPIRING_DAYS):
+    if raw_days and not (raw_days.isdigit() and int(raw_days) <= queries.MAX_EXPIRING_DAYS):
         abort(400)
     days = int(raw_days) if raw_days else current_app.config["EXPIRING_WITHIN_DAYS"]
     sites = db.session.scalars(select(Site).order_by(Site.name)).all()
@@ -117,23 +113,3 @@ def expiring():
         choices=EXPIRING_CHOICES,
         status_style=queries.STATUS_STYLE,
     )
-
-
-@bp.cli.command("expiring")
-@click.option(
-    "--days",
-    type=click.IntRange(0, MAX_EXPIRING_DAYS),
-    default=None,
-    help="Days ahead (default: EXPIRING_WITHIN_DAYS, 60).",
-)
-@click.option("--site", "site_code", help="Only people who work at this site (its code).")
-def expiring_command(days, site_code):
-    """Print what is expired or expiring, one line per item (for a cron mail)."""
-    if days is None:
-        days = current_app.config["EXPIRING_WITHIN_DAYS"]
-    if site_code and db.session.scalar(select(Site.id).where(Site.code == site_code)) is None:
-        click.echo(f"Error: no site with code {site_code}", err=True)
-        sys.exit(2)
-    report = queries.expiring_items(practice_today(), days, site_code=site_code)
-    for item in report.due + report.no_expiry:
-        click.echo(item.line())
