@@ -94,6 +94,7 @@ def create_app(config_class=None):
     from tracker.sites import views as site_views
     from tracker.staff import views as staff_views
     from tracker.supervision import views as supervision_views
+    from tracker.training import views as training_views  # noqa: F401  (routes on staff's)
 
     for blueprint in (
         auth_views.bp,
@@ -119,10 +120,14 @@ def create_app(config_class=None):
     init_api(app)
     _hand_the_audit_its_features()
 
+    _hand_policy_its_what_if(app)
+
     from tracker.auth.guard import install_guard
+    from tracker.auth.sessions import end_sessions_when_people_change
     from tracker.errors import register_error_handlers
 
     install_guard(app)
+    end_sessions_when_people_change()
     register_error_handlers(app)
 
     from tracker.cli import register_cli
@@ -140,6 +145,18 @@ def create_app(config_class=None):
     install_static_files(app)
     install_security_headers(app)
     return app
+
+
+def _hand_policy_its_what_if(app) -> None:
+    """The policy pages preview a change with the decision rule and the planned delegations,
+    both above policy: the what-if is put together here, where every feature is known."""
+    from functools import partial
+
+    from tracker.decision.what_if import what_if
+    from tracker.delegations.queries import planned_delegations
+    from tracker.policy.what_if import WHAT_IF
+
+    app.extensions[WHAT_IF] = partial(what_if, planned_delegations=planned_delegations)
 
 
 def _hand_the_audit_its_features() -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from tracker import dates
 from tracker.audit.services import CLI
 from tracker.extensions import db
-from tracker.staff.queries import MAX_EXPIRING_DAYS
+from tracker.training.queries import MAX_EXPIRING_DAYS
 from tracker.vocabulary import Role
 
 
@@ -210,7 +210,7 @@ def register_cli(app) -> None:
         """Print what is expired or expiring, one line per item (for a cron mail)."""
         from tracker.sites.models import Site
         from tracker.sites.queries import practice_today
-        from tracker.staff.queries import expiring_items
+        from tracker.training.queries import expiring_items
 
         if days is None:
             days = app.config["EXPIRING_WITHIN_DAYS"]

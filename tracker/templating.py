@@ -85,7 +85,22 @@ def show_date(value: date | None, empty: str = "—") -> str:
     return value.isoformat() if value else empty
 
 
+def can_open(endpoint: str) -> bool:
+    """Whether this app has the endpoint and the signed-in person's role may open it."""
+    from flask import current_app
+    from flask_login import current_user
+
+    if endpoint not in current_app.view_functions:
+        return False
+    roles = allowed_roles(endpoint)
+    if roles == "public":
+        return True
+    return bool(roles and current_user.is_authenticated and current_user.role in roles)
+
+
 def register_template_helpers(app) -> None:
+    """The filters and globals every template may use; features add their own (a
+    blueprint's ``app_context_processor``), so this module imports no feature."""
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(show_date, "show_date")
     app.add_template_filter(local_stamps, "local_stamps")
@@ -95,14 +110,6 @@ def register_template_helpers(app) -> None:
     @app.context_processor
     def _helpers():
         from flask_login import current_user
-
-        def can_open(endpoint: str) -> bool:
-            if endpoint not in app.view_functions:
-                return False
-            roles = allowed_roles(endpoint)
-            if roles == "public":
-                return True
-            return bool(roles and current_user.is_authenticated and current_user.role in roles)
 
         def user_menu() -> list[tuple[str, list[tuple[str, str]]]]:
             """NAV_MENU as the signed-in user's role may see it (worked out once a role)."""
@@ -131,36 +138,7 @@ def register_template_helpers(app) -> None:
                         return url_for(endpoint, **{k: values[v] for k, v in args.items()})
             return None
 
-        def decision_fixes(result: dict, assistant_id=None) -> dict:
-            """Links that fix each unmet condition, for a viewer who may follow them."""
-            from tracker.decision.fixes import viewer_fixes
-
-            viewer = current_user if current_user.is_authenticated else None
-            return viewer_fixes(result, assistant_id, viewer, can_open)
-
-        def site_zone(code: str | None) -> str | None:
-            """The time zone of the site with this code (None when there is none)."""
-            from flask import g
-            from sqlalchemy import select
-
-            from tracker.extensions import db
-            from tracker.sites.models import Site
-
-            zones = g.setdefault("site_zones", {})
-            if code not in zones:
-                zones[code] = db.session.scalar(select(Site.timezone).where(Site.code == code))
-            return zones[code]
-
-        def condition_reason(condition: dict, tz: str | None = None) -> str:
-            from tracker.decision.fixes import reason_for
-
-            viewer = current_user if current_user.is_authenticated else None
-            return reason_for(condition, viewer, tz)
-
         return {
-            "condition_reason": condition_reason,
-            "site_zone": site_zone,
-            "decision_fixes": decision_fixes,
             "can_open": can_open,
             "user_menu": user_menu,
             "has_endpoint": has_endpoint,

@@ -46,6 +46,10 @@ class TaskKind(enum.StrEnum):
     reserved = "reserved"
 
 
+#: The order tasks are listed in, by kind (the matrix's columns, the policy pages' lists).
+KIND_ORDER = {TaskKind.administrative: 0, TaskKind.clinical: 1, TaskKind.reserved: 2}
+
+
 class SupervisionLevel(enum.StrEnum):
     """Levels in rising order; the order is the one source of truth for comparisons."""
 

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD
-from tracker.auth.passwords import common_passwords, password_problem
 from tracker.extensions import db
+from tracker.passwords import common_passwords, password_problem
 from tracker.staff.models import Person
 from tracker.vocabulary import Role
 

@@ -18,11 +18,11 @@ from tracker.extensions import db
 from tracker.policy.models import Policy, StateRule
 from tracker.sites import services as sites_services
 from tracker.sites.models import Site
-from tracker.staff import queries as read
 from tracker.staff import services as staff_services
 from tracker.staff.models import Credential, License, Person
 from tracker.supervision import services as supervision_services
 from tracker.supervision.models import Shift, SupervisionAssignment
+from tracker.training import queries as read
 from tracker.vocabulary import Role, RuleStatus, SupervisionLevel, TaskKind
 
 TODAY = date(2026, 11, 22)

@@ -64,3 +64,7 @@ def init_api(app) -> None:
     api.register_blueprint(bp)
     csrf.exempt(bp)
     app.extensions["tracker_api"] = api
+
+    from tracker.api.tokens import revoke_tokens_on_deactivation
+
+    revoke_tokens_on_deactivation()

@@ -128,6 +128,18 @@ def revoke_all(person: Person, actor: Person | SystemActor, reason: str) -> int:
     return sum(revoke_token(t, actor, reason) for t in live_tokens(person))
 
 
+def _on_person_deactivated(person: Person, *, actor, **_) -> None:
+    revoke_all(person, actor, "person deactivated")
+
+
+def revoke_tokens_on_deactivation() -> None:
+    """Connect to the verbs on people (at app creation; connecting again changes nothing):
+    a deactivated person's tokens are revoked at once, in the same transaction."""
+    from tracker.staff.signals import person_deactivated
+
+    person_deactivated.connect(_on_person_deactivated)
+
+
 def token_by_name(person: Person, name: str) -> ApiToken | None:
     return next((t for t in live_tokens(person) if t.name == name.strip()), None)
 

@@ -49,8 +49,8 @@ from tracker.delegations.queries import standing_of, visible_delegations
 from tracker.extensions import db, limiter
 from tracker.sites.models import Site
 from tracker.sites.queries import practice_today
-from tracker.staff import queries as staff_queries
 from tracker.staff.models import Person
+from tracker.training import queries as training_queries
 from tracker.vocabulary import DelegationStatus, Role, TaskKind
 
 bp = Blueprint(
@@ -751,7 +751,7 @@ def training_file(email: str):
         raise ApiProblem(404, "No such person that this token may see.")
     today = practice_today()
     within = current_app.config["EXPIRING_WITHIN_DAYS"]
-    lines = staff_queries.competency_lines(person, today, within)
+    lines = training_queries.competency_lines(person, today, within)
     return _json(
         {
             "email": person.email,
@@ -796,7 +796,7 @@ def training_file(email: str):
                     "issued_on": _day(c.issued_on),
                     "expires_on": _day(c.expires_on),
                     "verified_on": _day(c.verified_on),
-                    "status": staff_queries.credential_status(c, today, within),
+                    "status": training_queries.credential_status(c, today, within),
                 }
                 for c in person.credentials
             ],
@@ -807,7 +807,7 @@ def training_file(email: str):
                     "number": lic.number,
                     "state": lic.state,
                     "expires_on": _day(lic.expires_on),
-                    "status": staff_queries.expiry_status(lic.expires_on, today, within),
+                    "status": training_queries.expiry_status(lic.expires_on, today, within),
                 }
                 for lic in person.licenses
             ],
@@ -820,7 +820,7 @@ def training_file(email: str):
                     "starts_on": _day(a.starts_on),
                     "ends_on": _day(a.ends_on),
                 }
-                for a in staff_queries.supervision_of(person)
+                for a in training_queries.supervision_of(person)
             ],
         }
     )
@@ -859,7 +859,7 @@ def expiring(args):
     site_code = (args.get("site") or "").strip() or None
     if site_code and db.session.scalar(select(Site.id).where(Site.code == site_code)) is None:
         raise invalid([("site", f"no site with code {site_code}")])
-    report = staff_queries.expiring_items(practice_today(), days, site_code=site_code)
+    report = training_queries.expiring_items(practice_today(), days, site_code=site_code)
     return _json(
         {
             "today": report.today.isoformat(),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from flask_login.utils import login_url
 
@@ -13,8 +13,8 @@ from tracker.access import (
     WHILE_TWO_FACTOR_DUE,
     allowed_roles,
 )
-from tracker.extensions import db, login_manager
-from tracker.form_pages import current_person
+from tracker.audit.denied import refuse
+from tracker.extensions import login_manager
 
 
 @login_manager.user_loader
@@ -30,21 +30,6 @@ login_manager.login_view = "auth.login"
 login_manager.login_message = "Please sign in to continue."
 login_manager.login_message_category = "info"
 login_manager.session_protection = "strong"
-
-
-def refuse(reason: str):
-    """Record the signed-in person's refused access as an audit event, then answer 403."""
-    from tracker.audit.services import record_event
-
-    record_event(
-        "access_denied",
-        record_type="endpoint",
-        record_id=request.endpoint,
-        after={"path": request.path, "method": request.method, "reason": reason},
-        actor=current_person(),
-    )
-    db.session.commit()
-    abort(403)
 
 
 def install_guard(app) -> None:

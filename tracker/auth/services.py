@@ -1,4 +1,4 @@
-"""Accounts: set passwords (by tracker.auth.passwords' rules) and check sign-ins."""
+"""Accounts: check sign-ins (a password is set by ``tracker.staff.services.set_password``)."""
 
 from __future__ import annotations
 
@@ -8,33 +8,15 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.audit.services import ANONYMOUS, record_event
-from tracker.auth.passwords import check_password_rules
 from tracker.extensions import db
 from tracker.staff.models import Person
+from tracker.staff.services import set_password
 
 __all__ = ["authenticate", "normalise_email", "set_password"]
 
 
 def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
-
-
-def validate_password(password: str, min_length: int = 12, email: str | None = None) -> None:
-    """Refuse (field ``password``) unless the password meets tracker.auth.passwords' rules."""
-    check_password_rules(password, email, min_length)
-
-
-def set_password(person: Person, password: str, min_length: int = 12, *, actor) -> None:
-    """Give the person a new password; every session they had ends (the caller commits).
-
-    ``actor`` is who sets it: the person, an administrator, or ``CLI``."""
-    from tracker.auth.sessions import end_every_session
-
-    validate_password(password, min_length, email=person.email)
-    person.set_password(password)
-    if person.id is not None:
-        end_every_session(person, "password_changed")
-    record_event("password_set", person, actor=actor, after={"email": person.email})
 
 
 _DUMMY_HASH: str | None = None

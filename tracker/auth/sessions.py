@@ -159,3 +159,21 @@ def keep_this_browser(person: Person) -> None:
     browser they acted from stays signed in (with the same "keep me signed in" choice)."""
     row = current_session()
     start_session(person, remember=bool(row and row.remember))
+
+
+def _on_password_set(person: Person, **_) -> None:
+    end_every_session(person, "password_changed")
+
+
+def _on_active_changed(person: Person, *, active: bool, **_) -> None:
+    # Either way no session from before survives: a reactivated person signs in afresh.
+    end_every_session(person, "reactivated" if active else "deactivated")
+
+
+def end_sessions_when_people_change() -> None:
+    """Connect to the verbs on people (at app creation; connecting again changes nothing):
+    a new password or a change of active ends every session of the person, at once."""
+    from tracker.staff import signals
+
+    signals.password_set.connect(_on_password_set)
+    signals.active_changed.connect(_on_active_changed)

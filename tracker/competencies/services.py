@@ -18,8 +18,13 @@ from tracker import dates
 from tracker.audit.services import SystemActor, record_event, snapshot
 from tracker.catalog.models import Task
 from tracker.competencies.models import Competency
+from tracker.competencies.status import (
+    CompetencyLine,
+    competency_expires_on,
+    competency_status,
+    policy_at_home_site,
+)
 from tracker.db_types import utcnow
-from tracker.decision.facts import policy_facts
 from tracker.decision.rules import (
     licensed_provider,
     may_validate,
@@ -30,13 +35,8 @@ from tracker.decision.values import LicenseFacts, PersonFacts, PolicyFacts
 from tracker.errors import Problem, Problems
 from tracker.extensions import db
 from tracker.policy.models import Policy
+from tracker.policy.queries import policy_facts
 from tracker.staff.models import Person
-from tracker.staff.queries import (
-    CompetencyLine,
-    competency_expires_on,
-    competency_status,
-    policy_at_home_site,
-)
 from tracker.vocabulary import RECORD_KEEPERS, Role, TaskKind
 
 

@@ -6,17 +6,17 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from tracker.auth.guard import refuse
+from tracker.audit.denied import refuse
 from tracker.catalog.models import Task
 from tracker.competencies import services
 from tracker.competencies.forms import ChooseForm, CompetencyForm, RevokeForm
 from tracker.competencies.models import Competency
+from tracker.competencies.status import STATUS_STYLE
 from tracker.errors import Refused, show_on_form
 from tracker.extensions import db
 from tracker.form_pages import current_person
 from tracker.sites.queries import practice_today
 from tracker.staff.models import Person
-from tracker.staff.queries import STATUS_STYLE
 from tracker.vocabulary import Role, TaskKind
 
 bp = Blueprint("competencies", __name__, url_prefix="/competencies")

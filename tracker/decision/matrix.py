@@ -18,9 +18,7 @@ from tracker.decision.facts import FactBook, load_facts
 from tracker.decision.values import Decision, PersonFacts, SiteFacts, TaskFacts
 from tracker.extensions import db
 from tracker.sites.models import Site
-from tracker.vocabulary import TaskKind
-
-KIND_ORDER = {TaskKind.administrative: 0, TaskKind.clinical: 1, TaskKind.reserved: 2}
+from tracker.vocabulary import KIND_ORDER
 
 
 @dataclass

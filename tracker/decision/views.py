@@ -29,6 +29,7 @@ from tracker.extensions import db
 from tracker.form_pages import current_person
 from tracker.sites.models import Site
 from tracker.staff.models import Person
+from tracker.templating import can_open
 from tracker.validation import bounded_date
 from tracker.vocabulary import Role, TaskKind
 
@@ -37,6 +38,23 @@ bp = Blueprint("decision", __name__)
 MATRIX_PAGE_SIZE = 50
 LOG_PAGE_SIZE = 50
 SOURCES = ("page", "cli", "api", "delegation", "recheck")
+
+
+@bp.app_context_processor
+def _decision_helpers():
+    """What a decision's template shows next to each unmet condition (for any page)."""
+
+    def viewer():
+        return current_user if current_user.is_authenticated else None
+
+    def decision_fixes(result: dict, assistant_id=None) -> dict:
+        """Links that fix each unmet condition, for a viewer who may follow them."""
+        return fixes.viewer_fixes(result, assistant_id, viewer(), can_open)
+
+    def condition_reason(condition: dict, tz: str | None = None) -> str:
+        return fixes.reason_for(condition, viewer(), tz)
+
+    return {"decision_fixes": decision_fixes, "condition_reason": condition_reason}
 
 
 def _fill_self_check(form: SelfCheckForm, choices: SelfCheckChoices, is_assistant: bool) -> None:

@@ -7,8 +7,10 @@ from datetime import datetime
 from sqlalchemy import Select, case, func, select, true
 from sqlalchemy.orm import aliased, selectinload
 
+from tracker.catalog.models import Task
 from tracker.decision.models import DecisionRecord
 from tracker.delegations.models import Delegation
+from tracker.extensions import db
 from tracker.staff.models import Person
 from tracker.vocabulary import DelegationStatus, Role
 
@@ -101,3 +103,27 @@ def unmet_conditions(record: DecisionRecord) -> list[str]:
 def unmet_in(result: dict | None) -> list[str]:
     """The unmet conditions in a decision's JSON (DESIGN section 4 shape)."""
     return [c["condition"] for c in (result or {}).get("conditions", []) if not c.get("met")]
+
+
+def planned_delegations(task_codes, start: datetime, until: datetime) -> list[Delegation]:
+    """Planned delegations of these tasks scheduled from ``start`` to ``until``, soonest
+    first, with the people, task and site loaded (what a policy change's what-if decides)."""
+    return list(
+        db.session.scalars(
+            select(Delegation)
+            .join(Delegation.task)
+            .where(
+                Delegation.status == DelegationStatus.planned,
+                Delegation.scheduled_for >= start,
+                Delegation.scheduled_for <= until,
+                Task.code.in_(list(task_codes)),
+            )
+            .options(
+                selectinload(Delegation.assistant),
+                selectinload(Delegation.delegated_by),
+                selectinload(Delegation.task),
+                selectinload(Delegation.site),
+            )
+            .order_by(Delegation.scheduled_for, Delegation.id)
+        )
+    )

@@ -13,9 +13,9 @@ from tracker.extensions import db
 from tracker.form_pages import current_person
 from tracker.sites.models import Practice, Site
 from tracker.sites.queries import practice_today
-from tracker.staff import queries as staff_queries
 from tracker.staff.models import Person
 from tracker.supervision import queries as supervision
+from tracker.training import queries as training_queries
 from tracker.vocabulary import OVERSEERS, Role
 
 bp = Blueprint("main", __name__)
@@ -37,9 +37,9 @@ def home():
         upcoming(me, now, flagged_first=role in OVERSEERS).limit(HOME_LIST_SIZE)
     ).all()
     if role == Role.assistant:
-        lines = staff_queries.competency_lines(me, today, within)
-        context["attention"] = [line for line in lines if line.status != staff_queries.CURRENT]
-        context["current_count"] = sum(line.status == staff_queries.CURRENT for line in lines)
+        lines = training_queries.competency_lines(me, today, within)
+        context["attention"] = [line for line in lines if line.status != training_queries.CURRENT]
+        context["current_count"] = sum(line.status == training_queries.CURRENT for line in lines)
         context["supervisors"] = supervision.supervisors_of(me.id, today)
         return render_template("main/home_assistant.html", **context)
     if role == Role.provider:
@@ -57,7 +57,7 @@ def home():
         "assignments": supervision.assignments_in_force(today),
     }
     # The same list as the expiring page (renewed, revoked and deactivated left out).
-    context["expiring"] = staff_queries.expiring_items(today, within).due[:HOME_LIST_SIZE]
+    context["expiring"] = training_queries.expiring_items(today, within).due[:HOME_LIST_SIZE]
     return render_template("main/home_office.html", **context)
 
 

@@ -10,15 +10,30 @@ from sqlalchemy.orm import selectinload
 
 from tracker.catalog.models import Task
 from tracker.dates import add_months
-from tracker.decision.facts import policy_facts
-from tracker.decision.matrix import KIND_ORDER
 from tracker.decision.rules import STALE_RULE_MONTHS, select_policy, state_name
 from tracker.decision.values import PolicyFacts
 from tracker.extensions import db
 from tracker.policy.models import Policy, StateRule
 from tracker.sites.models import Site
 from tracker.staff.models import Person
-from tracker.vocabulary import Role, TaskKind
+from tracker.vocabulary import KIND_ORDER, Role, TaskKind
+
+
+def policy_facts(policy: Policy) -> PolicyFacts:
+    """A stored policy (ORM object, task and site loaded) as the rule's plain facts."""
+    return PolicyFacts(
+        task=policy.task.code,
+        authorized=policy.authorized,
+        supervision=policy.supervision,
+        site=policy.site.code if policy.site else None,
+        job_levels=tuple(policy.job_levels or ()),
+        requires_credentials=tuple(policy.requires_credentials or ()),
+        competency_valid_months=policy.competency_valid_months,
+        document=policy.document or "",
+        effective_from=policy.effective_from,
+        effective_to=policy.effective_to,
+        id=policy.id,
+    )
 
 
 def sorted_tasks() -> list[Task]:

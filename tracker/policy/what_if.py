@@ -1,213 +1,27 @@
 """What a policy change would do, before it is saved: the what-if preview.
 
-It runs the real decision rule on the stored facts, once with the policies as they are and
-once with the proposed change, and writes nothing.
+It runs the real decision rule on the stored facts (``tracker.decision.what_if``), once with
+the policies as they are and once with the proposed change, and writes nothing. The rule's
+loader and the planned delegations sit above policy, so the app factory hands the policy
+pages this app's what-if (``current_app.extensions[WHAT_IF]``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from flask import current_app
 
-from tracker.catalog.models import Task
-from tracker.dates import local_day
-from tracker.decision.facts import load_facts
-from tracker.decision.matrix import KIND_ORDER, assistants_at
-from tracker.decision.rules import competency_expiry, select_policy
-from tracker.decision.values import Decision, PersonFacts, SiteFacts, TaskFacts
-from tracker.delegations.models import Delegation
-from tracker.extensions import db
 from tracker.policy.services import PolicyChange
-from tracker.vocabulary import DelegationStatus, TaskKind
 
 #: How far ahead the what-if preview looks for planned delegations.
 PREVIEW_DAYS = 30
+#: Where the app keeps the what-if of a policy change.
+WHAT_IF = "tracker.policy_what_if"
 
 
-@dataclass(frozen=True)
-class DelegationChange:
-    delegation: Delegation
-    before: Decision
-    after: Decision
-
-
-@dataclass(frozen=True)
-class CellChange:
-    site: SiteFacts
-    assistant: PersonFacts
-    task: TaskFacts
-    before: Decision
-    after: Decision
-
-
-@dataclass(frozen=True)
-class ExpiryChange:
-    """A competency whose expiry, worked out from the policy, the change would move."""
-
-    site: SiteFacts
-    assistant: PersonFacts
-    task: TaskFacts
-    before: date | None  #: None: no expiry
-    after: date | None
-
-
-@dataclass
-class WhatIf:
-    """What a policy change would do to planned delegations and the compliance matrix."""
-
-    at: datetime
-    until: datetime
-    tasks: list[TaskFacts]
-    delegations: list[DelegationChange]
-    cells: list[CellChange]
-    delegations_checked: int
-    cells_checked: int
-    #: Job levels the proposed policy names that no active assistant has.
-    unknown_levels: list[str] = field(default_factory=list)
-    #: The job levels active assistants have, for the warning's words.
-    known_levels: list[str] = field(default_factory=list)
-    #: Competencies with no expiry of their own whose derived expiry would move.
-    expiries: list[ExpiryChange] = field(default_factory=list)
-
-
-def _derived_expiries(book, cell_keys, now: datetime) -> dict:
-    """(site, assistant, task, competency id) -> the expiry a decision now would use, for
-    each validated competency with no expiry of its own."""
-    out = {}
-    for site, person, task in cell_keys:
-        competencies = book.competencies.get((person.id, task.code), ())
-        if not competencies:
-            continue
-        day = local_day(now, site.timezone)
-        policy = select_policy(
-            book.policies_by_task.get(task.code, ()), task.code, person.job_level, site.code, day
-        )
-        for comp in competencies:
-            if comp.expires_on is None and comp.validated_on is not None:
-                out[(site.code, person.email, task.code, comp.id)] = competency_expiry(comp, policy)
-    return out
-
-
-def _unmet(decision: Decision) -> tuple[str, ...]:
-    return tuple(c.condition for c in decision.unmet)
-
-
-def what_if(change: PolicyChange, now: datetime) -> WhatIf:
-    """Decide planned delegations (next PREVIEW_DAYS days) and every site's matrix cells for
-    the tasks the change touches, with the stored policies and with the proposed set."""
-    until = now + timedelta(days=PREVIEW_DAYS)
-    book = load_facts(shifts_from=now, shifts_to=until)
-    proposed = change.proposed_facts()
-    replaced_id = change.replacing.id if change.replacing else None
-
-    touched = {proposed.task}
-    if change.replacing is not None:
-        touched.add(change.replacing.task.code)
-    current = book.policies_by_task
-    swapped = {
-        code: [p for p in current.get(code, ()) if replaced_id is None or p.id != replaced_id]
-        for code in touched
-    }
-    swapped[proposed.task].append(proposed)
-    tasks = sorted(
-        (book.tasks[code] for code in touched if code in book.tasks),
-        key=lambda t: (KIND_ORDER[t.kind], t.name.lower()),
-    )
-    delegable = [t for t in tasks if t.kind != TaskKind.reserved]
-
-    planned = db.session.scalars(
-        select(Delegation)
-        .join(Delegation.task)
-        .where(
-            Delegation.status == DelegationStatus.planned,
-            Delegation.scheduled_for >= now,
-            Delegation.scheduled_for <= until,
-            Task.code.in_([t.code for t in delegable]),
-        )
-        .options(
-            selectinload(Delegation.assistant),
-            selectinload(Delegation.delegated_by),
-            selectinload(Delegation.task),
-            selectinload(Delegation.site),
-        )
-        .order_by(Delegation.scheduled_for, Delegation.id)
-    ).all()
-    cell_keys = [
-        (site, person, task)
-        for site in sorted(book.sites.values(), key=lambda s: s.name.lower())
-        for person in assistants_at(book, site.code)
-        for task in delegable
-    ]
-
-    def decide_all():
-        delegations = [
-            book.decide(
-                d.assistant.email,
-                d.task.code,
-                d.site.code,
-                d.scheduled_for,
-                d.delegated_by.email,
-                d.in_room,
-            )
-            for d in planned
-        ]
-        cells = [book.decide(person, task.code, site.code, now) for site, person, task in cell_keys]
-        return delegations, cells
-
-    before_delegations, before_cells = decide_all()
-    before_expiries = _derived_expiries(book, cell_keys, now)
-    book.policies_by_task = {**current, **swapped}
-    try:
-        after_delegations, after_cells = decide_all()
-        after_expiries = _derived_expiries(book, cell_keys, now)
-    finally:
-        book.policies_by_task = current
-    keys = {(site.code, person.email, task.code): (site, person, task)
-            for site, person, task in cell_keys}  # fmt: skip
-    expiries = [
-        ExpiryChange(*keys[key[:3]], before_expiries[key], after_expiries.get(key))
-        for key in before_expiries
-        if before_expiries[key] != after_expiries.get(key)
-    ]
-    known_levels = sorted(
-        {
-            p.job_level
-            for p in book.people.values()
-            if p.role == "assistant" and p.active and p.job_level
-        }  # fmt: skip
-    )
-
-    delegation_changes = [
-        DelegationChange(d, before, after)
-        for d, before, after in zip(planned, before_delegations, after_delegations, strict=True)
-        if before.status != after.status or _unmet(before) != _unmet(after)
-    ]
-    cell_changes = [
-        CellChange(site, person, task, before, after)
-        for (site, person, task), before, after in zip(
-            cell_keys, before_cells, after_cells, strict=True
-        )
-        if before.status != after.status
-    ]
-    return WhatIf(
-        at=now,
-        until=until,
-        tasks=tasks,
-        delegations=delegation_changes,
-        cells=cell_changes,
-        delegations_checked=len(planned),
-        cells_checked=len(cell_keys),
-        unknown_levels=[level for level in proposed.job_levels if level not in known_levels],
-        known_levels=known_levels,
-        expiries=expiries,
-    )
-
-
-def preview_policy_change(change: PolicyChange, now: datetime) -> WhatIf:
+def preview_policy_change(change: PolicyChange, now: datetime):
     """The what-if of a checked change; refused (like saving) when it has problems."""
     if change.problems:
         raise change.refusal
-    return what_if(change, now)
+    return current_app.extensions[WHAT_IF](change, now)

@@ -47,7 +47,7 @@ from tracker.policy.models import StateRule
 from tracker.reminders.models import ReminderSent
 from tracker.sites.models import Practice, Site
 from tracker.staff.models import Person
-from tracker.staff.queries import ExpiringItem, expiring_items
+from tracker.training.queries import ExpiringItem, expiring_items
 from tracker.vocabulary import DelegationStatus, Role, TaskKind
 
 ONCE = "once"

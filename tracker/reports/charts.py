@@ -23,7 +23,7 @@ from tracker.incidents.models import Incident
 from tracker.incidents.visibility import visibility_clause
 from tracker.sites.models import Site
 from tracker.staff.models import Person
-from tracker.staff.queries import expiring_items
+from tracker.training.queries import expiring_items
 from tracker.vocabulary import DelegationStatus
 
 #: Expiring items are counted this many months ahead (this month first).

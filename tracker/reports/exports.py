@@ -28,7 +28,7 @@ from tracker.incidents.models import Incident
 from tracker.incidents.visibility import visible_incidents
 from tracker.sites.models import Site
 from tracker.staff.models import Person
-from tracker.staff.queries import expiring_items
+from tracker.training.queries import expiring_items
 from tracker.vocabulary import DelegationStatus
 
 BATCH = 1000

@@ -183,7 +183,7 @@ def _paper() -> str:
 @bp.route("/print/training-file/<int:person_id>")
 def print_training_file(person_id: int):
     """One assistant's training file, laid out for paper, with a sign-off line."""
-    from tracker.staff import queries
+    from tracker.training import queries
 
     person = db.session.get(Person, person_id)
     if person is None or person.role != Role.assistant:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -27,6 +28,19 @@ from tracker.sites.models import Site
 from tracker.validation import timezones
 
 bp = Blueprint("sites", __name__, url_prefix="/records")
+
+
+@bp.app_context_processor
+def _site_helpers():
+    def site_zone(code: str | None) -> str | None:
+        """The time zone of the site with this code (None when there is none)."""
+        zones = g.setdefault("site_zones", {})
+        if code not in zones:
+            zones[code] = db.session.scalar(select(Site.timezone).where(Site.code == code))
+        return zones[code]
+
+    return {"site_zone": site_zone}
+
 
 # --------------------------------------------------------------------------- sites
 

@@ -13,12 +13,11 @@ from datetime import date
 from sqlalchemy import func, select
 
 from tracker.audit.services import SystemActor, record_create, record_event, record_update, snapshot
-from tracker.auth.passwords import password_problem
-from tracker.auth.services import set_password
-from tracker.auth.sessions import end_every_session
 from tracker.errors import Problems, Refused
 from tracker.extensions import db
+from tracker.passwords import check_password_rules, password_problem
 from tracker.sites.models import Site
+from tracker.staff import signals
 from tracker.staff.models import Credential, License, Person
 from tracker.vocabulary import STAFF_ROLES, Role
 
@@ -42,6 +41,17 @@ def may_keep_person(actor: Person, person: Person) -> bool:
 def person_snapshot(person: Person) -> dict:
     """The person's columns (never the password) and their sites, for the audit log."""
     return {**snapshot(person), "sites": sorted(s.code for s in person.sites)}
+
+
+def set_password(person: Person, password: str, min_length: int = 12, *, actor) -> None:
+    """Give the person a new password; every session they had ends (the caller commits).
+
+    ``actor`` is who sets it: the person, an administrator, or ``CLI``."""
+    check_password_rules(password, person.email, min_length)
+    person.set_password(password)
+    if person.id is not None:
+        signals.password_set.send(person)
+    record_event("password_set", person, actor=actor, after={"email": person.email})
 
 
 def _sites_by_id(site_ids: Iterable[int], problems: Problems) -> list[Site]:
@@ -199,7 +209,7 @@ def set_active(actor: Person, person: Person, active: bool) -> bool:
     before = person_snapshot(person)
     person.active = active
     # Either way no session from before survives: a reactivated person signs in afresh.
-    end_every_session(person, "reactivated" if active else "deactivated")
+    signals.active_changed.send(person, active=active)
     db.session.flush()
     record_event(
         "reactivate" if active else "deactivate",
@@ -209,9 +219,7 @@ def set_active(actor: Person, person: Person, active: bool) -> bool:
         actor=actor,
     )
     if not active:
-        from tracker.api.tokens import revoke_all
-
-        revoke_all(person, actor, "person deactivated")
+        signals.person_deactivated.send(person, actor=actor)
     return True
 
 

@@ -1,5 +1,7 @@
-"""Pages about people: the staff list and training files (/staff/...), and the pages that
-keep people's records, licenses, credentials and what is expiring (/records/...).
+"""Pages about people: the staff list (/staff/...), and the pages that keep people's
+records, licenses and credentials (/records/...). The training file and what is expiring,
+which read competencies, supervision and the rule, are ``tracker.training.views`` (on this
+blueprint).
 
 Thin views: validate the form, call a verb in ``staff.services``, commit, flash, redirect.
 A verb's problems are shown next to the fields they concern and nothing is written.
@@ -21,20 +23,19 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from tracker.auth.guard import refuse
+from tracker.audit.denied import refuse
 from tracker.extensions import db
 from tracker.form_pages import current_person
 from tracker.form_pages import form_page as _form_page
 from tracker.form_pages import get_or_404 as _get_or_404
 from tracker.form_pages import save_form as _save
 from tracker.forms import ActionForm
-from tracker.paging import page_of
 from tracker.sites.models import Site
 from tracker.sites.queries import practice_today
-from tracker.staff import queries, services
+from tracker.staff import queries, services, signals
 from tracker.staff.forms import CredentialForm, LicenseForm, PersonForm
 from tracker.staff.models import Credential, License, Person
-from tracker.vocabulary import RECORD_KEEPERS, Role
+from tracker.vocabulary import Role
 
 bp = Blueprint("staff", __name__, cli_group=None)
 
@@ -90,39 +91,7 @@ def my_file():
     return redirect(url_for("staff.training_file", person_id=current_user.id))
 
 
-@bp.route("/staff/<int:person_id>")
-def training_file(person_id: int):
-    """Show one person's training file (read-only)."""
-
-    person = visible_person_or_404(person_id)
-    today = practice_today()
-    within = current_app.config["EXPIRING_WITHIN_DAYS"]
-    return render_template(
-        "staff/training_file.html",
-        person=person,
-        today=today,
-        within=within,
-        may_keep=current_user.role in RECORD_KEEPERS
-        and services.may_keep_person(current_user, person),
-        action_form=ActionForm(),
-        expiring=queries.expiring_items(today, within, person_id=person.id),
-        scopes=queries.state_scope(person, today),
-        scope_style=queries.SCOPE_STYLE,
-        competencies=queries.competency_lines(person, today, within),
-        credentials=[(c, queries.credential_status(c, today, within)) for c in person.credentials],
-        licenses=[
-            (lic, queries.expiry_status(lic.expires_on, today, within)) for lic in person.licenses
-        ],  # fmt: skip
-        assignments=queries.supervision_of(person),
-        status_style=queries.STATUS_STYLE,
-    )
-
-
 # ------------------------------------------------------------ records of people (/records/...)
-
-#: Choices offered on the expiring page (any whole number of days up to a year is accepted).
-EXPIRING_CHOICES = (30, 60, 90)
-
 
 # --------------------------------------------------------------------------- helpers
 
@@ -207,7 +176,7 @@ def person_edit(person_id: int):
         if saved:
             flash(f"{person.name}'s record was saved.", "success")
             if gained:
-                _flash_moving(person, gained)
+                signals.states_gained.send(person, states=gained)
                 return redirect(
                     url_for(
                         "staff.training_file",
@@ -224,32 +193,6 @@ def person_edit(person_id: int):
         person=person,
         action_form=ActionForm(),
     )
-
-
-def _flash_moving(person: Person, gained: set[str]) -> None:
-    """Tell the manager what to re-verify in each state the assistant now works in."""
-    for scope in queries.state_scope(person, practice_today(), gained):
-        parts = []
-        if scope.not_verified:
-            parts.append(
-                f"{len(scope.not_verified)} of their tasks have no {scope.state_name} rule "
-                "recorded (not verified: verify with the state medical board and the AAMA "
-                "state scope resource)"
-            )
-        if scope.missing_credentials:
-            parts.append(
-                f"{scope.state_name} rules ask for a credential they do not hold "
-                f"({', '.join(scope.missing_credentials)})"
-            )
-        others = len(scope.needs_action) - len(scope.not_verified)
-        if others > 0 and not scope.missing_credentials:
-            parts.append(f"{others} other task(s) need a look")
-        detail = "; ".join(parts) if parts else "nothing is missing for the tasks they hold"
-        flash(
-            f"{person.name} now works in {scope.state_name}, a state they did not work in "
-            f"before: {detail}. Their training file lists what to re-verify there.",
-            "warning" if scope.needs_action else "info",
-        )
 
 
 def _set_active(person_id: int, active: bool):
@@ -381,36 +324,4 @@ def credential_edit(credential_id: int):
         f"Edit {cred.person.name}'s {cred.type} credential",
         form,
         url_for("staff.training_file", person_id=cred.person_id),
-    )
-
-
-# --------------------------------------------------------------------------- expiring
-
-
-#: Rows each list of the expiring page shows at a time.
-EXPIRING_PAGE_SIZE = 50
-
-
-@bp.route("/records/expiring")
-def expiring():
-    """List competencies, credentials and licenses expired or expiring within N days."""
-    raw_days = request.args.get("days", "").strip()
-    if raw_days and not (raw_days.isdigit() and int(raw_days) <= queries.MAX_EXPIRING_DAYS):
-        abort(400)
-    days = int(raw_days) if raw_days else current_app.config["EXPIRING_WITHIN_DAYS"]
-    sites = db.session.scalars(select(Site).order_by(Site.name)).all()
-    site_code = request.args.get("site") or None
-    if site_code and site_code not in {s.code for s in sites}:
-        abort(400)
-    report = queries.expiring_items(practice_today(), days, site_code=site_code)
-    return render_template(
-        "staff/expiring.html",
-        report=report,
-        due=page_of(report.due, request.args.get("page", type=int), EXPIRING_PAGE_SIZE),
-        no_expiry=page_of(
-            report.no_expiry, request.args.get("npage", type=int), EXPIRING_PAGE_SIZE
-        ),
-        sites=sites,
-        choices=EXPIRING_CHOICES,
-        status_style=queries.STATUS_STYLE,
     )

@@ -20,7 +20,7 @@ MAX_LENGTH = 128
 @cache
 def common_passwords() -> frozenset[str]:
     """The shipped list, case-folded (a few thousand entries, read once)."""
-    text = resources.files("tracker.auth").joinpath("common_passwords.txt").read_text("utf-8")
+    text = resources.files("tracker").joinpath("common_passwords.txt").read_text("utf-8")
     return frozenset(
         line.casefold() for line in text.splitlines() if line and not line.startswith("#")
     )

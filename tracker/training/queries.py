@@ -1,0 +1,413 @@
+"""Read models for one person's training file and what is expiring: their competencies
+(with the expiry the written policy gives), credentials, licenses, supervision and the
+states' scope, judged with the rule. Above staff, competencies, policy and supervision."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from tracker.catalog.models import Task
+from tracker.competencies.models import Competency
+from tracker.competencies.status import (  # noqa: F401  (the training file's vocabulary)
+    CURRENT,
+    EXPIRED,
+    EXPIRING,
+    NOT_VALIDATED,
+    NOT_YET,
+    PRIOR_EMPLOYER,
+    REVOKED,
+    STATUS_STYLE,
+    CompetencyLine,
+    competency_expires_on,
+    competency_status,
+    expiry_status,
+    home_site,
+)
+from tracker.decision.rules import competency_expiry, credential_held, select_policy
+from tracker.decision.values import PolicyFacts
+from tracker.extensions import db
+from tracker.policy.models import Policy, StateRule
+from tracker.policy.queries import policy_facts
+from tracker.sites.models import Site
+from tracker.staff.models import Credential, License, Person
+from tracker.supervision.models import SupervisionAssignment
+from tracker.vocabulary import Role, RuleStatus, TaskKind
+
+#: The furthest ahead the expiring list and `flask expiring` look (a year and a day).
+MAX_EXPIRING_DAYS = 366
+
+
+def competency_lines(person: Person, today: date, within_days: int) -> list[CompetencyLine]:
+    """The person's competencies with their expiry (own or derived from the policy)."""
+    competencies = db.session.scalars(
+        select(Competency)
+        .where(Competency.person_id == person.id)
+        .options(selectinload(Competency.task), selectinload(Competency.validated_by))
+    ).all()
+    policies = _all_policies()
+    lines = []
+    for comp in competencies:
+        expires_on = competency_expires_on(comp, person, policies, today)
+        lines.append(
+            CompetencyLine(
+                comp,
+                expires_on,
+                comp.expires_on is None and expires_on is not None,
+                competency_status(comp, expires_on, today, within_days),
+            )
+        )
+    lines.sort(key=lambda line: (line.record.task.name, line.record.validated_on or date.min))
+    return lines
+
+
+def _all_policies() -> list[PolicyFacts]:
+    return [
+        policy_facts(p)
+        for p in db.session.scalars(
+            select(Policy).options(selectinload(Policy.task), selectinload(Policy.site))
+        )
+    ]
+
+
+class _ExpiryFromPolicy:
+    """A competency's expiry from the written policy, as ``competency_expires_on`` works it
+    out, with the
+    policies grouped by task and each answer kept (many competencies share one)."""
+
+    def __init__(self):
+        self._by_task: dict[str, list[PolicyFacts]] = defaultdict(list)
+        for policy in _all_policies():
+            self._by_task[policy.task].append(policy)
+        self._applying: dict[tuple, list[PolicyFacts]] = {}
+        self._known: dict[tuple, date | None] = {}
+
+    def __call__(self, task_code: str, person: Person, validated_on: date) -> date | None:
+        from tracker.decision.rules import policy_applies
+        from tracker.decision.values import CompetencyFacts
+
+        home = home_site(person)
+        scope = (task_code, person.job_level, home)
+        key = (*scope, validated_on)
+        if key not in self._known:
+            if scope not in self._applying:
+                self._applying[scope] = [
+                    p for p in self._by_task[task_code] if policy_applies(p, person.job_level, home)
+                ]
+            policy = select_policy(
+                self._applying[scope], task_code, person.job_level, home, validated_on
+            )
+            facts = CompetencyFacts(task=task_code, validated_on=validated_on, expires_on=None)
+            self._known[key] = competency_expiry(facts, policy)
+        return self._known[key]
+
+
+def credential_status(cred, today: date, within_days: int) -> str:
+    if cred.issued_on is not None and cred.issued_on > today:
+        return NOT_YET
+    if not credential_held(cred, today):
+        return EXPIRED
+    return expiry_status(cred.expires_on, today, within_days)
+
+
+def supervision_of(person: Person) -> list[SupervisionAssignment]:
+    """Assignments where the person is the assistant or the supervising provider."""
+    return list(
+        db.session.scalars(
+            select(SupervisionAssignment)
+            .where(
+                (SupervisionAssignment.assistant_id == person.id)
+                | (SupervisionAssignment.provider_id == person.id)
+            )
+            .options(
+                selectinload(SupervisionAssignment.assistant),
+                selectinload(SupervisionAssignment.provider),
+                selectinload(SupervisionAssignment.site),
+            )
+            .order_by(SupervisionAssignment.starts_on.desc())
+        )
+    )
+
+
+# --------------------------------------------------------------------------- expiring items
+
+NO_EXPIRY = "no expiry"
+
+
+@dataclass(frozen=True)
+class ExpiringItem:
+    """A competency, credential or license that is expired, expiring, or never expires."""
+
+    kind: str  #: competency, credential or license
+    record_id: int
+    person: Person
+    what: str
+    expires_on: date | None
+    status: str  #: expired, expiring or "no expiry"
+    #: The expiry comes from the policy's competency_valid_months, not the record.
+    derived: bool = False
+
+    def line(self) -> str:
+        """One line of plain text (the CLI, a cron mail)."""
+        when = self.expires_on.isoformat() if self.expires_on else NO_EXPIRY
+        note = " (expiry from policy)" if self.derived else ""
+        return (
+            f"{when:<10}  {self.status:<9}  {self.kind:<10}  "
+            f"{self.person.name} <{self.person.email}>  {self.what}{note}"
+        )
+
+
+@dataclass
+class ExpiringReport:
+    today: date
+    days: int
+    site_code: str | None
+    #: Expired or expiring within ``days``, soonest first.
+    due: list[ExpiringItem]
+    #: Records that never expire (worth a look: is that right?).
+    no_expiry: list[ExpiringItem]
+
+
+def expiring_items(
+    today: date, days: int, *, site_code: str | None = None, person_id: int | None = None
+) -> ExpiringReport:
+    """Competencies, credentials and licenses expired or expiring within ``days`` of today.
+
+    Only what counts is listed: competencies validated here and not revoked, of active
+    people (or of the one person asked for). A record renewed by a later one of the same
+    kind (same task; same credential type; same license type and state) is left out: only
+    the one that runs longest matters. Loads in a fixed number of queries.
+    """
+    people_query = select(Person).options(selectinload(Person.sites))
+    if person_id is not None:
+        people_query = people_query.where(Person.id == person_id)
+    else:
+        people_query = people_query.where(Person.active)
+    if site_code:
+        people_query = people_query.where(Person.sites.any(Site.code == site_code))
+    people = {p.id: p for p in db.session.scalars(people_query)}
+    candidates: list[ExpiringItem] = []
+    groups: dict[tuple, list[ExpiringItem]] = defaultdict(list)
+    if people:
+        ids = list(people)
+        # Plain rows, not ORM objects: a practice holds tens of thousands of competencies,
+        # and this list feeds the dashboard and the daily reminders as well as its page.
+        competencies = db.session.execute(
+            select(
+                Competency.id,
+                Competency.person_id,
+                Competency.task_id,
+                Competency.validated_on,
+                Competency.expires_on,
+            ).where(
+                Competency.person_id.in_(ids),
+                Competency.prior_employer.is_(False),
+                Competency.validated_on.is_not(None),
+                (Competency.revoked_on.is_(None)) | (Competency.revoked_on > today),
+            )
+        ).all()
+        tasks = {task_id: (code, name) for task_id, code, name in db.session.execute(
+            select(Task.id, Task.code, Task.name))}  # fmt: skip
+        derive = _ExpiryFromPolicy() if any(c.expires_on is None for c in competencies) else None
+        for comp_id, person_id, task_id, validated_on, own_expiry in competencies:
+            person = people[person_id]
+            code, name = tasks[task_id]
+            expires_on = own_expiry
+            if expires_on is None and derive is not None:
+                expires_on = derive(code, person, validated_on)
+            item = ExpiringItem(
+                "competency",
+                comp_id,
+                person,
+                f"{name} competency",
+                expires_on,
+                "",
+                own_expiry is None and expires_on is not None,
+            )
+            groups[("competency", person_id, task_id)].append(item)
+        for cred in db.session.scalars(select(Credential).where(Credential.person_id.in_(ids))):
+            number = f" #{cred.number}" if cred.number else ""
+            item = ExpiringItem(
+                "credential",
+                cred.id,
+                people[cred.person_id],
+                f"{cred.type} credential{number}",
+                cred.expires_on,
+                "",
+            )
+            groups[("credential", cred.person_id, cred.type)].append(item)
+        for lic in db.session.scalars(select(License).where(License.person_id.in_(ids))):
+            item = ExpiringItem(
+                "license",
+                lic.id,
+                people[lic.person_id],
+                f"{lic.state} {lic.type} license #{lic.number}",
+                lic.expires_on,
+                "",
+            )
+            groups[("license", lic.person_id, lic.type, lic.state)].append(item)
+    for items in groups.values():
+        # The record that runs longest speaks for its kind; no expiry runs longest of all.
+        candidates.append(max(items, key=lambda i: (i.expires_on or date.max, i.record_id)))
+
+    due, no_expiry = [], []
+    for item in candidates:
+        if item.expires_on is None:
+            no_expiry.append(_with_status(item, NO_EXPIRY))
+            continue
+        status = expiry_status(item.expires_on, today, days)
+        if status != CURRENT:
+            due.append(_with_status(item, status))
+    due.sort(key=lambda i: (i.expires_on, i.person.name, i.kind, i.what))
+    no_expiry.sort(key=lambda i: (i.person.name, i.kind, i.what))
+    return ExpiringReport(today, days, site_code, due, no_expiry)
+
+
+def _with_status(item: ExpiringItem, status: str) -> ExpiringItem:
+    return ExpiringItem(
+        item.kind, item.record_id, item.person, item.what, item.expires_on, status, item.derived
+    )
+
+
+# --------------------------------------------------------------------------- state scope
+
+PERMITTED, PROHIBITED, NOT_VERIFIED, NO_RULE_NEEDED = (
+    "permitted",
+    "prohibited",
+    "not verified",
+    "no rule needed",
+)
+SCOPE_STYLE = {
+    PERMITTED: "success",
+    PROHIBITED: "danger",
+    NOT_VERIFIED: "warning",
+    NO_RULE_NEEDED: "secondary",
+}
+
+
+@dataclass(frozen=True)
+class ScopeLine:
+    """One task an assistant holds a competency for, against one state's rule."""
+
+    task: Task
+    rule: StateRule | None
+    status: str
+    notes: tuple[str, ...]
+    #: Something must be verified, recorded or obtained before the task counts there.
+    needs_action: bool
+
+
+@dataclass(frozen=True)
+class StateScope:
+    state: str
+    state_name: str
+    lines: tuple[ScopeLine, ...]
+    #: Credential types the state's rules require for these tasks, and whether one is held.
+    credentials: tuple[tuple[str, bool], ...]
+
+    @property
+    def needs_action(self) -> list[ScopeLine]:
+        return [line for line in self.lines if line.needs_action]
+
+    @property
+    def not_verified(self) -> list[ScopeLine]:
+        return [line for line in self.lines if line.status == NOT_VERIFIED]
+
+    @property
+    def missing_credentials(self) -> list[str]:
+        return [kind for kind, held in self.credentials if not held]
+
+
+def state_scope(person: Person, today: date, states: Iterable[str] | None = None):
+    """For each state (default: every state the assistant works in), what to re-verify.
+
+    The tasks are those the assistant holds a competency for (not revoked). For each, the
+    state's recorded rule: none for a clinical task means not verified (verify with the
+    state medical board and the AAMA state scope resource); a rule may need a credential
+    the assistant does not hold, more training hours, or re-verification when stale.
+    """
+    from tracker.dates import add_months
+    from tracker.decision.rules import STALE_RULE_MONTHS, state_name
+
+    if person.role != Role.assistant:
+        return []
+    states = sorted(set(states) if states is not None else {s.state for s in person.sites})
+    competencies = db.session.scalars(
+        select(Competency)
+        .where(
+            Competency.person_id == person.id,
+            (Competency.revoked_on.is_(None)) | (Competency.revoked_on > today),
+        )
+        .options(selectinload(Competency.task))
+    ).all()
+    tasks: dict[int, Task] = {}
+    hours: dict[int, float] = defaultdict(float)
+    for comp in competencies:
+        if comp.task.kind == TaskKind.reserved:
+            continue
+        tasks[comp.task_id] = comp.task
+        hours[comp.task_id] = max(hours[comp.task_id], comp.training_hours or 0)
+    if not states:
+        return []
+    rules = {}
+    if tasks:
+        rules = {
+            (r.state, r.task_id): r
+            for r in db.session.scalars(
+                select(StateRule).where(
+                    StateRule.state.in_(states), StateRule.task_id.in_(list(tasks))
+                )
+            )
+        }
+    held = {c.type for c in person.credentials if credential_held(c, today)}
+    stale_before = add_months(today, -STALE_RULE_MONTHS)
+    scopes = []
+    for state in states:
+        name = state_name(state)
+        lines, required = [], {}
+        for task_id, task in sorted(tasks.items(), key=lambda item: item[1].name.lower()):
+            rule = rules.get((state, task_id))
+            notes: list[str] = []
+            action = False
+            if rule is None and task.kind == TaskKind.administrative:
+                status = NO_RULE_NEEDED
+            elif rule is None:
+                status, action = NOT_VERIFIED, True
+                notes.append(
+                    f"No {name} rule is recorded: verify with the {name} medical board and the "
+                    "AAMA state scope resource, then record the rule."
+                )
+            elif rule.status == RuleStatus.prohibited:
+                status, action = PROHIBITED, True
+                notes.append(f"{name} does not let a medical assistant do this.")
+            else:
+                status = PERMITTED
+                needed = list(rule.requires_credentials or [])
+                if needed:
+                    for kind in needed:
+                        required[kind] = kind in held
+                    if held & set(needed):
+                        notes.append(f"Needs one of {', '.join(needed)}: held.")
+                    else:
+                        action = True
+                        notes.append(f"Needs one of {', '.join(needed)}: none held.")
+                if rule.min_training_hours and hours[task_id] < rule.min_training_hours:
+                    action = True
+                    notes.append(
+                        f"Needs {rule.min_training_hours:g} training hours; the record shows "
+                        f"{hours[task_id]:g}."
+                    )
+            if rule is not None and (rule.verified_on is None or rule.verified_on < stale_before):
+                action = True
+                when = rule.verified_on.isoformat() if rule.verified_on else "never"
+                notes.append(f"Rule last verified: {when}; re-verify it.")
+            if rule is not None and rule.citation:
+                notes.append(f"Citation: {rule.citation}")
+            lines.append(ScopeLine(task, rule, status, tuple(notes), action))
+        scopes.append(StateScope(state, name, tuple(lines), tuple(sorted(required.items()))))
+    return scopes
