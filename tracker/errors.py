@@ -149,7 +149,7 @@ def _wants_json() -> bool:
 
 def api_problem(code: int, detail: str | None = None, error: Exception | None = None):
     """An error under /api/ as RFC 9457 problem+json, with the fields at fault if known."""
-    from tracker.api.problems import flatten_messages, problem_response
+    from tracker.problems import flatten_messages, problem_response
 
     errors = None
     data = getattr(error, "data", None)
@@ -191,7 +191,7 @@ def register_error_handlers(app) -> None:
             return api_problem(e.code, None, e)
         return e
 
-    from tracker.api.problems import ApiProblem, problem_response
+    from tracker.problems import ApiProblem, problem_response
 
     @app.errorhandler(ApiProblem)
     def _api_problem(e):

@@ -7,8 +7,8 @@ import http
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from tracker.api.problems import PROBLEM_JSON
 from tracker.api.schemas import ProblemSchema
+from tracker.problems import PROBLEM_JSON
 
 API_PREFIX = "/api/v1"
 

@@ -27,7 +27,6 @@ from tracker import dates
 from tracker.access import ACCESS, API_SCOPES
 from tracker.api import schemas
 from tracker.api.models import IdempotencyKey
-from tracker.api.problems import ApiProblem, invalid
 from tracker.api.tokens import authenticate, hash_token
 from tracker.audit.services import record_event
 from tracker.catalog.models import Task
@@ -47,6 +46,7 @@ from tracker.delegations import services as delegation_services
 from tracker.delegations.models import Delegation
 from tracker.delegations.queries import standing_of, visible_delegations
 from tracker.extensions import db, limiter
+from tracker.problems import ApiProblem, invalid
 from tracker.sites.models import Site
 from tracker.sites.queries import practice_today
 from tracker.staff.models import Person
