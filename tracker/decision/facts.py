@@ -140,6 +140,11 @@ def load_facts(
     return book
 
 
+def _utc_day_start(at: datetime) -> datetime:
+    """Midnight UTC of the day ``at`` falls on: shifts are loaded by whole UTC days."""
+    return at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def load_for_decision(
     assistant: Person,
     site: Site,
@@ -156,7 +161,7 @@ def load_for_decision(
     stamp is unchanged: the same assistant asking about another task, or another time that
     day, reads nothing more. Without one (delegations, the CLI, re-runs) it is read afresh.
     """
-    day_start = at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    day_start = _utc_day_start(at)
     delegator_id = delegated_by.id if delegated_by is not None else None
 
     def load() -> FactBook:
@@ -181,16 +186,14 @@ def load_for_checks(
 ) -> FactBook:
     """The facts for many decisions at once (the API's batch): one load for them all.
 
-    ``checks``: (assistant, task, site, moment, delegator) of each decision. Only the
+    ``checks``: (assistant, task, site, moment, delegator) of each decision; records, or
+    rows with their ``id`` (and a task's ``code``). Only the
     people, sites and tasks named are loaded, with the shifts of every UTC day the moments
     fall on. With a ``snapshot`` the book is kept, read-only, while the fact stamp is
     unchanged, as for a single decision: a scheduler asking the same questions again (its
     next refresh) reads nothing more.
     """
-    days = [
-        at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        for _, _, _, at, _ in checks
-    ]
+    days = [_utc_day_start(at) for _, _, _, at, _ in checks]
     assistant_ids = tuple(sorted({assistant.id for assistant, *_ in checks}))
     site_ids = tuple(sorted({site.id for _, _, site, _, _ in checks}))
     delegator_ids = tuple(sorted({d.id for *_, d in checks if d is not None}))
