@@ -35,6 +35,27 @@ class UTCDateTime(TypeDecorator):
             raise ValueError("naive datetime given for a UTC column")
         return value.astimezone(UTC).replace(tzinfo=None)
 
+    def bind_processor(self, dialect):
+        """The usual processing (``process_bind_param``, then the dialect's own), with the
+        last value's result remembered: a batch of rows binds the same moment object in
+        every row (one ``made_at``, one ``at`` per distinct time asked about), and a
+        datetime never changes, so the same object gives the same bound value."""
+        process = super().bind_processor(dialect)
+        if process is None:
+            return None
+        last = (None, None)
+
+        def remembering(value):
+            nonlocal last
+            seen, bound = last
+            if value is seen and value is not None:
+                return bound
+            bound = process(value)
+            last = (value, bound)
+            return bound
+
+        return remembering
+
     def process_result_value(self, value, dialect):
         if value is None:
             return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -85,6 +85,10 @@ def test_the_batch_answers_in_order_like_single_decisions(app, runner, api, peop
             record = db.session.get(DecisionRecord, decision["id"])
             assert public_result(record.result) == {k: v for k, v in decision.items()
                                                     if k != "id"}  # fmt: skip
+            assert record.at == datetime.fromisoformat(decision["at"])  # its own moment
+        made = db.session.scalars(select(DecisionRecord.made_at).where(
+            DecisionRecord.id.in_([d["id"] for d in decisions]))).all()  # fmt: skip
+        assert len(set(made)) == 1  # made together
     for decision, scenario in zip(decisions, SCENARIOS * 3, strict=True):
         decision.pop("id")
         assert decision == cli_json(runner, scenario)
@@ -108,6 +112,25 @@ def test_a_batch_asked_again_after_a_change_sees_the_change(app, api, people, ma
     assert [d["status"] for d in after] == ["flagged"] * 2
     competency = next(c for c in after[0]["conditions"] if c["condition"] == "competency")
     assert not competency["met"]
+
+
+def test_a_batch_sees_a_changed_email_at_once(app, api, people, make_token):
+    """The people a batch names are kept between requests, but never past a change."""
+    token = make_token("admin@example.org", ("decide",))
+    checks = {"checks": [{"assistant": "ana@example.org", **SCENARIOS[0]}]}
+    assert api("POST", "/decisions/batch", token, json=checks).status_code == 200
+    assert api("POST", "/decisions/batch", token, json=checks).status_code == 200
+    with app.app_context():
+        ana = db.session.scalar(select(Person).where(Person.email == "ana@example.org"))
+        ana.email = "ana.new@example.org"
+        db.session.commit()
+    response = api("POST", "/decisions/batch", token, json=checks)
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == [
+        {"field": "checks[0].assistant", "message": "no assistant with email ana@example.org"}
+    ]
+    checks["checks"][0]["assistant"] = "ana.new@example.org"
+    assert api("POST", "/decisions/batch", token, json=checks).status_code == 200
 
 
 def test_an_invalid_batch_item_is_named_and_nothing_is_kept(app, api, people, make_token):

@@ -87,8 +87,75 @@ class DecisionRequestSchema(Strict):
     in_room = fields.Boolean(load_default=False)
 
 
+def _max_length(field: fields.Field) -> int:
+    return next(v.max for v in field.validators if isinstance(v, validate.Length))
+
+
+def read_plain_checks(items: list, schema: Schema) -> list[dict] | None:
+    """The checks of a batch read as ``schema`` (a ``DecisionRequestSchema``) reads them,
+    or None when any item is other than plainly well-formed.
+
+    A plainly well-formed item is a JSON object of the schema's keys only, its texts
+    strings within their lengths and without NUL, ``at`` a string the schema's own ``at``
+    field reads (each distinct one read once) or null, ``in_room`` true or false. For
+    such a list the result equals the schema's (a property test compares the two); for
+    anything else, None, and the schema reads the list and names each fault. Reading 500
+    checks this way costs a fraction of 500 schema loads.
+    """
+    known = schema.fields
+    texts = {name: _max_length(known[name]) for name in ("assistant", "task", "site")}
+    delegator_limit = _max_length(known["delegated_by"])
+    at_field = known["at"]
+    moments: dict[str, object] = {}
+    read = []
+    for item in items:
+        if type(item) is not dict or not known.keys() >= item.keys():
+            return None
+        row = {}
+        for name, limit in texts.items():
+            value = item.get(name)
+            if type(value) is not str or len(value) > limit or "\x00" in value:
+                return None
+            row[name] = value
+        value = item.get("delegated_by")
+        if value is not None and (
+            type(value) is not str or len(value) > delegator_limit or "\x00" in value
+        ):
+            return None
+        row["delegated_by"] = value
+        value = item.get("in_room", False)
+        if type(value) is not bool:
+            return None
+        row["in_room"] = value
+        value = item.get("at")
+        if value is not None:
+            if type(value) is not str:
+                return None
+            if value not in moments:
+                try:
+                    moments[value] = at_field.deserialize(value)
+                except ValidationError:
+                    return None
+            value = moments[value]
+        row["at"] = value
+        read.append(row)
+    return read
+
+
+class Checks(fields.Nested):
+    """A batch's decision requests: plainly well-formed ones are read without a schema
+    load per item (``read_plain_checks``); any other list is read by the schema."""
+
+    def _deserialize(self, value, attr, data, partial=None, **kwargs):
+        if type(value) is list and partial is None and self.unknown is None:
+            read = read_plain_checks(value, self.schema)
+            if read is not None:
+                return read
+        return super()._deserialize(value, attr, data, partial=partial, **kwargs)
+
+
 class BatchRequestSchema(Strict):
-    checks = fields.Nested(
+    checks = Checks(
         DecisionRequestSchema,
         many=True,
         required=True,

@@ -40,7 +40,7 @@ from tracker.decision.services import (
     log_decisions,
     public_result,
     record_decision,
-    stored_result,
+    stored_and_public,
 )
 from tracker.delegations import services as delegation_services
 from tracker.delegations.models import Delegation
@@ -155,20 +155,26 @@ class CodeRow(NamedTuple):
 class Names:
     """People, tasks and sites named in a request, each loaded in one query.
 
-    ``rows``: plain rows (id, email and role; id and code) instead of records, for a batch
-    that names hundreds of people and needs no more of them.
+    With a ``snapshot`` (a batch, which names hundreds of people and needs no more of
+    them): plain rows (id, email and role; id and code) instead of records, kept under the
+    fact stamp like the facts themselves (people, tasks and sites are fact tables), so a
+    scheduler asking about the same people again reads nothing more.
     """
 
-    def __init__(self, emails=(), task_codes=(), site_codes=(), rows: bool = False):
+    def __init__(self, emails=(), task_codes=(), site_codes=(), snapshot: Snapshot | None = None):
         def load(model, key, wanted, row_type):
             if not wanted:
                 return {}
-            if rows:
+            if snapshot is None:
+                found = db.session.scalars(select(model).where(key.in_(wanted)))
+                return {getattr(r, key.key): r for r in found}
+
+            def rows():
                 columns = [getattr(model, name) for name in row_type._fields]
                 found = db.session.execute(select(*columns).where(key.in_(wanted)))
                 return {getattr(r, key.key): row_type(*r) for r in found}
-            found = db.session.scalars(select(model).where(key.in_(wanted)))
-            return {getattr(r, key.key): r for r in found}
+
+            return snapshot.get(("names", model.__tablename__, frozenset(wanted)), rows)
 
         self.people = load(Person, Person.email, {_norm_email(e) for e in emails if e}, PersonRow)
         self.tasks = load(Task, Task.code, {c.strip() for c in task_codes}, CodeRow)
@@ -286,11 +292,12 @@ def decide_batch(args):
     """
     person = g.api_person
     checks = args["checks"]
+    snapshot = Snapshot()
     names = Names(
         [c["assistant"] for c in checks] + [c["delegated_by"] for c in checks],
         [c["task"] for c in checks],
         [c["site"] for c in checks],
-        rows=True,
+        snapshot,
     )
     errors: list = []
     resolved = []
@@ -317,7 +324,7 @@ def decide_batch(args):
             (assistant, task, site, at, delegator)
             for (assistant, task, site, delegator), at in zip(resolved, moments, strict=True)
         ],
-        Snapshot(),
+        snapshot,
     )
     decisions = [
         book.decide(
@@ -332,7 +339,7 @@ def decide_batch(args):
             resolved, checks, moments, strict=True
         )
     ]
-    results = [stored_result(decision) for decision in decisions]
+    results = [stored_and_public(decision) for decision in decisions]
     ids = log_decisions(
         [
             (
@@ -351,13 +358,13 @@ def decide_batch(args):
                 decisions, resolved, checks, strict=True
             )
         ],
-        results,
+        [stored for stored, _public in results],
     )
     db.session.commit()
     return _json(
         {
             "decisions": [
-                {"id": i, **public_result(result)} for i, result in zip(ids, results, strict=True)
+                {"id": i, **public} for i, (_stored, public) in zip(ids, results, strict=True)
             ]
         }
     )

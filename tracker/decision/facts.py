@@ -193,7 +193,7 @@ def load_for_checks(
     unchanged, as for a single decision: a scheduler asking the same questions again (its
     next refresh) reads nothing more.
     """
-    days = [_utc_day_start(at) for _, _, _, at, _ in checks]
+    days = [_utc_day_start(at) for at in {at for _, _, _, at, _ in checks}]
     assistant_ids = tuple(sorted({assistant.id for assistant, *_ in checks}))
     site_ids = tuple(sorted({site.id for _, _, site, _, _ in checks}))
     delegator_ids = tuple(sorted({d.id for *_, d in checks if d is not None}))

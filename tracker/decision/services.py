@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from sqlalchemy import insert, select
 
+from tracker import dates
 from tracker.catalog.models import Task
 from tracker.decision.cache import Snapshot
 from tracker.decision.facts import load_for_decision
@@ -182,8 +183,10 @@ def log_decisions(
         return []
     table = DecisionRecord.__table__
     results = results or [None] * len(items)
+    # One moment for the whole batch, read once rather than by the column default per row.
+    made_at = dates.now()
     rows = [
-        _decision_row(decision, result=result, **inputs)
+        {**_decision_row(decision, result=result, **inputs), "made_at": made_at}
         for (decision, inputs), result in zip(items, results, strict=True)
     ]
     # Each multi-row INSERT numbers its rows in the order given (SQLite's rowid, a
@@ -200,13 +203,31 @@ INTERNAL_KEYS = frozenset({"records", "codes"})
 
 def stored_result(decision: Decision) -> dict:
     """The decision's JSON, each condition also naming its records and problem codes."""
-    result = decision.to_json()
-    for out, condition in zip(result["conditions"], decision.conditions, strict=True):
-        out["records"] = [
-            {"kind": ref.kind, "id": ref.id, "label": ref.label} for ref in condition.records
-        ]
-        out["codes"] = [code.value for code in condition.codes]
-    return result
+    return stored_and_public(decision)[0]
+
+
+def stored_and_public(decision: Decision) -> tuple[dict, dict]:
+    """The decision's stored result and its public JSON, built together.
+
+    The same as ``stored_result(decision)`` and ``public_result`` of it, without making the
+    public shape again by taking the stored one apart (a batch wants both, 500 times).
+    """
+    public = decision.to_json()
+    stored = {
+        **public,
+        "conditions": [
+            {
+                **out,
+                "records": [
+                    {"kind": ref.kind, "id": ref.id, "label": ref.label}
+                    for ref in condition.records
+                ],
+                "codes": [code.value for code in condition.codes],
+            }
+            for out, condition in zip(public["conditions"], decision.conditions, strict=True)
+        ],
+    }
+    return stored, public
 
 
 def public_result(result: dict) -> dict:
