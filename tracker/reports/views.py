@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
-from flask_login import current_user
 from sqlalchemy import select
 
 from tracker import dates
@@ -15,7 +14,7 @@ from tracker.reports import charts, exports
 from tracker.reports.csv_export import csv_response
 from tracker.sites.models import Site
 from tracker.sites.queries import practice_timezone, practice_today
-from tracker.staff.models import Person
+from tracker.staff.views import visible_person_or_404
 from tracker.validation import bounded_date
 from tracker.vocabulary import DelegationStatus, Role, TaskKind
 
@@ -185,10 +184,8 @@ def print_training_file(person_id: int):
     """One assistant's training file, laid out for paper, with a sign-off line."""
     from tracker.training import queries
 
-    person = db.session.get(Person, person_id)
-    if person is None or person.role != Role.assistant:
-        abort(404)
-    if current_user.role == Role.assistant and person.id != current_user.id:
+    person = visible_person_or_404(person_id)
+    if person.role != Role.assistant:
         abort(404)
     paper = _paper()
     today = practice_today()
