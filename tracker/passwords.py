@@ -52,3 +52,25 @@ def check_password_rules(
     problem = password_problem(password, email, min_length)
     if problem:
         raise Refused.because(problem, "password")
+
+
+#: How passwords are hashed (Werkzeug's method string). scrypt with Werkzeug's parameters in
+#: every real configuration; the testing configuration names a cheap one through
+#: ``PASSWORD_HASH_METHOD`` (a test keeps the real one honest).
+DEFAULT_HASH_METHOD = "scrypt"
+
+
+def hash_method() -> str:
+    """The configured hash method (the default outside an app)."""
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return current_app.config.get("PASSWORD_HASH_METHOD") or DEFAULT_HASH_METHOD
+    return DEFAULT_HASH_METHOD
+
+
+def hash_password(password: str) -> str:
+    """The stored form of a password, by the configured method."""
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(password, method=hash_method())

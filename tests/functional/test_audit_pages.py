@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
 
+from config import TestingConfig
 from tests.conftest import PASSWORD
 from tracker import dates
 from tracker.audit.models import AuditEvent
@@ -22,7 +23,7 @@ from tracker.vocabulary import Role
 SITE_ZONE = "America/Los_Angeles"
 
 #: Hashed once: hashing for every person of every test would take most of the suite's time.
-PASSWORD_HASH = generate_password_hash(PASSWORD)
+PASSWORD_HASH = generate_password_hash(PASSWORD, method=TestingConfig.PASSWORD_HASH_METHOD)
 
 
 @pytest.fixture

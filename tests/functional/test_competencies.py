@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
+from config import TestingConfig
 from tests.conftest import PASSWORD
 from tracker import dates
 from tracker.audit.models import AuditEvent
@@ -34,7 +35,7 @@ def a_year_after(day: date) -> date:
 
 
 #: Hashed once: hashing for every person of every test would take most of the suite's time.
-PASSWORD_HASH = generate_password_hash(PASSWORD)
+PASSWORD_HASH = generate_password_hash(PASSWORD, method=TestingConfig.PASSWORD_HASH_METHOD)
 
 
 def add_person(email, role, name, sites=(), job_level=None, can_validate=False) -> int:

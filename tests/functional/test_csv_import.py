@@ -13,6 +13,7 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
+from config import TestingConfig
 from tests.conftest import PASSWORD
 from tracker import dates
 from tracker.audit.models import AuditEvent
@@ -29,7 +30,7 @@ SITE_ZONE = "America/Los_Angeles"
 TODAY = dates.today(SITE_ZONE)
 VALIDATED = TODAY - timedelta(days=20)
 #: Hashed once: hashing for every person of every test would take most of the suite's time.
-PASSWORD_HASH = generate_password_hash(PASSWORD)
+PASSWORD_HASH = generate_password_hash(PASSWORD, method=TestingConfig.PASSWORD_HASH_METHOD)
 
 PEOPLE_HEADER = "email,name,role,job_level,sites,can_validate,active"
 COMP_HEADER = (

@@ -5,10 +5,11 @@ from __future__ import annotations
 import secrets
 
 from sqlalchemy import select
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from tracker.audit.services import ANONYMOUS, record_event
 from tracker.extensions import db
+from tracker.passwords import hash_method, hash_password
 from tracker.staff.models import Person
 from tracker.staff.services import set_password
 
@@ -19,15 +20,16 @@ def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-_DUMMY_HASH: str | None = None
+#: A hash of no one's password per hash method, made once each.
+_DUMMY_HASHES: dict[str, str] = {}
 
 
 def _dummy_hash() -> str:
-    """A hash of no one's password, made once, with the same method as real ones."""
-    global _DUMMY_HASH
-    if _DUMMY_HASH is None:
-        _DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16))
-    return _DUMMY_HASH
+    """A hash of no one's password, made with the same method as real ones."""
+    method = hash_method()
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = hash_password(secrets.token_urlsafe(16))
+    return _DUMMY_HASHES[method]
 
 
 def authenticate(email: str, password: str):

@@ -8,10 +8,11 @@ from typing import Optional
 from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, String, Table, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from tracker.db_types import UTCDateTime, enum_column, utcnow
 from tracker.extensions import db
+from tracker.passwords import hash_password
 from tracker.sites.models import Site
 from tracker.vocabulary import Role
 
@@ -73,7 +74,7 @@ class Person(UserMixin, db.Model):
         return f"{self.id}:{self.session_generation}:{self.session_key or ''}"
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
