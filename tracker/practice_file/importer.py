@@ -16,6 +16,7 @@ history, so it is kept, with a warning at its place.
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
@@ -77,8 +78,14 @@ def read_practice_file(data) -> tuple[dict, list[str]]:
     """
     if not isinstance(data, dict):
         raise Refused.because("the practice file must be a JSON object with sections")
-    problems: list[Problem] = []
-    warnings = [f"{name}: unknown section, ignored" for name in data if name not in SECTION_NAMES]
+    # An unknown section is most often a misspelt one ("competences"): importing the rest
+    # would silently leave out what the practice meant to load, so it refuses the file.
+    problems: list[Problem] = [
+        Problem(None, _unknown_section(name), str(name))
+        for name in data
+        if name not in SECTION_NAMES
+    ]
+    warnings: list[str] = []
     refs = Refs()
     entries: dict[str, list[tuple[int, dict]]] = {}
 
@@ -147,6 +154,13 @@ def read_practice_file(data) -> tuple[dict, list[str]]:
     if problems:
         raise Refused(problems)
     return entries, warnings
+
+
+def _unknown_section(name: str) -> str:
+    """Words for a section the file format does not have, naming the closest one."""
+    close = difflib.get_close_matches(str(name), SECTION_NAMES, n=1)
+    hint = f"did you mean {close[0]}? " if close else ""
+    return f"unknown section; {hint}the sections are {', '.join(SECTION_NAMES)}"
 
 
 def _not_null(model) -> frozenset[str]:
