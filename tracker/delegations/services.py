@@ -9,16 +9,18 @@ from sqlalchemy import select
 
 from tracker import dates
 from tracker.audit.services import record_event, snapshot
+from tracker.catalog.builtin import reserved_lookalike
 from tracker.catalog.models import Task
 from tracker.decision.models import DecisionRecord
 from tracker.decision.services import evaluate, record_decision
 from tracker.decision.values import Decision
 from tracker.delegations.models import Delegation, DelegationCheck
 from tracker.delegations.queries import standing_of
-from tracker.errors import Refused
+from tracker.errors import Problems, Refused
 from tracker.extensions import db
 from tracker.sites.models import Site
 from tracker.staff.models import Person
+from tracker.validation import unfit_text
 from tracker.vocabulary import RECORD_KEEPERS, DelegationStatus, Role, TaskKind
 
 #: Moves a manager or provider may make by hand (declining comes with an incident).
@@ -36,35 +38,25 @@ REASON_MAX_LENGTH = 2000
 
 @dataclass(frozen=True)
 class Named:
-    """The records a delegation form names, and what is wrong with them by field."""
+    """The records a delegation form names by id and code (None: no such record)."""
 
     assistant: Person | None
     provider: Person | None
     task: Task | None
     site: Site | None
-    problems: dict[str, str]
 
 
 def named_records(assistant_id: int, provider_id: int, task_code: str, site_code: str) -> Named:
-    """Look up the assistant, delegating provider, task and site a delegation names."""
-    problems = {}
-    assistant = db.session.get(Person, assistant_id or 0)
-    if assistant is None or assistant.role != Role.assistant or not assistant.active:
-        problems["assistant_id"] = "Choose an active medical assistant."
-    provider = db.session.get(Person, provider_id or 0)
-    if provider is None or provider.role != Role.provider:
-        problems["delegated_by_id"] = "Choose the provider who delegates the task."
-    task = db.session.scalar(select(Task).where(Task.code == task_code))
-    if task is None:
-        problems["task_code"] = "Choose a task from the catalog."
-    elif task.kind == TaskKind.reserved:
-        problems["task_code"] = (
-            f"{task.name} is reserved for licensed providers; it is never delegated."
-        )
-    site = db.session.scalar(select(Site).where(Site.code == site_code))
-    if site is None:
-        problems["site_code"] = "Choose a site."
-    return Named(assistant, provider, task, site, problems)
+    """Look up the assistant, delegating provider, task and site a delegation form names.
+
+    Only a look-up: whether they may be delegated is ``record_delegation``'s to say.
+    """
+    return Named(
+        db.session.get(Person, assistant_id) if assistant_id else None,
+        db.session.get(Person, provider_id) if provider_id else None,
+        db.session.scalar(select(Task).where(Task.code == task_code)) if task_code else None,
+        db.session.scalar(select(Site).where(Site.code == site_code)) if site_code else None,
+    )
 
 
 def may_change_status(person: Person, delegation: Delegation) -> bool:
@@ -74,18 +66,99 @@ def may_change_status(person: Person, delegation: Delegation) -> bool:
     )
 
 
+#: Who records a delegation: a provider (their own), or a manager or admin on a provider's
+#: behalf.
+RECORDERS = RECORD_KEEPERS | {Role.provider}
+
+#: The longest note kept with a delegation.
+NOTES_MAX_LENGTH = 2000
+
+
+def delegation_problems(
+    *,
+    assistant: Person | None,
+    task: Task | None,
+    site: Site | None,
+    scheduled_for: datetime | None,
+    delegated_by: Person | None,
+    entered_by: Person,
+    notes: str = "",
+) -> Problems:
+    """Everything that keeps a delegation from being recorded, each under its field.
+
+    The one place these rules live: the page's choices only offer what passes, and the API
+    and every other writer get the same words (DESIGN section 13).
+    """
+    problems = Problems()
+    if getattr(entered_by, "role", None) not in RECORDERS:
+        problems.add(None, "Only a provider, a manager or an admin records a delegation.")
+    if assistant is None:
+        problems.add("assistant", "Choose the medical assistant the task is delegated to.")
+    elif assistant.role != Role.assistant or not assistant.active:
+        problems.add(
+            "assistant", f"{assistant.name} ({assistant.email}) is not an active medical assistant."
+        )
+    if delegated_by is None:
+        problems.add("delegated_by", "Name the provider who delegates the task.")
+    elif delegated_by.role != Role.provider or not delegated_by.active:
+        problems.add(
+            "delegated_by",
+            f"{delegated_by.name} ({delegated_by.email}) is not an active provider; "
+            "delegation is a provider's to make.",
+        )
+    elif getattr(entered_by, "role", None) == Role.provider and delegated_by.id != entered_by.id:
+        problems.add("delegated_by", "A provider records only their own delegations.")
+    if task is None:
+        problems.add("task", "Choose a task from the catalog.")
+    else:
+        reserved = task.kind == TaskKind.reserved or (
+            not task.builtin and reserved_lookalike(task.code, task.name) is not None
+        )
+        if reserved:
+            problems.add(
+                "task", f"{task.name} is reserved for licensed providers; it is never delegated."
+            )
+    if site is None:
+        problems.add("site", "Choose one of the practice's sites.")
+    if scheduled_for is None or scheduled_for.tzinfo is None:
+        problems.add("scheduled_for", "Give the date and time, with the site's time zone.")
+    notes = notes or ""
+    if len(notes) > NOTES_MAX_LENGTH:
+        problems.add(
+            "notes",
+            f"The notes are {len(notes)} characters long; at most {NOTES_MAX_LENGTH} are allowed.",
+        )
+    elif problem := unfit_text(notes, multiline=True):
+        problems.add("notes", problem)
+    return problems
+
+
 def record_delegation(
     *,
-    assistant: Person,
-    task: Task,
-    site: Site,
-    scheduled_for: datetime,
-    delegated_by: Person,
+    assistant: Person | None,
+    task: Task | None,
+    site: Site | None,
+    scheduled_for: datetime | None,
+    delegated_by: Person | None,
     entered_by: Person,
     in_room: bool = False,
     notes: str = "",
 ) -> Delegation:
-    """Record a delegation with the decision made now; a flagged one is kept and marked."""
+    """Record a delegation with the decision made now; a flagged one is kept and marked.
+
+    Refuses (``Refused``, nothing written) an assistant who is not an active medical
+    assistant, a delegating person who is not an active provider (a provider records only
+    their own), a reserved task, an unknown site: see ``delegation_problems``.
+    """
+    delegation_problems(
+        assistant=assistant,
+        task=task,
+        site=site,
+        scheduled_for=scheduled_for,
+        delegated_by=delegated_by,
+        entered_by=entered_by,
+        notes=notes,
+    ).raise_any()
     decision = evaluate(assistant, task, site, scheduled_for, delegated_by, in_room)
     record = record_decision(
         decision,

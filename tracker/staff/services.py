@@ -19,6 +19,7 @@ from tracker.passwords import check_password_rules, password_problem
 from tracker.sites.models import Site
 from tracker.staff import signals
 from tracker.staff.models import Credential, License, Person
+from tracker.validation import EMAIL_RE, unfit_text
 from tracker.vocabulary import STAFF_ROLES, Role
 
 # --------------------------------------------------------------------------- people
@@ -71,9 +72,38 @@ def _email_taken(email: str, other_than: int | None = None) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
+#: The columns' lengths: a longer value is refused here, in every writer, not by the database.
+NAME_MAX_LENGTH = 200
+JOB_LEVEL_MAX_LENGTH = 64
+EMAIL_MAX_LENGTH = 254
+
+
+def _check_one_line(problems: Problems, field: str, label: str, value, max_length: int) -> None:
+    """A one-line text value: no line break or control character, not over its column."""
+    if not value:
+        return
+    problem = unfit_text(value, multiline=False)
+    if problem:
+        problems.add(field, problem)
+    elif len(value) > max_length:
+        problems.add(
+            field,
+            f"The {label} is {len(value)} characters long; at most {max_length} are allowed.",
+        )
+
+
 def _check_person(
-    problems: Problems, *, role, job_level, password, min_password_length, email=None
+    problems: Problems, *, role, job_level, password, min_password_length, email=None, name=None
 ):
+    """What the people form refuses, for every writer (form, command line, CSV, practice
+    file): a name and job level on one line and within their columns, an email address,
+    a job level only for an assistant, an acceptable password."""
+    if email is not None and (not EMAIL_RE.match(email) or len(email) > EMAIL_MAX_LENGTH):
+        problems.add("email", f"{email!r} is not an email address.")
+    if name is not None and not name.strip():
+        problems.add("name", "Give the person's name.")
+    _check_one_line(problems, "name", "name", name, NAME_MAX_LENGTH)
+    _check_one_line(problems, "job_level", "job level", job_level, JOB_LEVEL_MAX_LENGTH)
     if job_level and role != Role.assistant:
         problems.add("job_level", "Only medical assistants have a job level; leave it empty.")
     if password:
@@ -102,9 +132,15 @@ def create_person(
     password: str | None = None,
     min_password_length: int = 12,
     must_change_password: bool | None = None,
+    needs_password: bool = False,
 ) -> Person:
-    """Add a person to the practice (an account when a password is given)."""
+    """Add a person to the practice (an account when a password is given).
+
+    ``needs_password``: the person is created to sign in (``create-user``), so an empty
+    password is refused like a short one."""
     problems = Problems()
+    if needs_password and not password:
+        problems.add("password", password_problem(password or "", email, min_password_length))
     email = email.strip().lower()
     role = Role(role)
     if role not in roles_for(actor):
@@ -119,6 +155,7 @@ def create_person(
         password=password,
         min_password_length=min_password_length,
         email=email,
+        name=name,
     )
     sites = _sites_by_id(site_ids, problems)
     problems.raise_any()
@@ -175,6 +212,7 @@ def update_person(
         password=password,
         min_password_length=min_password_length,
         email=email,
+        name=name,
     )
     sites = _sites_by_id(site_ids, problems)
     problems.raise_any()
