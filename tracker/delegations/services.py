@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from tracker import dates
 from tracker.audit.services import record_event, snapshot
 from tracker.catalog.builtin import reserved_lookalike
 from tracker.catalog.models import Task
+from tracker.decision.facts import load_for_checks
 from tracker.decision.models import DecisionRecord
 from tracker.decision.services import evaluate, record_decision
 from tracker.decision.values import Decision
@@ -20,6 +22,7 @@ from tracker.errors import Problems, Refused
 from tracker.extensions import db
 from tracker.sites.models import Site
 from tracker.staff.models import Person
+from tracker.supervision.models import SupervisionAssignment
 from tracker.validation import unfit_text
 from tracker.vocabulary import RECORD_KEEPERS, DelegationStatus, Role, TaskKind
 
@@ -203,6 +206,11 @@ def recheck_delegation(delegation: Delegation, asked_by: Person) -> tuple[Decisi
         delegation.delegated_by,
         delegation.in_room,
     )
+    return decision, _keep_recheck(delegation, decision, asked_by)
+
+
+def _keep_recheck(delegation: Delegation, decision: Decision, asked_by) -> DecisionRecord:
+    """Keep a re-check's decision as the delegation's standing, with its audit event."""
     record = record_decision(
         decision,
         source="recheck",
@@ -227,7 +235,91 @@ def recheck_delegation(delegation: Delegation, asked_by: Person) -> tuple[Decisi
         after={"standing": record.status, "standing_id": record.id, "changed": changed},
         actor=asked_by,
     )
-    return decision, record
+    return record
+
+
+@dataclass(frozen=True)
+class Rechecked:
+    """What re-checking some delegations did."""
+
+    count: int
+    now_flagged: int
+    changed: int
+
+    def __str__(self) -> str:
+        noun = "planned delegation" if self.count == 1 else "planned delegations"
+        return (
+            f"{self.count} {noun} re-checked, {self.now_flagged} now flagged "
+            f"({self.changed} changed standing)."
+        )
+
+
+def recheck_delegations(delegations: list[Delegation], asked_by) -> Rechecked:
+    """Re-check many delegations on one load of the facts (a fixed number of queries to
+    read them, however many there are), each kept as ``recheck_delegation`` keeps one."""
+    if not delegations:
+        return Rechecked(0, 0, 0)
+    book = load_for_checks(
+        [(d.assistant, d.task, d.site, d.scheduled_for, d.delegated_by) for d in delegations]
+    )
+    flagged = changed = 0
+    for delegation in delegations:
+        before = standing_of(delegation).status
+        decision = book.decide(
+            delegation.assistant.email,
+            delegation.task.code,
+            delegation.site.code,
+            delegation.scheduled_for,
+            delegation.delegated_by.email,
+            delegation.in_room,
+        )
+        record = _keep_recheck(delegation, decision, asked_by)
+        flagged += record.status != "clear"
+        changed += record.status != before
+    return Rechecked(len(delegations), flagged, changed)
+
+
+def planned_delegations_of(person: Person) -> list[Delegation]:
+    """The planned delegations that rest on a person: theirs as the assistant or as the
+    delegating provider, and, for a provider, those of the assistants they supervise at
+    the delegation's site. Loaded with what a re-check reads, in a fixed number of queries."""
+    rests_on = or_(Delegation.assistant_id == person.id, Delegation.delegated_by_id == person.id)
+    if person.role == Role.provider:
+        supervised = select(SupervisionAssignment.id).where(
+            SupervisionAssignment.provider_id == person.id,
+            SupervisionAssignment.assistant_id == Delegation.assistant_id,
+            SupervisionAssignment.site_id == Delegation.site_id,
+        )
+        rests_on = or_(rests_on, supervised.exists())
+    query = (
+        select(Delegation)
+        .where(Delegation.status == DelegationStatus.planned, rests_on)
+        .options(
+            selectinload(Delegation.assistant),
+            selectinload(Delegation.delegated_by),
+            selectinload(Delegation.task),
+            selectinload(Delegation.site),
+            selectinload(Delegation.decision),
+            selectinload(Delegation.standing),
+        )
+        .order_by(Delegation.scheduled_for, Delegation.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def _recheck_when_active_changes(person: Person, *, actor, **_) -> str | None:
+    """A person was deactivated or reactivated: re-check what rests on them at once."""
+    delegations = planned_delegations_of(person)
+    if not delegations:
+        return None
+    return str(recheck_delegations(delegations, actor))
+
+
+def recheck_when_people_change() -> None:
+    """Connect to the verbs on people (at app creation; connecting again changes nothing)."""
+    from tracker.staff.signals import active_settled
+
+    active_settled.connect(_recheck_when_active_changes)
 
 
 def change_status(

@@ -8,6 +8,7 @@ flushes and writes an audit event with the values before and after. The caller c
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
@@ -17,6 +18,7 @@ from tracker.errors import Problems, Refused
 from tracker.extensions import db
 from tracker.passwords import check_password_rules, password_problem
 from tracker.sites.models import Site
+from tracker.sites.queries import practice_today
 from tracker.staff import signals
 from tracker.staff.models import Credential, License, Person
 from tracker.validation import EMAIL_RE, unfit_text
@@ -238,14 +240,31 @@ def update_person(
     return {s.state for s in sites} - old_states
 
 
-def set_active(actor: Person, person: Person, active: bool) -> bool:
-    """Deactivate or reactivate a person (nobody is deleted); False when nothing changed."""
+@dataclass(frozen=True)
+class ActiveChange:
+    """What (de)activating a person did: whether anything changed, and what the features
+    that rest on the person did about it, in a sentence each (for the page to say)."""
+
+    changed: bool
+    said: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return self.changed
+
+
+def set_active(actor: Person, person: Person, active: bool) -> ActiveChange:
+    """Deactivate or reactivate a person (nobody is deleted); falsy when nothing changed.
+
+    A deactivation keeps its day (the practice's today): from that day the person no longer
+    meets the employer's policy as an assistant, nor supervises or delegates as a provider.
+    What rests on them is decided again at once (``signals.active_settled``)."""
     if not active and not isinstance(actor, SystemActor) and actor.id == person.id:
         raise Refused.because("You cannot deactivate your own account.")
     if person.active == active:
-        return False
+        return ActiveChange(False)
     before = person_snapshot(person)
     person.active = active
+    person.deactivated_on = None if active else practice_today()
     # Either way no session from before survives: a reactivated person signs in afresh.
     signals.active_changed.send(person, active=active)
     db.session.flush()
@@ -258,7 +277,8 @@ def set_active(actor: Person, person: Person, active: bool) -> bool:
     )
     if not active:
         signals.person_deactivated.send(person, actor=actor)
-    return True
+    replies = signals.active_settled.send(person, actor=actor, active=active)
+    return ActiveChange(True, tuple(said for _, said in replies if said))
 
 
 # --------------------------------------------------------------------------- licenses
