@@ -52,9 +52,13 @@ def new():
             form.delegated_by_id.data = current_user.id
     if request.method == "POST":
         valid = form.validate_on_submit()
+
+        def sound(field):  # a value the form refused (a NUL, say) is never looked up
+            return None if field.errors else field.data
+
         named = services.named_records(
-            form.assistant_id.data, form.delegated_by_id.data, form.task_code.data,
-            form.site_code.data,
+            sound(form.assistant_id), sound(form.delegated_by_id), sound(form.task_code),
+            sound(form.site_code),
         )  # fmt: skip
         values = {
             "assistant": named.assistant,
@@ -67,9 +71,10 @@ def new():
         if not valid:
             # Say every problem at once: the verb's too, for the fields the form passed.
             problems = services.delegation_problems(scheduled_for=None, **values)
+            shown = {None, "scheduled_for"}  # the whole change; the moment the form read
             passed = Refused(
                 p for p in problems.items
-                if p.field != "scheduled_for" and not form[FORM_FIELDS.get(p.field, p.field)].errors
+                if p.field not in shown and not form[FORM_FIELDS.get(p.field, p.field)].errors
             )  # fmt: skip
             show_on_form(form, passed, FORM_FIELDS)
         else:
