@@ -68,7 +68,7 @@ def create_app(config_class=None):
     mail.init_app(app)
 
     with app.app_context():
-        _configure_sqlite(db.engine)
+        _configure_sqlite(db.engine, app.config.get("SQLITE_SYNCHRONOUS") or "FULL")
 
     from tracker.api import docs as api_docs
     from tracker.api import init_api, token_views
@@ -200,14 +200,17 @@ def _normalise_url(url: str) -> str:
     return url
 
 
-def _configure_sqlite(engine) -> None:
+def _configure_sqlite(engine, synchronous: str = "FULL") -> None:
     """WAL, foreign keys, a busy timeout and durable commits on every SQLite connection.
 
     ``synchronous=FULL``: a commit returns only once the write-ahead log is on the disk, so a
     saved incident or sign-off survives a power cut or an operating-system crash, not only
     an application crash (NORMAL, SQLite's default advice for WAL, may lose the last
     commits). The busy timeout makes a writer wait for another's commit instead of failing.
+    Only the test suite sets ``SQLITE_SYNCHRONOUS`` lower: its databases are thrown away.
     """
+    if synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+        raise ValueError(f"SQLITE_SYNCHRONOUS={synchronous!r} is not a SQLite level")
     if engine.dialect.name != "sqlite":
         return
     from sqlalchemy import event
@@ -218,5 +221,5 @@ def _configure_sqlite(engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.close()
