@@ -1,7 +1,7 @@
 """tracker: may this medical assistant do this task, at this site, at this time?
 
 The factory imports Flask lazily so that pure modules (``tracker.vocabulary``,
-``tracker.decision.rules``) can be imported without the web stack.
+``tracker.rule.rules``) can be imported without the web stack.
 """
 
 from __future__ import annotations

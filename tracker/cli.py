@@ -147,7 +147,7 @@ def register_cli(app) -> None:
         if as_json:
             click.echo(json.dumps(decision.to_json(), indent=2))
         else:
-            from tracker.decision.words import decision_in_words
+            from tracker.rule.words import decision_in_words
 
             click.echo(decision_in_words(decision, site.timezone))
 

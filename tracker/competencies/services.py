@@ -25,17 +25,17 @@ from tracker.competencies.status import (
     policy_at_home_site,
 )
 from tracker.db_types import utcnow
-from tracker.decision.rules import (
+from tracker.errors import Problem, Problems
+from tracker.extensions import db
+from tracker.policy.models import Policy
+from tracker.policy.queries import policy_facts
+from tracker.rule.rules import (
     licensed_provider,
     may_validate,
     reserved_reason,
     select_policy,
 )
-from tracker.decision.values import LicenseFacts, PersonFacts, PolicyFacts
-from tracker.errors import Problem, Problems
-from tracker.extensions import db
-from tracker.policy.models import Policy
-from tracker.policy.queries import policy_facts
+from tracker.rule.values import LicenseFacts, PersonFacts, PolicyFacts
 from tracker.staff.models import Person
 from tracker.vocabulary import RECORD_KEEPERS, Role, TaskKind
 

@@ -16,13 +16,13 @@ from sqlalchemy.orm import selectinload
 
 from tracker.audit.services import record_event, snapshot
 from tracker.catalog.models import Task
-from tracker.decision.rules import state_name
-from tracker.decision.values import PolicyFacts
 from tracker.errors import Problem, Refused
 from tracker.extensions import db
 from tracker.policy.models import Policy, StateRule
 from tracker.policy.overlap import describe_span, policies_overlap
 from tracker.policy.queries import known_job_levels
+from tracker.rule.rules import state_name
+from tracker.rule.values import PolicyFacts
 from tracker.sites.models import Site
 from tracker.staff.models import Person
 from tracker.vocabulary import (
