@@ -4,49 +4,20 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
 
 import click
 from sqlalchemy import func, select
 
-from tracker import dates
 from tracker.audit.services import CLI
 from tracker.extensions import db
 from tracker.training.queries import MAX_EXPIRING_DAYS
+from tracker.validation import parse_moment
 from tracker.vocabulary import Role
 
 
 def fail(message: str, code: int) -> None:
     click.echo(f"Error: {message}", err=True)
     sys.exit(code)
-
-
-def parse_moment(value: str | None, timezone: str) -> datetime:
-    """An ISO-8601 moment; without an offset it is read in the site's time zone.
-
-    No value means now; an empty or unreadable one, or one so close to year 1 or 9999 that
-    it has no date in UTC or in the site's zone, is a ValueError.
-    """
-    from tracker.dates import zone
-
-    if value is None:
-        return dates.now_to_the_second()
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise ValueError("is not an ISO-8601 date and time") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone(timezone))
-    from tracker.validation import unfit_value
-
-    if unfit_value(moment):  # the supported range of every date (1900-2200)
-        raise ValueError("is out of range (1900-01-01 to 2200-12-31)")
-    try:
-        moment.astimezone(UTC)
-        moment.astimezone(zone(timezone))
-    except OverflowError:
-        raise ValueError("is out of range") from None
-    return moment
 
 
 def register_cli(app) -> None:

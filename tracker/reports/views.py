@@ -8,6 +8,8 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from sqlalchemy import select
 
 from tracker import dates
+from tracker.catalog.models import Task
+from tracker.decision.matrix import build_matrix
 from tracker.extensions import db
 from tracker.form_pages import current_person
 from tracker.reports import charts, exports
@@ -15,7 +17,7 @@ from tracker.reports.csv_export import csv_response
 from tracker.sites.models import Site
 from tracker.sites.queries import practice_timezone, practice_today
 from tracker.staff.views import visible_person_or_404
-from tracker.validation import bounded_date
+from tracker.validation import bounded_date, parse_moment
 from tracker.vocabulary import DelegationStatus, Role, TaskKind
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -211,9 +213,6 @@ def print_training_file(person_id: int):
 @bp.route("/print/roster")
 def print_roster():
     """A site's roster: each active assistant × clinical task, clear or flagged, at a moment."""
-    from tracker.catalog.models import Task
-    from tracker.cli import parse_moment
-    from tracker.decision.matrix import build_matrix
 
     sites = db.session.scalars(select(Site).order_by(Site.name)).all()
     if not sites:
