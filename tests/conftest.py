@@ -26,8 +26,30 @@ PASSWORD = "correct-horse-battery"
 _far_off_travel = None
 
 
+def _database_of_this_worker() -> None:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (``test_gw0``, …),
+    made on first use beside the one TEST_DATABASE_URL names: workers truncate tables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not worker or not url or not url.startswith("postgresql"):
+        return
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        query = text("SELECT 1 FROM pg_database WHERE datname = :name")
+        if connection.execute(query, {"name": name}).scalar() is None:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    os.environ["TEST_DATABASE_URL"] = base.set(database=name).render_as_string(False)
+
+
 def pytest_configure(config):
     global _far_off_travel
+    _database_of_this_worker()
     moment = os.environ.get("TRACKER_TEST_NOW")
     if moment and _far_off_travel is None:
         import time_machine
