@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from tracker import dates
 from tracker.catalog.models import Task
+from tracker.decision.eligible import eligible
 from tracker.decision.matrix import build_matrix
 from tracker.extensions import db
 from tracker.form_pages import current_person
@@ -17,6 +18,7 @@ from tracker.reports.csv_export import csv_response
 from tracker.sites.models import Site
 from tracker.sites.queries import practice_timezone, practice_today
 from tracker.staff.views import visible_person_or_404
+from tracker.training import queries
 from tracker.validation import bounded_date, parse_moment
 from tracker.vocabulary import DelegationStatus, Role, TaskKind
 
@@ -124,8 +126,6 @@ def matrix_csv():
 @bp.route("/eligible.csv")
 def eligible_csv():
     """Download the finder's answer: who may do a task at a site at a moment (site time)."""
-    from tracker.decision.eligible import eligible
-
     task_code = (request.args.get("task") or "").strip()
     site = _site_or_none((request.args.get("site") or "").strip())
     if site is None:
@@ -184,8 +184,6 @@ def _paper() -> str:
 @bp.route("/print/training-file/<int:person_id>")
 def print_training_file(person_id: int):
     """One assistant's training file, laid out for paper, with a sign-off line."""
-    from tracker.training import queries
-
     person = visible_person_or_404(person_id)
     if person.role != Role.assistant:
         abort(404)
