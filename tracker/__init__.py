@@ -130,9 +130,28 @@ def create_app(config_class=None):
     end_sessions_when_people_change()
     register_error_handlers(app)
 
-    from tracker.cli import register_cli
+    from tracker import demo
+    from tracker.api import commands as api_commands
+    from tracker.audit import commands as audit_commands
+    from tracker.catalog import commands as catalog_commands
+    from tracker.decision import commands as decision_commands
+    from tracker.practice_file import commands as practice_file_commands
+    from tracker.reminders import commands as reminder_commands
+    from tracker.staff import commands as staff_commands
+    from tracker.training import commands as training_commands
 
-    register_cli(app)
+    for commands in (
+        practice_file_commands,
+        decision_commands,
+        staff_commands,
+        training_commands,
+        demo,
+        audit_commands,
+        api_commands,
+        catalog_commands,
+        reminder_commands,
+    ):
+        commands.register(app)
 
     from tracker.templating import register_template_helpers
 

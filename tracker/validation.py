@@ -194,3 +194,8 @@ def parse_moment(value: str | None, timezone: str) -> datetime:
     except OverflowError:
         raise ValueError("is out of range") from None
     return moment
+
+
+def normalise_email(email: str | None) -> str:
+    """An email as stored and compared: trimmed and lower-cased."""
+    return (email or "").strip().lower()

@@ -64,6 +64,7 @@ INFRASTRUCTURE = frozenset(
         "widgets",
         "paging",
         "templating",
+        "cli",
     }
 )
 
