@@ -120,7 +120,7 @@ def create_app(config_class=None):
     init_api(app)
     _hand_the_audit_its_features()
 
-    _hand_policy_its_what_if(app)
+    _hand_policy_its_what_if()
 
     from tracker.auth.guard import install_guard
     from tracker.auth.sessions import end_sessions_when_people_change
@@ -166,16 +166,20 @@ def create_app(config_class=None):
     return app
 
 
-def _hand_policy_its_what_if(app) -> None:
+def _hand_policy_its_what_if() -> None:
     """The policy pages preview a change with the decision rule and the planned delegations,
-    both above policy: the what-if is put together here, where every feature is known."""
-    from functools import partial
+    both above policy: the what-if answers policy's signal from here, where every feature is
+    known (connecting the same receiver again is a no-op)."""
+    from tracker.policy.what_if import what_if_asked
 
+    what_if_asked.connect(_policy_what_if)
+
+
+def _policy_what_if(sender, change, now):
     from tracker.decision.what_if import what_if
     from tracker.delegations.queries import planned_delegations
-    from tracker.policy.what_if import WHAT_IF
 
-    app.extensions[WHAT_IF] = partial(what_if, planned_delegations=planned_delegations)
+    return what_if(change, now, planned_delegations=planned_delegations)
 
 
 def _hand_the_audit_its_features() -> None:
