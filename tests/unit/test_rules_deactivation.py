@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 from test_rules_golden import AFTER, ANA, ASSIGNMENT, BEFORE, DAY, LEE, condition, run
 
-from tracker.decision.values import ProblemCode
+from tracker.rule.values import ProblemCode
 
 
 def gone(person, on):

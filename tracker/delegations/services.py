@@ -15,11 +15,11 @@ from tracker.catalog.models import Task
 from tracker.decision.facts import load_for_checks
 from tracker.decision.models import DecisionRecord
 from tracker.decision.services import evaluate, record_decision
-from tracker.decision.values import Decision
 from tracker.delegations.models import Delegation, DelegationCheck
 from tracker.delegations.queries import standing_of
 from tracker.errors import Problems, Refused
 from tracker.extensions import db
+from tracker.rule.values import Decision
 from tracker.sites.models import Site
 from tracker.staff.models import Person
 from tracker.supervision.models import SupervisionAssignment
