@@ -20,6 +20,7 @@ from tracker.errors import Refused
 from tracker.extensions import db
 from tracker.form_pages import current_person
 from tracker.forms import ActionForm
+from tracker.return_to import came_back
 from tracker.staff.models import Person
 from tracker.vocabulary import DelegationStatus, Role
 
@@ -146,6 +147,26 @@ def detail(delegation_id: int):
         may_change=services.may_change_status(current_person(), delegation),
         public_result=public_result,
     )
+
+
+def _recheck_on_return(endpoint: str, args: dict, actor, **_) -> str | None:
+    """A fix saved from a delegation's page: re-check it there and then, so the page gone
+    back to shows whether the fix made it clear."""
+    if endpoint != "delegations.detail":
+        return None
+    delegation = db.session.scalar(
+        visible_delegations(actor).where(Delegation.id == args.get("delegation_id"))
+    )
+    if delegation is None or delegation.status != DelegationStatus.planned:
+        return None
+    previous = standing_of(delegation).status
+    _, record = services.recheck_delegation(delegation, actor)
+    if record.status != previous:
+        return f"Re-checked after the fix: the standing changed from {previous} to {record.status}."
+    return f"Re-checked after the fix: the standing is still {record.status}."
+
+
+came_back.connect(_recheck_on_return)
 
 
 @bp.route("/<int:delegation_id>/recheck", methods=["POST"])

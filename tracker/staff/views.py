@@ -30,6 +30,7 @@ from tracker.form_pages import form_page as _form_page
 from tracker.form_pages import get_or_404 as _get_or_404
 from tracker.form_pages import save_form as _save
 from tracker.forms import ActionForm
+from tracker.return_to import back_after_save, cancel_url
 from tracker.sites.models import Site
 from tracker.sites.queries import practice_today
 from tracker.staff import queries, services, signals
@@ -249,11 +250,11 @@ def license_new(person_id: int):
         )
         if saved:
             flash(f"The license was added to {person.name}'s record.", "success")
-            return _training_file(person)
+            return back_after_save(_training_file(person), current_person())
     return _form_page(
         f"Add a license for {person.name}",
         form,
-        url_for("staff.training_file", person_id=person.id),
+        cancel_url(url_for("staff.training_file", person_id=person.id)),
     )
 
 
@@ -290,6 +291,9 @@ def credential_new(person_id: int):
     """Record a credential (CMA, RMA, a permit…) for anyone in the practice."""
     person = _get_or_404(Person, person_id)
     form = CredentialForm()
+    if request.method == "GET":
+        # Prefilled from a decision's fix: the type a state rule or policy asks for.
+        form.type.data = (request.args.get("type") or "")[:64]
     if form.validate_on_submit():
         saved, _ = _save(
             form,
@@ -299,11 +303,11 @@ def credential_new(person_id: int):
         )
         if saved:
             flash(f"The credential was added to {person.name}'s record.", "success")
-            return _training_file(person)
+            return back_after_save(_training_file(person), current_person())
     return _form_page(
         f"Add a credential for {person.name}",
         form,
-        url_for("staff.training_file", person_id=person.id),
+        cancel_url(url_for("staff.training_file", person_id=person.id)),
     )
 
 
