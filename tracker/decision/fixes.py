@@ -311,6 +311,12 @@ def reason_for(condition: dict, viewer, tz: str | None = None) -> str:
             reason.split(marker, 1)[0]
             + ", so it is not confirmed that a medical assistant may do it there."
         )
+    if is_assistant and condition["condition"] in (STATE_LAW, EMPLOYER_POLICY):
+        # Recording a credential is the practice manager's job, not the assistant's.
+        reason = reason.replace(
+            " Record a current credential to meet it.",
+            " If you hold one, ask the practice manager to record it.",
+        )
     if condition["condition"] == "supervision":
         if is_assistant:
             reason = reason.replace(
@@ -328,31 +334,86 @@ def reason_for(condition: dict, viewer, tz: str | None = None) -> str:
     return reason
 
 
-#: An assistant's step when their competency does not count for one of these reasons.
-_COMPETENCY_STEPS = (
-    (
-        frozenset({ProblemCode.expired, ProblemCode.revoked}),
-        "Your competency for this task no longer counts. Ask a provider to re-validate it "
-        "before you do the task again.",
+#: An assistant's step for the problems the rule gave, by condition: the first whose codes
+#: meet the condition's wins; with none, the condition's general step (``MA_STEPS``).
+_CODE_STEPS: dict[str, tuple[tuple[frozenset, str], ...]] = {
+    STATE_LAW: (
+        (
+            frozenset({ProblemCode.not_permitted}),
+            "Do not do it: the state's law does not let a medical assistant do this task; "
+            "only a licensed provider can.",
+        ),
+        (
+            frozenset({ProblemCode.state_credential_missing}),
+            "The state requires a credential for this task that the practice has no current "
+            "record of for you. If you hold it, give a copy to the practice manager to record "
+            "it; until it is recorded, do not do the task.",
+        ),
     ),
-    (
-        frozenset({ProblemCode.training_short}),
-        "Your recorded training is short of the state's minimum hours. Ask the practice "
-        "manager how to complete and record it.",
+    EMPLOYER_POLICY: (
+        (
+            frozenset({ProblemCode.policy_credential_missing}),
+            "The practice's written policy asks for a credential for this task that the "
+            "practice has no current record of for you. If you hold it, give a copy to the "
+            "practice manager to record it.",
+        ),
     ),
-)
+    COMPETENCY: (
+        (
+            frozenset({ProblemCode.expired, ProblemCode.revoked}),
+            "Your competency for this task no longer counts. Ask a provider to re-validate it "
+            "before you do the task again.",
+        ),
+        (
+            frozenset({ProblemCode.training_short}),
+            "Your recorded training is short of the state's minimum hours. Ask the practice "
+            "manager how to complete and record it.",
+        ),
+        (
+            frozenset({ProblemCode.prior_employer}),
+            "Your training from a previous employer does not count here until it is validated "
+            "here: ask a provider or an approved observer to watch you perform it and sign it "
+            "off.",
+        ),
+    ),
+    SUPERVISION: (
+        (
+            frozenset({ProblemCode.no_supervisor}),
+            "No provider is assigned to supervise you at this site: ask the practice manager "
+            "to assign one, and do not do the task until then.",
+        ),
+        (
+            frozenset({ProblemCode.not_on_shift}),
+            "Ask your supervising provider: they are not on site at that time, so wait until "
+            "they are.",
+        ),
+        (
+            frozenset({ProblemCode.not_in_room}),
+            "This task needs the provider in the room with you: ask them to be there and to "
+            "attest it.",
+        ),
+        (
+            frozenset({ProblemCode.delegator_unqualified}),
+            "The person who asked may not delegate this task here: ask your supervising "
+            "provider.",
+        ),
+    ),
+}
+#: The competency's steps, as tests and older callers name them.
+_COMPETENCY_STEPS = _CODE_STEPS[COMPETENCY][:2]
 
 
 def ma_steps(result: dict) -> list[str]:
-    """The assistant's own steps for a flagged answer, one per unmet condition."""
+    """The assistant's own steps for a flagged answer, one per unmet condition, chosen by
+    its problem codes (the condition's general step when none has one of its own)."""
     steps = []
     for c in result.get("conditions", []):
         if c["met"]:
             continue
-        step = MA_STEPS.get(c["condition"])
-        if c["condition"] == COMPETENCY:
-            codes = problem_codes(c)
-            step = next((words for when, words in _COMPETENCY_STEPS if when & codes), step)
+        codes = problem_codes(c)
+        general = MA_STEPS.get(c["condition"])
+        when_codes = _CODE_STEPS.get(c["condition"], ())
+        step = next((words for when, words in when_codes if when & codes), general)
         if step and step not in steps:
             steps.append(step)
     return steps
