@@ -394,8 +394,7 @@ _CODE_STEPS: dict[str, tuple[tuple[frozenset, str], ...]] = {
         ),
         (
             frozenset({ProblemCode.delegator_unqualified}),
-            "The person who asked may not delegate this task here: ask your supervising "
-            "provider.",
+            "The person who asked may not delegate this task here: ask your supervising provider.",
         ),
     ),
 }
