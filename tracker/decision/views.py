@@ -29,6 +29,7 @@ from tracker.extensions import db
 from tracker.form_pages import current_person
 from tracker.return_to import here
 from tracker.sites.models import Site
+from tracker.sites.queries import viewer_timezone
 from tracker.staff.models import Person
 from tracker.templating import can_open
 from tracker.validation import bounded_date
@@ -281,6 +282,8 @@ def log():
     ).all()
     return render_template(
         "decision/log.html",
+        # One zone for the whole column, so newest-first reads in order.
+        made_tz=viewer_timezone(current_user),
         records=records[:LOG_PAGE_SIZE],
         has_next=len(records) > LOG_PAGE_SIZE,
         page=page,
