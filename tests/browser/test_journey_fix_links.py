@@ -195,3 +195,17 @@ def test_the_manager_downloads_the_incidents_from_the_dashboard(page, valley, si
     with open(download.path(), encoding="utf-8-sig") as handle:
         header = next(csv.reader(io.StringIO(handle.read())))
     assert header[:3] == ["id", "occurred_at", "logged_at"]
+
+
+def test_the_matrix_shows_whole_task_names(page, valley, sign_in):
+    sign_in(page, MANAGER)
+    page.goto("/matrix?site=main")
+    header = page.locator("thead th.task > span", has_text="Instrument sterilization")
+    expect(header).to_be_visible()
+    # Nothing of the name is hidden: the box holds all of its text.
+    cut = header.evaluate(
+        "el => el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1"
+    )
+    assert not cut
+    box = header.bounding_box()
+    assert box["height"] > 120  # the whole name, turned, is taller than 11rem was allowed

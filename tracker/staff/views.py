@@ -34,7 +34,7 @@ from tracker.return_to import back_after_save, cancel_url
 from tracker.sites.models import Site
 from tracker.sites.queries import practice_today
 from tracker.staff import queries, services, signals
-from tracker.staff.forms import CredentialForm, LicenseForm, PersonForm
+from tracker.staff.forms import KEEP_PASSWORD, CredentialForm, LicenseForm, PersonForm
 from tracker.staff.models import Credential, License, Person
 from tracker.vocabulary import Role
 
@@ -165,6 +165,7 @@ def person_edit(person_id: int):
     """Change a person's record: name, email, role, job level, sites, sign-off, password."""
     person = _keepable_person_or_refuse(person_id)
     form = PersonForm(obj=person if request.method == "GET" else None)
+    form.password.description = KEEP_PASSWORD
     _person_choices(form, person)
     if request.method == "GET":
         form.role.data = person.role.value
@@ -201,19 +202,40 @@ def _set_active(person_id: int, active: bool):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
+    affected = _affected_by_deactivation(person) if not active else []
     saved, changed = _save(form, lambda: services.set_active(current_person(), person, active))
     if saved and changed:
         word = "reactivated" if active else "deactivated; they can no longer sign in"
         flash(f"{person.name} was {word}.", "success")
+        for words in affected:
+            flash(words, "warning")
     elif saved:
         flash(f"{person.name} was already {'active' if active else 'deactivated'}.", "info")
     return _training_file(person)
 
 
-@bp.route("/records/people/<int:person_id>/deactivate", methods=["POST"])
+def _affected_by_deactivation(person: Person) -> list[str]:
+    """What deactivating the person affects, in words, from the features that know
+    (their planned delegations: ``tracker.delegations``)."""
+    return [words for _, words in signals.deactivation_affects.send(person) if words]
+
+
+@bp.route("/records/people/<int:person_id>/deactivate", methods=["GET", "POST"])
 def person_deactivate(person_id: int):
-    """Deactivate a person (kept, never deleted; they can no longer sign in)."""
-    return _set_active(person_id, False)
+    """Deactivate a person (kept, never deleted; they can no longer sign in): GET asks to
+    confirm, saying what it affects; POST does it."""
+    if request.method == "POST":
+        return _set_active(person_id, False)
+    person = _keepable_person_or_refuse(person_id)
+    if not person.active:
+        flash(f"{person.name} is already deactivated.", "info")
+        return _training_file(person)
+    return render_template(
+        "staff/deactivate.html",
+        person=person,
+        affected=_affected_by_deactivation(person),
+        action_form=ActionForm(),
+    )
 
 
 @bp.route("/records/people/<int:person_id>/reactivate", methods=["POST"])
