@@ -91,6 +91,8 @@ def test_deactivating_asks_first_and_says_what_it_affects(app, client, login_as)
     edit = client.get(f"/records/people/{ana_id}/edit").get_data(as_text=True)
     assert f'href="/records/people/{ana_id}/deactivate">Deactivate Ana Ruiz' in edit
     assert "<script" not in edit.split("<main")[1].split("</main>")[0]
+    training_file = client.get(f"/staff/{ana_id}").get_data(as_text=True)
+    assert f'href="/records/people/{ana_id}/deactivate">Deactivate…' in training_file
 
     confirm = client.get(f"/records/people/{ana_id}/deactivate")
     assert confirm.status_code == 200
