@@ -31,6 +31,7 @@ from tracker.decision.values import (
     ProblemCode,
 )
 from tracker.extensions import db
+from tracker.policy.models import Policy, StateRule
 from tracker.sites.models import Site
 from tracker.staff.models import Person
 from tracker.supervision.models import SupervisionAssignment
@@ -201,8 +202,6 @@ def _competency_fix(ctx: Context, condition: dict, codes: frozenset) -> Fix:
 def fixes_for(result: dict, ctx: Context, may_sign_off: bool) -> dict[str, list[Fix]]:
     """For each unmet condition, the forms that would fix it (before any access check),
     prefilled with what the decision knows."""
-    from tracker.policy.models import Policy, StateRule
-
     out: dict[str, list[Fix]] = {}
     if result.get("status") != DecisionStatus.flagged:
         return out
