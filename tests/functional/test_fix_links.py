@@ -9,8 +9,8 @@ import re
 from sqlalchemy import select
 
 from tracker.competencies.models import Competency
-from tracker.decision.rules import decide
 from tracker.extensions import db
+from tracker.rule.rules import decide
 from tracker.staff.models import Person
 from tracker.supervision.models import SupervisionAssignment
 from tracker.vocabulary import TaskKind
@@ -117,7 +117,7 @@ def _site_id(app) -> int:
 def test_the_rule_gives_one_clause_for_an_unvalidated_prior_employer_record():
     from datetime import UTC, date, datetime
 
-    from tracker.decision.values import (
+    from tracker.rule.values import (
         CompetencyFacts,
         PersonFacts,
         SiteFacts,
