@@ -333,8 +333,8 @@ def competency_problems(
     min_hours: float | None,
     state: str,
 ) -> list[tuple[ProblemCode, str]]:
-    """What keeps a competency record from counting on the day, each with its code (empty:
-    it counts)."""
+    """What keeps a competency record from counting on the day, each with its code and its
+    words (empty words: another problem's words already say it); an empty list: it counts."""
     problems = []
     if comp.prior_employer:
         problems.append(
@@ -344,7 +344,9 @@ def competency_problems(
             )
         )
     if comp.validated_on is None:
-        problems.append((ProblemCode.not_validated, "has not been validated"))
+        # A prior employer's record already says it "has not been validated here".
+        words = "" if comp.prior_employer else "has not been validated"
+        problems.append((ProblemCode.not_validated, words))
     elif comp.validated_on > day:
         problems.append(
             (ProblemCode.validated_later, f"is validated only from {comp.validated_on}")
@@ -426,7 +428,7 @@ def _competency(assistant, task, site, day, competencies, rule, policy) -> Condi
     judged.sort(key=lambda j: (j[0], -j[1].toordinal()))
     _, _, comp, problems = judged[0]
     codes = tuple(code for code, _ in problems)
-    words = _join([text for _, text in problems], "and")
+    words = _join([text for _, text in problems if text], "and")
     return Condition(
         COMPETENCY,
         False,

@@ -28,3 +28,6 @@ active_settled = _people.signal("active-settled")
 #: the person; ``states``: those states): the page tells what to re-verify there (the
 #: training file's reads, ``tracker.training.views``).
 states_gained = _people.signal("states-gained")
+#: A page is about to deactivate a person (sender: the person): each receiver returns
+#: words on what that affects (their planned delegations), or None; nothing is changed.
+deactivation_affects = _people.signal("deactivation-affects")
