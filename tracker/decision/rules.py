@@ -8,8 +8,8 @@ every page, the CLI and the API give the same answer (DESIGN section 4).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
 from tracker.dates import add_months, format_utc, local_day, zone
 from tracker.decision.values import (
@@ -22,6 +22,8 @@ from tracker.decision.values import (
     CredentialFacts,
     Decision,
     DecisionStatus,
+    Expiry,
+    ExpiryCause,
     LicenseFacts,
     PersonFacts,
     PolicyFacts,
@@ -292,25 +294,141 @@ def _employer_policy(assistant, task, site, day, policies, policy, warnings) -> 
     )
 
 
-def competency_expiry(comp: CompetencyFacts, policy: PolicyFacts | None) -> date | None:
-    """The last day a competency counts: its own expiry, else derived from the policy."""
+# --------------------------------------------------------------------------- expiry
+# A competency's expiry is computed here and nowhere else (DESIGN section 13): the decision,
+# the competency and staff pages, the training file, the expiring list and the reminders
+# all take it from ``competency_expiry`` (or ``expiry_at_sites``, which calls it per site).
+
+
+def _lapse(
+    comp, applying, job_level, site_code, day
+) -> tuple[ExpiryCause | None, PolicyFacts | None]:
+    """Why, as far as dates go, the competency does not count on the day; (None, None): it
+    does. Revocation first, then its own date, then the policy in effect on the day."""
+    if comp.revoked_on is not None and day >= comp.revoked_on:
+        return ExpiryCause.revoked, None
+    if comp.expires_on is not None and day > comp.expires_on:
+        return ExpiryCause.own, None
+    if comp.validated_on is not None:
+        policy = select_policy(applying, comp.task, job_level, site_code, day)
+        months = policy.competency_valid_months if policy is not None else None
+        if months and day > add_months(comp.validated_on, months):
+            return ExpiryCause.policy, policy
+    return None, None
+
+
+def _earliest_end(comp, policy) -> tuple[date | None, ExpiryCause | None]:
+    """The earliest of its own date, the policy's validity and the day before revocation."""
+    ends = []  # in _lapse's order, so a tie names the same cause
+    if comp.revoked_on is not None:
+        ends.append((comp.revoked_on - timedelta(days=1), ExpiryCause.revoked))
     if comp.expires_on is not None:
-        return comp.expires_on
+        ends.append((comp.expires_on, ExpiryCause.own))
     if comp.validated_on is not None and policy is not None and policy.competency_valid_months:
-        return add_months(comp.validated_on, policy.competency_valid_months)
-    return None
+        valid_until = add_months(comp.validated_on, policy.competency_valid_months)
+        ends.append((valid_until, ExpiryCause.policy))
+    if not ends:
+        return None, None
+    return min(ends, key=lambda end: end[0])
+
+
+def competency_expiry(
+    comp: CompetencyFacts,
+    policies,
+    job_level: str | None,
+    site_code: str,
+    day: date,
+) -> Expiry:
+    """The last day the competency counts at the site, for an assistant of that job level:
+    the earliest of its own ``expires_on``, ``validated_on`` plus the
+    ``competency_valid_months`` of the policy that applies (the one the decision picks, in
+    effect on the day), and the day before ``revoked_on``.
+
+    ``day`` is the day asked about (a decision's day; today on a page). When the policy in
+    effect changes between that day and the expiry (a policy ending, a new one starting),
+    the answer is still the last day the decision will count it: the record counts on
+    ``on`` and not on the day after. When it no longer counts on ``day``, ``on`` is the last
+    day it did.
+    """
+    applying = [
+        p for p in policies if p.task == comp.task and policy_applies(p, job_level, site_code)
+    ]
+    policy = select_policy(applying, comp.task, job_level, site_code, day)
+    on, cause = _earliest_end(comp, policy)
+    # The days after which another policy may be in effect.
+    turns = {p.effective_to for p in applying if p.effective_to is not None}
+    turns |= {p.effective_from - timedelta(days=1) for p in applying if p.effective_from}
+    low, high = (day, on) if on is None or on >= day else (on, day)
+    if not any(low <= turn and (high is None or turn <= high) for turn in turns):
+        # The same policy is in effect from the day to the expiry: that is the answer.
+        return Expiry(on, cause, policy if cause is ExpiryCause.policy else None, site_code)
+    return _expiry_across_turns(comp, applying, job_level, site_code, day, turns)
+
+
+def _expiry_across_turns(comp, applying, job_level, site_code, day, turns) -> Expiry:
+    """The expiry when the policy in effect changes on the way: whether the record counts
+    changes only on the day after one of these candidates, so they are tried in order."""
+    candidates = set(turns)
+    if comp.expires_on is not None:
+        candidates.add(comp.expires_on)
+    if comp.revoked_on is not None:
+        candidates.add(comp.revoked_on - timedelta(days=1))
+    if comp.validated_on is not None:
+        candidates |= {
+            add_months(comp.validated_on, p.competency_valid_months)
+            for p in applying
+            if p.competency_valid_months
+        }
+    candidates.discard(date.max)
+    ordered = sorted(candidates)
+
+    def lapse(on: date):
+        return _lapse(comp, applying, job_level, site_code, on)
+
+    if lapse(day)[0] is None:
+        for candidate in ordered:
+            if candidate >= day and (why := lapse(candidate + timedelta(days=1)))[0]:
+                return Expiry(candidate, why[0], why[1], site_code)
+        return Expiry(None, None, None, site_code)
+    for candidate in reversed(ordered):
+        if candidate < day and lapse(candidate)[0] is None:
+            why = lapse(candidate + timedelta(days=1))
+            return Expiry(candidate, why[0], why[1], site_code)
+    return Expiry(None, None, None, site_code)  # never reached: the earliest candidate counts
+
+
+def expiry_at_sites(
+    comp: CompetencyFacts,
+    policies,
+    job_level: str | None,
+    site_codes,
+    day: date,
+) -> tuple[Expiry, ...]:
+    """The competency's expiry at each of the sites (sorted by code); with no site, the
+    practice-wide policies' (site "")."""
+    return tuple(
+        competency_expiry(comp, policies, job_level, code, day)
+        for code in (sorted(site_codes) or [""])
+    )
+
+
+def earliest_expiry(expiries) -> Expiry:
+    """The expiry that comes first (no expiry comes last): what a list shows."""
+    return min(expiries, key=lambda e: (e.on is None, e.on or date.min, e.site))
 
 
 def competency_problems(
     comp: CompetencyFacts,
     assistant: PersonFacts,
     day: date,
-    policy: PolicyFacts | None,
+    expiry: Expiry,
     min_hours: float | None,
     state: str,
 ) -> list[tuple[ProblemCode, str]]:
     """What keeps a competency record from counting on the day, each with its code (empty:
-    it counts)."""
+    it counts). ``expiry`` is the record's (``competency_expiry``); for a record revoked by
+    the day, the one it would have without the revocation, so the reason also says whether
+    it had expired."""
     problems = []
     if comp.prior_employer:
         problems.append(
@@ -341,9 +459,9 @@ def competency_problems(
             )
     if comp.revoked_on is not None and comp.revoked_on <= day:
         problems.append((ProblemCode.revoked, f"was revoked on {comp.revoked_on}"))
-    expiry = competency_expiry(comp, policy)
-    if expiry is not None and day > expiry:
-        problems.append((ProblemCode.expired, f"expired on {expiry}"))
+    # A revocation is said as such; past its own or the policy's date, it has expired.
+    if expiry.on is not None and day > expiry.on and expiry.cause is not ExpiryCause.revoked:
+        problems.append((ProblemCode.expired, f"expired on {expiry.on}"))
     if min_hours and (comp.training_hours or 0) < min_hours:
         problems.append(
             (
@@ -371,7 +489,7 @@ def _competency_fix(codes: tuple[ProblemCode, ...]) -> str:
     return "a provider or an approved observer must validate it here"
 
 
-def _competency(assistant, task, site, day, competencies, rule, policy) -> Condition:
+def _competency(assistant, task, site, day, competencies, rule, policies) -> Condition:
     state = state_name(site.state)
     min_hours = rule.min_training_hours if rule is not None else None
     mine = [c for c in competencies if c.task == task.code]
@@ -385,29 +503,35 @@ def _competency(assistant, task, site, day, competencies, rule, policy) -> Condi
         )
     judged = []
     for comp in mine:
-        problems = competency_problems(comp, assistant, day, policy, min_hours, state)
+        expiry = competency_expiry(comp, policies, assistant.job_level, site.code, day)
+        lapsed = expiry
+        if expiry.cause is ExpiryCause.revoked and expiry.on is not None and day > expiry.on:
+            # Revoked: the reason says so, and also whether its own or the policy's date
+            # has passed.
+            unrevoked = replace(comp, revoked_on=None)
+            lapsed = competency_expiry(unrevoked, policies, assistant.job_level, site.code, day)
+        problems = competency_problems(comp, assistant, day, lapsed, min_hours, state)
         if not problems:
-            expiry = competency_expiry(comp, policy)
-            until = f"current until {expiry}" if expiry else "with no expiry"
+            until = f"current until {expiry.on}" if expiry.on else "with no expiry"
             # A record counts only when validated by someone: it names them.
             return Condition(
                 COMPETENCY,
                 True,
                 f"{assistant.name}'s {task.name} competency was validated on "
                 f"{comp.validated_on} by {comp.validated_by.name}, {until}.",
-                (_competency_ref(comp, expiry),),
+                (_competency_ref(comp, expiry.on),),
             )
-        judged.append((len(problems), comp.validated_on or date.min, comp, problems))
+        judged.append((len(problems), comp.validated_on or date.min, comp, problems, expiry))
     # Explain the record closest to counting: fewest problems, then the latest validated.
     judged.sort(key=lambda j: (j[0], -j[1].toordinal()))
-    _, _, comp, problems = judged[0]
+    _, _, comp, problems, _ = judged[0]
     codes = tuple(code for code, _ in problems)
     words = _join([text for _, text in problems], "and")
     return Condition(
         COMPETENCY,
         False,
         f"{assistant.name}'s {task.name} competency {words}; {_competency_fix(codes)}.",
-        tuple(_competency_ref(c, competency_expiry(c, policy)) for _, _, c, _ in judged),
+        tuple(_competency_ref(c, expiry.on) for _, _, c, _, expiry in judged),
         codes,
     )
 
@@ -586,7 +710,7 @@ def decide(
     conditions = (
         _state_law(assistant, task, site, day, state_rule, warnings),
         _employer_policy(assistant, task, site, day, policies, policy, warnings),
-        _competency(assistant, task, site, day, competencies, state_rule, policy),
+        _competency(assistant, task, site, day, competencies, state_rule, policies),
         _supervision(
             assistant, task, site, at, day, level, supervision, shifts, delegated_by, in_room,
         ),

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from tracker.dates import local_day
 from tracker.decision.facts import load_facts
 from tracker.decision.matrix import assistants_at
-from tracker.decision.rules import competency_expiry, select_policy
+from tracker.decision.rules import competency_expiry
 from tracker.decision.values import Decision, PersonFacts, SiteFacts, TaskFacts
 from tracker.policy.services import PolicyChange
 from tracker.policy.what_if import PREVIEW_DAYS
@@ -84,12 +84,11 @@ def _derived_expiries(book, cell_keys, now: datetime) -> dict:
         if not competencies:
             continue
         day = local_day(now, site.timezone)
-        policy = select_policy(
-            book.policies_by_task.get(task.code, ()), task.code, person.job_level, site.code, day
-        )
+        policies = book.policies_by_task.get(task.code, ())
         for comp in competencies:
             if comp.expires_on is None and comp.validated_on is not None:
-                out[(site.code, person.email, task.code, comp.id)] = competency_expiry(comp, policy)
+                expiry = competency_expiry(comp, policies, person.job_level, site.code, day)
+                out[(site.code, person.email, task.code, comp.id)] = expiry.on
     return out
 
 
