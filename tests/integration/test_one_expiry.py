@@ -32,9 +32,9 @@ from tracker.competencies import services as competency_services
 from tracker.competencies.models import Competency
 from tracker.decision.facts import load_facts
 from tracker.decision.models import STAMP_TABLE
-from tracker.decision.values import ProblemCode
 from tracker.extensions import db
 from tracker.practice_file.importer import import_practice
+from tracker.rule.values import ProblemCode
 from tracker.staff.models import Person
 
 #: Friday 2026-11-20, 09:00 in Los Angeles (the first site's zone: the practice's today).

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from tracker.competencies.models import Competency
-from tracker.decision.rules import earliest_expiry, expiry_at_sites
-from tracker.decision.values import CompetencyFacts, Expiry, PolicyFacts
+from tracker.rule.rules import earliest_expiry, expiry_at_sites
+from tracker.rule.values import CompetencyFacts, Expiry, PolicyFacts
 from tracker.staff.models import Person
 
 CURRENT, EXPIRING, EXPIRED, REVOKED = "current", "expiring", "expired", "revoked"

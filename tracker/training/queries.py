@@ -31,11 +31,11 @@ from tracker.competencies.status import (  # noqa: F401  (the training file's vo
     expiry_status,
     site_expiries,
 )
-from tracker.decision.rules import credential_held
-from tracker.decision.values import CompetencyFacts, PolicyFacts
 from tracker.extensions import db
 from tracker.policy.models import Policy, StateRule
 from tracker.policy.queries import policy_facts
+from tracker.rule.rules import credential_held
+from tracker.rule.values import CompetencyFacts, PolicyFacts
 from tracker.sites.models import Site
 from tracker.staff.models import Credential, License, Person
 from tracker.supervision.models import SupervisionAssignment
@@ -322,7 +322,7 @@ def state_scope(person: Person, today: date, states: Iterable[str] | None = None
     the assistant does not hold, more training hours, or re-verification when stale.
     """
     from tracker.dates import add_months
-    from tracker.decision.rules import STALE_RULE_MONTHS, state_name
+    from tracker.rule.rules import STALE_RULE_MONTHS, state_name
 
     if person.role != Role.assistant:
         return []

@@ -164,7 +164,7 @@ class ExpiryCause(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Expiry:
-    """A competency's last day at one site, as ``tracker.decision.rules.competency_expiry``
+    """A competency's last day at one site, as ``tracker.rule.rules.competency_expiry``
     works it out (the one place it is): ``on`` None is no expiry."""
 
     on: date | None = None
