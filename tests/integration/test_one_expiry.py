@@ -325,3 +325,83 @@ def _judged(book, comp: Competency, site: str, day: date):
     """The competency condition of the decision at noon on the day at the site."""
     decision = book.decide(comp.person.email, comp.task.code, site, _noon(day, site))
     return next(c for c in decision.conditions if c.condition == "competency")
+
+
+def _practice_of(assistants: int) -> dict:
+    """Assistants at two sites whose policies give their competencies different dates."""
+    people = [
+        {"email": f"ma{n}@example.org", "name": f"Assistant {n}", "role": "assistant",
+         "job_level": "CMA", "sites": ["main", "north"]}
+        for n in range(assistants)
+    ]  # fmt: skip
+    policies = [
+        {"task": "injection", "job_levels": [], "site": site, "authorized": True,
+         "requires_credentials": [], "supervision": "available", "document": "Policy",
+         "competency_valid_months": months, "effective_from": "2025-01-01",
+         "effective_to": None}
+        for site, months in (("main", 12), ("north", 24))
+    ]  # fmt: skip
+    competencies = [
+        {"person": p["email"], "task": "injection", "training_hours": 20,
+         "validated_on": "2026-01-05", "validated_by": LEE, "expires_on": None,
+         "prior_employer": False, "revoked_on": None, "evidence": ""}
+        for p in people
+    ]  # fmt: skip
+    return {
+        "sites": SITES,
+        "people": [
+            {
+                "email": LEE,
+                "name": "Dr. Lee",
+                "role": "provider",
+                "can_validate": True,
+                "sites": ["main", "north", "east"],
+            },
+            *people,
+        ],  # fmt: skip
+        "licenses": [
+            {"person": LEE, "type": "MD", "number": "CA-1", "state": "CA", "expires_on": None}
+        ],  # fmt: skip
+        "policies": policies,
+        "competencies": competencies,
+    }
+
+
+def test_the_bulk_surfaces_compute_expiries_in_a_fixed_number_of_queries(app):
+    """The expiring list (page, CSV, API, dashboard), the matrix and the reminders load the
+    policies once and work out every expiry in memory."""
+    from tests.conftest import recording_statements
+    from tracker.decision.matrix import build_matrix
+    from tracker.reminders.services import plan_reminders
+    from tracker.training.queries import expiring_items
+
+    def statements(assistants: int) -> dict[str, int]:
+        with app.app_context():
+            _wipe()
+            import_practice(_practice_of(assistants), actor=CLI)
+            db.session.commit()
+            comps = db.session.scalars(
+                select(Competency).options(
+                    selectinload(Competency.person).selectinload(Person.sites),
+                    selectinload(Competency.task),
+                )
+            ).all()
+            counts = {}
+            surfaces = {
+                "expiring": lambda: expiring_items(TODAY, 366),
+                "matrix": lambda: build_matrix("main", NOW),
+                "reminders": lambda: plan_reminders(TODAY, NOW),
+                "competency pages": lambda: competency_services.lines_for(list(comps), TODAY, 60),
+            }
+            for name, read in surfaces.items():
+                with recording_statements(db.engine) as run:
+                    result = read()
+                counts[name] = len(run)
+            # Each competency is on the list with main's date, naming the site.
+            items = [i for i in expiring_items(TODAY, 366).due if i.kind == "competency"]
+            assert len(items) == assistants and result
+            assert {(i.expires_on, i.site_code) for i in items} == {(date(2027, 1, 5), "main")}
+            return counts
+
+    with time_machine.travel(NOW, tick=False):
+        assert statements(2) == statements(20)
