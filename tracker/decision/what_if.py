@@ -47,7 +47,7 @@ class CellChange:
 
 @dataclass(frozen=True)
 class ExpiryChange:
-    """A competency whose expiry, worked out from the policy, the change would move."""
+    """A competency whose expiry the change would move (``competency_expiry``)."""
 
     site: SiteFacts
     assistant: PersonFacts
@@ -71,13 +71,14 @@ class WhatIf:
     unknown_levels: list[str] = field(default_factory=list)
     #: The job levels active assistants have, for the warning's words.
     known_levels: list[str] = field(default_factory=list)
-    #: Competencies with no expiry of their own whose derived expiry would move.
+    #: Validated competencies whose expiry (the policy's validity, when it comes before
+    #: their own date) would move.
     expiries: list[ExpiryChange] = field(default_factory=list)
 
 
 def _derived_expiries(book, cell_keys, now: datetime) -> dict:
     """(site, assistant, task, competency id) -> the expiry a decision now would use, for
-    each validated competency with no expiry of its own."""
+    each validated competency (its own date counts only when it comes first)."""
     out = {}
     for site, person, task in cell_keys:
         competencies = book.competencies.get((person.id, task.code), ())
@@ -86,7 +87,7 @@ def _derived_expiries(book, cell_keys, now: datetime) -> dict:
         day = local_day(now, site.timezone)
         policies = book.policies_by_task.get(task.code, ())
         for comp in competencies:
-            if comp.expires_on is None and comp.validated_on is not None:
+            if comp.validated_on is not None:
                 expiry = competency_expiry(comp, policies, person.job_level, site.code, day)
                 out[(site.code, person.email, task.code, comp.id)] = expiry.on
     return out
