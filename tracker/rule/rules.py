@@ -43,6 +43,8 @@ from tracker.vocabulary import (
     TaskKind,
 )
 
+_ONE_DAY = timedelta(days=1)
+
 #: A state rule verified longer ago than this many months earns a warning.
 STALE_RULE_MONTHS = 12
 
@@ -318,18 +320,21 @@ def _lapse(
 
 
 def _earliest_end(comp, policy) -> tuple[date | None, ExpiryCause | None]:
-    """The earliest of its own date, the policy's validity and the day before revocation."""
-    ends = []  # in _lapse's order, so a tie names the same cause
-    if comp.revoked_on is not None:
-        ends.append((comp.revoked_on - timedelta(days=1), ExpiryCause.revoked))
-    if comp.expires_on is not None:
-        ends.append((comp.expires_on, ExpiryCause.own))
+    """The earliest of its own date, the policy's validity and the day before revocation;
+    a tie names the cause in ``_lapse``'s order (revocation, its own date, the policy)."""
+    on, cause = None, None
     if comp.validated_on is not None and policy is not None and policy.competency_valid_months:
-        valid_until = add_months(comp.validated_on, policy.competency_valid_months)
-        ends.append((valid_until, ExpiryCause.policy))
-    if not ends:
-        return None, None
-    return min(ends, key=lambda end: end[0])
+        on, cause = (
+            add_months(comp.validated_on, policy.competency_valid_months),
+            ExpiryCause.policy,
+        )
+    if comp.expires_on is not None and (on is None or comp.expires_on <= on):
+        on, cause = comp.expires_on, ExpiryCause.own
+    if comp.revoked_on is not None:
+        last = comp.revoked_on - _ONE_DAY
+        if on is None or last <= on:
+            on, cause = last, ExpiryCause.revoked
+    return on, cause
 
 
 def competency_expiry(
@@ -350,29 +355,43 @@ def competency_expiry(
     ``on`` and not on the day after. When it no longer counts on ``day``, ``on`` is the last
     day it did.
     """
-    applying = [
-        p for p in policies if p.task == comp.task and policy_applies(p, job_level, site_code)
-    ]
+    applying = _applying(policies, comp.task, job_level, site_code)
     policy = select_policy(applying, comp.task, job_level, site_code, day)
+    return _expiry(comp, applying, policy, job_level, site_code, day)
+
+
+def _applying(policies, task_code: str, job_level: str | None, site_code: str) -> list:
+    """The policies for the task that apply to the job level at the site, whatever their
+    dates."""
+    return [p for p in policies if p.task == task_code and policy_applies(p, job_level, site_code)]
+
+
+def _expiry(comp, applying, policy, job_level, site_code, day) -> Expiry:
+    """``competency_expiry``, given the applying policies and the one in effect on the day
+    (the decision has them already)."""
     on, cause = _earliest_end(comp, policy)
-    # The days after which another policy may be in effect.
-    turns = {p.effective_to for p in applying if p.effective_to is not None}
-    turns |= {p.effective_from - timedelta(days=1) for p in applying if p.effective_from}
+    # Fast path: no policy starts or ends between the day and the expiry (either way round),
+    # so the one in effect on the day decides the whole stretch.
     low, high = (day, on) if on is None or on >= day else (on, day)
-    if not any(low <= turn and (high is None or turn <= high) for turn in turns):
-        # The same policy is in effect from the day to the expiry: that is the answer.
-        return Expiry(on, cause, policy if cause is ExpiryCause.policy else None, site_code)
-    return _expiry_across_turns(comp, applying, job_level, site_code, day, turns)
+    for p in applying:
+        ends, starts = p.effective_to, p.effective_from
+        # A turn after ``ends``, or the day before ``starts``, inside [low, high].
+        if (ends is not None and low <= ends and (high is None or ends <= high)) or (
+            starts is not None and low < starts and (high is None or starts - _ONE_DAY <= high)
+        ):
+            return _expiry_across_turns(comp, applying, job_level, site_code, day)
+    return Expiry(on, cause, policy if cause is ExpiryCause.policy else None, site_code)
 
 
-def _expiry_across_turns(comp, applying, job_level, site_code, day, turns) -> Expiry:
+def _expiry_across_turns(comp, applying, job_level, site_code, day) -> Expiry:
     """The expiry when the policy in effect changes on the way: whether the record counts
     changes only on the day after one of these candidates, so they are tried in order."""
-    candidates = set(turns)
+    candidates = {p.effective_to for p in applying if p.effective_to is not None}
+    candidates |= {p.effective_from - _ONE_DAY for p in applying if p.effective_from}
     if comp.expires_on is not None:
         candidates.add(comp.expires_on)
     if comp.revoked_on is not None:
-        candidates.add(comp.revoked_on - timedelta(days=1))
+        candidates.add(comp.revoked_on - _ONE_DAY)
     if comp.validated_on is not None:
         candidates |= {
             add_months(comp.validated_on, p.competency_valid_months)
@@ -387,12 +406,12 @@ def _expiry_across_turns(comp, applying, job_level, site_code, day, turns) -> Ex
 
     if lapse(day)[0] is None:
         for candidate in ordered:
-            if candidate >= day and (why := lapse(candidate + timedelta(days=1)))[0]:
+            if candidate >= day and (why := lapse(candidate + _ONE_DAY))[0]:
                 return Expiry(candidate, why[0], why[1], site_code)
         return Expiry(None, None, None, site_code)
     for candidate in reversed(ordered):
         if candidate < day and lapse(candidate)[0] is None:
-            why = lapse(candidate + timedelta(days=1))
+            why = lapse(candidate + _ONE_DAY)
             return Expiry(candidate, why[0], why[1], site_code)
     return Expiry(None, None, None, site_code)  # never reached: the earliest candidate counts
 
@@ -489,7 +508,7 @@ def _competency_fix(codes: tuple[ProblemCode, ...]) -> str:
     return "a provider or an approved observer must validate it here"
 
 
-def _competency(assistant, task, site, day, competencies, rule, policies) -> Condition:
+def _competency(assistant, task, site, day, competencies, rule, policies, policy) -> Condition:
     state = state_name(site.state)
     min_hours = rule.min_training_hours if rule is not None else None
     mine = [c for c in competencies if c.task == task.code]
@@ -502,14 +521,15 @@ def _competency(assistant, task, site, day, competencies, rule, policies) -> Con
             codes=(ProblemCode.no_competency,),
         )
     judged = []
+    applying = _applying(policies, task.code, assistant.job_level, site.code)
     for comp in mine:
-        expiry = competency_expiry(comp, policies, assistant.job_level, site.code, day)
+        expiry = _expiry(comp, applying, policy, assistant.job_level, site.code, day)
         lapsed = expiry
         if expiry.cause is ExpiryCause.revoked and expiry.on is not None and day > expiry.on:
             # Revoked: the reason says so, and also whether its own or the policy's date
             # has passed.
             unrevoked = replace(comp, revoked_on=None)
-            lapsed = competency_expiry(unrevoked, policies, assistant.job_level, site.code, day)
+            lapsed = _expiry(unrevoked, applying, policy, assistant.job_level, site.code, day)
         problems = competency_problems(comp, assistant, day, lapsed, min_hours, state)
         if not problems:
             until = f"current until {expiry.on}" if expiry.on else "with no expiry"
@@ -710,7 +730,7 @@ def decide(
     conditions = (
         _state_law(assistant, task, site, day, state_rule, warnings),
         _employer_policy(assistant, task, site, day, policies, policy, warnings),
-        _competency(assistant, task, site, day, competencies, state_rule, policies),
+        _competency(assistant, task, site, day, competencies, state_rule, policies, policy),
         _supervision(
             assistant, task, site, at, day, level, supervision, shifts, delegated_by, in_room,
         ),
