@@ -124,10 +124,12 @@ def create_app(config_class=None):
 
     from tracker.auth.guard import install_guard
     from tracker.auth.sessions import end_sessions_when_people_change
+    from tracker.delegations.services import recheck_when_people_change
     from tracker.errors import register_error_handlers
 
     install_guard(app)
     end_sessions_when_people_change()
+    recheck_when_people_change()
     register_error_handlers(app)
 
     from tracker import demo

@@ -79,6 +79,7 @@ def person_facts(person: Person) -> PersonFacts:
         name=person.name,
         role=person.role.value,
         active=person.active,
+        deactivated_on=person.deactivated_on,
         job_level=person.job_level,
         can_validate=person.can_validate,
         licenses=tuple(

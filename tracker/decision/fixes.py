@@ -166,7 +166,9 @@ def fixes_for(result: dict, ctx: Context, may_sign_off: bool) -> dict[str, list[
                                  {"rule_id": rules[0]}))  # fmt: skip
         elif c["condition"] == EMPLOYER_POLICY:
             policies = _record_ids(c, "policy")
-            if ProblemCode.no_policy in codes or not policies:
+            if ProblemCode.no_longer_works_here in codes:
+                pass  # no record to fix: the person has left (reactivating is an admin's act)
+            elif ProblemCode.no_policy in codes or not policies:
                 fixes.append(
                     Fix(
                         f"Write the policy for {t.name}",

@@ -16,6 +16,7 @@ from tracker.decision.cache import Snapshot
 from tracker.decision.forms import SelfCheckForm
 from tracker.decision.matrix import build_matrix
 from tracker.decision.models import DecisionRecord
+from tracker.decision.queries import visible_decisions
 from tracker.decision.services import (
     SelfCheckChoices,
     evaluate,
@@ -243,15 +244,12 @@ def matrix_cell(site_code: str, assistant_id: int, task_code: str, at_text: str)
 
 
 def _visible_records():
-    query = select(DecisionRecord).options(
+    return visible_decisions(current_person()).options(
         selectinload(DecisionRecord.assistant),
         selectinload(DecisionRecord.task),
         selectinload(DecisionRecord.site),
         selectinload(DecisionRecord.asked_by),
     )
-    if current_user.role == Role.assistant:
-        query = query.where(DecisionRecord.assistant_id == current_user.id)
-    return query
 
 
 @bp.route("/decisions")

@@ -16,7 +16,7 @@ from tracker.delegations import services
 from tracker.delegations.forms import DelegationForm, StatusForm
 from tracker.delegations.models import Delegation, DelegationCheck
 from tracker.delegations.queries import performed_while_flagged, standing_of, visible_delegations
-from tracker.errors import Refused
+from tracker.errors import Refused, show_on_form
 from tracker.extensions import db
 from tracker.form_pages import current_person
 from tracker.forms import ActionForm
@@ -26,6 +26,13 @@ from tracker.vocabulary import DelegationStatus, Role
 bp = Blueprint("delegations", __name__, url_prefix="/delegations")
 
 PAGE_SIZE = 50
+#: The verb's fields by the form's names for them.
+FORM_FIELDS = {
+    "assistant": "assistant_id",
+    "delegated_by": "delegated_by_id",
+    "task": "task_code",
+    "site": "site_code",
+}
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -43,35 +50,55 @@ def new():
             form.scheduled_for.data = None
         if current_user.role == Role.provider:
             form.delegated_by_id.data = current_user.id
-    if form.validate_on_submit():
+    if request.method == "POST":
+        valid = form.validate_on_submit()
+
+        def sound(field):  # a value the form refused (a NUL, say) is never looked up
+            return None if field.errors else field.data
+
         named = services.named_records(
-            form.assistant_id.data, form.delegated_by_id.data, form.task_code.data,
-            form.site_code.data,
+            sound(form.assistant_id), sound(form.delegated_by_id), sound(form.task_code),
+            sound(form.site_code),
         )  # fmt: skip
-        for field, message in named.problems.items():
-            form[field].errors.append(message)
-        if not named.problems:
-            local = form.scheduled_for.data.replace(tzinfo=zone(named.site.timezone))
-            delegation = services.record_delegation(
-                assistant=named.assistant,
-                task=named.task,
-                site=named.site,
-                scheduled_for=local.astimezone(UTC),
-                delegated_by=named.provider,
-                entered_by=current_person(),
-                in_room=form.in_room.data,
-                notes=(form.notes.data or "").strip(),
-            )
-            db.session.commit()
-            if delegation.decision.status == "clear":
-                flash("Delegation recorded. All four conditions are met.", "success")
-            else:
-                flash(
-                    "Delegation recorded and FLAGGED: see the unmet conditions below. "
-                    "It stays on the flagged list until they are met.",
-                    "warning",
+        values = {
+            "assistant": named.assistant,
+            "task": named.task,
+            "site": named.site,
+            "delegated_by": named.provider,
+            "entered_by": current_person(),
+            "notes": (form.notes.data or "").strip(),
+        }
+        if not valid:
+            # Say every problem at once: the verb's too, for the fields the form passed.
+            problems = services.delegation_problems(scheduled_for=None, **values)
+            shown = {None, "scheduled_for"}  # the whole change; the moment the form read
+            passed = Refused(
+                p for p in problems.items
+                if p.field not in shown and not form[FORM_FIELDS.get(p.field, p.field)].errors
+            )  # fmt: skip
+            show_on_form(form, passed, FORM_FIELDS)
+        else:
+            # The moment is read in the site's zone (with no site the verb refuses anyway).
+            timezone = zone(named.site.timezone) if named.site is not None else UTC
+            moment = form.scheduled_for.data.replace(tzinfo=timezone).astimezone(UTC)
+            try:
+                delegation = services.record_delegation(
+                    scheduled_for=moment, in_room=form.in_room.data, **values
                 )
-            return redirect(url_for("delegations.detail", delegation_id=delegation.id))
+            except Refused as refused:
+                db.session.rollback()
+                show_on_form(form, refused, FORM_FIELDS)
+            else:
+                db.session.commit()
+                if delegation.decision.status == "clear":
+                    flash("Delegation recorded. All four conditions are met.", "success")
+                else:
+                    flash(
+                        "Delegation recorded and FLAGGED: see the unmet conditions below. "
+                        "It stays on the flagged list until they are met.",
+                        "warning",
+                    )
+                return redirect(url_for("delegations.detail", delegation_id=delegation.id))
     status = 400 if request.method == "POST" else 200
     return render_template("delegations/new.html", form=form), status
 

@@ -203,7 +203,7 @@ def _set_active(person_id: int, active: bool):
     saved, changed = _save(form, lambda: services.set_active(current_person(), person, active))
     if saved and changed:
         word = "reactivated" if active else "deactivated; they can no longer sign in"
-        flash(f"{person.name} was {word}.", "success")
+        flash(" ".join([f"{person.name} was {word}.", *changed.said]), "success")
     elif saved:
         flash(f"{person.name} was already {'active' if active else 'deactivated'}.", "info")
     return _training_file(person)
