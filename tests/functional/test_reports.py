@@ -283,7 +283,7 @@ def test_expiring_export(client, signed_in, people, app):
     assert credential == {
         "expires_on": due, "status": "expiring", "kind": "credential",
         "person_email": "ana@example.org", "person_name": "Ana Ruiz", "role": "assistant",
-        "what": "'@CMA credential #123", "expiry_from_policy": "no",
+        "what": "'@CMA credential #123", "expiry_from_policy": "no", "expiry_site": "",
     }  # fmt: skip
     assert client.get("/reports/expiring.csv?days=-1").status_code == 400
     assert client.get("/reports/expiring.csv?days=abc").status_code == 400

@@ -783,6 +783,15 @@ def training_file(email: str):
                     ),
                     "expires_on": _day(line.expires_on),
                     "expiry_from_policy": line.expiry_derived,
+                    "expiry_site": line.earliest.expiry.site if line.varies_by_site else None,
+                    "expiry_by_site": [
+                        {
+                            "site": s.expiry.site or None,
+                            "expires_on": _day(s.on),
+                            "expiry_from_policy": s.expiry.from_policy,
+                        }
+                        for s in line.by_site
+                    ],
                     "prior_employer": line.record.prior_employer,
                     "revoked_on": _day(line.record.revoked_on),
                 }
@@ -841,6 +850,7 @@ def _expiring_item(item) -> dict:
         "expires_on": _day(item.expires_on),
         "status": item.status,
         "expiry_from_policy": item.derived,
+        "expiry_site": item.site_code or None,
     }
 
 

@@ -44,7 +44,7 @@ MATRIX_COLUMNS = (
 )  # fmt: skip
 EXPIRING_COLUMNS = (
     "expires_on", "status", "kind", "person_email", "person_name", "role", "what",
-    "expiry_from_policy",
+    "expiry_from_policy", "expiry_site",
 )  # fmt: skip
 INCIDENT_COLUMNS = (
     "id", "occurred_at", "logged_at", "site", "logged_by_email", "logged_by_name",
@@ -210,7 +210,7 @@ def expiring_rows(today: date, days: int, site_code: str | None):
         for item in [*report.due, *report.no_expiry]:
             yield (
                 item.expires_on, item.status, item.kind, item.person.email, item.person.name,
-                item.person.role.value, item.what, item.derived,
+                item.person.role.value, item.what, item.derived, item.site_code,
             )  # fmt: skip
 
     return EXPIRING_COLUMNS, rows()

@@ -157,6 +157,31 @@ class CompetencyFacts:
     id: int | None = None
 
 
+class ExpiryCause(enum.StrEnum):
+    """What sets a competency's last day (DESIGN section 13)."""
+
+    own = "own"  #: the record's own ``expires_on``
+    policy = "policy"  #: ``validated_on`` plus the applying policy's ``competency_valid_months``
+    revoked = "revoked"  #: the day before ``revoked_on``
+
+
+@dataclass(frozen=True, slots=True)
+class Expiry:
+    """A competency's last day at one site, as ``tracker.rule.rules.competency_expiry``
+    works it out (the one place it is): ``on`` None is no expiry."""
+
+    on: date | None = None
+    cause: ExpiryCause | None = None
+    #: The policy whose validity sets it (cause ``policy``).
+    policy: PolicyFacts | None = None
+    #: The site it is reckoned at ("": no site, so practice-wide policies only).
+    site: str = ""
+
+    @property
+    def from_policy(self) -> bool:
+        return self.cause is ExpiryCause.policy
+
+
 @dataclass(frozen=True, slots=True)
 class SupervisionFacts:
     provider: PersonFacts
