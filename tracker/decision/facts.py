@@ -17,7 +17,7 @@ from tracker.catalog.builtin import reserved_lookalike
 from tracker.catalog.models import Task
 from tracker.competencies.models import Competency
 from tracker.decision.cache import Snapshot
-from tracker.decision.rules import decide
+from tracker.decision.rules import decide, decide_many
 from tracker.decision.values import (
     CompetencyFacts,
     CredentialFacts,
@@ -90,6 +90,29 @@ class FactBook:
             policies=self.policies_by_task.get(task, ()),
             competencies=self.competencies.get((person.id, task), ()),
             supervision=self.supervision.get((person.id, site), ()),
+            shifts=self.shifts_by_site.get(site, ()),
+        )
+
+    def decide_all(
+        self, assistants: list[PersonFacts], task_codes: list[str], site: str, at: datetime
+    ) -> dict[tuple[str, str], Decision]:
+        """Every assistant × task at the site and moment, as ``decide`` would make each
+        one, with what the cells share worked out once (``rules.decide_many``)."""
+        site_facts = self.sites[site]
+        competencies, supervision = self.competencies, self.supervision
+        return decide_many(
+            assistants,
+            [self.tasks[code] for code in task_codes],
+            site_facts,
+            at,
+            state_rules={
+                code: rule
+                for code in task_codes
+                if (rule := self.rules.get((site_facts.state, code))) is not None
+            },
+            policies=self.policies_by_task,
+            competencies=lambda person, task: competencies.get((person.id, task), ()),
+            supervision=lambda person: supervision.get((person.id, site), ()),
             shifts=self.shifts_by_site.get(site, ()),
         )
 
