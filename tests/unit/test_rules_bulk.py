@@ -20,8 +20,8 @@ from tests.unit.test_rules_properties import (
     shifts,
     state_rules,
 )
-from tracker.decision.rules import decide, decide_many
-from tracker.decision.values import (
+from tracker.rule.rules import decide, decide_many
+from tracker.rule.values import (
     LicenseFacts,
     PersonFacts,
     ShiftFacts,

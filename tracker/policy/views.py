@@ -15,13 +15,13 @@ from wtforms.fields.choices import SelectChoice
 from tracker import dates
 from tracker.catalog.models import Task
 from tracker.dates import add_months, local_day
-from tracker.decision.rules import STALE_RULE_MONTHS, state_name
 from tracker.errors import Refused, show_on_form
 from tracker.extensions import db
 from tracker.form_pages import current_person
 from tracker.policy import queries, services, what_if
 from tracker.policy.forms import EndPolicyForm, PolicyForm, StateRuleEditForm, StateRuleForm
 from tracker.policy.models import Policy, StateRule
+from tracker.rule.rules import STALE_RULE_MONTHS, state_name
 from tracker.sites.models import Site
 from tracker.sites.queries import practice_today
 from tracker.vocabulary import US_STATES, TaskKind
