@@ -151,6 +151,19 @@ class Config:
     #: Where hashed and compressed copies of the static files are built (default: a folder
     #: in the instance folder).
     STATIC_CACHE_DIR = os.environ.get("STATIC_CACHE_DIR") or None
+    #: Pages, JSON and CSV downloads go out compressed (Flask-Compress) when the client
+    #: accepts it: Brotli, else gzip; streamed downloads chunk by chunk. Static files are
+    #: compressed once at start-up by WhiteNoise instead (tracker.static_files).
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_ALGORITHM_STREAMING = ["br", "gzip"]
+    COMPRESS_MIMETYPES = [
+        "text/html",
+        "text/plain",
+        "text/csv",
+        "application/json",
+        "application/problem+json",
+        "image/svg+xml",
+    ]
     TESTING = False
 
 

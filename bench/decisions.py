@@ -9,12 +9,20 @@ unverified credentials, ended supervision), then prints ONE JSON line:
 - ``matrix_seconds``: facts loading plus every decision, through
   ``tracker.decision.matrix.build_matrix`` (the compliance matrix page's code), the median
   of ``--repeat`` warm runs (``matrix_seconds_cold`` is the first); ``load_seconds`` and
-  ``decide_seconds`` split one run between ``load_facts`` and the decisions;
+  ``decide_seconds`` split one run between ``load_facts`` and the decisions
+  (``load_cpu_seconds`` and ``decide_cpu_seconds``: the same in CPU time);
 - ``matrix_queries``: SQL statements during one ``build_matrix`` (a before_cursor_execute
   listener); it must not grow with the number of assistants;
 - ``evaluate_us_median``: the pure ``tracker.rule.rules.decide`` per decision, on
   pre-built facts, over every cell of the matrix (``..._nonreserved`` leaves out the
   reserved tasks, which return at once);
+- ``cedar_us_median``: cedarpy's ``is_authorized`` (the ``bench`` extra) per call in the
+  same run, for a comparable request (an assistant, a task, four conditions as Cedar
+  policies, parsed once: a ``PolicySet`` and ``Entities`` handle, its quickest use), and
+  ``rule_over_cedar``, the rule's median over it (``cedar_text_us_median``: the same
+  call with the policies and entities as text, parsed on every call);
+- ``matrix_page_bytes``: the largest of the matrix page's first and last pages
+  (``GET /matrix?group=all``, signed in as the manager), uncompressed;
 - ``selfcheck_ms_median`` / ``trivial_ms_median``: ``--requests`` requests each through
   ``app.test_client()``, interleaved: the self-check (``POST /may-i`` as a signed-in
   assistant, which also keeps its decision in the log) and ``trivial_page``;
@@ -36,6 +44,7 @@ import gc
 import json
 import os
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -359,11 +368,11 @@ def bench_matrix(moment: datetime, repeat: int) -> dict:
     site = db.session.scalar(select(Site).where(Site.code == MAIN))
     matrix = None
     with collection_paused():
-        started = clock.perf_counter()
+        started, cpu_started = clock.perf_counter(), clock.process_time()
         book = load_facts(site_ids=[site.id], shifts_from=moment, shifts_to=moment)
-        loaded = clock.perf_counter()
+        loaded, cpu_loaded = clock.perf_counter(), clock.process_time()
         matrix = matrix_from_book(book, MAIN, moment)
-        decided = clock.perf_counter()
+        decided, cpu_decided = clock.perf_counter(), clock.process_time()
     return {
         "matrix": matrix,
         "book": book,
@@ -373,6 +382,8 @@ def bench_matrix(moment: datetime, repeat: int) -> dict:
         "matrix_queries": counts[-1],
         "load_seconds": loaded - started,
         "decide_seconds": decided - loaded,
+        "load_cpu_seconds": cpu_loaded - cpu_started,
+        "decide_cpu_seconds": cpu_decided - cpu_loaded,
     }
 
 
@@ -402,10 +413,114 @@ def bench_rule(book, matrix, moment: datetime) -> dict:
                 delegable_us.append(elapsed)
     finally:
         gc.enable()
+    cedar = bench_cedar(len(delegable_us))
+    rule_median = statistics.median(all_us)
     return {
-        "evaluate_us_median": round(statistics.median(all_us), 2),
+        **cedar,
+        "rule_over_cedar": round(rule_median / cedar["cedar_us_median"], 3)
+        if cedar.get("cedar_us_median")
+        else None,
+        "evaluate_us_median": round(rule_median, 2),
         "evaluate_us_median_nonreserved": round(statistics.median(delegable_us), 2),
         "evaluate_us_p90_nonreserved": round(statistics.quantiles(delegable_us, n=10)[-1], 2),
+    }
+
+
+#: Four conditions as Cedar policies: the state permits it, the written policy covers the
+#: job level, a current competency and (unless none is needed) a provider on shift; a
+#: reserved task, or a missing required credential, forbids it.
+CEDAR_POLICIES = """
+permit(principal is MA, action == Action::"perform", resource is Task)
+when {
+  resource.state_permitted &&
+  principal.sites.contains(context.site) &&
+  resource.policy_levels.contains(principal.job_level) &&
+  context.competency_current &&
+  (resource.supervision == "none" || context.supervisor_on_shift)
+};
+forbid(principal, action, resource is Task) when { resource.kind == "reserved" };
+forbid(principal is MA, action, resource is Task)
+when {
+  resource.needs_credential != "" &&
+  !(principal.credentials.contains(resource.needs_credential))
+};
+"""
+CEDAR_ENTITIES = [
+    {"uid": {"type": "MA", "id": "ma00001@bench.example.org"}, "parents": [],
+     "attrs": {"job_level": "CMA", "credentials": ["CMA"], "sites": ["main"]}},
+    {"uid": {"type": "Task", "id": "injection"}, "parents": [],
+     "attrs": {"kind": "clinical", "state_permitted": True, "supervision": "on_site",
+               "policy_levels": ["CMA", "RMA", "CCMA"], "needs_credential": ""}},
+]  # fmt: skip
+CEDAR_REQUEST = {
+    "principal": 'MA::"ma00001@bench.example.org"',
+    "action": 'Action::"perform"',
+    "resource": 'Task::"injection"',
+    "context": {"site": "main", "competency_current": True, "supervisor_on_shift": True},
+}
+
+
+def bench_cedar(calls: int) -> dict:
+    """cedarpy's is_authorized per call, in this thread's CPU time (absent: no figures)."""
+    try:
+        import cedarpy
+    except ImportError:
+        return {"cedar": "not installed (pip install -e '.[bench]')"}
+    policies = cedarpy.PolicySet.from_str(CEDAR_POLICIES)
+    entities = cedarpy.Entities.from_json_str(json.dumps(CEDAR_ENTITIES))
+    answer = cedarpy.is_authorized(CEDAR_REQUEST, policies, entities)
+    if answer.decision != cedarpy.Decision.Allow:
+        raise SystemExit(f"bench: the Cedar request was not allowed: {answer.diagnostics}")
+
+    def per_call(run, count) -> float:
+        times = []
+        gc.disable()
+        try:
+            for _ in range(count):
+                started = clock.thread_time_ns()
+                run()
+                times.append((clock.thread_time_ns() - started) / 1000)
+        finally:
+            gc.enable()
+        return statistics.median(times)
+
+    count = max(1000, min(calls, 20000))
+    handles = per_call(lambda: cedarpy.is_authorized(CEDAR_REQUEST, policies, entities), count)
+    text = per_call(
+        lambda: cedarpy.is_authorized(CEDAR_REQUEST, CEDAR_POLICIES, CEDAR_ENTITIES), 1000
+    )
+    return {"cedar_us_median": round(handles, 2), "cedar_text_us_median": round(text, 2)}
+
+
+def bench_matrix_page(app, moment: datetime) -> dict:
+    """The matrix page's size at its first and last page (every task group), uncompressed."""
+    manager = app.test_client()
+    with app.app_context():
+        person = db.session.scalar(select(Person).where(Person.role == Role.manager))
+        person.set_password(PASSWORD)
+        email = person.email
+        db.session.commit()
+    response = manager.post("/login", data={"email": email, "password": PASSWORD})
+    if response.status_code != 302:
+        raise SystemExit(f"bench: the manager could not sign in ({response.status_code})")
+    local = moment.astimezone(ZoneInfo(SITES[0][3])).strftime("%Y-%m-%dT%H:%M")
+    url = f"/matrix?site={MAIN}&group=all&at={local}"
+    sizes = []
+    last = None
+    for page_url in (url, None):
+        if page_url is None:  # the last page, as the first one names it
+            page_url = f"{url}&page={last}"
+        response = manager.get(page_url)
+        if response.status_code != 200:
+            raise SystemExit(f"bench: GET {page_url} answered {response.status_code}")
+        if last is None:
+            found = re.search(rb"Page \d+ of (\d+)", response.data)
+            last = found.group(1).decode() if found else "1"
+        gzipped = manager.get(page_url, headers={"Accept-Encoding": "gzip"})
+        sizes.append((len(response.data), len(gzipped.data)))
+    return {
+        "matrix_page_bytes": max(plain for plain, _ in sizes),
+        "matrix_page_gzip_bytes": max(packed for _, packed in sizes),
     }
 
 
@@ -505,6 +620,7 @@ def main(argv=None) -> None:
             statuses = Counter(d.status for d in cells.values())
             db.session.remove()
         web = bench_requests(app, practice, moment, args.requests)
+        page = bench_matrix_page(app, moment)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
@@ -522,9 +638,12 @@ def main(argv=None) -> None:
                 "matrix_seconds_cold": round(matrix["matrix_seconds_cold"], 4),
                 "load_seconds": round(matrix["load_seconds"], 4),
                 "decide_seconds": round(matrix["decide_seconds"], 4),
+                "load_cpu_seconds": round(matrix["load_cpu_seconds"], 4),
+                "decide_cpu_seconds": round(matrix["decide_cpu_seconds"], 4),
                 "matrix_queries": matrix["matrix_queries"],
                 **rule,
                 **web,
+                **page,
                 "database": "sqlite (file)",
                 "load_average": [round(x, 2) for x in os.getloadavg()],
                 "cpus": os.cpu_count(),

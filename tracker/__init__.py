@@ -52,7 +52,19 @@ def create_app(config_class=None):
     from tracker.widgets import install_escaped_descriptions
 
     install_escaped_descriptions()
-    from tracker.extensions import bootstrap, csrf, db, limiter, login_manager, mail, migrate
+    from tracker.extensions import (
+        bootstrap,
+        compress,
+        csrf,
+        db,
+        limiter,
+        login_manager,
+        mail,
+        migrate,
+    )
+
+    # First, so its after_request hook runs last: it compresses the finished response.
+    compress.init_app(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))

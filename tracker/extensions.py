@@ -1,6 +1,7 @@
 """Extensions, created unbound and attached in the app factory."""
 
 from flask_bootstrap import Bootstrap5
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -36,3 +37,5 @@ bootstrap = Bootstrap5()
 limiter = Limiter(key_func=get_remote_address)
 #: Reminders by email; the MAIL_* settings name the SMTP server.
 mail = Mail()
+#: Compresses dynamic responses (pages, JSON, CSV) for clients that accept it.
+compress = Compress()

@@ -70,8 +70,10 @@ def eligible(task_code: str, site_code: str, at: datetime) -> Eligibility:
         if task.kind == TaskKind.reserved:
             result.reserved = reserved_reason(task)
             return result
-        for person in assistants_at(book, site_code):
-            decision = book.decide(person, task_code, site_code, at)
+        assistants = assistants_at(book, site_code)
+        decisions = book.decide_all(assistants, [task_code], site_code, at)
+        for person in assistants:
+            decision = decisions[(person.email, task_code)]
             target = result.clear if decision.status == DecisionStatus.clear else result.flagged
             target.append(Candidate(person, decision))
     result.flagged.sort(key=lambda c: len(c.unmet))  # stable: by name within a count

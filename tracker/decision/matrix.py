@@ -77,11 +77,7 @@ def matrix_from_book(
         key=lambda t: (KIND_ORDER[t.kind], t.name.lower()),
     )
     assistants = assistants_at(book, site_code)
-    cells = {
-        (person.email, task.code): book.decide(person, task.code, site_code, at)
-        for person in assistants
-        for task in tasks
-    }
+    cells = book.decide_all(assistants, [task.code for task in tasks], site_code, at)
     return Matrix(book.sites[site_code], at, assistants, tasks, cells)
 
 

@@ -168,8 +168,13 @@ def log_decision(decision: Decision, **inputs) -> dict:
     For pages that only show the answer (the self-check); the caller commits.
     """
     row = _decision_row(decision, **inputs)
-    db.session.execute(insert(DecisionRecord.__table__).values(**row))
+    # The row as parameters of one statement built once: .values(**row) made a new
+    # statement, and its cache key, on every self-check.
+    db.session.execute(_LOG_ONE, row)
     return row["result"]
+
+
+_LOG_ONE = insert(DecisionRecord.__table__)
 
 
 def log_decisions(

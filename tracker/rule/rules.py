@@ -8,6 +8,7 @@ every page, the CLI and the API give the same answer (DESIGN section 4).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -762,12 +763,7 @@ def decide(
             assistant, task, site, at, day, level, supervision, shifts, delegated_by, in_room,
         ),
     )  # fmt: skip
-    if site.code not in assistant.site_codes:
-        warnings.append(f"{assistant.name} does not work at {site.name} ({site.code}).")
-    if deactivated(assistant, day):
-        warnings.append(f"{assistant.name}'s account is deactivated.")
-    if assistant.role != "assistant":
-        warnings.append(f"{assistant.name} is not recorded as a medical assistant.")
+    warnings.extend(_standing_warnings(assistant, site, day))
     met = all(c.met for c in conditions)
     status = DecisionStatus.clear if met else DecisionStatus.flagged
     return Decision(
@@ -781,3 +777,143 @@ def decide(
         required_supervision=level,
         day=day,
     )
+
+
+# --------------------------------------------------------------------------- many at once
+
+
+def _standing_warnings(assistant: PersonFacts, site: SiteFacts, day: date) -> tuple[str, ...]:
+    """The warnings ``decide`` adds last: away from the site, deactivated, not an MA."""
+    warnings = []
+    if site.code not in assistant.site_codes:
+        warnings.append(f"{assistant.name} does not work at {site.name} ({site.code}).")
+    if deactivated(assistant, day):
+        warnings.append(f"{assistant.name}'s account is deactivated.")
+    if assistant.role != "assistant":
+        warnings.append(f"{assistant.name} is not recorded as a medical assistant.")
+    return tuple(warnings)
+
+
+def _needs_own_credential(source: StateRuleFacts | PolicyFacts | None) -> bool:
+    """Whether a state rule's or a policy's condition names the assistant's own credential
+    (then it is theirs alone; otherwise every assistant of a job level gets the same)."""
+    if isinstance(source, StateRuleFacts):
+        return source.status == RuleStatus.permitted and bool(source.requires_credentials)
+    return source is not None and source.authorized and bool(source.requires_credentials)
+
+
+def decide_many(
+    assistants: Sequence[PersonFacts],
+    tasks: Sequence[TaskFacts],
+    site: SiteFacts,
+    at: datetime,
+    *,
+    state_rules: Mapping[str, StateRuleFacts],
+    policies: Mapping[str, Sequence[PolicyFacts]],
+    competencies: Callable[[PersonFacts, str], Sequence[CompetencyFacts]],
+    supervision: Callable[[PersonFacts], Sequence[SupervisionFacts]],
+    shifts: Sequence[ShiftFacts] = (),
+) -> dict[tuple[str, str], Decision]:
+    """``decide`` for every assistant × task at one site and moment (no delegator, no
+    attested presence): the matrix and the finder.
+
+    Each cell is exactly the decision ``decide`` makes for it (a property test holds the
+    two equal). What cells share is worked out once and combined; the conditions are
+    frozen, so cells share them safely:
+
+    - the state-law condition and its warnings, once per task, unless the rule asks for a
+      credential (then it names the assistant's own, and is the assistant's);
+    - the policy that applies, the level of supervision and the policy condition, once per
+      (task, job level), the condition likewise unless the policy asks for a credential;
+    - supervision, once per (assistant, level), and per task only where the task's name is
+      in its words (no supervision needed; the provider not attested in the room).
+
+    ``state_rules`` and ``policies`` are by task code; ``competencies(assistant, code)``
+    and ``supervision(assistant)`` give an assistant's records (their assignments at the
+    site). Returns the decisions by (assistant email, task code).
+    """
+    if at.tzinfo is None:
+        raise ValueError("the moment of a decision must carry a time zone")
+    day = local_day(at, site.timezone)
+    # Per assistant: the warnings decide adds last, their assignments, their supervision
+    # conditions by key.
+    people = [
+        (assistant, _standing_warnings(assistant, site, day), supervision(assistant), {})
+        for assistant in assistants
+    ]
+    cells: dict[tuple[str, str], Decision] = {}
+    for task in tasks:
+        code = task.code
+        if task.kind == TaskKind.reserved:
+            reason = reserved_reason(task)
+            for assistant, *_ in people:
+                cells[(assistant.email, code)] = Decision(
+                    DecisionStatus.prohibited, assistant.email, code, site.code, at,
+                    reason=reason, day=day,
+                )  # fmt: skip
+            continue
+        rule = state_rules.get(code)
+        if rule is not None and (rule.state != site.state or rule.task != code):
+            rule = None
+        task_policies = policies.get(code, ())
+        law = law_warnings = None
+        if not _needs_own_credential(rule):
+            added: list[str] = []
+            law = _state_law(None, task, site, day, rule, added)
+            law_warnings = tuple(added)
+        by_level: dict = {}  # (job level, deactivated one) -> (policy, level, condition)
+        unsupervised = None  # the condition when the task needs no supervision
+        for assistant, last_warnings, assignments, supervised in people:
+            # A deactivated assistant's policy condition is their own (it names them).
+            gone = assistant.email if deactivated(assistant, day) else None
+            job_level = (assistant.job_level, gone)
+            shared = by_level.get(job_level)
+            if shared is None:
+                policy = select_policy(task_policies, code, assistant.job_level, site.code, day)
+                employer = None
+                if not _needs_own_credential(policy):
+                    # No credential to check: the condition appends no warning.
+                    employer = _employer_policy(assistant, task, site, day, task_policies,
+                                                policy, [])  # fmt: skip
+                shared = by_level[job_level] = (policy, required_level(task, rule, policy),
+                                                employer)  # fmt: skip
+            policy, level, employer = shared
+            warnings = list(law_warnings) if law is not None else []
+            if law is None:
+                state_law = _state_law(assistant, task, site, day, rule, warnings)
+            else:
+                state_law = law
+            if employer is None:
+                employer = _employer_policy(assistant, task, site, day, task_policies, policy,
+                                            warnings)  # fmt: skip
+            competency = _competency(
+                assistant,
+                task,
+                site,
+                day,
+                competencies(assistant, code),
+                rule,
+                task_policies,
+                policy,
+            )
+            if level == SupervisionLevel.none:
+                if unsupervised is None:
+                    unsupervised = _supervision(assistant, task, site, at, day, level, (),
+                                                shifts, None, False)  # fmt: skip
+                supervised_here = unsupervised
+            else:
+                key = (level, task.name) if level == SupervisionLevel.in_room else level
+                supervised_here = supervised.get(key)
+                if supervised_here is None:
+                    supervised_here = supervised[key] = _supervision(
+                        assistant, task, site, at, day, level, assignments, shifts, None, False
+                    )
+            met = state_law.met and employer.met and competency.met and supervised_here.met
+            cells[(assistant.email, code)] = Decision(
+                DecisionStatus.clear if met else DecisionStatus.flagged,
+                assistant.email, code, site.code, at,
+                (state_law, employer, competency, supervised_here),
+                (*warnings, *last_warnings) if warnings else last_warnings,
+                required_supervision=level, day=day,
+            )  # fmt: skip
+    return cells
