@@ -38,7 +38,8 @@ DATE_MAX = date(2200, 12, 31)
 NUMBER_MAX = 1_000_000_000
 
 #: No spaces and no control characters (PostgreSQL refuses NUL in text, even in a query).
-EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
+_EMAIL_PART = r"[^@\s\x00-\x1f\x7f-\x9f]+"
+EMAIL_RE = re.compile(rf"^{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}$")
 #: A record's code: letters, digits, '-', '_' and '.', starting with a letter or digit.
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -51,8 +52,9 @@ def timezones() -> frozenset[str]:
 
 #: Control characters; tab and line breaks are allowed only in multi-line text. PostgreSQL
 #: refuses NUL in text (even in a query); SQLite would store it silently: both refuse here.
-_CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f]")
+#: The C1 controls (U+0080-U+009F) too: terminals act on them (CSI), and NEL breaks a line.
+_CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 TEXT_MESSAGE = "Remove the control characters (such as NUL or escape) from this text."
 ONE_LINE_MESSAGE = "This must be a single line, without tabs or control characters."
@@ -105,6 +107,15 @@ def bounded_int(text) -> int:
     if not INT_MIN <= value <= INT_MAX:
         raise ValueError(INT_MESSAGE)
     return value
+
+
+def refuse_out_of_range(field: str, value: date | datetime) -> None:
+    """A verb's own check of the bound: ``Refused`` naming ``field`` when ``value`` (a date,
+    or a moment by the date it was given in) is outside 1900-2200."""
+    if unfit_value(value):
+        from tracker.errors import Refused
+
+        raise Refused.because(DATE_MESSAGE, field)
 
 
 def bounded_date(text: str) -> date:

@@ -19,6 +19,7 @@ from tracker.errors import Refused
 from tracker.extensions import db
 from tracker.sites.models import Site
 from tracker.staff.models import Person
+from tracker.validation import refuse_out_of_range
 from tracker.vocabulary import RECORD_KEEPERS, DelegationStatus, Role, TaskKind
 
 #: Moves a manager or provider may make by hand (declining comes with an incident).
@@ -86,6 +87,7 @@ def record_delegation(
     notes: str = "",
 ) -> Delegation:
     """Record a delegation with the decision made now; a flagged one is kept and marked."""
+    refuse_out_of_range("scheduled_for", scheduled_for)
     decision = evaluate(assistant, task, site, scheduled_for, delegated_by, in_room)
     record = record_decision(
         decision,
