@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlsplit
 
 from flask import (
@@ -45,8 +46,11 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def _account_key() -> str:
-    """The account a sign-in attempt is for, as the throttle counts it."""
-    return "login-account:" + normalise_email(request.form.get("email", ""))[:254]
+    """The account a sign-in attempt is for, as the throttle counts it: by a digest of the
+    email typed, so neither the count's store nor Flask-Limiter's log line of a breach
+    (which names the key) holds an email, or whatever else was typed in its place."""
+    email = normalise_email(request.form.get("email", ""))[:254]
+    return "login-account:" + hashlib.sha256(email.encode("utf-8", "replace")).hexdigest()
 
 
 def _address_key() -> str:
