@@ -85,6 +85,11 @@ class Config:
     #: typed) and per client address; Flask-Limiter's rate strings.
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute")
+    #: A browser where someone signed in gets a device cookie for that account (OWASP's
+    #: "device cookies"): its attempts on that account are counted on their own, at
+    #: LOGIN_LIMIT_PER_ACCOUNT, so a stranger's failures do not keep the person out. Days
+    #: an entry lasts from its last sign-in.
+    LOGIN_DEVICE_DAYS = int(os.environ.get("LOGIN_DEVICE_DAYS", "180") or 180)
     #: Where the counts live. memory:// is per process: with several gunicorn workers use a
     #: shared store (redis://…, memcached://…) so every worker counts the same attempts.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
