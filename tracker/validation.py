@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import available_timezones
@@ -34,6 +34,11 @@ INT_MIN = -(2**31)
 #: The dates the practice's records may carry (also the bounds of every date and datetime).
 DATE_MIN = date(1900, 1, 1)
 DATE_MAX = date(2200, 12, 31)
+#: The first and last instants of those dates anywhere on earth (UTC+14 to UTC-12): a moment
+#: with its offset is taken when some zone's calendar puts it in range. The instant decides,
+#: so a moment reads the same as typed and as the verbs get it (in UTC).
+MOMENT_MIN = datetime.combine(DATE_MIN, time.min, timezone(timedelta(hours=14)))
+MOMENT_MAX = datetime.combine(DATE_MAX, time.max, timezone(timedelta(hours=-12)))
 #: The largest decimal a number field takes (training hours, months and the like).
 NUMBER_MAX = 1_000_000_000
 
@@ -89,7 +94,9 @@ def unfit_value(value) -> str | None:
             return NUMBER_MESSAGE
         return None
     if isinstance(value, datetime):
-        value = value.date()
+        if value.utcoffset() is not None:
+            return None if MOMENT_MIN <= value <= MOMENT_MAX else DATE_MESSAGE
+        value = value.date()  # a form's local time: its date
     if isinstance(value, date):
         return None if DATE_MIN <= value <= DATE_MAX else DATE_MESSAGE
     if isinstance(value, str):
@@ -111,7 +118,7 @@ def bounded_int(text) -> int:
 
 def refuse_out_of_range(field: str, value: date | datetime) -> None:
     """A verb's own check of the bound: ``Refused`` naming ``field`` when ``value`` (a date,
-    or a moment by the date it was given in) is outside 1900-2200."""
+    or a moment: ``MOMENT_MIN`` to ``MOMENT_MAX``) is outside 1900-2200."""
     if unfit_value(value):
         from tracker.errors import Refused
 

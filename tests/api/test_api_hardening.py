@@ -155,7 +155,10 @@ def test_the_api_keeps_the_pages_date_range(app, api, manager, endpoints, year):
 
 
 def test_the_first_and_last_days_of_the_range_are_taken(app, api, manager, people):
-    for moment in ("1900-01-01T00:00:00+00:00", "2200-12-31T23:59:59+00:00"):
+    edges = ("1900-01-01T00:00:00+00:00", "2200-12-31T23:59:59+00:00",
+             # The same dates as written at the widest offsets: in UTC, 1899 and 2201.
+             "1900-01-01T00:00:00+14:00", "2200-12-31T23:59:59-12:00")  # fmt: skip
+    for moment in edges:
         decided = api("POST", "/decisions", manager, json={**DECISION, "at": moment})
         assert decided.status_code == 200, moment
         recorded = api("POST", "/delegations", manager,

@@ -33,8 +33,9 @@ def text(max_length: int, multiline: bool = False, **kwargs) -> fields.String:
 
 
 class Moment(fields.AwareDateTime):
-    """An ISO-8601 date and time with its offset, on a date the app takes (1900-2200, as
-    every writer: ``tracker.validation``), so its moment is always within UTC's calendar."""
+    """An ISO-8601 date and time with its offset, within the dates the app takes (1900-2200
+    somewhere on earth, as for every writer: ``tracker.validation``), so its moment is always
+    within UTC's calendar."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         moment = super()._deserialize(value, attr, data, **kwargs)
