@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import available_timezones
@@ -27,6 +27,9 @@ from zoneinfo import available_timezones
 from flask import Request
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter, ValidationError
+
+from tracker import dates
+from tracker.dates import zone
 
 #: Ids, page numbers and counts: what a 32-bit signed integer column holds.
 INT_MAX = 2**31 - 1
@@ -37,8 +40,8 @@ DATE_MAX = date(2200, 12, 31)
 #: The first and last instants of those dates anywhere on earth (UTC+14 to UTC-12): a moment
 #: with its offset is taken when some zone's calendar puts it in range. The instant decides,
 #: so a moment reads the same as typed and as the verbs get it (in UTC).
-MOMENT_MIN = datetime.combine(DATE_MIN, time.min, timezone(timedelta(hours=14)))
-MOMENT_MAX = datetime.combine(DATE_MAX, time.max, timezone(timedelta(hours=-12)))
+MOMENT_MIN = datetime.combine(DATE_MIN, time.min, UTC) - timedelta(hours=14)
+MOMENT_MAX = datetime.combine(DATE_MAX, time.max, UTC) + timedelta(hours=12)
 #: The largest decimal a number field takes (training hours, months and the like).
 NUMBER_MAX = 1_000_000_000
 
@@ -185,3 +188,32 @@ def install_bounds(app) -> None:
     app.request_class = TrackerRequest
     app.url_map.converters["int"] = BoundedIntConverter
     app.before_request(refuse_control_characters)
+
+
+def parse_moment(value: str | None, timezone: str) -> datetime:
+    """An ISO-8601 moment; without an offset it is read in the site's time zone.
+
+    No value means now; an empty or unreadable one, or one so close to year 1 or 9999 that
+    it has no date in UTC or in the site's zone, is a ValueError.
+    """
+    if value is None:
+        return dates.now_to_the_second()
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError("is not an ISO-8601 date and time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone(timezone))
+    if unfit_value(moment):  # the supported range of every date (1900-2200)
+        raise ValueError("is out of range (1900-01-01 to 2200-12-31)")
+    try:
+        moment.astimezone(UTC)
+        moment.astimezone(zone(timezone))
+    except OverflowError:
+        raise ValueError("is out of range") from None
+    return moment
+
+
+def normalise_email(email: str | None) -> str:
+    """An email as stored and compared: trimmed and lower-cased."""
+    return (email or "").strip().lower()
