@@ -11,6 +11,16 @@ from datetime import timedelta
 DEFAULT_SECRET_KEY = "dev-secret-key-change-me"
 #: A signing key shorter than this (in bytes) is refused in production.
 MIN_SECRET_KEY_BYTES = 32
+#: ...and one of fewer different characters than this: 40 spaces, 40 x "a" or a phrase typed
+#: twice are long enough but guessable. A random key has far more (token_urlsafe(48): about
+#: 40 of its 64).
+MIN_SECRET_KEY_DISTINCT = 16
+#: A key of hexadecimal digits only (``openssl rand -hex 32``) draws from 16 symbols, so a
+#: random one often lacks a few of them: it needs this many (a random 32-digit one has
+#: fewer about 3 times in a million; "deadbeef" repeated has 5).
+MIN_HEX_SECRET_KEY_DISTINCT = 9
+#: How to make a key, in every message refusing one.
+MAKE_A_KEY = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 #: Settings read from the environment when the app is created, as DESIGN section 11 names them.
 MAIL_SETTINGS = (
@@ -75,6 +85,11 @@ class Config:
     #: typed) and per client address; Flask-Limiter's rate strings.
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute")
+    #: A browser where someone signed in gets a device cookie for that account (OWASP's
+    #: "device cookies"): its attempts on that account are counted on their own, at
+    #: LOGIN_LIMIT_PER_ACCOUNT, so a stranger's failures do not keep the person out. Days
+    #: an entry lasts from its last sign-in.
+    LOGIN_DEVICE_DAYS = int(os.environ.get("LOGIN_DEVICE_DAYS", "180") or 180)
     #: Where the counts live. memory:// is per process: with several gunicorn workers use a
     #: shared store (redis://…, memcached://…) so every worker counts the same attempts.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
@@ -235,4 +250,13 @@ def secret_key_problem(key) -> str | None:
     size = len(key.encode() if isinstance(key, str) else key)
     if size < MIN_SECRET_KEY_BYTES:
         return f"SECRET_KEY is {size} bytes long; at least {MIN_SECRET_KEY_BYTES} are needed"
+    distinct = len(set(key))
+    text = key if isinstance(key, str) else key.decode("latin-1")
+    hexadecimal = all(ch in "0123456789abcdefABCDEF" for ch in text)
+    needed = MIN_HEX_SECRET_KEY_DISTINCT if hexadecimal else MIN_SECRET_KEY_DISTINCT
+    if distinct < needed:
+        return (
+            f"SECRET_KEY has only {distinct} different character{'s' * (distinct != 1)}; a "
+            f"random key has at least {needed}, so this one can be guessed"
+        )
     return None

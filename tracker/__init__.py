@@ -13,7 +13,13 @@ def create_app(config_class=None):
     """Create and configure the app."""
     from flask import Flask
 
-    from config import ConfigError, config_from_environment, is_production, secret_key_problem
+    from config import (
+        MAKE_A_KEY,
+        ConfigError,
+        config_from_environment,
+        is_production,
+        secret_key_problem,
+    )
 
     app = Flask(
         __name__,
@@ -28,8 +34,8 @@ def create_app(config_class=None):
         if problem:
             raise ConfigError(
                 f"Refusing to start in production: {problem}. Set SECRET_KEY to a long random "
-                "value (python -c 'import secrets; print(secrets.token_urlsafe(48))'), or "
-                "choose TRACKER_CONFIG=development for a local run."
+                f"value, made once with: {MAKE_A_KEY} (and kept), or choose "
+                "TRACKER_CONFIG=development for a local run."
             )
         app.config["DEBUG"] = False
     _mail_settings_from_environment(app, config_class)

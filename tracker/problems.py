@@ -118,7 +118,9 @@ def api_problem(code: int, detail: str | None = None, error: Exception | None = 
     if isinstance(data, dict) and data.get("messages") is not None and code in (400, 422):
         errors = flatten_messages(data["messages"])
         if code == 400:
-            detail = "The request body is not valid JSON."
+            why = "; ".join(e["message"] for e in errors)
+            detail = f"The request body is not valid JSON: {why}." if why else None
+            detail = detail or "The request body is not valid JSON."
             errors = None
         else:
             detail = "Some values are missing or not acceptable; see errors."

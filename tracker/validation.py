@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import available_timezones
@@ -37,11 +37,17 @@ INT_MIN = -(2**31)
 #: The dates the practice's records may carry (also the bounds of every date and datetime).
 DATE_MIN = date(1900, 1, 1)
 DATE_MAX = date(2200, 12, 31)
+#: The first and last instants of those dates anywhere on earth (UTC+14 to UTC-12): a moment
+#: with its offset is taken when some zone's calendar puts it in range. The instant decides,
+#: so a moment reads the same as typed and as the verbs get it (in UTC).
+MOMENT_MIN = datetime.combine(DATE_MIN, time.min, UTC) - timedelta(hours=14)
+MOMENT_MAX = datetime.combine(DATE_MAX, time.max, UTC) + timedelta(hours=12)
 #: The largest decimal a number field takes (training hours, months and the like).
 NUMBER_MAX = 1_000_000_000
 
 #: No spaces and no control characters (PostgreSQL refuses NUL in text, even in a query).
-EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
+_EMAIL_PART = r"[^@\s\x00-\x1f\x7f-\x9f]+"
+EMAIL_RE = re.compile(rf"^{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}$")
 #: A record's code: letters, digits, '-', '_' and '.', starting with a letter or digit.
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -54,8 +60,9 @@ def timezones() -> frozenset[str]:
 
 #: Control characters; tab and line breaks are allowed only in multi-line text. PostgreSQL
 #: refuses NUL in text (even in a query); SQLite would store it silently: both refuse here.
-_CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f]")
+#: The C1 controls (U+0080-U+009F) too: terminals act on them (CSI), and NEL breaks a line.
+_CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 TEXT_MESSAGE = "Remove the control characters (such as NUL or escape) from this text."
 ONE_LINE_MESSAGE = "This must be a single line, without tabs or control characters."
@@ -90,7 +97,9 @@ def unfit_value(value) -> str | None:
             return NUMBER_MESSAGE
         return None
     if isinstance(value, datetime):
-        value = value.date()
+        if value.utcoffset() is not None:
+            return None if MOMENT_MIN <= value <= MOMENT_MAX else DATE_MESSAGE
+        value = value.date()  # a form's local time: its date
     if isinstance(value, date):
         return None if DATE_MIN <= value <= DATE_MAX else DATE_MESSAGE
     if isinstance(value, str):
@@ -108,6 +117,15 @@ def bounded_int(text) -> int:
     if not INT_MIN <= value <= INT_MAX:
         raise ValueError(INT_MESSAGE)
     return value
+
+
+def refuse_out_of_range(field: str, value: date | datetime) -> None:
+    """A verb's own check of the bound: ``Refused`` naming ``field`` when ``value`` (a date,
+    or a moment: ``MOMENT_MIN`` to ``MOMENT_MAX``) is outside 1900-2200."""
+    if unfit_value(value):
+        from tracker.errors import Refused
+
+        raise Refused.because(DATE_MESSAGE, field)
 
 
 def bounded_date(text: str) -> date:

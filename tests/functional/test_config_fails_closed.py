@@ -25,7 +25,8 @@ from tracker.staff.models import Person
 from tracker.vocabulary import Role
 
 PROJECT = Path(__file__).resolve().parents[2]
-GOOD_KEY = "k" * 40
+#: Long enough, and as varied as a random key (token_urlsafe gives such ones).
+GOOD_KEY = "kP3-vQ8_xR2mW7nT4yB9cZ6hJ1fL5sD0gA" * 2
 
 
 @pytest.fixture
@@ -76,6 +77,48 @@ def test_production_refuses_a_missing_default_or_short_key(production, monkeypat
         production(key)  # TRACKER_CONFIG unset, as gunicorn 'tracker:create_app()' runs
     with pytest.raises(ConfigError, match=why):
         production(key, ProductionConfig)
+
+
+@pytest.mark.parametrize(
+    ("key", "distinct"),
+    [
+        (" " * 40, "only 1 different character;"),
+        ("a" * 40, "only 1 different character;"),
+        ("ab" * 32, "only 2 different characters"),
+        ("deadbeef" * 8, "only 5 different characters"),
+        ("mysupersecretkey" * 3, "only 10 different characters"),
+    ],
+    ids=["spaces", "one-letter", "two-letters", "hex-pattern", "phrase-repeated"],
+)
+def test_production_refuses_a_long_key_of_too_little_variety(
+    production, monkeypatch, key, distinct
+):
+    """Security round 2, item 9: length alone let 40 spaces sign every session."""
+    monkeypatch.delenv("TRACKER_CONFIG", raising=False)
+
+    with pytest.raises(ConfigError, match=distinct) as refused:
+        production(key)
+    # The message says how to make a good one.
+    assert "secrets.token_urlsafe(48)" in str(refused.value)
+
+
+@pytest.mark.parametrize("kind", ["hex-64", "hex-32", "urlsafe-48", "bytes-32"])
+def test_keys_the_usual_generators_make_are_taken(kind):
+    """``openssl rand -hex 32``, ``secrets.token_urlsafe(48)`` and the like: many draws (the
+    same on every run), none refused (hex is the tightest: 16 symbols)."""
+    import base64
+    import random
+
+    from config import secret_key_problem
+
+    draw = random.Random(kind).randbytes
+    make = {
+        "hex-64": lambda: draw(32).hex(),
+        "hex-32": lambda: draw(16).hex(),
+        "urlsafe-48": lambda: base64.urlsafe_b64encode(draw(48)).decode(),
+        "bytes-32": lambda: draw(32),
+    }[kind]
+    assert {secret_key_problem(make()) for _ in range(5000)} == {None}
 
 
 def test_production_with_a_long_key_starts_without_debug(production, monkeypatch):

@@ -135,3 +135,75 @@ def test_an_unknown_email_answers_about_as_slowly_as_a_real_one(app, make_person
     # The fastest of each (load only slows a run down); without the dummy hash an unknown
     # email answered in a tenth of the time.
     assert min(unknown) >= 0.5 * min(known), (statistics.median(unknown), statistics.median(known))
+
+
+# ------------------------------------------------ security round 2, item 5: device cookies
+
+
+def test_a_stranger_does_not_keep_the_person_out_of_their_own_browser(app, make_person):
+    """OWASP's device cookies: the person's browser, where they signed in before, is counted
+    apart; the stranger stays slowed down, by account and by address alike."""
+    from tracker.auth.devices import COOKIE
+
+    make_person(EMAIL)
+    own_browser = app.test_client()
+    yesterday = dates.now() - timedelta(days=1)
+    with time_machine.travel(yesterday, tick=False):
+        assert attempt(own_browser, address="192.0.2.50").status_code == 302
+        own_browser.post("/logout", environ_base={"REMOTE_ADDR": "192.0.2.50"})
+    assert own_browser.get_cookie(COOKIE, path="/login") is not None
+
+    stranger = app.test_client()
+    for _ in range(5):
+        assert attempt(stranger, password=WRONG, address="192.0.2.50").status_code == 401
+    assert attempt(stranger, password=WRONG, address="192.0.2.50").status_code == 429
+    # ... and on, past the limit of the address they share with the person (30 a minute).
+    for _ in range(30):
+        attempt(stranger, password=WRONG, address="192.0.2.50")
+
+    assert attempt(own_browser, address="192.0.2.50").status_code == 302
+    # The stranger is still slowed down, even with the right password, and a third browser
+    # that never signed in as this person too.
+    assert attempt(stranger, address="192.0.2.50").status_code == 429
+    assert attempt(app.test_client(), address="192.0.2.51").status_code == 429
+    assert count(app, "login_failed") == 5  # the rest were not even looked at
+
+
+def test_a_device_cookie_counts_only_for_its_account_and_its_own_failures(app, make_person):
+    from tracker.auth.devices import COOKIE
+
+    make_person(EMAIL)
+    make_person("ben@example.org")
+    browser = app.test_client()
+    with time_machine.travel(dates.now() - timedelta(days=1), tick=False):
+        assert attempt(browser).status_code == 302
+        browser.post("/logout")
+    stranger = app.test_client()
+    for _ in range(6):
+        attempt(stranger, "ben@example.org", WRONG, "198.51.100.1")
+    # Another account's throttle is not lifted by this browser's cookie for EMAIL.
+    assert attempt(browser, "ben@example.org").status_code == 429
+    # The browser's own wrong attempts are slowed down like anyone's (a stolen cookie buys
+    # five a minute, on one account).
+    for _ in range(5):
+        assert attempt(browser, password=WRONG).status_code == 401
+    assert attempt(browser).status_code == 429
+    # A forged cookie, or one signed with another key, is a stranger's browser.
+    for _ in range(5):
+        attempt(stranger, password=WRONG, address="198.51.100.2")
+    forged = app.test_client()
+    value = browser.get_cookie(COOKIE, path="/login").value
+    forged.set_cookie(COOKIE, value[:-2] + ("AA" if not value.endswith("AA") else "BB"),
+                      path="/login")  # fmt: skip
+    assert attempt(forged).status_code == 429
+
+
+def test_the_device_cookie_is_http_only_strict_and_names_no_email(app, make_person):
+    from tracker.auth.devices import COOKIE
+
+    make_person(EMAIL)
+    signed_in = attempt(app.test_client())
+    header = next(h for h in signed_in.headers.getlist("Set-Cookie") if h.startswith(COOKIE))
+    attributes = {part.strip().lower() for part in header.split(";")[1:]}
+    assert {"httponly", "samesite=strict", "path=/login"} <= attributes
+    assert "admin" not in header and "example" not in header

@@ -172,6 +172,7 @@ def test_every_page_as_every_role_carries_the_headers_and_no_inline_code(app, de
             roles = ACCESS[endpoint]
             what = f"{role.value} GET {url} ({response.status_code})"
             assert_security_headers(response, what)
+            assert response.headers.get("Cache-Control") == "no-store", what
             assert response.status_code < 500, what
             if roles != PUBLIC and role not in roles:
                 assert response.status_code == 403, what
@@ -185,6 +186,32 @@ def test_every_page_as_every_role_carries_the_headers_and_no_inline_code(app, de
     # Each role saw its own home page and more than a handful of pages.
     for role in DEMO_ACCOUNTS:
         assert sum(role in roles for roles in rendered.values()) >= 5, role
+
+
+def test_private_pages_and_downloads_are_never_stored(app, demo):
+    """Security round 2, item 8: a browser or proxy keeps no copy of a signed-in answer."""
+    from sqlalchemy import select
+
+    from tracker.incidents.models import Incident
+
+    with app.app_context():
+        incident = db.session.scalar(select(Incident.id).limit(1))
+    assert incident is not None  # the demo practice has incidents
+    for role, url in [
+        (Role.manager, "/staff/1"),
+        (Role.admin, f"/incidents/{incident}"),
+        (Role.manager, "/account/tokens/"),
+        (Role.admin, "/audit/"),
+        (Role.admin, "/audit/events.csv"),
+        (Role.manager, "/reports/delegations.csv"),
+        (Role.assistant, "/may-i"),
+    ]:
+        response = demo[role].get(url)
+        assert response.status_code == 200, url
+        assert response.headers["Cache-Control"] == "no-store", url
+    anonymous = app.test_client()
+    for url in ("/login", "/no-such-page", "/"):
+        assert anonymous.get(url).headers["Cache-Control"] == "no-store", url
 
 
 def test_the_login_page_errors_and_redirects_carry_the_headers(client):
@@ -224,6 +251,7 @@ def test_static_files_carry_the_headers(client):
     with client.get("/bootstrap/static/css/bootstrap.min.css.map") as response:
         assert response.status_code == 200
         assert_security_headers(response, "source map")
+        assert "no-store" not in response.headers.get("Cache-Control", "")
     with client.get("/static/css/no-such.css") as response:
         assert response.status_code == 404
         assert_security_headers(response, "missing static file")
@@ -240,6 +268,7 @@ def test_pages_link_versioned_static_files_cached_for_a_year(client):
             assert response.status_code == 200, url
             assert max_age(response) >= 365 * 24 * 3600, url
             assert "immutable" in response.headers["Cache-Control"], url
+            assert "no-store" not in response.headers["Cache-Control"], url
             assert response.headers.get("Content-Encoding") == "gzip", url
             assert "Accept-Encoding" in response.headers.get("Vary", ""), url
 

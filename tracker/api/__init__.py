@@ -54,7 +54,11 @@ def init_api(app) -> None:
                 "description": (
                     "May this medical assistant do this task, at this site, at this time? "
                     "Bearer tokens (Authorization: Bearer <token>) with the scopes decide, "
-                    "read and write. Errors are RFC 9457 problem details."
+                    "read and write. Errors are RFC 9457 problem details. Dates and moments "
+                    "run from 1900-01-01 to 2200-12-31; text holds no control characters (tab "
+                    "and line breaks only in notes and reasons); a body nested more than 1,024 "
+                    "deep, or holding a number no 64-bit float holds or a lone surrogate, is a "
+                    "400."
                 )
             },
         },

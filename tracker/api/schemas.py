@@ -3,39 +3,55 @@ OpenAPI description is generated from them."""
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from tracker.validation import unfit_text, unfit_value
 from tracker.vocabulary import DelegationStatus
 
 CONDITIONS = ("state_law", "employer_policy", "competency", "supervision")
 DECISION_STATUSES = ("clear", "flagged", "prohibited")
 
 
-def _no_nul(value: str) -> None:
-    if "\x00" in value:
-        raise ValidationError("Must not contain a NUL character.")
+def _one_line(value: str) -> None:
+    """The pages' rule for a one-line field (``tracker.validation``): no control character,
+    C1 included, no line break or tab, no lone surrogate."""
+    if problem := unfit_text(value):
+        raise ValidationError(problem)
 
 
-def text(max_length: int, **kwargs) -> fields.String:
-    """A string without NUL characters, at most ``max_length`` long."""
-    return fields.String(validate=[validate.Length(max=max_length), _no_nul], **kwargs)
+def _multiline(value: str) -> None:
+    """The pages' rule for notes and reasons: as one line, but tab and line breaks kept."""
+    if problem := unfit_text(value, multiline=True):
+        raise ValidationError(problem)
+
+
+def text(max_length: int, multiline: bool = False, **kwargs) -> fields.String:
+    """A string of at most ``max_length`` characters the pages' own fields would take: one
+    line, or (``multiline``: notes, reasons) several."""
+    clean = _multiline if multiline else _one_line
+    return fields.String(validate=[validate.Length(max=max_length), clean], **kwargs)
 
 
 class Moment(fields.AwareDateTime):
-    """An ISO-8601 date and time with its offset, whose moment has a date in UTC.
-
-    Years 1 and 9999 at the edges have none: such a moment is refused, not a 500 later.
-    """
+    """An ISO-8601 date and time with its offset, within the dates the app takes (1900-2200
+    somewhere on earth, as for every writer: ``tracker.validation``), so its moment is always
+    within UTC's calendar."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         moment = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            moment.astimezone(UTC)
-        except OverflowError:
-            raise ValidationError("Is out of range.") from None
+        if problem := unfit_value(moment):
+            raise ValidationError(problem)
         return moment
+
+
+class Day(fields.Date):
+    """An ISO-8601 date the app takes (1900-2200)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if problem := unfit_value(day):
+            raise ValidationError(problem)
+        return day
 
 
 def moment(**kwargs) -> Moment:
@@ -96,8 +112,8 @@ def read_plain_checks(items: list, schema: Schema) -> list[dict] | None:
     or None when any item is other than plainly well-formed.
 
     A plainly well-formed item is a JSON object of the schema's keys only, its texts
-    strings within their lengths and without NUL, ``at`` a string the schema's own ``at``
-    field reads (each distinct one read once) or null, ``in_room`` true or false. For
+    strings within their lengths that ``_one_line`` takes, ``at`` a string the schema's
+    own ``at`` field reads (each distinct one read once) or null, ``in_room`` true or false. For
     such a list the result equals the schema's (a property test compares the two); for
     anything else, None, and the schema reads the list and names each fault. Reading 500
     checks this way costs a fraction of 500 schema loads.
@@ -114,12 +130,12 @@ def read_plain_checks(items: list, schema: Schema) -> list[dict] | None:
         row = {}
         for name, limit in texts.items():
             value = item.get(name)
-            if type(value) is not str or len(value) > limit or "\x00" in value:
+            if type(value) is not str or len(value) > limit or unfit_text(value):
                 return None
             row[name] = value
         value = item.get("delegated_by")
         if value is not None and (
-            type(value) is not str or len(value) > delegator_limit or "\x00" in value
+            type(value) is not str or len(value) > delegator_limit or unfit_text(value)
         ):
             return None
         row["delegated_by"] = value
@@ -265,8 +281,8 @@ class DelegationListQuerySchema(Strict):
     assistant = text(254)
     status = fields.String(validate=validate.OneOf([s.value for s in DelegationStatus]))
     flagged = fields.Boolean()
-    from_ = fields.Date(data_key="from")
-    to = fields.Date()
+    from_ = Day(data_key="from")
+    to = Day()
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     cursor = text(200)
 
@@ -288,7 +304,7 @@ class DelegationRequestSchema(Strict):
         metadata={"description": "The delegating provider; a provider's own token: itself."},
     )
     in_room = fields.Boolean(load_default=False)
-    notes = text(2000, load_default="", allow_none=True)
+    notes = text(2000, multiline=True, load_default="", allow_none=True)
 
 
 class StatusRequestSchema(Strict):
@@ -298,6 +314,7 @@ class StatusRequestSchema(Strict):
     )  # fmt: skip
     reason = text(
         2000,
+        multiline=True,
         load_default=None,
         allow_none=True,
         metadata={"description": "Required to mark performed one whose standing is flagged."},
@@ -310,7 +327,7 @@ class IdempotencyHeaderSchema(Schema):
 
     idempotency_key = fields.String(
         data_key="Idempotency-Key",
-        validate=[validate.Length(min=1, max=200), _no_nul],
+        validate=[validate.Length(min=1, max=200), _one_line],
         metadata={"description": "Repeat the same request with the same key: no second one."},
     )
 

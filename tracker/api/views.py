@@ -22,6 +22,8 @@ from flask_smorest import Blueprint
 from sqlalchemy import and_, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from webargs.core import missing
+from webargs.flaskparser import FlaskParser, abort, is_json_request
 
 from tracker import dates
 from tracker.access import ACCESS, API_SCOPES
@@ -54,7 +56,31 @@ from tracker.staff.models import Person
 from tracker.training import queries as training_queries
 from tracker.vocabulary import DelegationStatus, Role
 
-bp = Blueprint(
+
+class JsonParser(FlaskParser):
+    """Request bodies read by orjson: JSON nested past 1,024 levels, a number no 64-bit float
+    holds (an integer of thousands of digits) and a lone surrogate (``"\\ud800"``) are
+    malformed JSON, a 400, before any field is looked at. The standard library's reader
+    would raise RecursionError, spend seconds on the digits or give Python a string no
+    database can store."""
+
+    def load_json(self, req, schema):
+        if not is_json_request(req):
+            return missing
+        body = req.get_data(cache=True)
+        if not body.strip():
+            return missing
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            abort(400, exc=exc, messages={"json": [f"{exc.msg} (at character {exc.pos})"]})
+
+
+class ApiBlueprint(Blueprint):
+    ARGUMENTS_PARSER = JsonParser()
+
+
+bp = ApiBlueprint(
     "api_v1",
     __name__,
     url_prefix="/api/v1",
@@ -146,6 +172,7 @@ class PersonRow(NamedTuple):
     id: int
     email: str
     role: Role
+    active: bool
 
 
 class CodeRow(NamedTuple):
@@ -202,14 +229,31 @@ class Names:
         return found
 
 
-def _may_ask_about(person: Person, assistant: Person) -> None:
-    """An assistant's token asks only about that assistant."""
-    if person.role == Role.assistant and assistant.id != person.id:
+def _may_ask_about(person: Person, emails) -> None:
+    """An assistant's token asks only about that assistant.
+
+    Checked on the email as given, before anything is looked up: any other email, whether
+    someone has it or not, gets the same 403, so the answer tells no one who has an account.
+    """
+    if person.role != Role.assistant:
+        return
+    if any(_norm_email(email) != person.email for email in emails):
         _refuse(
             person,
             "assistant asked about another person",
             "An assistant's token may ask only about that assistant.",
         )
+
+
+def _delegator_for_assistant(person: Person, delegator, email, field: str, errors: list):
+    """An assistant's token names a delegator only among the active providers: any other
+    email (a manager's, a former provider's, no one's) is answered alike, as unknown."""
+    if person.role != Role.assistant or delegator is None:
+        return delegator
+    if delegator.role == Role.provider and delegator.active:
+        return delegator
+    errors.append((field, f"no delegator with email {email}"))
+    return None
 
 
 def _decision_json(record_id: int, decision) -> dict:
@@ -239,15 +283,18 @@ def decide(args):
     entry. Without `at`, now.
     """
     person = g.api_person
+    _may_ask_about(person, [args["assistant"]])
     errors: list = []
     names = Names([args["assistant"], args["delegated_by"]], [args["task"]], [args["site"]])
     assistant = names.person(args["assistant"], "assistant", errors, "assistant")
     task = names.task(args["task"], "task", errors)
     site = names.site(args["site"], "site", errors)
     delegator = names.person(args["delegated_by"], "delegated_by", errors, "delegator")
+    delegator = _delegator_for_assistant(
+        person, delegator, args["delegated_by"], "delegated_by", errors
+    )
     if errors:
         raise invalid(errors)
-    _may_ask_about(person, assistant)
     at = args["at"] or dates.now_to_the_second()
     decision = evaluate(assistant, task, site, at, delegator, args["in_room"])
     record = record_decision(
@@ -293,6 +340,7 @@ def decide_batch(args):
     """
     person = g.api_person
     checks = args["checks"]
+    _may_ask_about(person, {c["assistant"] for c in checks})
     snapshot = Snapshot()
     names = Names(
         [c["assistant"] for c in checks] + [c["delegated_by"] for c in checks],
@@ -309,13 +357,18 @@ def decide_batch(args):
                 names.person(check["assistant"], prefix + "assistant", errors, "assistant"),
                 names.task(check["task"], prefix + "task", errors),
                 names.site(check["site"], prefix + "site", errors),
-                names.person(check["delegated_by"], prefix + "delegated_by", errors, "delegator"),
+                _delegator_for_assistant(
+                    person,
+                    names.person(check["delegated_by"], prefix + "delegated_by", errors,
+                                 "delegator"),
+                    check["delegated_by"],
+                    prefix + "delegated_by",
+                    errors,
+                ),
             )
-        )
+        )  # fmt: skip
     if errors:
         raise invalid(errors)
-    for assistant in {assistant.id: assistant for assistant, *_ in resolved}.values():
-        _may_ask_about(person, assistant)
     if not checks:
         return _json({"decisions": []})
     now = dates.now_to_the_second()
@@ -496,6 +549,7 @@ def delegations(args):
         if site is not None:
             query = query.where(Delegation.site_id == site.id)
     if args.get("assistant"):
+        _may_ask_about(person, [args["assistant"]])
         assistant = names.person(args["assistant"], "assistant", errors, "assistant")
         if assistant is not None:
             query = query.where(Delegation.assistant_id == assistant.id)

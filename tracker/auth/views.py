@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+
 from flask import (
     Blueprint,
     current_app,
@@ -15,7 +17,7 @@ from flask_login import current_user, logout_user
 
 from tracker import dates
 from tracker.audit.services import ANONYMOUS, record_event
-from tracker.auth import two_factor
+from tracker.auth import devices, two_factor
 from tracker.auth.forms import LoginForm, SecondStepForm
 from tracker.auth.services import authenticate, normalise_email
 from tracker.auth.sessions import end_current_session, start_session
@@ -28,12 +30,33 @@ bp = Blueprint("auth", __name__)
 
 
 def _account_key() -> str:
-    """The account a sign-in attempt is for, as the throttle counts it."""
-    return "login-account:" + normalise_email(request.form.get("email", ""))[:254]
+    """The account a sign-in attempt is for, as the throttle counts it: by a digest of the
+    email typed, so neither the count's store nor Flask-Limiter's log line of a breach
+    (which names the key) holds an email, or whatever else was typed in its place."""
+    email = _typed_email()
+    return "login-account:" + hashlib.sha256(email.encode("utf-8", "replace")).hexdigest()
 
 
 def _address_key() -> str:
     return "login-address:" + (request.remote_addr or "unknown")
+
+
+def _typed_email() -> str:
+    return normalise_email(request.form.get("email", ""))[:254]
+
+
+def _from_known_device() -> bool:
+    """A browser where someone signed in as the account typed (``tracker.auth.devices``):
+    counted on its own, so strangers' failures neither slow it by account nor by address."""
+    return devices.known_device(_typed_email()) is not None
+
+
+def _from_elsewhere() -> bool:
+    return not _from_known_device()
+
+
+def _device_key() -> str:
+    return f"login-device:{devices.known_device(_typed_email())}"
 
 
 def _too_many(limit, template: str, form, attempts: str):
@@ -69,12 +92,21 @@ def _slow_down(limit):
     key_func=_address_key,
     methods=["POST"],
     on_breach=_slow_down,
+    exempt_when=_from_known_device,
 )
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
     key_func=_account_key,
     methods=["POST"],
     on_breach=_slow_down,
+    exempt_when=_from_known_device,
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=_device_key,
+    methods=["POST"],
+    on_breach=_slow_down,
+    exempt_when=_from_elsewhere,
 )
 def login():
     """Sign in with email and password."""
@@ -110,7 +142,7 @@ def _complete_sign_in(person, remember: bool, target: str | None, second_factor=
     )
     start_session(person, remember=remember)
     db.session.commit()
-    return redirect(target or url_for("main.home"))
+    return devices.remember_device(redirect(target or url_for("main.home")), person.email)
 
 
 #: How long the second step of a sign-in may wait after the password.

@@ -17,6 +17,7 @@ from tracker.extensions import db
 from tracker.rule.values import Decision
 from tracker.sites.models import Site
 from tracker.staff.models import Person, person_sites
+from tracker.validation import refuse_out_of_range
 from tracker.vocabulary import Role, TaskKind
 
 
@@ -133,6 +134,7 @@ def _decision_row(
     result: dict | None = None,
 ) -> dict:
     """A decision log row's values: its inputs, who asked and the outcome, linked by id."""
+    refuse_out_of_range("at", decision.at)
     if result is None:
         result = stored_result(decision)
     return {

@@ -23,7 +23,7 @@ from tracker.rule.values import Decision
 from tracker.sites.models import Site
 from tracker.staff.models import Person
 from tracker.supervision.models import SupervisionAssignment
-from tracker.validation import unfit_text
+from tracker.validation import DATE_MESSAGE, unfit_text, unfit_value
 from tracker.vocabulary import RECORD_KEEPERS, DelegationStatus, Role, TaskKind
 
 #: Moves a manager or provider may make by hand (declining comes with an incident).
@@ -125,6 +125,8 @@ def delegation_problems(
         problems.add("site", "Choose one of the practice's sites.")
     if scheduled_for is None or scheduled_for.tzinfo is None:
         problems.add("scheduled_for", "Give the date and time, with the site's time zone.")
+    elif unfit_value(scheduled_for):
+        problems.add("scheduled_for", DATE_MESSAGE)
     notes = notes or ""
     if len(notes) > NOTES_MAX_LENGTH:
         problems.add(
