@@ -5,6 +5,7 @@ database (PostgreSQL in CI)."""
 from __future__ import annotations
 
 import os
+import tempfile
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
@@ -51,6 +52,8 @@ def database_url(tmp_path) -> str:
 
 
 def make_app(url: str, **overrides):
+    # Evidence files go to a folder of this app's own, never the checkout's instance/.
+    overrides.setdefault("UPLOAD_DIR", tempfile.mkdtemp(prefix="tracker-uploads-"))
     config = type("Config", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url, **overrides})
     return create_app(config)
 

@@ -37,6 +37,8 @@ def create_app(config_class=None):
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         path = os.path.join(app.instance_path, "tracker.sqlite")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    if not app.config.get("UPLOAD_DIR"):
+        app.config["UPLOAD_DIR"] = os.path.join(app.instance_path, "uploads")
     app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_url(app.config["SQLALCHEMY_DATABASE_URI"])
 
     from tracker.db_types import json_text
@@ -86,6 +88,7 @@ def create_app(config_class=None):
     from tracker.decision import eligible_views
     from tracker.decision import views as decision_views
     from tracker.delegations import views as delegation_views
+    from tracker.documents import views as document_views
     from tracker.imports import views as import_views
     from tracker.incidents import views as incident_views
     from tracker.main import views as main_views
@@ -115,6 +118,7 @@ def create_app(config_class=None):
         token_views.bp,
         api_docs.bp,
         report_views.bp,
+        document_views.bp,
     ):
         app.register_blueprint(blueprint)
     init_api(app)
