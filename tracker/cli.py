@@ -57,7 +57,13 @@ def register_cli(app) -> None:
     @app.cli.command("import-practice")
     # utf-8-sig: a file saved by a Windows editor starts with a byte-order mark.
     @click.argument("file", type=click.File("r", encoding="utf-8-sig"))
-    def import_practice_command(file):
+    @click.option(
+        "--documents",
+        "documents_dir",
+        type=click.Path(exists=True, file_okay=False),
+        help="The folder holding the documents' files (export-practice --documents wrote it).",
+    )
+    def import_practice_command(file, documents_dir):
         """Load a practice file (JSON), all or nothing."""
         from tracker.errors import Refused, cli_lines
         from tracker.practice_file.importer import import_practice
@@ -72,7 +78,7 @@ def register_cli(app) -> None:
         except (ValueError, RecursionError) as exc:  # a 5,000-digit number, deep nesting
             fail(f"{file.name}: not valid JSON: {str(exc)[:200]}", 1)
         try:
-            counts, warnings = import_practice(data, actor=CLI)
+            counts, warnings = import_practice(data, actor=CLI, documents_dir=documents_dir)
             db.session.commit()
         except Refused as exc:
             db.session.rollback()
@@ -94,11 +100,24 @@ def register_cli(app) -> None:
             )
 
     @app.cli.command("export-practice")
-    def export_practice_command():
-        """Print the practice file of what is stored."""
-        from tracker.practice_file.exporter import export_practice
+    @click.option(
+        "--documents",
+        "documents_dir",
+        type=click.Path(file_okay=False),
+        help="Copy every document's file into this folder (beside the practice file).",
+    )
+    def export_practice_command(documents_dir):
+        """Print the practice file of what is stored (and copy the documents' files)."""
+        from tracker.practice_file.exporter import export_document_files, export_practice
 
-        click.echo(json.dumps(export_practice(), indent=2, ensure_ascii=False))
+        practice_file = export_practice()
+        if documents_dir:
+            problems = export_document_files(practice_file, documents_dir)
+            if problems:
+                for problem in problems:
+                    click.echo(f"Error: {problem}", err=True)
+                fail(f"{len(problems)} document file(s) could not be copied", 1)
+        click.echo(json.dumps(practice_file, indent=2, ensure_ascii=False))
 
     @app.cli.command("check")
     @click.option("--assistant", "assistant_email", required=True, help="The assistant's email.")
@@ -238,13 +257,20 @@ def register_cli(app) -> None:
 
     @app.cli.command("verify-audit")
     def verify_audit_command():
-        """Check the audit log's hash chain."""
+        """Check the audit log's hash chain, and every stored document against its hash."""
         from tracker.audit.services import verify_chain
+        from tracker.documents.services import stored_file_problems
 
         whole, message = verify_chain()
         if not whole:
             fail(message, 1)
+        problems = stored_file_problems()
+        if problems:
+            for problem in problems:
+                click.echo(f"Error: {problem}", err=True)
+            fail(f"{len(problems)} stored document(s) do not match their hash", 1)
         click.echo(message)
+        click.echo("every stored document matches its hash")
 
     @app.cli.command("create-token")
     @click.argument("email")

@@ -325,6 +325,18 @@ class TrainingSiteSchema(Schema):
     timezone = fields.String(required=True)
 
 
+class DocumentSchema(Schema):
+    """An evidence document of a record (its file is downloaded from the record's page)."""
+
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    content_type = fields.String(required=True)
+    size = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+    filename = fields.String(required=True)
+    uploaded_at = fields.DateTime(required=True)
+
+
 class CompetencySchema(Schema):
     id = fields.Integer(required=True)
     task = fields.String(required=True)
@@ -338,6 +350,7 @@ class CompetencySchema(Schema):
     expiry_from_policy = fields.Boolean(required=True)
     prior_employer = fields.Boolean(required=True)
     revoked_on = fields.Date(allow_none=True, required=True)
+    documents = fields.List(fields.Nested(DocumentSchema), required=True)
 
 
 class CredentialSchema(Schema):
@@ -349,6 +362,7 @@ class CredentialSchema(Schema):
     expires_on = fields.Date(allow_none=True, required=True)
     verified_on = fields.Date(allow_none=True, required=True)
     status = fields.String(required=True)
+    documents = fields.List(fields.Nested(DocumentSchema), required=True)
 
 
 class LicenseSchema(Schema):
@@ -358,6 +372,7 @@ class LicenseSchema(Schema):
     state = fields.String(required=True)
     expires_on = fields.Date(allow_none=True, required=True)
     status = fields.String(required=True)
+    documents = fields.List(fields.Nested(DocumentSchema), required=True)
 
 
 class SupervisionSchema(Schema):

@@ -37,6 +37,16 @@ _KNOWN_OTHERS = {
 }
 
 
+#: What Pillow reads from a file that says nothing about where, when or on what it was made:
+#: an image holding only these is kept byte for byte (so cleaning is idempotent, and a
+#: clean photo keeps its quality); anything else (EXIF, XMP, ICC profile, comments, PNG
+#: text chunks) makes it written again without them.
+_HARMLESS_INFO = frozenset(
+    {"jfif", "jfif_version", "jfif_unit", "jfif_density", "dpi", "progressive", "progression",
+     "adobe", "adobe_transform", "gamma", "transparency", "aspect", "srgb", "interlace"}
+)  # fmt: skip
+
+
 class Unacceptable(ValueError):
     """The file cannot be kept; the message says why, in words for the uploader."""
 
@@ -59,7 +69,8 @@ def recognise(data: bytes) -> str:
 
 def without_metadata(data: bytes, content_type: str) -> bytes:
     """An image written again with its pixels only (turned upright first, as its EXIF
-    orientation said); a PDF as it came. Unacceptable when the image cannot be read."""
+    orientation said) when it carries metadata, else as it came; a PDF as it came.
+    Unacceptable when the image cannot be read."""
     image_format = _IMAGE_FORMATS.get(content_type)
     if image_format is None:
         return data
@@ -69,6 +80,8 @@ def without_metadata(data: bytes, content_type: str) -> bytes:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=[image_format]) as image:
                 image.load()
+                if set(image.info) <= _HARMLESS_INFO and not image.getexif():
+                    return data
                 upright = ImageOps.exif_transpose(image)
                 # A copy without the info dict: EXIF, XMP, ICC profile, comments, text chunks.
                 clean = upright.copy()
