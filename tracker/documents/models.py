@@ -50,3 +50,15 @@ class Document(db.Model):
     @property
     def withdrawn(self) -> bool:
         return self.withdrawn_at is not None
+
+    @property
+    def type_name(self) -> str:
+        """PDF, PNG or JPEG: the type its content has."""
+        return self.content_type.rsplit("/", 1)[-1].upper()
+
+    @property
+    def size_words(self) -> str:
+        """Its size as people read it: "240 KB", "1.5 MB"."""
+        if self.size >= 1024 * 1024:
+            return f"{self.size / (1024 * 1024):.1f} MB"
+        return f"{max(1, round(self.size / 1024))} KB"
