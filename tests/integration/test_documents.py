@@ -279,8 +279,6 @@ def export_with_documents(runner, folder: Path) -> dict:
 
 
 def test_export_and_import_bring_documents_and_their_files_back(app, practice, runner, tmp_path):
-    from tests.conftest import make_app
-
     with app.app_context():
         checklist_sha = attach_checklist().sha256
         photo = attach_checklist(data=jpeg_with_gps(), title="Certificate photo")
@@ -304,28 +302,30 @@ def test_export_and_import_bring_documents_and_their_files_back(app, practice, r
     assert sorted(p.name for p in folder.iterdir()) == sorted(e["file"] for e in entries)
     (folder / "practice.json").write_text(json.dumps(exported))
 
-    # Into an empty database with an empty upload folder.
-    fresh = make_app(app.config["SQLALCHEMY_DATABASE_URI"].replace("test.sqlite", "fresh.sqlite"))
-    if fresh.config["SQLALCHEMY_DATABASE_URI"] == app.config["SQLALCHEMY_DATABASE_URI"]:
-        pytest.skip("one PostgreSQL database: the round trip is checked on SQLite")
-    with fresh.app_context():
+    # Into an emptied database with an empty upload folder.
+    app.config["UPLOAD_DIR"] = str(tmp_path / "new-uploads")
+    with app.app_context():
+        from tests.conftest import _empty_database
         from tracker.catalog.services import ensure_catalog
 
-        db.create_all()
+        db.session.remove()
+        if db.engine.dialect.name == "sqlite":
+            db.drop_all()
+        _empty_database()
         ensure_catalog()
         db.session.commit()
-    fresh_runner = fresh.test_cli_runner()
-    result = fresh_runner.invoke(
+        assert db.session.scalar(select(func.count(Document.id))) == 0
+    result = runner.invoke(
         args=["import-practice", str(folder / "practice.json"), "--documents", str(folder)]
     )
     assert result.exit_code == 0, result.output
     assert "documents: 2 created" in result.output
-    with fresh.app_context():
+    with app.app_context():
         assert stored_file_problems() == []
         assert storage.read(checklist_sha) == CHECKLIST_PDF
-    again = fresh_runner.invoke(args=["export-practice", "--documents", str(tmp_path / "again")])
+    again = runner.invoke(args=["export-practice", "--documents", str(tmp_path / "again")])
     assert json.loads(again.output)["documents"] == entries
-    result = fresh_runner.invoke(
+    result = runner.invoke(
         args=["import-practice", str(folder / "practice.json"), "--documents", str(folder)]
     )
     assert "documents: 0 created, 0 updated, 2 unchanged" in result.output
