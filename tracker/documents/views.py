@@ -131,7 +131,8 @@ def download(document_id: int):
         etag=document.sha256,
         max_age=0,
     )
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    # X-Content-Type-Options: nosniff comes with every response (security_headers): the
+    # browser takes the sniffed type above, never its own guess.
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
