@@ -356,3 +356,25 @@ def test_upload_and_withdraw_need_the_forms_csrf_token(app, practice, csrf_app):
     [document] = documents(app)
     assert client.post(f"/documents/{document.id}/withdraw").status_code == 400
     assert documents(app)[0].withdrawn_at is None
+
+
+def test_readers_of_state_rules_and_policies_find_their_documents_on_the_lists(
+    app, client, login_as
+):
+    """Providers and compliance read state rules and policies (their edit pages are the
+    record keepers'): the lists link each record's current documents."""
+    login_as("manager@example.org")
+    record_ids = ids(app)
+    upload(client, "state_rule", record_ids["state_rule"], title="16 CCR 1366 text")
+    upload(client, "policy", record_ids["policy"], data=png(), name="signed.png",
+           title="Signed task policy")  # fmt: skip
+    [statute, policy] = documents(app)
+    login_as("dr.lee@example.org")
+    rules = client.get("/policy/states/CA").get_data(as_text=True)
+    assert f'href="/documents/{statute.id}">16 CCR 1366 text</a>' in rules
+    policies = client.get("/policy/all").get_data(as_text=True)
+    assert f'href="/documents/{policy.id}">Signed task policy</a>' in policies
+    assert fetch(client, f"/documents/{statute.id}").status_code == 200
+    assert 'action="/documents"' not in client.get(
+        f"/policy/states/rules/{record_ids['state_rule']}/edit"
+    ).get_data(as_text=True)

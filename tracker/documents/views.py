@@ -178,4 +178,13 @@ def _panel_helpers():
             "withdraw_form": WithdrawForm() if may_attach else None,
         }
 
-    return {"documents_panel": documents_panel}
+    def record_documents(record_type: str, record_ids) -> dict[int, list]:
+        """The current documents of a list's records (one query): record id -> documents."""
+        found = services.documents_by_record((record_type, i) for i in record_ids)
+        return {
+            record_id: current
+            for (_, record_id), docs in found.items()
+            if (current := [d for d in docs if d.withdrawn_at is None])
+        }
+
+    return {"documents_panel": documents_panel, "record_documents": record_documents}
