@@ -23,9 +23,8 @@ from tracker.audit.denied import refuse
 from tracker.documents import services, storage
 from tracker.documents.forms import DocumentForm, WithdrawForm
 from tracker.documents.records import NOT_KEPT, kind_of, record_of
-from tracker.errors import Refused, render_error, show_on_form
-from tracker.extensions import db
-from tracker.form_pages import current_person
+from tracker.errors import render_error
+from tracker.form_pages import current_person, save_form
 from tracker.validation import accepts_upload
 from tracker.vocabulary import DocumentRecordType
 
@@ -70,31 +69,29 @@ def upload():
         refuse(f"only those who may change {kind.record_type.label}s attach documents to them")
     form = DocumentForm()
     _describe_limit(form)
-    general: list[str] = []
     if form.validate_on_submit():
         upload = form.file.data
         # One byte past the limit is enough to refuse it; never more than that is read.
         data = upload.stream.read(services.max_upload_bytes() + 1)
-        try:
-            document = services.attach_document(
+        saved, document = save_form(
+            form,
+            lambda: services.attach_document(
                 kind.record_type,
                 record.id,
                 title=form.title.data,
                 filename=upload.filename,
                 data=data,
                 actor=me,
-            )
-            db.session.commit()
-        except Refused as exc:
-            db.session.rollback()
-            general = show_on_form(form, exc)
-        else:
+            ),
+            flash_general=False,
+        )
+        if saved:
             flash(f"\u201c{document.title}\u201d was attached.", "success")
             return redirect(kind.page(record), code=303)
     return render_template(
         "documents/upload.html",
         form=form,
-        general_errors=general,
+        general_errors=form.form_errors,
         record_label=kind.describe(record),
         back_url=kind.page(record),
     ), 400
@@ -150,12 +147,8 @@ def withdraw(document_id: int):
     form = WithdrawForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        changed = services.withdraw_document(document, actor=me)
-        db.session.commit()
-    except Refused as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
+    saved, changed = save_form(form, lambda: services.withdraw_document(document, actor=me))
+    if not saved:
         return redirect(kind.page(record), code=303)
     if changed:
         flash(f"\u201c{document.title}\u201d was withdrawn; it stays in the history.", "success")
