@@ -112,7 +112,7 @@ KINDS: dict[DocumentRecordType, RecordKind] = {
     )
 }
 
-#: The page a person uses for each record type's page (shown when a record is gone).
+#: Why a protocol takes no document yet (DESIGN section 15's records are not in this version).
 NOT_KEPT = "protocols are not kept by this version of tracker"
 
 
