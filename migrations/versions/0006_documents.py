@@ -1,7 +1,7 @@
 """evidence documents: files attached to records, kept by their SHA-256
 
 Revision ID: 0006_documents
-Revises: 0005
+Revises: 0006_deactivated_on
 Create Date: 2026-12-05 02:50:00
 
 A new table only: documents are no fact of the decision, so no fact-stamp trigger is added.
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006_documents'
-down_revision = '0005'
+down_revision = '0006_deactivated_on'
 branch_labels = None
 depends_on = None
 

@@ -72,10 +72,13 @@ def may_record(person: Person) -> bool:
 
 
 def may_correct(person: Person, comp: Competency) -> bool:
-    """Managers and admins correct any record; a validator corrects their own sign-off."""
+    """Managers and admins correct any record; a validator corrects their own sign-off, and
+    signs off a record not yet validated here (one from a prior employer, or unsigned)."""
     if enters_on_behalf(person):
         return True
-    return comp.validated_by_id == person.id and may_sign_off(person)
+    if not may_sign_off(person) or comp.person_id == person.id:
+        return False
+    return comp.validated_by_id == person.id or comp.prior_employer or comp.validated_on is None
 
 
 def person_facts(person: Person) -> PersonFacts:
@@ -84,6 +87,7 @@ def person_facts(person: Person) -> PersonFacts:
         name=person.name,
         role=person.role.value,
         active=person.active,
+        deactivated_on=person.deactivated_on,
         job_level=person.job_level,
         can_validate=person.can_validate,
         licenses=tuple(

@@ -73,6 +73,20 @@ def licensed_provider(person: PersonFacts, day: date, state: str | None = None) 
     )
 
 
+def deactivated(person: PersonFacts, day: date) -> bool:
+    """Whether the person no longer works here on the day: deactivated on or before it.
+
+    One deactivated before the day was kept counts as deactivated on every day."""
+    return not person.active and (person.deactivated_on is None or person.deactivated_on <= day)
+
+
+def no_longer_here(person: PersonFacts) -> str:
+    """``Dr. Kim no longer works here since 2026-11-20`` (or ``is deactivated``, no day kept)."""
+    if person.deactivated_on is None:
+        return f"{person.name} is deactivated"
+    return f"{person.name} no longer works here since {person.deactivated_on}"
+
+
 def may_validate(person: PersonFacts, day: date) -> bool:
     """A provider licensed on the day of sign-off, or an approved observer."""
     return person.can_validate or licensed_provider(person, day)
@@ -242,6 +256,16 @@ def _policy_ref(policy: PolicyFacts) -> RecordRef:
 
 
 def _employer_policy(assistant, task, site, day, policies, policy, warnings) -> Condition:
+    if deactivated(assistant, day):
+        # The written policy authorizes the practice's own staff: not someone who has left.
+        return Condition(
+            EMPLOYER_POLICY,
+            False,
+            f"{no_longer_here(assistant)}: the written policy authorizes tasks only for the "
+            "practice's active staff.",
+            (_policy_ref(policy),) if policy is not None else (),
+            (ProblemCode.no_longer_works_here,),
+        )
     level = assistant.job_level or "their job level"
     if policy is None:
         hint = ""
@@ -309,8 +333,8 @@ def competency_problems(
     min_hours: float | None,
     state: str,
 ) -> list[tuple[ProblemCode, str]]:
-    """What keeps a competency record from counting on the day, each with its code (empty:
-    it counts)."""
+    """What keeps a competency record from counting on the day, each with its code and its
+    words (empty words: another problem's words already say it); an empty list: it counts."""
     problems = []
     if comp.prior_employer:
         problems.append(
@@ -320,7 +344,9 @@ def competency_problems(
             )
         )
     if comp.validated_on is None:
-        problems.append((ProblemCode.not_validated, "has not been validated"))
+        # A prior employer's record already says it "has not been validated here".
+        words = "" if comp.prior_employer else "has not been validated"
+        problems.append((ProblemCode.not_validated, words))
     elif comp.validated_on > day:
         problems.append(
             (ProblemCode.validated_later, f"is validated only from {comp.validated_on}")
@@ -402,7 +428,7 @@ def _competency(assistant, task, site, day, competencies, rule, policy) -> Condi
     judged.sort(key=lambda j: (j[0], -j[1].toordinal()))
     _, _, comp, problems = judged[0]
     codes = tuple(code for code, _ in problems)
-    words = _join([text for _, text in problems], "and")
+    words = _join([text for _, text in problems if text], "and")
     return Condition(
         COMPETENCY,
         False,
@@ -424,8 +450,8 @@ def required_level(task: TaskFacts, rule, policy) -> SupervisionLevel:
 def _provider_problem(person: PersonFacts, day: date, state: str) -> str | None:
     if person.role != "provider":
         return f"{person.name} is not a provider"
-    if not person.active:
-        return f"{person.name} is deactivated"
+    if deactivated(person, day):
+        return no_longer_here(person)
     if not licensed_provider(person, day, state):
         return f"{person.name} has no {state_name(state)} license current on {day}"
     return None
@@ -593,7 +619,7 @@ def decide(
     )  # fmt: skip
     if site.code not in assistant.site_codes:
         warnings.append(f"{assistant.name} does not work at {site.name} ({site.code}).")
-    if not assistant.active:
+    if deactivated(assistant, day):
         warnings.append(f"{assistant.name}'s account is deactivated.")
     if assistant.role != "assistant":
         warnings.append(f"{assistant.name} is not recorded as a medical assistant.")

@@ -43,6 +43,7 @@ class ProblemCode(enum.StrEnum):
     no_policy = "no_policy"
     not_authorized = "not_authorized"
     policy_credential_missing = "policy_credential_missing"
+    no_longer_works_here = "no_longer_works_here"
     # competency: none recorded, or what keeps the record closest to counting from counting
     no_competency = "no_competency"
     prior_employer = "prior_employer"
@@ -111,6 +112,8 @@ class PersonFacts:
     licenses: tuple[LicenseFacts, ...] = ()
     credentials: tuple[CredentialFacts, ...] = ()
     id: int | None = None
+    #: The day they were deactivated (None: unknown, or active).
+    deactivated_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
