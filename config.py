@@ -79,7 +79,14 @@ class Config:
     #: The issuer an authenticator app shows beside the account.
     TOTP_ISSUER = os.environ.get("TOTP_ISSUER", "Tracker")
     WTF_CSRF_TIME_LIMIT = None
+    #: The largest request body, for every endpoint but those that take a file (below).
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    #: Evidence documents: the largest file in MB (PDF, PNG, JPEG). A view marked
+    #: ``accepts_upload`` takes a body this large plus the form's fields, refused from its
+    #: Content-Length before the body is read (413).
+    MAX_UPLOAD_MB = int(os.environ.get("MAX_UPLOAD_MB", "10") or 10)
+    #: Where evidence files are kept, each under its SHA-256 (empty: instance/uploads).
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or None
     #: Sign-in attempts are slowed down, never locked out: past these rates an attempt is
     #: answered "wait a moment" (429) until the window moves on. Per account (the email
     #: typed) and per client address; Flask-Limiter's rate strings.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -75,6 +76,8 @@ def database_url(tmp_path) -> str:
 
 
 def make_app(url: str, **overrides):
+    # Evidence files go to a folder of this app's own, never the checkout's instance/.
+    overrides.setdefault("UPLOAD_DIR", tempfile.mkdtemp(prefix="tracker-uploads-"))
     config = type("Config", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url, **overrides})
     return create_app(config)
 

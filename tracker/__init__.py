@@ -43,6 +43,8 @@ def create_app(config_class=None):
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         path = os.path.join(app.instance_path, "tracker.sqlite")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    if not app.config.get("UPLOAD_DIR"):
+        app.config["UPLOAD_DIR"] = os.path.join(app.instance_path, "uploads")
     app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_url(app.config["SQLALCHEMY_DATABASE_URI"])
 
     from tracker.db_types import json_text
@@ -104,6 +106,7 @@ def create_app(config_class=None):
     from tracker.decision import eligible_views
     from tracker.decision import views as decision_views
     from tracker.delegations import views as delegation_views
+    from tracker.documents import views as document_views
     from tracker.imports import views as import_views
     from tracker.incidents import views as incident_views
     from tracker.main import views as main_views
@@ -133,6 +136,7 @@ def create_app(config_class=None):
         token_views.bp,
         api_docs.bp,
         report_views.bp,
+        document_views.bp,
     ):
         app.register_blueprint(blueprint)
     init_api(app)
@@ -208,6 +212,7 @@ def _hand_the_audit_its_features() -> None:
     from tracker.audit import features
     from tracker.catalog.models import Task
     from tracker.decision.models import DecisionRecord
+    from tracker.documents.services import stored_file_problems
     from tracker.incidents.visibility import audit_events_visible_to
     from tracker.sites.models import Site
     from tracker.sites.queries import viewer_timezone
@@ -222,6 +227,7 @@ def _hand_the_audit_its_features() -> None:
     features.hand_link("decision_records", "decision.record", "record_id", "decision")
     features.hand_people(people_by_name)
     features.hand_timezone(viewer_timezone)
+    features.hand_integrity_check("documents", stored_file_problems)
 
 
 def _mail_settings_from_environment(app, config_class) -> None:

@@ -157,6 +157,12 @@ ACCESS: dict[str, frozenset | str] = {
     "reports.incidents_csv": frozenset({M, C, AD}),
     "reports.print_training_file": EVERYONE,
     "reports.print_roster": STAFF_READERS,
+    # Evidence documents (DESIGN section 16): the view checks the record as its own pages do:
+    # whoever may see it downloads (else 404); whoever may change it (managers and admins;
+    # a competency's validator too) attaches and withdraws.
+    "documents.upload": EVERYONE,
+    "documents.download": EVERYONE,
+    "documents.withdraw": EVERYONE,
 }
 
 #: The scope each API endpoint needs (an endpoint missing here is refused).

@@ -7,6 +7,7 @@ from tracker.catalog.models import Task
 from tracker.competencies.models import Competency
 from tracker.decision.models import DecisionRecord, FactStamp
 from tracker.delegations.models import Delegation, DelegationCheck
+from tracker.documents.models import Document
 from tracker.incidents.models import Incident, IncidentAddendum, incident_raised_with
 from tracker.policy.models import Policy, StateRule
 from tracker.reminders.models import ReminderSent
@@ -23,6 +24,7 @@ __all__ = [
     "Credential",
     "DecisionRecord",
     "Delegation",
+    "Document",
     "FactStamp",
     "Incident",
     "IncidentAddendum",

@@ -24,7 +24,7 @@ from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import available_timezones
 
-from flask import Request
+from flask import Request, current_app
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter, ValidationError
 
@@ -158,8 +158,38 @@ class BoundedParameters(ImmutableMultiDict):
         return super().get(key, default=default, type=type)
 
 
+#: Room an upload's body has beyond the file itself: the form's other fields and the
+#: multipart framing.
+UPLOAD_FORM_ALLOWANCE = 64 * 1024
+
+
+def accepts_upload(view):
+    """Mark a view that takes a file: its body may be MAX_UPLOAD_MB (and the form's fields)
+    instead of MAX_CONTENT_LENGTH. Checked from the Content-Length before the body is read."""
+    view.accepts_upload = True
+    return view
+
+
 class TrackerRequest(Request):
     parameter_storage_class = BoundedParameters
+
+    @property
+    def max_content_length(self) -> int | None:
+        """The body limit: MAX_CONTENT_LENGTH, or MAX_UPLOAD_MB on a view that takes a file.
+
+        Read when the body is first parsed (by the CSRF check, before the view runs), so the
+        limit follows the matched endpoint rather than being set inside the view.
+        """
+        if self._max_content_length is None and current_app and self.endpoint:
+            view = current_app.view_functions.get(self.endpoint)
+            if getattr(view, "accepts_upload", False):
+                mb = current_app.config["MAX_UPLOAD_MB"]
+                return mb * 1024 * 1024 + UPLOAD_FORM_ALLOWANCE
+        return super().max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
 
 
 def refuse_control_characters():

@@ -102,6 +102,26 @@ class DelegationStatus(enum.StrEnum):
     cancelled = "cancelled"
 
 
+class DocumentRecordType(enum.StrEnum):
+    """The records an evidence document may be attached to (DESIGN section 16)."""
+
+    competency = "competency"
+    credential = "credential"
+    license = "license"
+    state_rule = "state_rule"
+    policy = "policy"
+    protocol = "protocol"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
+#: What an evidence document may be, as its content says (never its name): the MIME type
+#: it is served with, and the extension its exported copy is named with.
+DOCUMENT_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+
+
 class IncidentStatus(enum.StrEnum):
     open = "open"
     under_review = "under_review"

@@ -96,7 +96,11 @@ def live_server(tmp_path):
     config = type(
         "LiveServerConfig",
         (TestingConfig,),
-        {"SQLALCHEMY_DATABASE_URI": live_database_url(tmp_path), "WTF_CSRF_ENABLED": True},
+        {
+            "SQLALCHEMY_DATABASE_URI": live_database_url(tmp_path),
+            "WTF_CSRF_ENABLED": True,
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
+        },
     )
     app = create_app(config)
     with app.app_context():

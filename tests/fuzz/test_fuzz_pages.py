@@ -72,6 +72,9 @@ BEYOND_THE_CRAWL = {
     # first (tests/functional/test_account.py); revoking needs a token made first
     # (tests/api). The JSON API is fuzzed by schemathesis against its spec (.ci/run).
     "auth.second_step", "account.two_factor_off", "tokens.revoke",
+    # Withdrawing needs a document attached first (the demo has none; the upload form is
+    # fuzzed here; tests/functional/test_documents_pages.py withdraws).
+    "documents.withdraw",
 }  # fmt: skip
 #: Pages a role's crawl may visit (each visit is a request of its own).
 CRAWL_LIMIT = 160

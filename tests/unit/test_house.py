@@ -44,6 +44,7 @@ FEATURES = frozenset(
         "reports",
         "main",
         "training",
+        "documents",
     }
 )
 #: Shared modules at tracker/ top level: infrastructure, which imports no feature.

@@ -354,6 +354,18 @@ class SiteExpirySchema(Schema):
     expiry_from_policy = fields.Boolean(required=True)
 
 
+class DocumentSchema(Schema):
+    """An evidence document of a record (its file is downloaded from the record's page)."""
+
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    content_type = fields.String(required=True)
+    size = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+    filename = fields.String(required=True)
+    uploaded_at = fields.DateTime(required=True)
+
+
 class CompetencySchema(Schema):
     id = fields.Integer(required=True)
     task = fields.String(required=True)
@@ -382,6 +394,7 @@ class CompetencySchema(Schema):
     expiry_by_site = fields.List(fields.Nested(SiteExpirySchema), required=True)
     prior_employer = fields.Boolean(required=True)
     revoked_on = fields.Date(allow_none=True, required=True)
+    documents = fields.List(fields.Nested(DocumentSchema), required=True)
 
 
 class CredentialSchema(Schema):
@@ -393,6 +406,7 @@ class CredentialSchema(Schema):
     expires_on = fields.Date(allow_none=True, required=True)
     verified_on = fields.Date(allow_none=True, required=True)
     status = fields.String(required=True)
+    documents = fields.List(fields.Nested(DocumentSchema), required=True)
 
 
 class LicenseSchema(Schema):
@@ -402,6 +416,7 @@ class LicenseSchema(Schema):
     state = fields.String(required=True)
     expires_on = fields.Date(allow_none=True, required=True)
     status = fields.String(required=True)
+    documents = fields.List(fields.Nested(DocumentSchema), required=True)
 
 
 class SupervisionSchema(Schema):

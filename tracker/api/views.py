@@ -807,6 +807,24 @@ def training_file(email: str):
     today = practice_today()
     within = current_app.config["EXPIRING_WITHIN_DAYS"]
     lines = training_queries.competency_lines(person, today, within)
+    documents = training_queries.record_documents(
+        [line.record for line in lines], person.credentials, person.licenses
+    )
+
+    def documents_of(record_type: str, record_id: int) -> list[dict]:
+        return [
+            {
+                "id": d.id,
+                "title": d.title,
+                "content_type": d.content_type,
+                "size": d.size,
+                "sha256": d.sha256,
+                "filename": d.filename,
+                "uploaded_at": d.uploaded_at.isoformat().replace("+00:00", "Z"),
+            }
+            for d in documents.get((record_type, record_id), [])
+        ]
+
     return _json(
         {
             "email": person.email,
@@ -848,6 +866,7 @@ def training_file(email: str):
                     ],
                     "prior_employer": line.record.prior_employer,
                     "revoked_on": _day(line.record.revoked_on),
+                    "documents": documents_of("competency", line.record.id),
                 }
                 for line in lines
             ],
@@ -861,6 +880,7 @@ def training_file(email: str):
                     "expires_on": _day(c.expires_on),
                     "verified_on": _day(c.verified_on),
                     "status": training_queries.credential_status(c, today, within),
+                    "documents": documents_of("credential", c.id),
                 }
                 for c in person.credentials
             ],
@@ -872,6 +892,7 @@ def training_file(email: str):
                     "state": lic.state,
                     "expires_on": _day(lic.expires_on),
                     "status": training_queries.expiry_status(lic.expires_on, today, within),
+                    "documents": documents_of("license", lic.id),
                 }
                 for lic in person.licenses
             ],

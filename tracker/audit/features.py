@@ -3,7 +3,9 @@
 A feature whose records need hiding from some viewers hands a condition on audit events; a
 feature whose ids appear in events' values hands the column that names its records; the
 people feature hands the list of people the trail's filter offers; the sites feature hands
-the zone the trail tells its times in. ``tracker.create_app`` fills this before any request.
+the zone the trail tells its times in; a feature that keeps what the audit vouches for (the
+documents' files) hands verify-audit a check. ``tracker.create_app`` fills this before any
+request.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ _NAMES: dict[str, Any] = {}
 _SOURCES: dict[str, Callable[..., Any]] = {}
 #: Per table name: (endpoint, its id argument, a noun) of the page that shows one record.
 _LINKS: dict[str, tuple[str, str, str]] = {}
+#: Per feature: what verify-audit checks beside the chain, as lines naming each problem.
+_CHECKS: dict[str, Callable[[], list[str]]] = {}
 
 
 def hand_visibility(feature: str, condition: Callable[[Any], Any]) -> None:
@@ -52,6 +56,17 @@ def hand_timezone(zone: Callable[..., str]) -> None:
     """``zone(viewer=None)``: the zone the trail and the history panels tell times in, for
     a viewer (their site's), else the practice's."""
     _SOURCES["timezone"] = zone
+
+
+def hand_integrity_check(feature: str, check: Callable[[], list[str]]) -> None:
+    """``check()``: what of the feature's records no longer matches what the audit kept
+    (a stored file changed or missing), one line each; verify-audit runs it after the chain."""
+    _CHECKS[feature] = check
+
+
+def integrity_problems() -> list[str]:
+    """Every feature's integrity check, run now: the problems found, one a line."""
+    return [problem for check in _CHECKS.values() for problem in check()]
 
 
 def visible_to(viewer):

@@ -69,6 +69,8 @@ ACTION_WORDS = {
     "password_set": "Password set",
     "recheck": "Re-checked",
     "status": "Status changed",
+    "document_attached": "Document attached",
+    "document_withdrawn": "Document withdrawn",
 }
 
 #: Field names people read differently from the column's name.

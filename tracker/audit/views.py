@@ -113,4 +113,7 @@ def export():
 def verify():
     """Check the audit log's hash chain and say whether it is whole."""
     whole, message = verify_chain()
-    return render_template("audit/verify.html", whole=whole, message=message)
+    problems = features.integrity_problems() if whole else []
+    return render_template(
+        "audit/verify.html", whole=whole and not problems, message=message, problems=problems
+    )

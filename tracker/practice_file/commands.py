@@ -1,4 +1,5 @@
-"""``flask import-practice FILE`` and ``flask export-practice``: the practice file."""
+"""``flask import-practice FILE [--documents DIR]`` and ``flask export-practice [--documents
+DIR]``: the practice file, and the documents' files beside it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from tracker.audit.services import CLI
 from tracker.cli import fail
 from tracker.errors import Refused, cli_lines
 from tracker.extensions import db
-from tracker.practice_file.exporter import export_practice
+from tracker.practice_file.exporter import export_document_files, export_practice
 from tracker.practice_file.importer import import_practice
 
 
@@ -19,7 +20,13 @@ def register(app) -> None:
     @app.cli.command("import-practice")
     # utf-8-sig: a file saved by a Windows editor starts with a byte-order mark.
     @click.argument("file", type=click.File("r", encoding="utf-8-sig"))
-    def import_practice_command(file):
+    @click.option(
+        "--documents",
+        "documents_dir",
+        type=click.Path(exists=True, file_okay=False),
+        help="The folder holding the documents' files (export-practice --documents wrote it).",
+    )
+    def import_practice_command(file, documents_dir):
         """Load a practice file (JSON), all or nothing."""
 
         try:
@@ -32,7 +39,7 @@ def register(app) -> None:
         except (ValueError, RecursionError) as exc:  # a 5,000-digit number, deep nesting
             fail(f"{file.name}: not valid JSON: {str(exc)[:200]}", 1)
         try:
-            counts, warnings = import_practice(data, actor=CLI)
+            counts, warnings = import_practice(data, actor=CLI, documents_dir=documents_dir)
             db.session.commit()
         except Refused as exc:
             db.session.rollback()
@@ -54,7 +61,20 @@ def register(app) -> None:
             )
 
     @app.cli.command("export-practice")
-    def export_practice_command():
-        """Print the practice file of what is stored."""
+    @click.option(
+        "--documents",
+        "documents_dir",
+        type=click.Path(file_okay=False),
+        help="Copy every document's file into this folder (beside the practice file).",
+    )
+    def export_practice_command(documents_dir):
+        """Print the practice file of what is stored (and copy the documents' files)."""
 
-        click.echo(json.dumps(export_practice(), indent=2, ensure_ascii=False))
+        practice_file = export_practice()
+        if documents_dir:
+            problems = export_document_files(practice_file, documents_dir)
+            for problem in problems:
+                click.echo(f"Error: {problem}", err=True)
+            if problems:
+                fail(f"{len(problems)} document file(s) could not be copied", 1)
+        click.echo(json.dumps(practice_file, indent=2, ensure_ascii=False))

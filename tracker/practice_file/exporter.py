@@ -6,7 +6,9 @@ references (sites, people with their sites, tasks) once.
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -51,3 +53,26 @@ def export_practice() -> dict:
         items.sort(key=lambda pair: pair[0])
         out[section.name] = [{k: _json_value(v) for k, v in entry.items()} for _, entry in items]
     return out
+
+
+def export_document_files(practice_file: dict, folder) -> list[str]:
+    """Copy each document the practice file names into ``folder`` (once per file), under
+    the name its entry gives; the problems (a stored file missing or changed), one a line."""
+    from tracker.documents import storage
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    problems = []
+    copied = set()
+    for index, entry in enumerate(practice_file.get("documents", [])):
+        if entry["file"] in copied:
+            continue
+        problem = storage.file_problem(entry["sha256"])
+        if problem:
+            problems.append(f"documents[{index}] ({entry['title']!r}): {problem}")
+            continue
+        target = folder / entry["file"]
+        if not (target.is_file() and storage.hash_of_file(target) == entry["sha256"]):
+            shutil.copyfile(storage.path_for(entry["sha256"]), target)
+        copied.add(entry["file"])
+    return problems

@@ -20,6 +20,7 @@ import difflib
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -35,6 +36,8 @@ from tracker.competencies.services import (
     create_competency,
     update_competency,
 )
+from tracker.documents import storage
+from tracker.documents.services import attach_document, withdraw_document
 from tracker.errors import Problem, Refused
 from tracker.extensions import db
 from tracker.policy.models import Policy
@@ -62,7 +65,7 @@ from tracker.sites.queries import practice_today
 from tracker.staff import services as staff
 from tracker.staff.models import Person
 from tracker.supervision import services as supervision
-from tracker.vocabulary import RuleStatus, SupervisionLevel, TaskKind
+from tracker.vocabulary import DocumentRecordType, RuleStatus, SupervisionLevel, TaskKind
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
@@ -219,12 +222,14 @@ def _check_policy_overlaps(rows, refs: Refs, problems: list[Problem]) -> None:
 
 
 class _Context:
-    """What every entry's write needs: the references, who imports, the practice's day."""
+    """What every entry's write needs: the references, who imports, the practice's day, and
+    the folder the documents' files are read from."""
 
-    def __init__(self, refs: Refs, actor: Person | SystemActor):
+    def __init__(self, refs: Refs, actor: Person | SystemActor, documents_dir=None):
         self.refs = refs
         self.actor = actor
         self.today = practice_today()
+        self.documents_dir = Path(documents_dir) if documents_dir is not None else None
 
 
 #: An entry's write: (context, the entry merged over the stored record, the record or None)
@@ -391,6 +396,65 @@ def _shift(ctx: _Context, v: dict, shift) -> tuple[str, list[Problem]]:
     return UPDATED, []
 
 
+def _document_bytes(ctx: _Context, v: dict) -> bytes:
+    """A document's file: from the folder given (its SHA-256 checked), else already stored."""
+    if ctx.documents_dir is not None:
+        path = ctx.documents_dir / v["file"]
+        if not path.is_file():
+            raise Refused.because(f"{v['file']} is not in {ctx.documents_dir}", "file")
+        data = path.read_bytes()
+        if storage.sha256_of(data) != v["sha256"]:
+            raise Refused.because(
+                f"{v['file']} in {ctx.documents_dir} does not have its SHA-256 (it was changed "
+                "or damaged)",
+                "file",
+            )
+        return data
+    if storage.file_problem(v["sha256"]) is None:
+        return storage.read(v["sha256"])
+    raise Refused.because(
+        "the file is not stored here: import with --documents DIR, the folder "
+        "export-practice --documents wrote",
+        "file",
+    )
+
+
+def _document(ctx: _Context, v: dict, document) -> tuple[str, list[Problem]]:
+    people = ctx.refs.people
+    withdrawn_by = people.get(v.get("withdrawn_by")) if v.get("withdrawn_by") else None
+    if document is not None:
+        if v.get("withdrawn_at") and document.withdrawn_at is None:
+            withdraw_document(
+                document, actor=ctx.actor, withdrawn_by=withdrawn_by, withdrawn_at=v["withdrawn_at"]
+            )
+            return UPDATED, []
+        raise Refused.because(
+            "differs from the stored document; a document is never changed, only withdrawn"
+        )
+    record_id = ctx.refs.document_target_id(v["record_type"], v["record"])
+    if record_id is None:
+        raise Refused.because(
+            f"no {DocumentRecordType(v['record_type']).label} with these keys, in the file or "
+            "stored",
+            "record",
+        )
+    document = attach_document(
+        v["record_type"],
+        record_id,
+        title=v["title"],
+        filename=v["filename"],
+        data=_document_bytes(ctx, v),
+        actor=ctx.actor,
+        uploaded_by=people.get(v.get("uploaded_by")) if v.get("uploaded_by") else None,
+        uploaded_at=v["uploaded_at"],
+    )
+    if v.get("withdrawn_at"):
+        withdraw_document(
+            document, actor=ctx.actor, withdrawn_by=withdrawn_by, withdrawn_at=v["withdrawn_at"]
+        )
+    return CREATED, []
+
+
 WRITERS: dict[str, Writer] = {
     "sites": _site,
     "tasks": _task,
@@ -402,6 +466,7 @@ WRITERS: dict[str, Writer] = {
     "competencies": _competency,
     "supervision": _assignment,
     "shifts": _shift,
+    "documents": _document,
 }
 
 #: What a stored record is loaded with, so that writing and checking it need no more queries.
@@ -423,8 +488,12 @@ def _unchanged(stored: dict, values: dict) -> bool:
     return all(_comparable(stored.get(k)) == _comparable(v) for k, v in values.items())
 
 
-def import_practice(data, *, actor) -> tuple[dict[str, Counter], list[str]]:
+def import_practice(data, *, actor, documents_dir=None) -> tuple[dict[str, Counter], list[str]]:
     """Import a practice file inside the caller's transaction (the caller commits).
+
+    Documents' files are read from ``documents_dir`` (the folder ``export-practice
+    --documents`` wrote), each checked against its SHA-256; without it, only files already
+    stored here can be named.
 
     Returns per-section counts of created / updated / unchanged records, and warnings.
     Refuses (``Refused``, every problem located in the file) when any entry is bad or any
@@ -433,7 +502,7 @@ def import_practice(data, *, actor) -> tuple[dict[str, Counter], list[str]]:
     entries, warnings = read_practice_file(data)
     counts: dict[str, Counter] = {}
     refs = Refs()
-    ctx = _Context(refs, actor)
+    ctx = _Context(refs, actor, documents_dir)
     problems: list[Problem] = []
 
     if entries.get("practice"):

@@ -8,6 +8,7 @@ problem's place), its natural key, and how a stored record looks as an entry. Th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,13 +21,22 @@ from sqlalchemy.orm import selectinload
 from tracker.catalog.builtin import BUILTIN_TASK_CODES, custom_task_problems
 from tracker.catalog.models import Task
 from tracker.competencies.models import Competency
+from tracker.documents.models import Document
+from tracker.documents.records import KINDS, NOT_KEPT
 from tracker.extensions import db
 from tracker.policy.models import Policy, StateRule
 from tracker.practice_file.parsing import ABSENT, INVALID, Reader
 from tracker.sites.models import Site
 from tracker.staff.models import Credential, License, Person
 from tracker.supervision.models import Shift, SupervisionAssignment
-from tracker.vocabulary import Role, RuleStatus, SupervisionLevel, TaskKind
+from tracker.vocabulary import (
+    DOCUMENT_TYPES,
+    DocumentRecordType,
+    Role,
+    RuleStatus,
+    SupervisionLevel,
+    TaskKind,
+)
 
 
 class Refs:
@@ -78,6 +88,29 @@ class Refs:
         self.email = {p.id: p.email for p in self.people.values()}
         self.task_code = {t.id: t.code for t in self.tasks.values()}
         self.site_zone = {s.id: s.timezone for s in self.sites.values()}
+        self._document_targets = None
+
+    def document_targets(self) -> dict[tuple[DocumentRecordType, int], dict]:
+        """Every record a document may name, as the practice file names it: (record type,
+        id) -> the record's key in its own section. One query per kind of record."""
+        if getattr(self, "_document_targets", None) is None:
+            targets = {}
+            for kind in KINDS.values():
+                section = SECTION_BY_NAME[kind.section]
+                for record in db.session.scalars(select(kind.model)):
+                    targets[(kind.record_type, record.id)] = record_reference(
+                        section, section.to_entry(record, self)
+                    )
+            self._document_targets = targets
+        return self._document_targets
+
+    def document_target_id(self, record_type, reference: dict) -> int | None:
+        """The id of the record a document's reference names (stored, or just written)."""
+        wanted = (DocumentRecordType(record_type), _hashable(reference))
+        for (kind, record_id), ref in self.document_targets().items():
+            if (kind, _hashable(ref)) == wanted:
+                return record_id
+        return None
 
 
 @dataclass(frozen=True)
@@ -407,6 +440,112 @@ def _shift_entry(shift: Shift, refs: Refs) -> dict:
     }
 
 
+def _plain(value):
+    """A value as the practice file writes it (dates and moments as ISO-8601 text)."""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return sorted(_plain(v) for v in value)
+    return value
+
+
+def record_reference(section: Section, entry: dict) -> dict:
+    """A record named by its section's own key (a competency by person, task, trained_on
+    and validated_on), as a document entry's ``record``."""
+    return {name: _plain(entry.get(name)) for name in section.key}
+
+
+def _hashable(value):
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(sorted(_hashable(v) for v in value))
+    return value
+
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _read_reference(r: Reader, record_type) -> dict | object:
+    value = r.raw("record", True, "an object naming the record by its keys")
+    if value is INVALID:
+        return INVALID
+    kind = KINDS.get(record_type) if isinstance(record_type, DocumentRecordType) else None
+    if kind is None:
+        return INVALID
+    keys = SECTION_BY_NAME[kind.section].key
+    fine = (
+        isinstance(value, dict)
+        and set(value) == set(keys)
+        and all(
+            v is None
+            or isinstance(v, str)
+            or (isinstance(v, list) and all(isinstance(i, str) for i in v))
+            for v in value.values()
+        )
+    )
+    if not fine:
+        r.problem("record", f"must be an object with {', '.join(keys)} (the {kind.section} keys)")
+        return INVALID
+    return {k: (v.strip().lower() if k in _EMAIL_KEYS and isinstance(v, str) else v)
+            for k, v in value.items()}  # fmt: skip
+
+
+#: Keys of a record reference that hold an email (compared as the people section does).
+_EMAIL_KEYS = frozenset({"person", "assistant", "provider"})
+
+
+def _read_document(r: Reader, refs: Refs):
+    record_type = r.choice("record_type", DocumentRecordType)
+    if record_type is not INVALID and record_type not in KINDS:
+        r.problem("record_type", NOT_KEPT)
+        return None
+    values = {
+        "record_type": record_type,
+        "record": _read_reference(r, record_type),
+        "title": r.text("title", True, max_len=200),
+        "file": r.text("file", True, max_len=80),
+        "sha256": r.text("sha256", True, max_len=64),
+        "content_type": r.text("content_type", True, max_len=64),
+        "size": r.number("size", integer=True),
+        "filename": r.text("filename", True, max_len=255),
+        "uploaded_by": refs.check_person(r, "uploaded_by", r.email("uploaded_by", False)),
+        "uploaded_at": r.moment("uploaded_at", required=True),
+        "withdrawn_at": r.moment("withdrawn_at"),
+        "withdrawn_by": refs.check_person(r, "withdrawn_by", r.email("withdrawn_by", False)),
+    }
+    sha256, content_type = values["sha256"], values["content_type"]
+    if isinstance(sha256, str) and not _SHA256.match(sha256):
+        r.problem("sha256", "must be 64 lower-case hexadecimal digits")
+        return None
+    if isinstance(content_type, str) and content_type not in DOCUMENT_TYPES:
+        r.problem("content_type", "must be one of " + ", ".join(DOCUMENT_TYPES))
+        return None
+    if isinstance(sha256, str) and isinstance(content_type, str):
+        expected = f"{sha256}.{DOCUMENT_TYPES[content_type]}"
+        if values["file"] != expected:
+            r.problem("file", f"must be {expected} (the file's SHA-256 and type)")
+            return None
+    return _all_present(values)
+
+
+def _document_entry(doc: Document, refs: Refs) -> dict:
+    return {
+        "record_type": doc.record_type.value,
+        "record": refs.document_targets().get((doc.record_type, doc.record_id)),
+        "title": doc.title,
+        "file": f"{doc.sha256}.{DOCUMENT_TYPES[doc.content_type]}",
+        "sha256": doc.sha256,
+        "content_type": doc.content_type,
+        "size": doc.size,
+        "filename": doc.filename,
+        "uploaded_by": refs.email.get(doc.uploaded_by_id) if doc.uploaded_by_id else None,
+        "uploaded_at": doc.uploaded_at,
+        "withdrawn_at": doc.withdrawn_at,
+        "withdrawn_by": refs.email.get(doc.withdrawn_by_id) if doc.withdrawn_by_id else None,
+    }
+
+
 def _number(value):
     if value is None:
         return None
@@ -450,7 +589,16 @@ SECTIONS: tuple[Section, ...] = (
         _supervision_entry,
     ),
     Section("shifts", Shift, ("provider", "site", "starts_at"), _read_shift, _shift_entry),
+    # Last: a document names a record of any section above by that section's own key.
+    Section(
+        "documents",
+        Document,
+        ("record_type", "record", "sha256", "uploaded_at"),
+        _read_document,
+        _document_entry,
+    ),
 )
+SECTION_BY_NAME = {section.name: section for section in SECTIONS}
 
 SECTION_NAMES = ("practice",) + tuple(s.name for s in SECTIONS)
 
@@ -459,8 +607,8 @@ def _key(section: Section, values: dict) -> tuple:
     key = []
     for name in section.key:
         value = values.get(name)
-        if isinstance(value, list):
-            value = tuple(sorted(value))
+        if isinstance(value, list | dict):
+            value = _hashable(value)
         elif isinstance(value, datetime):
             value = value.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
         key.append(value)

@@ -190,6 +190,7 @@ def print_training_file(person_id: int):
     paper = _paper()
     today = practice_today()
     within = current_app.config["EXPIRING_WITHIN_DAYS"]
+    competencies = queries.competency_lines(person, today, within)
     return render_template(
         "reports/print_training_file.html",
         person=person,
@@ -198,7 +199,10 @@ def print_training_file(person_id: int):
         today=today,
         printed_at=dates.now_to_the_second(),
         timezone=practice_timezone(),
-        competencies=queries.competency_lines(person, today, within),
+        competencies=competencies,
+        documents=queries.record_documents(
+            [line.record for line in competencies], person.credentials, person.licenses
+        ),
         credentials=[(c, queries.credential_status(c, today, within)) for c in person.credentials],
         licenses=[
             (lic, queries.expiry_status(lic.expires_on, today, within)) for lic in person.licenses

@@ -293,6 +293,7 @@ def license_edit(license_id: int):
         f"Edit {lic.person.name}'s {lic.type} license",
         form,
         url_for("staff.training_file", person_id=lic.person_id),
+        document_record=("license", lic),
     )
 
 
@@ -347,4 +348,5 @@ def credential_edit(credential_id: int):
         f"Edit {cred.person.name}'s {cred.type} credential",
         form,
         url_for("staff.training_file", person_id=cred.person_id),
+        document_record=("credential", cred),
     )

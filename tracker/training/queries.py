@@ -401,3 +401,20 @@ def state_scope(person: Person, today: date, states: Iterable[str] | None = None
             lines.append(ScopeLine(task, rule, status, tuple(notes), action))
         scopes.append(StateScope(state, name, tuple(lines), tuple(sorted(required.items()))))
     return scopes
+
+
+def record_documents(competencies, credentials, licenses) -> dict:
+    """The current (not withdrawn) documents of a training file's records, in one query:
+    (record type, record id) -> documents, newest first."""
+    from tracker.documents.services import documents_by_record
+
+    found = documents_by_record(
+        [("competency", c.id) for c in competencies]
+        + [("credential", c.id) for c in credentials]
+        + [("license", lic.id) for lic in licenses]
+    )
+    return {
+        key: current
+        for key, docs in found.items()
+        if (current := [d for d in docs if d.withdrawn_at is None])
+    }

@@ -31,6 +31,7 @@ def training_file(person_id: int):
     person = visible_person_or_404(person_id)
     today = practice_today()
     within = current_app.config["EXPIRING_WITHIN_DAYS"]
+    competencies = queries.competency_lines(person, today, within)
     return render_template(
         "staff/training_file.html",
         person=person,
@@ -42,7 +43,10 @@ def training_file(person_id: int):
         expiring=queries.expiring_items(today, within, person_id=person.id),
         scopes=queries.state_scope(person, today),
         scope_style=queries.SCOPE_STYLE,
-        competencies=queries.competency_lines(person, today, within),
+        competencies=competencies,
+        documents=queries.record_documents(
+            [line.record for line in competencies], person.credentials, person.licenses
+        ),
         credentials=[(c, queries.credential_status(c, today, within)) for c in person.credentials],
         licenses=[
             (lic, queries.expiry_status(lic.expires_on, today, within)) for lic in person.licenses

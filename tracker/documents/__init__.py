@@ -1,0 +1,1 @@
+"""Evidence documents: the paper behind a record (DESIGN section 16)."""
