@@ -9,6 +9,13 @@ from tracker.decision.models import DecisionRecord, FactStamp
 from tracker.delegations.models import Delegation, DelegationCheck
 from tracker.incidents.models import Incident, IncidentAddendum, incident_raised_with
 from tracker.policy.models import Policy, StateRule
+from tracker.protocols.models import (
+    Direction,
+    Protocol,
+    ProtocolAcknowledgment,
+    protocol_sites,
+    protocol_tasks,
+)
 from tracker.reminders.models import ReminderSent
 from tracker.sites.models import Practice, Site
 from tracker.staff.models import Credential, License, Person, person_sites
@@ -23,6 +30,7 @@ __all__ = [
     "Credential",
     "DecisionRecord",
     "Delegation",
+    "Direction",
     "FactStamp",
     "Incident",
     "IncidentAddendum",
@@ -30,6 +38,8 @@ __all__ = [
     "Person",
     "Policy",
     "Practice",
+    "Protocol",
+    "ProtocolAcknowledgment",
     "RecoveryCode",
     "Shift",
     "SignInSession",
@@ -41,4 +51,6 @@ __all__ = [
     "TwoFactor",
     "incident_raised_with",
     "person_sites",
+    "protocol_sites",
+    "protocol_tasks",
 ]

@@ -95,6 +95,14 @@ class RuleStatus(enum.StrEnum):
     prohibited = "prohibited"
 
 
+class ProtocolState(enum.StrEnum):
+    """A protocol's life: written (draft), approved by a provider, replaced (retired)."""
+
+    draft = "draft"
+    approved = "approved"
+    retired = "retired"
+
+
 class DelegationStatus(enum.StrEnum):
     planned = "planned"
     performed = "performed"
