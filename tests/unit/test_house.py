@@ -42,6 +42,7 @@ FEATURES = frozenset(
         "reports",
         "main",
         "training",
+        "protocols",
     }
 )
 #: Shared modules at tracker/ top level: infrastructure, which imports no feature.
