@@ -266,7 +266,9 @@ def services_acknowledged(person, protocol) -> bool:
 
     return (
         db.session.scalar(
-            select(ProtocolAcknowledgment.id).filter_by(person_id=person.id, protocol_id=protocol.id)
+            select(ProtocolAcknowledgment.id).filter_by(
+                person_id=person.id, protocol_id=protocol.id
+            )
         )
         is not None
     )

@@ -212,8 +212,10 @@ def test_the_whole_decision_is_clear_with_a_direction_and_flagged_without():
 
 
 def test_the_direction_or_protocol_used_is_the_evidence():
-    assert supervision(directions=(DIRECTION,)).evidence[-1].startswith(
-        "direction REQ-1182 from dr.lee@example.org"
+    assert (
+        supervision(directions=(DIRECTION,))
+        .evidence[-1]
+        .startswith("direction REQ-1182 from dr.lee@example.org")
     )
     by_protocol = supervision(protocols=(PROTOCOL,), acknowledged=READ_V3)
     assert by_protocol.records[-1].kind == "protocol"

@@ -491,7 +491,8 @@ def _load_protocols(book: FactBook, task_codes_by_id: dict[int, str]) -> None:
     sites_of: dict[int, set[str]] = defaultdict(set)
     for row in _rows(select(protocol_sites)):
         sites_of[row["protocol_id"]].add(book.site_codes_by_id[row["site_id"]])
-    stmt = select(Protocol.__table__).where(Protocol.state != ProtocolState.retired).order_by(Protocol.id)
+    stmt = select(Protocol.__table__).where(Protocol.state != ProtocolState.retired)
+    stmt = stmt.order_by(Protocol.id)
     for row in _rows(stmt):
         facts = ProtocolFacts(
             code=row["code"],
