@@ -50,6 +50,18 @@ ACCESS: dict[str, frozenset | str] = {
     # Decisions: the self-check for everyone (an assistant checks only themselves), the
     # matrix and the decision log for those who oversee.
     "decision.self_check": EVERYONE,
+    # Protocols and directions (DESIGN section 15): everyone reads the protocols that apply
+    # to them (an assistant: approved ones at their sites; the view checks the object);
+    # managers write drafts, providers approve them and give directions, assistants
+    # acknowledge. Directions: an assistant sees their own, a provider those they gave.
+    "protocols.index": EVERYONE,
+    "protocols.detail": EVERYONE,
+    "protocols.new": RECORD_KEEPERS,
+    "protocols.approve": frozenset({P}),
+    "protocols.acknowledge": frozenset({A}),
+    "protocols.directions": EVERYONE,
+    "protocols.direction_new": frozenset({P}),
+    "protocols.direction_done": frozenset({A, P}),
     "decision.matrix": STAFF_READERS,
     "decision.matrix_cell": STAFF_READERS,
     "decision.log": EVERYONE,

@@ -123,6 +123,8 @@ class DeclineReason(enum.StrEnum):
     unsure_of_scope = "unsure_of_scope"
     supervision_not_in_place = "supervision_not_in_place"
     state_law = "state_law"
+    #: A task that needs a provider's decision, in a situation the protocol does not cover.
+    not_covered_by_protocol = "not_covered_by_protocol"
     other = "other"
 
 

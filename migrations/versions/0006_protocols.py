@@ -172,6 +172,42 @@ def upgrade():
     )
     op.execute(tasks.update().where(tasks.c.code.in_(NEEDS_DIRECTION)).values(needs_direction=True))
     _install_triggers()
+    _decline_reasons(DECLINE_REASONS)
+
+
+#: The reasons an incident may give, before and after this revision.
+OLD_DECLINE_REASONS = (
+    "not_trained", "outside_scope", "unsure_of_scope", "supervision_not_in_place",
+    "state_law", "other",
+)
+DECLINE_REASONS = OLD_DECLINE_REASONS + ("not_covered_by_protocol",)
+
+
+def _decline_reasons(reasons):
+    """Set the values incidents.reason may take. Not a batch copy on SQLite: other tables
+    point at incidents, so the CHECK's list is rewritten in place, which changes nothing
+    stored (SQLite's documented way to change a constraint's text)."""
+    values = ", ".join(f"'{r}'" for r in reasons)
+    check = f"reason IN ({values})"
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
+        old = bind.execute(
+            sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'incidents'")
+        ).scalar()
+        start = old.index("CONSTRAINT ck_incidents_decline_reason CHECK (")
+        end = old.index(")", old.index("reason IN (", start) + len("reason IN (")) + 1
+        new = old[:start] + f"CONSTRAINT ck_incidents_decline_reason CHECK ({check}" + old[end:]
+        version = bind.execute(sa.text("PRAGMA schema_version")).scalar()
+        bind.execute(sa.text("PRAGMA writable_schema = ON"))
+        bind.execute(
+            sa.text("UPDATE sqlite_master SET sql = :sql WHERE type = 'table' AND name = 'incidents'"),
+            {"sql": new},
+        )
+        bind.execute(sa.text(f"PRAGMA schema_version = {version + 1}"))
+        bind.execute(sa.text("PRAGMA writable_schema = OFF"))
+    else:
+        op.drop_constraint("ck_incidents_decline_reason", "incidents", type_="check")
+        op.create_check_constraint("decline_reason", "incidents", check)
 
 
 def _install_triggers():
@@ -208,6 +244,7 @@ def _drop_triggers():
 
 
 def downgrade():
+    _decline_reasons(OLD_DECLINE_REASONS)
     _drop_triggers()
     # Not a batch copy: that would drop the fact-stamp triggers of tasks on SQLite.
     op.drop_column("tasks", "needs_direction")

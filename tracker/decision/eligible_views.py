@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 from sqlalchemy import select
 from wtforms import DateTimeLocalField, SelectField
 from wtforms.fields.choices import SelectChoice
@@ -13,9 +13,12 @@ from wtforms.validators import DataRequired, Optional
 from tracker import dates
 from tracker.catalog.models import Task
 from tracker.decision.eligible import eligible
+from tracker.decision.fixes import direction_fixes
+from tracker.decision.values import SUPERVISION
 from tracker.extensions import db
 from tracker.forms import TrackerForm
 from tracker.sites.models import Site
+from tracker.templating import can_open
 from tracker.vocabulary import TaskKind
 
 bp = Blueprint("finder", __name__)
@@ -56,6 +59,7 @@ def eligible_page():
         SelectChoice(s.code, f"{s.name} ({s.state})") for s in sites
     ]
     result = None
+    links: dict[str, list[tuple[str, str]]] = {}
     status = 200
     if request.args and form.validate():
         site = next(s for s in sites if s.code == form.site.data)
@@ -67,11 +71,34 @@ def eligible_page():
         form.at.data = at.replace(tzinfo=None)
         result = eligible(form.task.data, site.code, at.astimezone(UTC))
         result.at_local = at
+        task = next(t for t in tasks if t.code == form.task.data)
+        links = _direction_links(result, task, site)
     elif request.args:
         status = 400
     return render_template(
-        "decision/eligible.html", form=form, result=result, now_utc=dates.now()
+        "decision/eligible.html", form=form, result=result, now_utc=dates.now(), links=links
     ), status
+
+
+def _direction_links(result, task, site) -> dict[str, list[tuple[str, str]]]:
+    """For a task that needs a provider's decision: per flagged assistant, the links that
+    supply it (give a direction, approve or see the protocol), as the viewer may open."""
+    links = {}
+    for candidate in result.flagged:
+        for condition in candidate.unmet:
+            if condition.condition != SUPERVISION:
+                continue
+            protocol_ids = [r.id for r in condition.records if r.kind == "protocol" and r.id]
+            found = [
+                (fix.label, url_for(fix.endpoint, **fix.args))
+                for fix in direction_fixes(
+                    set(condition.codes), protocol_ids, candidate.assistant, task, site
+                )
+                if can_open(fix.endpoint)
+            ]
+            if found:
+                links[candidate.assistant.email] = found
+    return links
 
 
 def local_input(moment: datetime) -> str:

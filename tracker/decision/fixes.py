@@ -201,9 +201,33 @@ def fixes_for(result: dict, ctx: Context, may_sign_off: bool) -> dict[str, list[
                 if provider:
                     args["provider"] = provider
                 fixes.append(Fix("Add the provider's shift", "supervision.shift_new", args))
+            fixes.extend(direction_fixes(codes, _record_ids(c, "protocol"), a, t, s))
         if fixes:
             out[c["condition"]] = fixes
     return out
+
+
+def direction_fixes(codes, protocol_ids, assistant, task, site) -> list[Fix]:
+    """For a task that needs a provider's decision (DESIGN section 15): give a direction
+    for this request (a provider), approve or see the protocol (who has not read it)."""
+    fixes = []
+    if ProblemCode.no_direction in codes:
+        fixes.append(
+            Fix(
+                f"Give a direction for {assistant.name}",
+                "protocols.direction_new",
+                {"assistant": assistant.email, "task": task.code, "site": site.code},
+            )
+        )
+    if protocol_ids and ProblemCode.protocol_not_current in codes:
+        fixes.append(Fix("Approve the protocol", "protocols.detail",
+                         {"protocol_id": protocol_ids[0]}))  # fmt: skip
+    elif protocol_ids and ProblemCode.protocol_unacknowledged in codes:
+        fixes.append(Fix("See who has not read the protocol", "protocols.detail",
+                         {"protocol_id": protocol_ids[0]}))  # fmt: skip
+    elif ProblemCode.no_direction in codes and not protocol_ids:
+        fixes.append(Fix("Write a protocol", "protocols.new", {}))
+    return fixes
 
 
 # --------------------------------------------------------------------------- the assistant
@@ -282,15 +306,41 @@ _COMPETENCY_STEPS = (
 )
 
 
+#: An assistant's steps for a task that needs a provider's decision (DESIGN section 15).
+ASK_THE_PROVIDER = (
+    "This task needs a provider's decision: ask the provider for a direction for this "
+    "request, and escalate anything the protocol does not cover. Do not decide it yourself."
+)
+READ_THE_PROTOCOL = (
+    "Read the current version of the protocol and acknowledge it (Protocols); until then, "
+    "ask the provider."
+)
+
+
 def ma_steps(result: dict) -> list[str]:
     """The assistant's own steps for a flagged answer, one per unmet condition."""
     steps = []
     for c in result.get("conditions", []):
         if c["met"]:
             continue
+        codes = problem_codes(c)
+        if ProblemCode.protocol_unacknowledged in codes:
+            steps.append(READ_THE_PROTOCOL)
+        if ProblemCode.no_direction in codes:
+            steps.append(ASK_THE_PROVIDER)
         step = MA_STEPS.get(c["condition"])
+        if (
+            c["condition"] == SUPERVISION
+            and codes
+            and codes
+            <= {
+                ProblemCode.no_direction,
+                ProblemCode.protocol_unacknowledged,
+                ProblemCode.protocol_not_current,
+            }
+        ):
+            step = None  # the supervisor is in place: only the provider's decision lacks
         if c["condition"] == COMPETENCY:
-            codes = problem_codes(c)
             step = next((words for when, words in _COMPETENCY_STEPS if when & codes), step)
         if step and step not in steps:
             steps.append(step)
