@@ -280,3 +280,72 @@ def test_protocols_and_directions_load_in_as_many_queries_for_20_assistants_as_f
         for_twenty = queries_with_directions(20)
     assert for_two > 0
     assert for_twenty == for_two
+
+
+# --------------------------------------------------------------------------- practice file
+
+#: DESIGN section 15's example, over the sample practice.
+DESIGN_EXAMPLE = {
+    "protocols": [{"code": "phone-routing", "title": "Phone routing", "version": 3,
+        "tasks": ["protocol-phone-routing"], "sites": ["main"],
+        "approved_by": "dr.lee@example.org", "approved_on": "2026-06-01", "review_by": None,
+        "document": "Phone protocol v3", "state": "approved"}],
+    "acknowledgments": [{"person": "ana@example.org", "protocol": "phone-routing",
+        "version": 3, "acknowledged_at": "2026-06-02T10:00:00-07:00"}],
+    "directions": [{"provider": "dr.lee@example.org", "assistant": "ana@example.org",
+        "task": "refill-transmission", "site": "main", "given_at": "2026-11-23T09:10:00-08:00",
+        "valid_until": None, "reference": "REQ-1182", "carried_out": False}],
+}  # fmt: skip
+
+
+def test_the_design_example_imports_exports_and_round_trips(app, tmp_path):
+    from tests.conftest import make_app
+    from tracker.catalog.services import ensure_catalog
+    from tracker.practice_file.exporter import export_practice
+
+    data = {**refill_practice(), **copy.deepcopy(DESIGN_EXAMPLE)}
+    data["tasks"].append({"code": "med-relay", "name": "Medication list relay",
+                          "kind": "clinical", "needs_direction": True})  # fmt: skip
+    with app.app_context():
+        counts, _ = import_practice(data, actor=CLI)
+        db.session.commit()
+        assert counts["protocols"]["created"] == 1
+        assert decide_for_ana().status == "clear"
+        exported = export_practice()
+        again, _ = import_practice(exported, actor=CLI)  # the same file twice: no change
+        assert set(again["protocols"]) == set(again["directions"]) == {"unchanged"}
+        assert set(again["acknowledgments"]) == {"unchanged"}
+    assert exported["protocols"][0]["review_by"] == "2027-06-01"
+    assert exported["directions"][0]["valid_until"] == "2026-11-24T00:00:00-08:00"
+    assert exported["acknowledgments"][0]["version"] == 3
+    assert {"code": "med-relay", "name": "Medication list relay", "kind": "clinical",
+            "needs_direction": True} in exported["tasks"]  # fmt: skip
+    other = make_app(f"sqlite:///{tmp_path / 'other.db'}")
+    with other.app_context():
+        db.create_all()
+        ensure_catalog()
+        import_practice(exported, actor=CLI)
+        db.session.commit()
+        assert export_practice() == exported
+
+
+@pytest.mark.parametrize(
+    ("section", "changes", "place"),
+    [
+        ("protocols", {"approved_by": "manager@example.org"}, "protocols[0].approved_by"),
+        ("protocols", {"tasks": ["injection"]}, "protocols[0].tasks"),
+        ("protocols", {"state": "approved", "approved_on": None}, "protocols[0].approved_on"),
+        ("acknowledgments", {"version": 9}, "acknowledgments[0].protocol"),
+        ("directions", {"task": "diagnosis"}, "directions[0].task"),
+        ("directions", {"valid_until": "2026-11-25T00:00:00-08:00"}, "directions[0].valid_until"),
+    ],
+)
+def test_a_bad_entry_is_refused_at_its_place_and_nothing_is_kept(app, section, changes, place):
+    data = {**refill_practice(), **copy.deepcopy(DESIGN_EXAMPLE)}
+    data[section][0].update(changes)
+    with app.app_context():
+        with pytest.raises(Refused) as refused:
+            import_practice(data, actor=CLI)
+        db.session.rollback()
+        assert place in [p.place for p in refused.value.problems], refused.value
+        assert db.session.scalar(select(Protocol.id).limit(1)) is None
