@@ -595,13 +595,9 @@ def _direction_check(assistant, task, site, at, day, protocols, acknowledged,
     for d in directions:
         if (d.assistant, d.task, d.site) != (assistant.email, task.code, site.code):
             continue
-        if at < d.given_at:
-            found.append(f"{d.reference} from {d.provider.name} is given only at "
-                         f"{_local_time(d.given_at, site)}")  # fmt: skip
-            continue
-        if at >= d.valid_until:
-            found.append(f"{d.reference} from {d.provider.name} ended at "
-                         f"{_local_time(d.valid_until, site)}")  # fmt: skip
+        if not d.given_at <= at < d.valid_until:
+            # Another moment's direction says nothing about this one (and a book loaded for
+            # one day holds only that day's: the answer must not depend on what was loaded).
             continue
         problem = _provider_problem(d.provider, day, site.state)
         if problem:

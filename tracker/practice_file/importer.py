@@ -52,9 +52,11 @@ from tracker.practice_file.sections import (
     SECTIONS,
     Refs,
     Section,
+    _direction_entry,
     _given,
     _key,
     _policy_entry,
+    _protocol_entry,
 )
 from tracker.protocols import services as protocols
 from tracker.protocols.models import Protocol, ProtocolAcknowledgment
@@ -381,8 +383,21 @@ def _shift(ctx: _Context, v: dict, shift) -> tuple[str, list[Problem]]:
     return UPDATED, []
 
 
+def _same_but_defaults(stored: dict, values: dict, defaults: tuple[str, ...]) -> bool:
+    """The entry says what is stored, a null in ``defaults`` meaning the default it got."""
+    return all(
+        _comparable(stored.get(k)) == _comparable(value)
+        for k, value in values.items()
+        if not (k in defaults and value is None)
+    )
+
+
 def _protocol(ctx: _Context, v: dict, protocol) -> tuple[str, list[Problem]]:
     refs = ctx.refs
+    if protocol is not None and _same_but_defaults(
+        _protocol_entry(protocol, refs), v, ("review_by",)
+    ):
+        return UNCHANGED, []
     tasks = [refs.tasks[code] for code in v.get("tasks") or ()]
     sites_ = [refs.sites[code] for code in v.get("sites") or ()]
     state = ProtocolState(v.get("state") or ProtocolState.draft)
@@ -434,6 +449,8 @@ def _acknowledgment(ctx: _Context, v: dict, ack) -> tuple[str, list[Problem]]:
 def _direction(ctx: _Context, v: dict, direction) -> tuple[str, list[Problem]]:
     refs = ctx.refs
     if direction is not None:
+        if _same_but_defaults(_direction_entry(direction, refs), v, ("valid_until",)):
+            return UNCHANGED, []
         if v.get("carried_out") and not direction.carried_out:
             protocols.mark_carried_out(ctx.actor, direction)
             return UPDATED, []

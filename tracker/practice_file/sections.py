@@ -434,8 +434,6 @@ def _read_protocol(r: Reader, refs: Refs):
                     values[key] = INVALID
     if values["sites"] is ABSENT:
         values["sites"] = []
-    if values["review_by"] is None:
-        values["review_by"] = ABSENT  # null: twelve months after the approval
     if values["state"] is ABSENT:
         values["state"] = ProtocolState.draft
     if values["state"] != ProtocolState.draft and values["approved_by"] in (None, ABSENT):
@@ -490,7 +488,7 @@ def _read_direction(r: Reader, refs: Refs):
         "site": refs.check_site(r, "site", r.code("site")),
         "given_at": r.moment("given_at", required=True),
         # null: the end of that day at the site (the verb's default)
-        "valid_until": r.moment("valid_until") if r.entry.get("valid_until") else ABSENT,
+        "valid_until": r.moment("valid_until") if r.entry.get("valid_until") else None,
         "reference": r.text("reference", True, max_len=100),
         "carried_out": r.boolean("carried_out"),
     }
