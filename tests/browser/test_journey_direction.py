@@ -6,8 +6,6 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tracker.vocabulary import Role
-
 ANA, LEE = "ana@valley.example.org", "dr.lee@valley.example.org"
 REFILL = "refill-transmission"
 
