@@ -156,6 +156,10 @@ ACCESS: dict[str, frozenset | str] = {
     "api_v1.delegation_status": DELEGATORS,
     "api_v1.training_file": EVERYONE,
     "api_v1.expiring": frozenset({M, C, AD}),
+    # Directions (DESIGN section 15): a provider's token gives them; each person reads
+    # those they may see (the view applies the pages' rule).
+    "api_v1.give_direction": frozenset({P}),
+    "api_v1.directions": EVERYONE,
     # Reports (DESIGN section 11): the dashboard for those who oversee the practice; CSV
     # exports apply the same visibility as the pages they mirror; incidents for compliance
     # and admins only; printouts as their pages (an assistant prints only their own file).
@@ -182,6 +186,8 @@ API_SCOPES: dict[str, str] = {
     "api_v1.delegation_status": "write",
     "api_v1.training_file": "read",
     "api_v1.expiring": "read",
+    "api_v1.give_direction": "write",
+    "api_v1.directions": "read",
 }
 #: The blueprint whose endpoints authenticate by token, not by session.
 API_BLUEPRINT = "api_v1"
