@@ -124,8 +124,8 @@ def test_may_i_for_a_task_that_needs_a_direction_says_to_ask_the_provider(
     app, client, login_as, sample_clock
 ):
     ana = login_as("ana@example.org")
-    response = client.post("/may-i", data={
-        "assistant_id": str(ana), "task_code": "refill-transmission", "site_code": "main"})  # fmt: skip
+    data = {"assistant_id": str(ana), "task_code": "refill-transmission", "site_code": "main"}
+    response = client.post("/may-i", data=data)
     text = response.get_data(as_text=True)
     assert "ask the provider" in text
     assert "Do not decide it yourself" in text
