@@ -4,6 +4,8 @@ and the assistant sees it today. Each page keeps to who may do what."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
@@ -129,3 +131,47 @@ def test_may_i_for_a_task_that_needs_a_direction_says_to_ask_the_provider(
     text = response.get_data(as_text=True)
     assert "ask the provider" in text
     assert "Do not decide it yourself" in text
+
+
+def test_the_training_file_page_print_and_api_list_acknowledgments(
+    app, client, login_as, ids, sample_clock
+):
+    from tracker.api.tokens import create_token
+    from tracker.audit.services import CLI
+    from tracker.protocols import services
+    from tracker.staff.models import Person
+
+    ana = login_as("ana@example.org")
+    with app.app_context():
+        tasks, sites = ids
+        lee = db.session.scalar(select(Person).where(Person.email == "dr.lee@example.org"))
+        person = db.session.get(Person, ana)
+        protocol = services.create_protocol(
+            CLI, code="phone", title="Phone routing", version=1,
+            tasks=[db.session.get(Task, tasks["protocol-phone-routing"])],
+            sites=[db.session.get(Site, sites["main"])], document="Phone protocol v1",
+        )  # fmt: skip
+        services.approve_protocol(CLI, protocol, approved_by=lee, approved_on=date(2026, 6, 1))
+        newer = services.create_protocol(
+            CLI, code="phone-2", title="After hours", version=1,
+            tasks=[db.session.get(Task, tasks["relay-instructions"])],
+            sites=[db.session.get(Site, sites["main"])],
+        )  # fmt: skip
+        services.approve_protocol(CLI, newer, approved_by=lee, approved_on=protocol.approved_on)
+        services.acknowledge_protocol(CLI, protocol, person, sample_clock_now())
+        token, _ = create_token(person, "file", ("read",), None, CLI)
+        db.session.commit()
+    page = client.get(f"/staff/{ana}").get_data(as_text=True)
+    assert "Phone routing (v1, approved), Phone protocol v1: acknowledged" in page
+    assert "Not yet read in its current version" in page and "After hours (v1)" in page
+    printed = client.get(f"/reports/print/training-file/{ana}").get_data(as_text=True)
+    assert "Protocols acknowledged" in printed and "Phone protocol v1" in printed
+    body = client.get("/api/v1/people/ana@example.org/training-file",
+                      headers={"Authorization": f"Bearer {token}"}).get_json()  # fmt: skip
+    assert [(a["protocol"], a["version"]) for a in body["acknowledgments"]] == [("phone", 1)]
+
+
+def sample_clock_now():
+    from tracker import dates
+
+    return dates.now()

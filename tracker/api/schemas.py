@@ -381,6 +381,10 @@ class TrainingFileSchema(Schema):
     credentials = fields.List(fields.Nested(CredentialSchema), required=True)
     licenses = fields.List(fields.Nested(LicenseSchema), required=True)
     supervision = fields.List(fields.Nested(SupervisionSchema), required=True)
+    acknowledgments = fields.List(
+        fields.Nested("AcknowledgmentSchema"),
+        metadata={"description": "Protocol versions the assistant acknowledged (DESIGN 15)."},
+    )
 
 
 class ExpiringQuerySchema(Strict):
@@ -452,3 +456,12 @@ class DirectionListQuerySchema(Strict):
 class DirectionListSchema(Schema):
     date = fields.Date(required=True)
     items = fields.List(fields.Nested(DirectionSchema), required=True)
+
+
+class AcknowledgmentSchema(Schema):
+    protocol = fields.String(required=True)
+    version = fields.Integer(required=True)
+    title = fields.String(required=True)
+    state = fields.String(required=True)
+    document = fields.String(required=True)
+    acknowledged_at = fields.String(required=True)

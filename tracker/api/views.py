@@ -832,6 +832,17 @@ def training_file(email: str):
                 }
                 for a in training_queries.supervision_of(person)
             ],
+            "acknowledgments": [
+                {
+                    "protocol": ack.protocol.code,
+                    "version": ack.protocol.version,
+                    "title": ack.protocol.title,
+                    "state": ack.protocol.state.value,
+                    "document": ack.protocol.document,
+                    "acknowledged_at": dates.format_utc(ack.acknowledged_at),
+                }
+                for ack in protocol_queries.acknowledgments_of(person)
+            ],
         }
     )
 

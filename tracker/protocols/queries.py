@@ -117,3 +117,15 @@ def day_window(day, timezone) -> tuple[datetime, datetime]:
 
 def sites_by_code() -> dict[str, Site]:
     return {s.code: s for s in db.session.scalars(select(Site).order_by(Site.code))}
+
+
+def acknowledgments_of(person: Person) -> list[ProtocolAcknowledgment]:
+    """Every protocol version the person acknowledged, latest first (the training file)."""
+    return list(
+        db.session.scalars(
+            select(ProtocolAcknowledgment)
+            .where(ProtocolAcknowledgment.person_id == person.id)
+            .options(selectinload(ProtocolAcknowledgment.protocol))
+            .order_by(ProtocolAcknowledgment.acknowledged_at.desc())
+        )
+    )
