@@ -175,3 +175,15 @@ def sample_clock_now():
     from tracker import dates
 
     return dates.now()
+
+
+def test_the_finder_links_to_the_provider_decision_that_is_missing(client, login_as, sample_clock):
+    login_as("dr.lee@example.org")
+    page = client.get("/eligible?task=refill-transmission&site=main").get_data(as_text=True)
+    assert "do not decide it yourself" in page
+    assert "Give a direction for Ana Ruiz" in page
+    assert "/directions/new?assistant=ana" in page
+    login_as("manager@example.org")
+    page = client.get("/eligible?task=refill-transmission&site=main").get_data(as_text=True)
+    assert "Give a direction" not in page  # a provider's to give
+    assert "Write a protocol" in page
