@@ -34,7 +34,7 @@ from tests.unit.test_rules_golden import (
     lee_with,
     run,
 )
-from tracker.decision.values import (
+from tracker.rule.values import (
     DirectionFacts,
     ProblemCode,
     ProtocolFacts,

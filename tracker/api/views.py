@@ -46,7 +46,7 @@ from tracker.delegations import services as delegation_services
 from tracker.delegations.models import Delegation
 from tracker.delegations.queries import standing_of, visible_delegations
 from tracker.extensions import db, limiter
-from tracker.problems import ApiProblem, invalid
+from tracker.problems import API_MESSAGES, ApiProblem, invalid
 from tracker.protocols import queries as protocol_queries
 from tracker.protocols import services as protocol_services
 from tracker.sites.models import Site
@@ -70,7 +70,7 @@ JSON_BODY = {
     "api_v1.delegation_status",
     "api_v1.give_direction",
 }
-UNAUTHORIZED = "A valid API token is required: Authorization: Bearer <token>."
+UNAUTHORIZED = API_MESSAGES[401]
 
 
 def _rate_key() -> str:

@@ -14,9 +14,9 @@ from tracker import dates
 from tracker.catalog.models import Task
 from tracker.decision.eligible import eligible
 from tracker.decision.fixes import direction_fixes
-from tracker.decision.values import SUPERVISION
 from tracker.extensions import db
 from tracker.forms import TrackerForm
+from tracker.rule.values import SUPERVISION
 from tracker.sites.models import Site
 from tracker.templating import can_open
 from tracker.vocabulary import TaskKind

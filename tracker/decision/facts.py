@@ -17,8 +17,17 @@ from tracker.catalog.builtin import reserved_lookalike
 from tracker.catalog.models import Task
 from tracker.competencies.models import Competency
 from tracker.decision.cache import Snapshot
-from tracker.decision.rules import decide
-from tracker.decision.values import (
+from tracker.extensions import db
+from tracker.policy.models import Policy, StateRule
+from tracker.protocols.models import (
+    Direction,
+    Protocol,
+    ProtocolAcknowledgment,
+    protocol_sites,
+    protocol_tasks,
+)
+from tracker.rule.rules import decide
+from tracker.rule.values import (
     CompetencyFacts,
     CredentialFacts,
     Decision,
@@ -32,15 +41,6 @@ from tracker.decision.values import (
     StateRuleFacts,
     SupervisionFacts,
     TaskFacts,
-)
-from tracker.extensions import db
-from tracker.policy.models import Policy, StateRule
-from tracker.protocols.models import (
-    Direction,
-    Protocol,
-    ProtocolAcknowledgment,
-    protocol_sites,
-    protocol_tasks,
 )
 from tracker.sites.models import Site
 from tracker.staff.models import Credential, License, Person, person_sites
