@@ -206,7 +206,7 @@ def _decline_reasons(reasons):
         bind.execute(sa.text(f"PRAGMA schema_version = {version + 1}"))
         bind.execute(sa.text("PRAGMA writable_schema = OFF"))
     else:
-        op.drop_constraint("ck_incidents_decline_reason", "incidents", type_="check")
+        op.drop_constraint(op.f("ck_incidents_decline_reason"), "incidents", type_="check")
         op.create_check_constraint("decline_reason", "incidents", check)
 
 
