@@ -214,6 +214,16 @@ def build_demo_file(today: date) -> dict:
          "tasks": ["protocol-phone-routing"], "sites": ["main"], "approved_by": lee,
          "approved_on": d(-90), "review_by": None, "document": "Phone protocol v2 (signed)",
          "state": "approved"},
+        # The next version, written and waiting for Dr. Lee's approval.
+        {"code": "phone-routing", "title": "Phone routing", "version": 3,
+         "tasks": ["protocol-phone-routing"], "sites": ["main"], "approved_by": None,
+         "approved_on": None, "review_by": None, "document": "Phone protocol v3 (draft)",
+         "state": "draft"},
+        # Approved last week: nobody has read it yet.
+        {"code": "result-relay", "title": "Relaying reviewed results", "version": 1,
+         "tasks": ["relay-instructions"], "sites": ["main"], "approved_by": lee,
+         "approved_on": d(-7), "review_by": None, "document": "Results relay protocol v1",
+         "state": "approved"},
     ]  # fmt: skip
     read_at = datetime.combine(today - timedelta(days=85), time(9), zones["main"])
     acknowledgments = [
