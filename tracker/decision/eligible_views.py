@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, render_template, request
 from sqlalchemy import select
 from wtforms import DateTimeLocalField, SelectField
 from wtforms.fields.choices import SelectChoice
@@ -12,12 +12,15 @@ from wtforms.validators import DataRequired, Optional
 
 from tracker import dates
 from tracker.catalog.models import Task
+from tracker.decision import fixes
 from tracker.decision.eligible import eligible
-from tracker.decision.fixes import direction_fixes
+from tracker.decision.services import stored_result
 from tracker.extensions import db
+from tracker.form_pages import current_person
 from tracker.forms import TrackerForm
-from tracker.rule.values import SUPERVISION
+from tracker.return_to import here
 from tracker.sites.models import Site
+from tracker.staff.models import Person
 from tracker.templating import can_open
 from tracker.vocabulary import TaskKind
 
@@ -59,7 +62,7 @@ def eligible_page():
         SelectChoice(s.code, f"{s.name} ({s.state})") for s in sites
     ]
     result = None
-    links: dict[str, list[tuple[str, str]]] = {}
+    fix_links: dict = {}
     status = 200
     if request.args and form.validate():
         site = next(s for s in sites if s.code == form.site.data)
@@ -71,34 +74,39 @@ def eligible_page():
         form.at.data = at.replace(tzinfo=None)
         result = eligible(form.task.data, site.code, at.astimezone(UTC))
         result.at_local = at
-        task = next(t for t in tasks if t.code == form.task.data)
-        links = _direction_links(result, task, site)
+        fix_links = _fix_links(result, at)
     elif request.args:
         status = 400
     return render_template(
-        "decision/eligible.html", form=form, result=result, now_utc=dates.now(), links=links
+        "decision/eligible.html",
+        form=form,
+        result=result,
+        now_utc=dates.now(),
+        fix_links=fix_links,
     ), status
 
 
-def _direction_links(result, task, site) -> dict[str, list[tuple[str, str]]]:
-    """For a task that needs a provider's decision: per flagged assistant, the links that
-    supply it (give a direction, approve or see the protocol), as the viewer may open."""
-    links = {}
+def _fix_links(result, at: datetime) -> dict[int, dict]:
+    """For each flagged assistant (by id): the fixes the viewer may follow, by condition,
+    each coming back to this answer (DESIGN section 9)."""
+    if not result.flagged:
+        return {}
+    ids = [c.assistant.id for c in result.flagged]
+    people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(ids)))}
+    task = db.session.scalar(select(Task).where(Task.code == result.task.code))
+    site = db.session.scalar(select(Site).where(Site.code == result.site.code))
+    back = here()
+    out = {}
     for candidate in result.flagged:
-        for condition in candidate.unmet:
-            if condition.condition != SUPERVISION:
-                continue
-            protocol_ids = [r.id for r in condition.records if r.kind == "protocol" and r.id]
-            found = [
-                (fix.label, url_for(fix.endpoint, **fix.args))
-                for fix in direction_fixes(
-                    set(condition.codes), protocol_ids, candidate.assistant, task, site
-                )
-                if can_open(fix.endpoint)
-            ]
-            if found:
-                links[candidate.assistant.email] = found
-    return links
+        person = people.get(candidate.assistant.id)
+        if person is None:
+            continue
+        ctx = fixes.Context(person, task, site, at.date(), at)
+        out[person.id] = fixes.viewer_fixes(
+            stored_result(candidate.decision), person.id, current_person(), can_open,
+            back=back, ctx=ctx,
+        )  # fmt: skip
+    return out
 
 
 def local_input(moment: datetime) -> str:
