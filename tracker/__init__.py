@@ -111,6 +111,7 @@ def create_app(config_class=None):
     from tracker.incidents import views as incident_views
     from tracker.main import views as main_views
     from tracker.policy import views as policy_views
+    from tracker.protocols import views as protocol_views
     from tracker.reports import views as report_views
     from tracker.sites import views as site_views
     from tracker.staff import views as staff_views
@@ -137,6 +138,7 @@ def create_app(config_class=None):
         api_docs.bp,
         report_views.bp,
         document_views.bp,
+        protocol_views.bp,
     ):
         app.register_blueprint(blueprint)
     init_api(app)

@@ -50,6 +50,18 @@ ACCESS: dict[str, frozenset | str] = {
     # Decisions: the self-check for everyone (an assistant checks only themselves), the
     # matrix and the decision log for those who oversee.
     "decision.self_check": EVERYONE,
+    # Protocols and directions (DESIGN section 15): everyone reads the protocols that apply
+    # to them (an assistant: approved ones at their sites; the view checks the object);
+    # managers write drafts, providers approve them and give directions, assistants
+    # acknowledge. Directions: an assistant sees their own, a provider those they gave.
+    "protocols.index": EVERYONE,
+    "protocols.detail": EVERYONE,
+    "protocols.new": RECORD_KEEPERS,
+    "protocols.approve": frozenset({P}),
+    "protocols.acknowledge": frozenset({A}),
+    "protocols.directions": EVERYONE,
+    "protocols.direction_new": frozenset({P}),
+    "protocols.direction_done": frozenset({A, P}),
     "decision.matrix": STAFF_READERS,
     "decision.matrix_cell": STAFF_READERS,
     "decision.log": EVERYONE,
@@ -144,6 +156,10 @@ ACCESS: dict[str, frozenset | str] = {
     "api_v1.delegation_status": DELEGATORS,
     "api_v1.training_file": EVERYONE,
     "api_v1.expiring": frozenset({M, C, AD}),
+    # Directions (DESIGN section 15): a provider's token gives them; each person reads
+    # those they may see (the view applies the pages' rule).
+    "api_v1.give_direction": frozenset({P}),
+    "api_v1.directions": EVERYONE,
     # Reports (DESIGN section 11): the dashboard for those who oversee the practice; CSV
     # exports apply the same visibility as the pages they mirror; incidents for those who
     # see them on the pages (tracker.incidents.visibility: never one about one's own
@@ -177,6 +193,8 @@ API_SCOPES: dict[str, str] = {
     "api_v1.delegation_status": "write",
     "api_v1.training_file": "read",
     "api_v1.expiring": "read",
+    "api_v1.give_direction": "write",
+    "api_v1.directions": "read",
 }
 #: The blueprint whose endpoints authenticate by token, not by session.
 API_BLUEPRINT = "api_v1"

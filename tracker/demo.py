@@ -50,6 +50,7 @@ PEOPLE = [
 CLINICAL_DEMO_TASKS = [
     "vital-signs", "patient-history", "room-prep", "specimen-collection", "venipuncture",
     "injection", "point-of-care-test", "relay-instructions", "ear-lavage", "suture-removal",
+    "refill-transmission", "protocol-phone-routing",
 ]  # fmt: skip
 
 
@@ -178,6 +179,11 @@ def build_demo_file(today: date) -> dict:
              evidence="Revoked after a medication-error review"),
         comp("grace@demo.clinic", "vital-signs", -150, lee),
         comp("hank@demo.clinic", "room-prep", -20, patel, hours=4),
+        comp("ana@demo.clinic", "refill-transmission", -80, lee, hours=2),
+        comp("ana@demo.clinic", "protocol-phone-routing", -80, lee, hours=2),
+        comp("ben@demo.clinic", "protocol-phone-routing", -60, lee, hours=2),
+        comp("grace@demo.clinic", "protocol-phone-routing", -60, lee, hours=2),
+        comp("diego@demo.clinic", "protocol-phone-routing", -20, lee, hours=2),
     ]  # fmt: skip
     monday = today - timedelta(days=today.weekday())
     supervision = [
@@ -201,6 +207,36 @@ def build_demo_file(today: date) -> dict:
             end = datetime.combine(day, time(17), zones[site])
             shifts.append({"provider": provider, "site": site,
                            "starts_at": start.isoformat(), "ends_at": end.isoformat()})  # fmt: skip
+    # DESIGN section 15: Dr. Lee's phone-routing protocol at Main Street, read by Ana, Ben
+    # and Grace (Diego has not yet), and his direction for one refill request today.
+    protocols = [
+        {"code": "phone-routing", "title": "Phone routing", "version": 2,
+         "tasks": ["protocol-phone-routing"], "sites": ["main"], "approved_by": lee,
+         "approved_on": d(-90), "review_by": None, "document": "Phone protocol v2 (signed)",
+         "state": "approved"},
+        # The next version, written and waiting for Dr. Lee's approval.
+        {"code": "phone-routing", "title": "Phone routing", "version": 3,
+         "tasks": ["protocol-phone-routing"], "sites": ["main"], "approved_by": None,
+         "approved_on": None, "review_by": None, "document": "Phone protocol v3 (draft)",
+         "state": "draft"},
+        # Approved last week: nobody has read it yet.
+        {"code": "result-relay", "title": "Relaying reviewed results", "version": 1,
+         "tasks": ["relay-instructions"], "sites": ["main"], "approved_by": lee,
+         "approved_on": d(-7), "review_by": None, "document": "Results relay protocol v1",
+         "state": "approved"},
+    ]  # fmt: skip
+    read_at = datetime.combine(today - timedelta(days=85), time(9), zones["main"])
+    acknowledgments = [
+        {"person": email, "protocol": "phone-routing", "version": 2,
+         "acknowledged_at": (read_at + timedelta(hours=n)).isoformat()}
+        for n, email in enumerate(("ana@demo.clinic", "ben@demo.clinic", "grace@demo.clinic"))
+    ]  # fmt: skip
+    directions = [
+        {"provider": lee, "assistant": "ana@demo.clinic", "task": "refill-transmission",
+         "site": "main",
+         "given_at": datetime.combine(today, time(7, 30), zones["main"]).isoformat(),
+         "valid_until": None, "reference": "RX-REQ-2041", "carried_out": False},
+    ]  # fmt: skip
     return {
         "practice": {"name": "Valley Family Medicine (demo)"},
         "sites": SITES,
@@ -213,6 +249,9 @@ def build_demo_file(today: date) -> dict:
         "competencies": competencies,
         "supervision": supervision,
         "shifts": shifts,
+        "protocols": protocols,
+        "acknowledgments": acknowledgments,
+        "directions": directions,
     }
 
 

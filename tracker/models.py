@@ -10,6 +10,13 @@ from tracker.delegations.models import Delegation, DelegationCheck
 from tracker.documents.models import Document
 from tracker.incidents.models import Incident, IncidentAddendum, incident_raised_with
 from tracker.policy.models import Policy, StateRule
+from tracker.protocols.models import (
+    Direction,
+    Protocol,
+    ProtocolAcknowledgment,
+    protocol_sites,
+    protocol_tasks,
+)
 from tracker.reminders.models import ReminderSent
 from tracker.sites.models import Practice, Site
 from tracker.staff.models import Credential, License, Person, person_sites
@@ -25,6 +32,7 @@ __all__ = [
     "DecisionRecord",
     "Delegation",
     "Document",
+    "Direction",
     "FactStamp",
     "Incident",
     "IncidentAddendum",
@@ -32,6 +40,8 @@ __all__ = [
     "Person",
     "Policy",
     "Practice",
+    "Protocol",
+    "ProtocolAcknowledgment",
     "RecoveryCode",
     "Shift",
     "SignInSession",
@@ -43,4 +53,6 @@ __all__ = [
     "TwoFactor",
     "incident_raised_with",
     "person_sites",
+    "protocol_sites",
+    "protocol_tasks",
 ]

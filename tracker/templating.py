@@ -32,7 +32,15 @@ NAV_MENU: list[tuple[str, list[tuple[str, str]]]] = [
             ("imports.index", "Import from CSV"),
         ],
     ),
-    ("Rules", [("policy.index", "Written policy"), ("policy.state_rules", "State rules")]),
+    (
+        "Rules",
+        [
+            ("policy.index", "Written policy"),
+            ("policy.state_rules", "State rules"),
+            ("protocols.index", "Protocols"),
+            ("protocols.directions", "Directions"),
+        ],
+    ),
     (
         "Compliance",
         [
@@ -54,6 +62,8 @@ RECORD_LINKS: dict[str, list[tuple[str, dict[str, str]]]] = {
     "supervision": [("staff.training_file", {"person_id": "assistant_id"})],
     "policy": [("policy.policy_list", {"policy": "record_id"}), ("policy.index", {})],
     "state_rule": [("policy.state_rules", {"rule": "record_id"})],
+    "protocol": [("protocols.detail", {"protocol_id": "record_id"})],
+    "direction": [("protocols.directions", {})],
 }
 
 

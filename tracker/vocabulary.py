@@ -95,6 +95,14 @@ class RuleStatus(enum.StrEnum):
     prohibited = "prohibited"
 
 
+class ProtocolState(enum.StrEnum):
+    """A protocol's life: written (draft), approved by a provider, replaced (retired)."""
+
+    draft = "draft"
+    approved = "approved"
+    retired = "retired"
+
+
 class DelegationStatus(enum.StrEnum):
     planned = "planned"
     performed = "performed"
@@ -135,6 +143,8 @@ class DeclineReason(enum.StrEnum):
     unsure_of_scope = "unsure_of_scope"
     supervision_not_in_place = "supervision_not_in_place"
     state_law = "state_law"
+    #: A task that needs a provider's decision, in a situation the protocol does not cover.
+    not_covered_by_protocol = "not_covered_by_protocol"
     other = "other"
 
 

@@ -268,6 +268,10 @@ ENDPOINT_CALLS = {
     "api_v1.delegation_status": ("POST", "/delegations/{id}/status", {"status": "cancelled"}),
     "api_v1.training_file": ("GET", "/people/ana@example.org/training-file", None),
     "api_v1.expiring": ("GET", "/expiring", None),
+    "api_v1.give_direction": ("POST", "/directions",
+                              {"assistant": "ana@example.org", "task": "refill-transmission",
+                               "site": "main", "reference": "REQ-1"}),
+    "api_v1.directions": ("GET", "/directions", None),
 }  # fmt: skip
 
 
@@ -348,6 +352,7 @@ def test_the_spec_and_the_docs_page_are_served(client):
         "/api/v1/delegations/{delegation_id}/status",
         "/api/v1/people/{email}/training-file",
         "/api/v1/expiring",
+        "/api/v1/directions",
     } <= set(body["paths"])
     problem = body["components"]["responses"]["UNPROCESSABLE_ENTITY"]["content"]
     assert "application/problem+json" in problem

@@ -402,7 +402,8 @@ def test_printable_training_file(client, signed_in, people):
     assert re.search(r'<link rel="stylesheet" href="/static/print\.[^"]*css">', page)
     assert "navbar" not in page and "Sign out" not in page
     assert "style=" not in page and "<style" not in page and "onclick" not in page
-    assert page.count('class="page-section"') == 3
+    # Sites and competencies, credentials and licenses, supervision, protocols read.
+    assert page.count('class="page-section"') == 4
 
 
 def test_an_assistant_prints_only_their_own_file(client, signed_in, people):

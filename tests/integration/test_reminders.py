@@ -385,3 +385,40 @@ def test_stage_for_thresholds():
                                                                    0, -30, -31)}  # fmt: skip
     assert stages == {61: None, 60: "60", 31: "60", 30: "30", 8: "30", 7: "7", 1: "7", 0: "0",
                       -30: "0", -31: None}  # fmt: skip
+
+
+def test_protocol_review_dates_and_unread_versions(app, runner, smtp, world):
+    """DESIGN section 15: a protocol's review date to the office and its approving provider
+    at each threshold; a version not yet read to each assistant at its sites, once."""
+    from tracker.protocols import services as protocols
+
+    with app.app_context():
+        today = practice_today()
+        lee = db.session.get(Person, world["dr.lee"])
+        protocol = protocols.create_protocol(
+            CLI, code="phone", title="Phone routing", version=1,
+            tasks=[db.session.scalar(select(Task).where(Task.code == "protocol-phone-routing"))],
+            sites=[db.session.scalar(select(Site).where(Site.code == "main"))],
+        )  # fmt: skip
+        protocols.approve_protocol(CLI, protocol, approved_by=lee, approved_on=today,
+                                   review_by=today + timedelta(days=25))  # fmt: skip
+        db.session.commit()
+    assert run(runner).exit_code == 0
+    box = smtp.mailbox
+    [ana] = box.to("ana@example.org")
+    assert "Read and acknowledge the Phone routing protocol (v1)" in ana.text
+    [lee_mail] = box.to("dr.lee@example.org")
+    due = (today + timedelta(days=25)).isoformat()
+    assert f"Phone routing protocol (v1) is due for review on {due}" in lee_mail.text
+    [mia] = box.to("mia@example.org")
+    assert "Phone routing protocol (v1) is due for review" in mia.text
+    box.clear()
+    assert run(runner).exit_code == 0
+    assert box.to("ana@example.org") == [] and box.to("dr.lee@example.org") == []
+    with later(19):  # 6 days before review: the 7-day reminder, read or not
+        box.clear()
+        assert run(runner).exit_code == 0
+        assert "due for review" in box.to("dr.lee@example.org")[0].text
+        assert box.to("ana@example.org") == [] or "Read and acknowledge" not in (
+            box.to("ana@example.org")[0].text
+        )

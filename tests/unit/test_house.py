@@ -45,6 +45,7 @@ FEATURES = frozenset(
         "main",
         "training",
         "documents",
+        "protocols",
     }
 )
 #: Shared modules at tracker/ top level: infrastructure, which imports no feature.

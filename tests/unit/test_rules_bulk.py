@@ -22,6 +22,7 @@ from tests.unit.test_rules_properties import (
 )
 from tracker.rule.rules import decide, decide_many
 from tracker.rule.values import (
+    DirectionFacts,
     LicenseFacts,
     PersonFacts,
     ShiftFacts,
@@ -136,3 +137,38 @@ def test_two_tasks_in_the_room_each_name_their_own_task():
                         supervision=(assignment,), shifts=(shift,))  # fmt: skip
         assert cells[(ana.email, task.code)] == single
         assert f"{task.name} needs the provider in the room" in single.conditions[3].reason
+
+
+def test_a_task_that_needs_a_direction_is_decided_per_assistant_in_bulk():
+    """A refill transmission: Ana has Dr. Lee's direction, Ben has none. The bulk path must
+    not share the provider's decision between them (DESIGN section 15)."""
+    site = SITES[0]
+    at = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
+    lee = PersonFacts(
+        "dr.lee@example.org", "Dr. Lee", "provider", site_codes=frozenset({"main"}),
+        licenses=(LicenseFacts("MD", "A1", site.state, date(2027, 6, 30)),),
+    )  # fmt: skip
+    ana, ben = (
+        PersonFacts(email, name, "assistant", job_level="CMA", site_codes=frozenset({"main"}))
+        for email, name in (("ana@example.org", "Ana Ruiz"), ("ben@example.org", "Ben Carter"))
+    )
+    refill = TaskFacts("refill-transmission", "Refill transmission", TaskKind.clinical, True)
+    rule = StateRuleFacts(site.state, refill.code, RuleStatus.permitted, SupervisionLevel.none)
+    direction = DirectionFacts(
+        lee, ana.email, refill.code, site.code, at - timedelta(hours=1), at + timedelta(hours=3),
+        "REQ-1182",
+    )  # fmt: skip
+    directions = {(ana.email, refill.code): (direction,)}
+
+    cells = decide_many(
+        [ana, ben], [refill], site, at, state_rules={refill.code: rule}, policies={},
+        competencies=lambda person, code: (), supervision=lambda person: (),
+        directions=lambda person, code: directions.get((person.email, code), ()),
+    )  # fmt: skip
+
+    for person in (ana, ben):
+        single = decide(person, refill, site, at, state_rule=rule,
+                        directions=directions.get((person.email, refill.code), ()))  # fmt: skip
+        assert cells[(person.email, refill.code)] == single
+    assert "no direction" not in cells[(ana.email, refill.code)].conditions[3].reason
+    assert "no direction" in cells[(ben.email, refill.code)].conditions[3].reason

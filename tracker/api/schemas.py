@@ -440,6 +440,10 @@ class TrainingFileSchema(Schema):
     credentials = fields.List(fields.Nested(CredentialSchema), required=True)
     licenses = fields.List(fields.Nested(LicenseSchema), required=True)
     supervision = fields.List(fields.Nested(SupervisionSchema), required=True)
+    acknowledgments = fields.List(
+        fields.Nested("AcknowledgmentSchema"),
+        metadata={"description": "Protocol versions the assistant acknowledged (DESIGN 15)."},
+    )
 
 
 class ExpiringQuerySchema(Strict):
@@ -473,3 +477,58 @@ class ExpiringSchema(Schema):
     site = fields.String(allow_none=True, required=True)
     items = fields.List(fields.Nested(ExpiringItemSchema), required=True)
     no_expiry = fields.List(fields.Nested(ExpiringItemSchema), required=True)
+
+
+# ------------------------------------------------- directions (DESIGN section 15)
+
+
+class DirectionRequestSchema(Strict):
+    assistant = text(254, required=True)
+    task = text(64, required=True)
+    site = text(64, required=True)
+    reference = text(
+        100,
+        required=True,
+        metadata={"description": "The request in the practice's own system (an order or "
+                  "message number); never a patient's name or identifier."},
+    )  # fmt: skip
+    given_at = moment(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "When the provider gave it; default now."},
+    )
+    valid_until = moment(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Default: the end of that day in the site's time zone."},
+    )
+
+
+class DirectionSchema(Schema):
+    id = fields.Integer(required=True)
+    provider = fields.String(required=True)
+    assistant = fields.String(required=True)
+    task = fields.String(required=True)
+    site = fields.String(required=True)
+    given_at = fields.String(required=True)
+    valid_until = fields.String(required=True)
+    reference = fields.String(required=True)
+    carried_out = fields.Boolean(required=True)
+
+
+class DirectionListQuerySchema(Strict):
+    date = fields.Date(metadata={"description": "The practice's day; default today."})
+
+
+class DirectionListSchema(Schema):
+    date = fields.Date(required=True)
+    items = fields.List(fields.Nested(DirectionSchema), required=True)
+
+
+class AcknowledgmentSchema(Schema):
+    protocol = fields.String(required=True)
+    version = fields.Integer(required=True)
+    title = fields.String(required=True)
+    state = fields.String(required=True)
+    document = fields.String(required=True)
+    acknowledged_at = fields.String(required=True)

@@ -50,6 +50,8 @@ from tracker.delegations.queries import standing_of, visible_delegations
 from tracker.errors import Refused
 from tracker.extensions import db, limiter
 from tracker.problems import API_MESSAGES, ApiProblem, invalid
+from tracker.protocols import queries as protocol_queries
+from tracker.protocols import services as protocol_services
 from tracker.sites.models import Site
 from tracker.sites.queries import practice_today
 from tracker.staff.models import Person
@@ -93,6 +95,7 @@ JSON_BODY = {
     "api_v1.decide_batch",
     "api_v1.record_delegation",
     "api_v1.delegation_status",
+    "api_v1.give_direction",
 }
 UNAUTHORIZED = API_MESSAGES[401]
 
@@ -907,6 +910,17 @@ def training_file(email: str):
                 }
                 for a in training_queries.supervision_of(person)
             ],
+            "acknowledgments": [
+                {
+                    "protocol": ack.protocol.code,
+                    "version": ack.protocol.version,
+                    "title": ack.protocol.title,
+                    "state": ack.protocol.state.value,
+                    "document": ack.protocol.document,
+                    "acknowledged_at": dates.format_utc(ack.acknowledged_at),
+                }
+                for ack in protocol_queries.acknowledgments_of(person)
+            ],
         }
     )
 
@@ -955,3 +969,73 @@ def expiring(args):
             "no_expiry": [_expiring_item(i) for i in report.no_expiry],
         }
     )
+
+
+# ------------------------------------------------- directions (DESIGN section 15)
+
+
+def direction_json(d) -> dict:
+    return {
+        "id": d.id,
+        "provider": d.provider.email,
+        "assistant": d.assistant.email,
+        "task": d.task.code,
+        "site": d.site.code,
+        "given_at": dates.format_utc(d.given_at),
+        "valid_until": dates.format_utc(d.valid_until),
+        "reference": d.reference,
+        "carried_out": d.carried_out,
+    }
+
+
+@bp.route("/directions", methods=["POST"])
+@bp.arguments(schemas.DirectionRequestSchema)
+@bp.response(201, schemas.DirectionSchema)
+@_with_errors
+def give_direction(args):
+    """A provider's direction for one request (an EHR sends it when the order is signed).
+
+    Scope `write`; a provider's token only: the direction is the token's provider's.
+    Valid from `given_at` (default now) to `valid_until` (default the end of that day at
+    the site); the assistant's decision for that task, site and moment then rests on it.
+    """
+    person = g.api_person
+    errors: list = []
+    names = Names([args["assistant"]], [args["task"]], [args["site"]])
+    assistant = names.person(args["assistant"], "assistant", errors, "assistant")
+    task = names.task(args["task"], "task", errors)
+    site = names.site(args["site"], "site", errors)
+    if errors:
+        raise invalid(errors)
+    # The verb refuses what the page refuses; the app's handler answers 422 naming fields.
+    direction = protocol_services.give_direction(
+        person,
+        provider=person,
+        assistant=assistant,
+        task=task,
+        site=site,
+        given_at=args["given_at"] or dates.now_to_the_second(),
+        valid_until=args["valid_until"],
+        reference=args["reference"],
+    )
+    db.session.commit()
+    return _json(direction_json(direction), 201)
+
+
+@bp.route("/directions", methods=["GET"])
+@bp.arguments(schemas.DirectionListQuerySchema, location="query")
+@bp.response(200, schemas.DirectionListSchema)
+@_with_errors
+def directions(args):
+    """The directions of a day (default today) this token's person may see: an
+    assistant's own, a provider's own, everyone's for managers, compliance and admins.
+
+    Scope `read`.
+    """
+    from tracker.sites.queries import practice_timezone
+
+    tz = practice_timezone()
+    day = args.get("date") or dates.today(tz)
+    first, last = protocol_queries.day_window(day, tz)
+    found = protocol_queries.visible_directions(g.api_person, first, last)
+    return _json({"date": day.isoformat(), "items": [direction_json(d) for d in found]})

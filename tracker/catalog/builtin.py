@@ -18,6 +18,9 @@ class CatalogTask(NamedTuple):
     name: str
     kind: TaskKind
     description: str = ""
+    #: The assistant only transmits a provider's decision: it needs a provider-approved
+    #: protocol or a provider's direction at the moment (DESIGN section 15).
+    needs_direction: bool = False
 
 
 A, C, R = TaskKind.administrative, TaskKind.clinical, TaskKind.reserved
@@ -44,18 +47,21 @@ TASK_CATALOG: tuple[CatalogTask, ...] = (
         "Relay instructions",
         C,
         "Relaying provider-approved instructions and provider-reviewed results",
+        True,
     ),
     CatalogTask(
         "refill-transmission",
         "Refill transmission",
         C,
         "Transmitting a provider's decision exactly as directed",
+        True,
     ),
     CatalogTask(
         "protocol-phone-routing",
         "Protocol phone routing",
         C,
         "Routing calls under a provider-approved protocol",
+        True,
     ),
     CatalogTask("instrument-sterilization", "Instrument sterilization", C),
     CatalogTask("diagnosis", "Diagnosis", R),

@@ -8,6 +8,7 @@ next to the same fields.
 from __future__ import annotations
 
 from wtforms import (
+    BooleanField,
     SelectField,
     StringField,
     SubmitField,
@@ -44,6 +45,10 @@ class TaskForm(TrackerForm):
     )
     description = TextAreaField(
         "Description", validators=[Optional(), Length(max=2000)], filters=[strip_text]
+    )
+    needs_direction = BooleanField(
+        "Needs a provider's direction (the assistant only transmits a provider's decision: "
+        "a provider-approved protocol or a direction for the request is required)"
     )
     submit = SubmitField("Save")
 

@@ -20,6 +20,8 @@ class Task(db.Model):
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: Part of the shipped catalog; cannot be redefined by a practice.
     builtin: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: Only transmits a provider's decision: needs a protocol or a direction (DESIGN 15).
+    needs_direction: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     def __repr__(self) -> str:
         return f"<Task {self.code}>"

@@ -30,6 +30,7 @@ def ensure_catalog() -> int:
                     kind=item.kind,
                     description=item.description,
                     builtin=True,
+                    needs_direction=item.needs_direction,
                 )
             )
             added += 1
@@ -40,7 +41,7 @@ def ensure_catalog() -> int:
 # --------------------------------------------------------------------------- tasks
 
 
-def _check_task(problems, code: str, name: str, kind, task_id=None):
+def _check_task(problems, code: str, name: str, kind, task_id=None, needs_direction=False):
     if code in BUILTIN_TASK_CODES:
         problems.add(
             "code", f"{code} is in the built-in catalog and cannot be redefined; pick another code."
@@ -60,31 +61,58 @@ def _check_task(problems, code: str, name: str, kind, task_id=None):
             "Reserved tasks are for licensed providers only; a practice may add only "
             "administrative or clinical tasks.",
         )
+    if needs_direction and kind != TaskKind.clinical:
+        problems.add(
+            "needs_direction",
+            "Only a clinical task can need a provider's direction; an administrative task "
+            "needs none.",
+        )
 
 
 def create_task(
-    actor: Person, *, code: str, name: str, kind: TaskKind, description: str = ""
+    actor: Person,
+    *,
+    code: str,
+    name: str,
+    kind: TaskKind,
+    description: str = "",
+    needs_direction: bool = False,
 ) -> Task:
     """Add one of the practice's own tasks (administrative or clinical, never reserved)."""
     problems = Problems()
     kind = _task_kind(kind)
-    _check_task(problems, code, name, kind)
+    _check_task(problems, code, name, kind, needs_direction=bool(needs_direction))
     problems.raise_any()
-    task = Task(code=code, name=name, kind=kind, description=description or "", builtin=False)
+    task = Task(
+        code=code,
+        name=name,
+        kind=kind,
+        description=description or "",
+        builtin=False,
+        needs_direction=bool(needs_direction),
+    )
     return record_create(task, actor)
 
 
 def update_task(
-    actor: Person, task: Task, *, code: str, name: str, kind: TaskKind, description: str = ""
+    actor: Person,
+    task: Task,
+    *,
+    code: str,
+    name: str,
+    kind: TaskKind,
+    description: str = "",
+    needs_direction: bool = False,
 ) -> None:
     problems = Problems()
     if task.builtin:
         problems.add(None, f"{task.name} is in the built-in catalog and cannot be changed.")
     kind = _task_kind(kind)
-    _check_task(problems, code, name, kind, task.id)
+    _check_task(problems, code, name, kind, task.id, bool(needs_direction))
     problems.raise_any()
     before = snapshot(task)
     task.code, task.name, task.kind, task.description = code, name, kind, description or ""
+    task.needs_direction = bool(needs_direction)
     db.session.flush()
     record_update(task, before, actor)
 

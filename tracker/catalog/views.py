@@ -47,6 +47,7 @@ def _task_values(form: TaskForm) -> dict:
         "name": form.name.data,
         "kind": form.kind.data,
         "description": form.description.data or "",
+        "needs_direction": bool(form.needs_direction.data),
     }
 
 

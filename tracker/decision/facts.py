@@ -19,14 +19,23 @@ from tracker.competencies.models import Competency
 from tracker.decision.cache import Snapshot
 from tracker.extensions import db
 from tracker.policy.models import Policy, StateRule
+from tracker.protocols.models import (
+    Direction,
+    Protocol,
+    ProtocolAcknowledgment,
+    protocol_sites,
+    protocol_tasks,
+)
 from tracker.rule.rules import decide, decide_many
 from tracker.rule.values import (
     CompetencyFacts,
     CredentialFacts,
     Decision,
+    DirectionFacts,
     LicenseFacts,
     PersonFacts,
     PolicyFacts,
+    ProtocolFacts,
     ShiftFacts,
     SiteFacts,
     StateRuleFacts,
@@ -36,7 +45,7 @@ from tracker.rule.values import (
 from tracker.sites.models import Site
 from tracker.staff.models import Credential, License, Person, person_sites
 from tracker.supervision.models import Shift, SupervisionAssignment
-from tracker.vocabulary import TaskKind
+from tracker.vocabulary import ProtocolState, TaskKind
 
 
 def _rows(stmt):
@@ -57,6 +66,11 @@ class FactBook:
         self.competencies: dict[tuple[int, str], list[CompetencyFacts]] = defaultdict(list)
         self.supervision: dict[tuple[int, str], list[SupervisionFacts]] = defaultdict(list)
         self.shifts_by_site: dict[str, list[ShiftFacts]] = defaultdict(list)
+        # DESIGN section 15: protocols by task covered, the (code, version) pairs each
+        # assistant acknowledged, directions by (assistant id, task, site).
+        self.protocols_by_task: dict[str, list[ProtocolFacts]] = defaultdict(list)
+        self.acknowledged: dict[int, frozenset[tuple[str, int]]] = {}
+        self.directions: dict[tuple[int, str, str], list[DirectionFacts]] = defaultdict(list)
 
     def freeze(self) -> FactBook:
         """Make every mapping read-only and every list a tuple (for a book that is kept
@@ -91,6 +105,9 @@ class FactBook:
             competencies=self.competencies.get((person.id, task), ()),
             supervision=self.supervision.get((person.id, site), ()),
             shifts=self.shifts_by_site.get(site, ()),
+            protocols=self.protocols_by_task.get(task, ()),
+            acknowledged=self.acknowledged.get(person.id, frozenset()),
+            directions=self.directions.get((person.id, task, site), ()),
         )
 
     def decide_all(
@@ -114,6 +131,9 @@ class FactBook:
             competencies=lambda person, task: competencies.get((person.id, task), ()),
             supervision=lambda person: supervision.get((person.id, site), ()),
             shifts=self.shifts_by_site.get(site, ()),
+            protocols=self.protocols_by_task,
+            acknowledged=lambda person: self.acknowledged.get(person.id, frozenset()),
+            directions=lambda person, task: self.directions.get((person.id, task, site), ()),
         )
 
 
@@ -148,9 +168,12 @@ def load_facts(
     """
     sup_filters = _supervision_filters(assistant_ids, site_ids)
     shift_filters = _shift_filters(site_ids, shifts_from, shifts_to)
+    direction_filters = _direction_filters(assistant_ids, site_ids, shifts_from, shifts_to)
     involved = None
     if involved_only and assistant_ids is not None:
-        involved = _involved_people(assistant_ids, also_person_ids, sup_filters, shift_filters)
+        involved = _involved_people(
+            assistant_ids, also_person_ids, sup_filters, shift_filters, direction_filters
+        )
     book = FactBook()
     _load_sites(book)
     task_codes_by_id = _load_tasks(book)
@@ -160,6 +183,9 @@ def load_facts(
     _load_competencies(book, task_codes_by_id, assistant_ids, task_codes)
     _load_supervision(book, sup_filters)
     _load_shifts(book, shift_filters)
+    _load_protocols(book, task_codes_by_id)
+    _load_acknowledgments(book, assistant_ids)
+    _load_directions(book, task_codes_by_id, direction_filters)
     return book
 
 
@@ -263,15 +289,34 @@ def _supervision_filters(assistant_ids, site_ids) -> list:
     return filters
 
 
-def _involved_people(assistant_ids, also_person_ids, sup_filters, shift_filters) -> list[int]:
+def _direction_filters(assistant_ids, site_ids, moments_from, moments_to) -> list:
+    """Directions of those assistants at those sites whose window meets [from, to]."""
+    filters = []
+    if assistant_ids is not None:
+        filters.append(Direction.assistant_id.in_(assistant_ids))
+    if site_ids is not None:
+        filters.append(Direction.site_id.in_(site_ids))
+    if moments_to is not None:
+        filters.append(Direction.given_at <= moments_to)
+    if moments_from is not None:
+        filters.append(Direction.valid_until > moments_from)
+    return filters
+
+
+def _involved_people(
+    assistant_ids, also_person_ids, sup_filters, shift_filters, direction_filters=()
+) -> list[int]:
     """The assistants, the validators of their competencies, the providers of their
-    supervision and of the shifts, and ``also_person_ids``: in one query."""
+    supervision, of the shifts, of their directions and the approvers of protocols, and
+    ``also_person_ids``: in one query."""
     named = union(
         select(Competency.validated_by_id).where(
             Competency.person_id.in_(assistant_ids), Competency.validated_by_id.is_not(None)
         ),
         select(SupervisionAssignment.provider_id).where(*sup_filters),
         select(Shift.provider_id).where(*shift_filters),
+        select(Direction.provider_id).where(*direction_filters),
+        select(Protocol.approved_by_id).where(Protocol.approved_by_id.is_not(None)),
     )
     return sorted(
         {*assistant_ids, *also_person_ids, *db.session.scalars(select(named.subquery().c[0]))}
@@ -293,7 +338,7 @@ def _load_tasks(book: FactBook) -> dict[int, str]:
         if not row["builtin"] and reserved_lookalike(row["code"], row["name"]):
             # Stored before such tasks were refused: it is decided as what it passes for.
             kind = TaskKind.reserved
-        book.tasks[row["code"]] = TaskFacts(row["code"], row["name"], kind)
+        book.tasks[row["code"]] = TaskFacts(row["code"], row["name"], kind, row["needs_direction"])
         codes_by_id[row["id"]] = row["code"]
     return codes_by_id
 
@@ -471,4 +516,71 @@ def _load_shifts(book: FactBook, filters: list) -> None:
         provider = book.people_by_id[row["provider_id"]]
         book.shifts_by_site[site_code].append(
             ShiftFacts(provider.email, site_code, row["starts_at"], row["ends_at"], row["id"])
+        )
+
+
+# ------------------------------------------------- a provider's decision (DESIGN section 15)
+
+
+def _load_protocols(book: FactBook, task_codes_by_id: dict[int, str]) -> None:
+    """Every protocol version but the retired, with its tasks and sites (three queries)."""
+    tasks_of: dict[int, set[str]] = defaultdict(set)
+    for row in _rows(select(protocol_tasks)):
+        tasks_of[row["protocol_id"]].add(task_codes_by_id[row["task_id"]])
+    sites_of: dict[int, set[str]] = defaultdict(set)
+    for row in _rows(select(protocol_sites)):
+        sites_of[row["protocol_id"]].add(book.site_codes_by_id[row["site_id"]])
+    stmt = select(Protocol.__table__).where(Protocol.state != ProtocolState.retired)
+    stmt = stmt.order_by(Protocol.id)
+    for row in _rows(stmt):
+        facts = ProtocolFacts(
+            code=row["code"],
+            title=row["title"],
+            version=row["version"],
+            state=str(row["state"].value),
+            tasks=frozenset(tasks_of.get(row["id"], ())),
+            sites=frozenset(sites_of.get(row["id"], ())),
+            approved_by=book.people_by_id.get(row["approved_by_id"]),
+            approved_on=row["approved_on"],
+            review_by=row["review_by"],
+            document=row["document"] or "",
+            id=row["id"],
+        )
+        for code in sorted(facts.tasks):
+            book.protocols_by_task[code].append(facts)
+
+
+def _load_acknowledgments(book: FactBook, assistant_ids: list[int] | None) -> None:
+    """The (protocol code, version) pairs each assistant acknowledged (one query)."""
+    stmt = select(ProtocolAcknowledgment.person_id, Protocol.code, Protocol.version).join(
+        Protocol, Protocol.id == ProtocolAcknowledgment.protocol_id
+    )
+    if assistant_ids is not None:
+        stmt = stmt.where(ProtocolAcknowledgment.person_id.in_(assistant_ids))
+    read: dict[int, set[tuple[str, int]]] = defaultdict(set)
+    for row in _rows(stmt):
+        read[row["person_id"]].add((row["code"], row["version"]))
+    book.acknowledged.update({person: frozenset(pairs) for person, pairs in read.items()})
+
+
+def _load_directions(book: FactBook, task_codes_by_id: dict[int, str], filters: list) -> None:
+    for row in _rows(select(Direction.__table__).where(*filters).order_by(Direction.id)):
+        provider = book.people_by_id.get(row["provider_id"])
+        assistant = book.people_by_id.get(row["assistant_id"])
+        if provider is None or assistant is None:
+            continue
+        task = task_codes_by_id[row["task_id"]]
+        site = book.site_codes_by_id[row["site_id"]]
+        book.directions[(row["assistant_id"], task, site)].append(
+            DirectionFacts(
+                provider=provider,
+                assistant=assistant.email,
+                task=task,
+                site=site,
+                given_at=row["given_at"],
+                valid_until=row["valid_until"],
+                reference=row["reference"],
+                carried_out=row["carried_out"],
+                id=row["id"],
+            )
         )

@@ -263,9 +263,33 @@ def fixes_for(result: dict, ctx: Context, may_sign_off: bool) -> dict[str, list[
                 if provider:
                     args["provider"] = provider
                 fixes.append(Fix("Add the provider's shift", "supervision.shift_new", args))
+            fixes.extend(direction_fixes(codes, _record_ids(c, "protocol"), a, t, s))
         if fixes:
             out[c["condition"]] = fixes
     return out
+
+
+def direction_fixes(codes, protocol_ids, assistant, task, site) -> list[Fix]:
+    """For a task that needs a provider's decision (DESIGN section 15): give a direction
+    for this request (a provider), approve or see the protocol (who has not read it)."""
+    fixes = []
+    if ProblemCode.no_direction in codes:
+        fixes.append(
+            Fix(
+                f"Give a direction for {assistant.name}",
+                "protocols.direction_new",
+                {"assistant": assistant.email, "task": task.code, "site": site.code},
+            )
+        )
+    if protocol_ids and ProblemCode.protocol_not_current in codes:
+        fixes.append(Fix("Approve the protocol", "protocols.detail",
+                         {"protocol_id": protocol_ids[0]}))  # fmt: skip
+    elif protocol_ids and ProblemCode.protocol_unacknowledged in codes:
+        fixes.append(Fix("See who has not read the protocol", "protocols.detail",
+                         {"protocol_id": protocol_ids[0]}))  # fmt: skip
+    elif ProblemCode.no_direction in codes and not protocol_ids:
+        fixes.append(Fix("Write a protocol", "protocols.new", {}))
+    return fixes
 
 
 # --------------------------------------------------------------------------- the assistant
@@ -403,6 +427,25 @@ _CODE_STEPS: dict[str, tuple[tuple[frozenset, str], ...]] = {
 _COMPETENCY_STEPS = _CODE_STEPS[COMPETENCY][:2]
 
 
+#: The problems of a task that needs a provider's decision (DESIGN section 15).
+PROVIDER_DECISION_CODES = frozenset(
+    {
+        ProblemCode.no_direction,
+        ProblemCode.protocol_unacknowledged,
+        ProblemCode.protocol_not_current,
+    }
+)
+#: An assistant's steps for a task that needs a provider's decision (DESIGN section 15).
+ASK_THE_PROVIDER = (
+    "This task needs a provider's decision: ask the provider for a direction for this "
+    "request, and escalate anything the protocol does not cover. Do not decide it yourself."
+)
+READ_THE_PROTOCOL = (
+    "Read the current version of the protocol and acknowledge it (Protocols); until then, "
+    "ask the provider."
+)
+
+
 def ma_steps(result: dict) -> list[str]:
     """The assistant's own steps for a flagged answer, one per unmet condition, chosen by
     its problem codes (the condition's general step when none has one of its own)."""
@@ -411,9 +454,15 @@ def ma_steps(result: dict) -> list[str]:
         if c["met"]:
             continue
         codes = problem_codes(c)
+        if ProblemCode.protocol_unacknowledged in codes:
+            steps.append(READ_THE_PROTOCOL)
+        if ProblemCode.no_direction in codes:
+            steps.append(ASK_THE_PROVIDER)
         general = MA_STEPS.get(c["condition"])
         when_codes = _CODE_STEPS.get(c["condition"], ())
         step = next((words for when, words in when_codes if when & codes), general)
+        if c["condition"] == SUPERVISION and codes and codes <= PROVIDER_DECISION_CODES:
+            step = None  # the supervisor is in place: only the provider's decision lacks
         if step and step not in steps:
             steps.append(step)
     return steps

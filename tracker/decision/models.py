@@ -44,6 +44,11 @@ FACT_TABLES = (
     "competencies",
     "supervision_assignments",
     "shifts",
+    "protocols",
+    "protocol_tasks",
+    "protocol_sites",
+    "protocol_acknowledgments",
+    "directions",
 )
 
 #: The databases the triggers are written for; elsewhere facts are never kept.

@@ -10,6 +10,9 @@ REASON_LABELS = {
     DeclineReason.unsure_of_scope: "I was not sure it is within my scope",
     DeclineReason.supervision_not_in_place: "The supervision it needs was not in place",
     DeclineReason.state_law: "State law does not allow it",
+    DeclineReason.not_covered_by_protocol: (
+        "It is not covered by the protocol, and no provider gave a direction for it"
+    ),
     DeclineReason.other: "Another reason (say it in “What you said”)",
 }
 
@@ -20,6 +23,7 @@ REASON_SHORT = {
     DeclineReason.unsure_of_scope: "unsure of scope",
     DeclineReason.supervision_not_in_place: "supervision not in place",
     DeclineReason.state_law: "state law",
+    DeclineReason.not_covered_by_protocol: "not covered by the protocol",
     DeclineReason.other: "other",
 }
 

@@ -17,11 +17,16 @@ from sqlalchemy.orm import selectinload
 from tracker.catalog.models import Task
 from tracker.extensions import db
 from tracker.practice_file.sections import SECTIONS, Refs, _key
+from tracker.protocols.models import Protocol, ProtocolAcknowledgment
 from tracker.sites.models import Practice
 from tracker.staff.models import Person
 
 #: What each section's records are loaded with, so that no entry needs a query of its own.
-LOAD = {"people": (selectinload(Person.sites),)}
+LOAD = {
+    "people": (selectinload(Person.sites),),
+    "protocols": (selectinload(Protocol.tasks), selectinload(Protocol.sites)),
+    "acknowledgments": (selectinload(ProtocolAcknowledgment.protocol),),
+}
 
 
 def _json_value(value):

@@ -56,16 +56,26 @@ from tracker.practice_file.sections import (
     SECTIONS,
     Refs,
     Section,
+    _direction_entry,
     _given,
     _key,
     _policy_entry,
+    _protocol_entry,
 )
+from tracker.protocols import services as protocols
+from tracker.protocols.models import Protocol, ProtocolAcknowledgment
 from tracker.sites import services as sites
 from tracker.sites.queries import practice_today
 from tracker.staff import services as staff
 from tracker.staff.models import Person
 from tracker.supervision import services as supervision
-from tracker.vocabulary import DocumentRecordType, RuleStatus, SupervisionLevel, TaskKind
+from tracker.vocabulary import (
+    DocumentRecordType,
+    ProtocolState,
+    RuleStatus,
+    SupervisionLevel,
+    TaskKind,
+)
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
@@ -252,6 +262,7 @@ def _task(ctx: _Context, v: dict, task) -> tuple[str, list[Problem]]:
         "name": v["name"],
         "kind": TaskKind(v["kind"]),
         "description": v.get("description") or "",
+        "needs_direction": bool(v.get("needs_direction")),
     }
     if task is None:
         catalog.create_task(ctx.actor, **fields)
@@ -455,6 +466,89 @@ def _document(ctx: _Context, v: dict, document) -> tuple[str, list[Problem]]:
     return CREATED, []
 
 
+def _same_but_defaults(stored: dict, values: dict, defaults: tuple[str, ...]) -> bool:
+    """The entry says what is stored, a null in ``defaults`` meaning the default it got."""
+    return all(
+        _comparable(stored.get(k)) == _comparable(value)
+        for k, value in values.items()
+        if not (k in defaults and value is None)
+    )
+
+
+def _protocol(ctx: _Context, v: dict, protocol) -> tuple[str, list[Problem]]:
+    refs = ctx.refs
+    if protocol is not None and _same_but_defaults(
+        _protocol_entry(protocol, refs), v, ("review_by",)
+    ):
+        return UNCHANGED, []
+    tasks = [refs.tasks[code] for code in v.get("tasks") or ()]
+    sites_ = [refs.sites[code] for code in v.get("sites") or ()]
+    state = ProtocolState(v.get("state") or ProtocolState.draft)
+    if protocol is None:
+        protocol = protocols.create_protocol(
+            ctx.actor, code=v["code"], title=v["title"], version=v["version"], tasks=tasks,
+            sites=sites_, document=v.get("document") or "",
+        )  # fmt: skip
+        outcome = CREATED
+    elif protocol.state == ProtocolState.draft:
+        protocols.update_protocol(
+            ctx.actor, protocol, title=v["title"], tasks=tasks, sites=sites_,
+            document=v.get("document") or "",
+        )  # fmt: skip
+        outcome = UPDATED
+    elif state == ProtocolState.retired and protocol.state == ProtocolState.approved:
+        protocols.retire_protocol(ctx.actor, protocol)
+        return UPDATED, []
+    else:
+        raise Refused.because(
+            f"protocol {protocol.code} version {protocol.version} is {protocol.state.value}; "
+            "an approved protocol is changed by writing a new version"
+        )
+    if state != ProtocolState.draft:
+        protocols.approve_protocol(
+            ctx.actor, protocol, approved_by=refs.people[v["approved_by"]],
+            approved_on=v["approved_on"], review_by=v.get("review_by"),
+        )  # fmt: skip
+        if state == ProtocolState.retired:
+            protocols.retire_protocol(ctx.actor, protocol)
+    return outcome, []
+
+
+def _acknowledgment(ctx: _Context, v: dict, ack) -> tuple[str, list[Problem]]:
+    if ack is not None:
+        raise Refused.because(
+            "an acknowledgment is kept as it was made and never edited", "acknowledged_at"
+        )
+    protocol = db.session.scalar(
+        select(Protocol).where(Protocol.code == v["protocol"], Protocol.version == v["version"])
+    )
+    if protocol is None:
+        raise Refused.because(f"no protocol {v['protocol']} version {v['version']}", "protocol")
+    person = ctx.refs.people[v["person"]]
+    protocols.acknowledge_protocol(ctx.actor, protocol, person, v["acknowledged_at"])
+    return CREATED, []
+
+
+def _direction(ctx: _Context, v: dict, direction) -> tuple[str, list[Problem]]:
+    refs = ctx.refs
+    if direction is not None:
+        if _same_but_defaults(_direction_entry(direction, refs), v, ("valid_until",)):
+            return UNCHANGED, []
+        if v.get("carried_out") and not direction.carried_out:
+            protocols.mark_carried_out(ctx.actor, direction)
+            return UPDATED, []
+        raise Refused.because(
+            "a direction is kept as the provider gave it; give a new one instead", None
+        )
+    protocols.give_direction(
+        ctx.actor, provider=refs.people[v["provider"]], assistant=refs.people[v["assistant"]],
+        task=refs.tasks[v["task"]], site=refs.sites[v["site"]], given_at=v["given_at"],
+        valid_until=v.get("valid_until"), reference=v["reference"],
+        carried_out=bool(v.get("carried_out")),
+    )  # fmt: skip
+    return CREATED, []
+
+
 WRITERS: dict[str, Writer] = {
     "sites": _site,
     "tasks": _task,
@@ -467,12 +561,17 @@ WRITERS: dict[str, Writer] = {
     "supervision": _assignment,
     "shifts": _shift,
     "documents": _document,
+    "protocols": _protocol,
+    "acknowledgments": _acknowledgment,
+    "directions": _direction,
 }
 
 #: What a stored record is loaded with, so that writing and checking it need no more queries.
 LOAD = {
     "people": (selectinload(Person.sites),),
     "competencies": (selectinload(Competency.validated_by),),
+    "protocols": (selectinload(Protocol.tasks), selectinload(Protocol.sites)),
+    "acknowledgments": (selectinload(ProtocolAcknowledgment.protocol),),
 }
 
 

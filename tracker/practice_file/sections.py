@@ -26,12 +26,14 @@ from tracker.documents.records import KINDS, NOT_KEPT
 from tracker.extensions import db
 from tracker.policy.models import Policy, StateRule
 from tracker.practice_file.parsing import ABSENT, INVALID, Reader
+from tracker.protocols.models import Direction, Protocol, ProtocolAcknowledgment
 from tracker.sites.models import Site
 from tracker.staff.models import Credential, License, Person
 from tracker.supervision.models import Shift, SupervisionAssignment
 from tracker.vocabulary import (
     DOCUMENT_TYPES,
     DocumentRecordType,
+    ProtocolState,
     Role,
     RuleStatus,
     SupervisionLevel,
@@ -173,6 +175,7 @@ def _read_task(r: Reader, refs: Refs):
         "name": r.text("name", True),
         "kind": r.choice("kind", TaskKind),
         "description": r.text("description", max_len=2000),
+        "needs_direction": r.boolean("needs_direction"),
     }
     if values["code"] in BUILTIN_TASK_CODES:
         r.problem("code", f"{values['code']} is in the built-in catalog and cannot be redefined")
@@ -193,6 +196,8 @@ def _task_entry(task: Task, refs: Refs) -> dict:
     entry = {"code": task.code, "name": task.name, "kind": task.kind.value}
     if task.description:
         entry["description"] = task.description
+    if task.needs_direction:
+        entry["needs_direction"] = True
     return entry
 
 
@@ -546,6 +551,106 @@ def _document_entry(doc: Document, refs: Refs) -> dict:
     }
 
 
+# ------------------------------------------------- protocols and directions (DESIGN 15)
+
+
+def _read_protocol(r: Reader, refs: Refs):
+    values = {
+        "code": r.code("code"),
+        "title": r.text("title", True),
+        "version": r.number("version", required=True, integer=True, minimum=1),
+        "tasks": r.text_list("tasks"),
+        "sites": r.text_list("sites"),
+        "approved_by": refs.check_person(r, "approved_by", r.email("approved_by", False)),
+        "approved_on": r.day("approved_on"),
+        "review_by": r.day("review_by"),
+        "document": r.text("document", max_len=200),
+        "state": r.choice("state", ProtocolState, required=False),
+    }
+    for key, check in (("tasks", refs.check_task), ("sites", refs.check_site)):
+        if isinstance(values[key], list):
+            for index, code in enumerate(values[key]):
+                if check(r, f"{key}[{index}]", code) is INVALID:
+                    values[key] = INVALID
+    if values["sites"] is ABSENT:
+        values["sites"] = []
+    if values["state"] is ABSENT:
+        values["state"] = ProtocolState.draft
+    if values["state"] != ProtocolState.draft and values["approved_by"] in (None, ABSENT):
+        r.problem(
+            "approved_by", "an approved or retired protocol names the provider who approved it"
+        )
+    if values["state"] != ProtocolState.draft and values["approved_on"] in (None, ABSENT):
+        r.problem("approved_on", "an approved or retired protocol has its approval date")
+    _in_order(r, "approved_on", values["approved_on"], "review_by", values["review_by"])
+    return _all_present(values)
+
+
+def _protocol_entry(protocol: Protocol, refs: Refs) -> dict:
+    return {
+        "code": protocol.code,
+        "title": protocol.title,
+        "version": protocol.version,
+        "tasks": sorted(refs.task_code[t.id] for t in protocol.tasks),
+        "sites": sorted(refs.site_code[s.id] for s in protocol.sites),
+        "approved_by": refs.email.get(protocol.approved_by_id),
+        "approved_on": protocol.approved_on,
+        "review_by": protocol.review_by,
+        "document": protocol.document,
+        "state": protocol.state.value,
+    }
+
+
+def _read_acknowledgment(r: Reader, refs: Refs):
+    values = {
+        "person": refs.check_person(r, "person", r.email("person")),
+        "protocol": r.code("protocol"),
+        "version": r.number("version", required=True, integer=True, minimum=1),
+        "acknowledged_at": r.moment("acknowledged_at", required=True),
+    }
+    return _all_present(values)
+
+
+def _acknowledgment_entry(ack: ProtocolAcknowledgment, refs: Refs) -> dict:
+    return {
+        "person": refs.email[ack.person_id],
+        "protocol": ack.protocol.code,
+        "version": ack.protocol.version,
+        "acknowledged_at": ack.acknowledged_at,
+    }
+
+
+def _read_direction(r: Reader, refs: Refs):
+    values = {
+        "provider": refs.check_person(r, "provider", r.email("provider")),
+        "assistant": refs.check_person(r, "assistant", r.email("assistant")),
+        "task": refs.check_task(r, "task", r.code("task")),
+        "site": refs.check_site(r, "site", r.code("site")),
+        "given_at": r.moment("given_at", required=True),
+        # null: the end of that day at the site (the verb's default)
+        "valid_until": r.moment("valid_until") if r.entry.get("valid_until") else None,
+        "reference": r.text("reference", True, max_len=100),
+        "carried_out": r.boolean("carried_out"),
+    }
+    _in_order(r, "given_at", values["given_at"], "valid_until", values["valid_until"], True)
+    _reserved_problem(r, refs, values["task"], "task", "a direction")
+    return _all_present(values)
+
+
+def _direction_entry(d: Direction, refs: Refs) -> dict:
+    tz = ZoneInfo(refs.site_zone[d.site_id])
+    return {
+        "provider": refs.email[d.provider_id],
+        "assistant": refs.email[d.assistant_id],
+        "task": refs.task_code[d.task_id],
+        "site": refs.site_code[d.site_id],
+        "given_at": d.given_at.astimezone(tz),
+        "valid_until": d.valid_until.astimezone(tz),
+        "reference": d.reference,
+        "carried_out": d.carried_out,
+    }
+
+
 def _number(value):
     if value is None:
         return None
@@ -589,6 +694,21 @@ SECTIONS: tuple[Section, ...] = (
         _supervision_entry,
     ),
     Section("shifts", Shift, ("provider", "site", "starts_at"), _read_shift, _shift_entry),
+    Section("protocols", Protocol, ("code", "version"), _read_protocol, _protocol_entry),
+    Section(
+        "acknowledgments",
+        ProtocolAcknowledgment,
+        ("person", "protocol", "version"),
+        _read_acknowledgment,
+        _acknowledgment_entry,
+    ),
+    Section(
+        "directions",
+        Direction,
+        ("provider", "assistant", "task", "site", "given_at"),
+        _read_direction,
+        _direction_entry,
+    ),
     # Last: a document names a record of any section above by that section's own key.
     Section(
         "documents",

@@ -52,6 +52,8 @@ from tracker.vocabulary import DelegationStatus, Role, TaskKind
 
 ONCE = "once"
 ASSISTANT, OFFICE, COMPLIANCE = "assistant", "office", "compliance"
+#: A provider's own mail: the review dates of the protocols they approved (DESIGN 15).
+PROVIDER = "provider"
 
 
 @dataclass(frozen=True)
@@ -137,11 +139,20 @@ def plan_reminders(today: date, now: datetime) -> list[Reminder]:
     expiring = _expiring_lines(today, thresholds, expired_within, path)
     upcoming = _upcoming_flagged(now)
     mails: list[Reminder] = []
+    reviews, unread = _protocol_items(today, thresholds, expired_within, path)
     for person in by_role[Role.assistant]:
-        mails.append(_assistant_mail(person, today, expiring, upcoming, path))
+        mail = _assistant_mail(person, today, expiring, upcoming, path)
+        mail.sections.append(
+            Section("Protocols to read and acknowledge", unread.get(person.id, []))
+        )
+        mails.append(mail)
+    for person in by_role[Role.provider]:
+        mine = [item for approver, item in reviews if approver == person.id]
+        mails.append(Reminder(person, PROVIDER, "", [Section(REVIEW_HEADING, mine)]))
     office = by_role[Role.manager] + by_role[Role.admin]
     if office:
         sections = _office_sections(today, now, expiring, upcoming, path)
+        sections.append(Section(REVIEW_HEADING, [item for _, item in reviews]))
         for person in sorted(office, key=lambda p: (p.name, p.id)):
             mails.append(Reminder(person, OFFICE, "", [_copy(s) for s in sections]))
     for person in by_role[Role.compliance]:
@@ -385,6 +396,54 @@ def _compliance_sections(person: Person, now: datetime, path) -> list[Section]:
 # --------------------------------------------------------------------------- the log
 
 
+REVIEW_HEADING = "Protocols due for review"
+UNREAD_HEADING = "Protocols to read and acknowledge"
+
+
+def _protocol_items(today, thresholds, expired_within, path):
+    """Protocols whose review date crosses a threshold, as (approving provider id, item),
+    and per assistant the approved protocols at their sites they have not read yet (a
+    fixed number of queries)."""
+    from tracker.protocols.queries import not_acknowledged, protocols_in_force
+
+    protocols = protocols_in_force()
+    reviews = []
+    for protocol in protocols:
+        if protocol.review_by is None:
+            continue
+        stage = stage_for((protocol.review_by - today).days, thresholds, expired_within)
+        if stage is None:
+            continue
+        days = (protocol.review_by - today).days
+        due = (
+            f"is due for review on {protocol.review_by.isoformat()} (in {days} days)"
+            if days > 0
+            else f"was due for review on {protocol.review_by.isoformat()}"
+        )
+        item = ReminderItem(
+            key=f"protocol-review:{protocol.id}:{protocol.review_by.isoformat()}",
+            stage=stage,
+            text=f"The {protocol.title} protocol (v{protocol.version}) {due}; until a provider "
+            "approves it again it covers nothing",
+            path=path("protocols.detail", protocol_id=protocol.id),
+        )
+        reviews.append((protocol.approved_by_id, item))
+    unread: dict[int, list[ReminderItem]] = defaultdict(list)
+    for protocol_id, people in not_acknowledged(protocols).items():
+        protocol = next(p for p in protocols if p.id == protocol_id)
+        for person in people:
+            unread[person.id].append(
+                ReminderItem(
+                    key=f"protocol-read:{protocol.id}",
+                    stage=ONCE,
+                    text=f"Read and acknowledge the {protocol.title} protocol "
+                    f"(v{protocol.version}); until you do, it does not cover your work",
+                    path=path("protocols.detail", protocol_id=protocol.id),
+                )
+            )
+    return reviews, unread
+
+
 def _copy(section: Section) -> Section:
     return Section(section.heading, list(section.items))
 
@@ -417,7 +476,7 @@ def _subject_prefix() -> str:
 def _subject(mail: Reminder) -> str:
     count = len(mail.items)
     things = "1 item needs" if count == 1 else f"{count} items need"
-    if mail.kind == ASSISTANT:
+    if mail.kind in (ASSISTANT, PROVIDER):
         return f"Reminder: {things} your attention"
     if mail.kind == OFFICE:
         return f"Practice digest: {things} attention"

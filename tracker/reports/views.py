@@ -13,6 +13,7 @@ from tracker.decision.eligible import eligible
 from tracker.decision.matrix import build_matrix
 from tracker.extensions import db
 from tracker.form_pages import current_person
+from tracker.protocols import queries as protocol_queries
 from tracker.reports import charts, exports
 from tracker.reports.csv_export import csv_response
 from tracker.sites.models import Site
@@ -209,6 +210,8 @@ def print_training_file(person_id: int):
         ],  # fmt: skip
         assignments=queries.supervision_of(person),
         scopes=queries.state_scope(person, today),
+        acknowledgments=protocol_queries.acknowledgments_of(person),
+        to_acknowledge=protocol_queries.to_acknowledge(person),
     )
 
 

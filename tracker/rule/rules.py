@@ -23,12 +23,14 @@ from tracker.rule.values import (
     CredentialFacts,
     Decision,
     DecisionStatus,
+    DirectionFacts,
     Expiry,
     ExpiryCause,
     LicenseFacts,
     PersonFacts,
     PolicyFacts,
     ProblemCode,
+    ProtocolFacts,
     RecordRef,
     ShiftFacts,
     SiteFacts,
@@ -684,9 +686,135 @@ def _shift_check(task, site, at, level, covering, shifts, in_room) -> _Check:
     return _Check(problems=(problem,), records=(record,))
 
 
+# ------------------------------------------------- a provider's decision (DESIGN section 15)
+
+
+def _local_time(moment: datetime, site: SiteFacts) -> str:
+    return moment.astimezone(zone(site.timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def _direction_ref(direction: DirectionFacts) -> RecordRef:
+    return RecordRef(
+        "direction",
+        direction.id,
+        f"direction {direction.reference} from {direction.provider.email}, "
+        f"{format_utc(direction.given_at)} to {format_utc(direction.valid_until)}",
+    )
+
+
+def _protocol_ref(protocol: ProtocolFacts) -> RecordRef:
+    by = f" by {protocol.approved_by.email}" if protocol.approved_by else ""
+    return RecordRef(
+        "protocol",
+        protocol.id,
+        f"protocol {protocol.code} v{protocol.version}, approved {protocol.approved_on}{by}, "
+        f"review by {protocol.review_by}",
+    )
+
+
+def protocol_problems(
+    protocol: ProtocolFacts,
+    assistant: PersonFacts,
+    site: SiteFacts,
+    day: date,
+    acknowledged: frozenset[tuple[str, int]],
+) -> list[tuple[ProblemCode, str]]:
+    """What keeps a protocol covering the task here from counting on the day (empty: it
+    counts): approval, review date, the approver's license, the assistant's reading."""
+    name = f"the {protocol.title} protocol (v{protocol.version})"
+    problems = []
+    if protocol.state != "approved" or protocol.approved_by is None:
+        problems.append(
+            (ProblemCode.protocol_not_current, f"{name} is a draft no provider has approved")
+        )
+    else:
+        if protocol.approved_on is not None and protocol.approved_on > day:
+            problems.append(
+                (ProblemCode.protocol_not_current, f"{name} is approved only from "
+                 f"{protocol.approved_on}")
+            )  # fmt: skip
+        if protocol.review_by is not None and protocol.review_by < day:
+            problems.append(
+                (ProblemCode.protocol_not_current, f"{name} was due for review on "
+                 f"{protocol.review_by}; a provider must review and approve it again")
+            )  # fmt: skip
+        approver = _provider_problem(protocol.approved_by, day, site.state)
+        if approver:
+            problems.append(
+                (ProblemCode.protocol_not_current, f"{name} was approved by "
+                 f"{protocol.approved_by.name}, but {approver}; a provider licensed in "
+                 f"{state_name(site.state)} must approve it")
+            )  # fmt: skip
+    if (protocol.code, protocol.version) not in acknowledged:
+        older = sorted(v for c, v in acknowledged if c == protocol.code and v < protocol.version)
+        if older:
+            words = (
+                f"{assistant.name} acknowledged the {protocol.title} protocol only in "
+                f"version {older[-1]}; read and acknowledge version {protocol.version}"
+            )
+        else:
+            words = f"{assistant.name} has not acknowledged {name}; read and acknowledge it"
+        problems.append((ProblemCode.protocol_unacknowledged, words))
+    return problems
+
+
+def _direction_check(assistant, task, site, at, day, protocols, acknowledged,
+                     directions) -> _Check:  # fmt: skip
+    """A direction for this assistant, task and site covering the moment, from a provider
+    licensed in the state; else an approved, current, acknowledged protocol covering the
+    task here. The words never invite the assistant to decide."""
+    found = []
+    for d in directions:
+        if (d.assistant, d.task, d.site) != (assistant.email, task.code, site.code):
+            continue
+        if not d.given_at <= at < d.valid_until:
+            # Another moment's direction says nothing about this one (and a book loaded for
+            # one day holds only that day's: the answer must not depend on what was loaded).
+            continue
+        problem = _provider_problem(d.provider, day, site.state)
+        if problem:
+            found.append(f"{d.reference} is from {d.provider.name}, but {problem}")
+            continue
+        return _Check(
+            records=(_direction_ref(d),),
+            words=f"; {d.provider.name}'s direction for this request ({d.reference}, given "
+            f"{_local_time(d.given_at, site)}) covers it until "
+            f"{_local_time(d.valid_until, site)}",
+        )
+    judged = []
+    for p in protocols:
+        if task.code not in p.tasks or (p.sites and site.code not in p.sites):
+            continue
+        if p.state == "retired":
+            continue
+        problems = protocol_problems(p, assistant, site, day, acknowledged)
+        if not problems:
+            return _Check(
+                records=(_protocol_ref(p),),
+                words=f"; the {p.title} protocol (v{p.version}), approved by "
+                f"{p.approved_by.name} and due for review on {p.review_by}, covers it, and "
+                f"{assistant.name} acknowledged this version",
+            )
+        judged.append((len(problems), -p.version, p, problems))
+    detail = f" (a direction was recorded, but {'; '.join(found)})" if found else ""
+    nor = "" if judged else ", and no approved protocol covers it"
+    missing = (
+        ProblemCode.no_direction,
+        f"no direction from a provider for this request{detail}{nor}: ask the provider; "
+        "do not decide it yourself",
+    )
+    if not judged:
+        return _Check(problems=(missing,))
+    # Explain the protocol closest to counting: fewest problems, then the latest version.
+    judged.sort(key=lambda j: (j[0], j[1]))
+    _, _, closest, problems = judged[0]
+    return _Check(problems=(missing, *problems), records=(_protocol_ref(closest),))
+
+
 def _supervision(assistant, task, site, at, day, level, assignments, shifts,
-                 delegated_by, in_room) -> Condition:  # fmt: skip
-    """The delegator's standing, then the assignment and (from ``on_site``) the shift."""
+                 delegated_by, in_room, provider_decision=None) -> Condition:  # fmt: skip
+    """The delegator's standing, then the assignment and (from ``on_site``) the shift; for
+    a task that needs one, the provider's decision (``provider_decision``)."""
     problems: list[tuple[ProblemCode, str]] = []
     if delegated_by is not None:
         problem = _provider_problem(delegated_by, day, site.state)
@@ -705,6 +833,8 @@ def _supervision(assistant, task, site, at, day, level, assignments, shifts,
         checks = [assigned]
         if covering and level.rank >= SupervisionLevel.on_site.rank:
             checks.append(_shift_check(task, site, at, level, covering, shifts, in_room))
+    if provider_decision is not None:
+        checks.append(provider_decision)
     for check in checks:
         problems.extend(check.problems)
     records = tuple(r for check in checks for r in check.records)
@@ -740,6 +870,9 @@ def decide(
     competencies: tuple[CompetencyFacts, ...] | list[CompetencyFacts] = (),
     supervision: tuple[SupervisionFacts, ...] | list[SupervisionFacts] = (),
     shifts: tuple[ShiftFacts, ...] | list[ShiftFacts] = (),
+    protocols: tuple[ProtocolFacts, ...] | list[ProtocolFacts] = (),
+    acknowledged: frozenset[tuple[str, int]] = frozenset(),
+    directions: tuple[DirectionFacts, ...] | list[DirectionFacts] = (),
 ) -> Decision:
     """Evaluate all four conditions (never stopping at the first failure)."""
     if at.tzinfo is None:
@@ -755,12 +888,18 @@ def decide(
     warnings: list[str] = []
     policy = select_policy(policies, task.code, assistant.job_level, site.code, day)
     level = required_level(task, state_rule, policy)
+    provider_decision = None
+    if task.needs_direction:
+        provider_decision = _direction_check(
+            assistant, task, site, at, day, protocols, acknowledged, directions
+        )
     conditions = (
         _state_law(assistant, task, site, day, state_rule, warnings),
         _employer_policy(assistant, task, site, day, policies, policy, warnings),
         _competency(assistant, task, site, day, competencies, state_rule, policies, policy),
         _supervision(
             assistant, task, site, at, day, level, supervision, shifts, delegated_by, in_room,
+            provider_decision,
         ),
     )  # fmt: skip
     warnings.extend(_standing_warnings(assistant, site, day))
@@ -813,6 +952,9 @@ def decide_many(
     competencies: Callable[[PersonFacts, str], Sequence[CompetencyFacts]],
     supervision: Callable[[PersonFacts], Sequence[SupervisionFacts]],
     shifts: Sequence[ShiftFacts] = (),
+    protocols: Mapping[str, Sequence[ProtocolFacts]] | None = None,
+    acknowledged: Callable[[PersonFacts], frozenset[tuple[str, int]]] | None = None,
+    directions: Callable[[PersonFacts, str], Sequence[DirectionFacts]] | None = None,
 ) -> dict[tuple[str, str], Decision]:
     """``decide`` for every assistant × task at one site and moment (no delegator, no
     attested presence): the matrix and the finder.
@@ -830,7 +972,9 @@ def decide_many(
 
     ``state_rules`` and ``policies`` are by task code; ``competencies(assistant, code)``
     and ``supervision(assistant)`` give an assistant's records (their assignments at the
-    site). Returns the decisions by (assistant email, task code).
+    site); for a task that needs a provider's decision, ``protocols`` (by task code),
+    ``acknowledged(assistant)`` and ``directions(assistant, code)`` give what supervision
+    then also needs, per cell. Returns the decisions by (assistant email, task code).
     """
     if at.tzinfo is None:
         raise ValueError("the moment of a decision must carry a time zone")
@@ -896,7 +1040,18 @@ def decide_many(
                 task_policies,
                 policy,
             )
-            if level == SupervisionLevel.none:
+            if task.needs_direction:
+                # A provider's decision for this assistant: never shared (DESIGN section 15).
+                provider_decision = _direction_check(
+                    assistant, task, site, at, day, (protocols or {}).get(code, ()),
+                    acknowledged(assistant) if acknowledged else frozenset(),
+                    directions(assistant, code) if directions else (),
+                )  # fmt: skip
+                supervised_here = _supervision(
+                    assistant, task, site, at, day, level, assignments, shifts, None, False,
+                    provider_decision,
+                )  # fmt: skip
+            elif level == SupervisionLevel.none:
                 if unsupervised is None:
                     unsupervised = _supervision(assistant, task, site, at, day, level, (),
                                                 shifts, None, False)  # fmt: skip

@@ -60,6 +60,10 @@ class ProblemCode(enum.StrEnum):
     no_supervisor = "no_supervisor"
     not_on_shift = "not_on_shift"
     not_in_room = "not_in_room"
+    # supervision of a task that needs a provider's direction (DESIGN section 15)
+    no_direction = "no_direction"
+    protocol_unacknowledged = "protocol_unacknowledged"
+    protocol_not_current = "protocol_not_current"
 
 
 # --------------------------------------------------------------------------- facts
@@ -78,6 +82,8 @@ class TaskFacts:
     code: str
     name: str
     kind: TaskKind
+    #: Only transmits a provider's decision: a protocol or a direction is needed.
+    needs_direction: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +203,38 @@ class ShiftFacts:
     site: str
     starts_at: datetime
     ends_at: datetime
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolFacts:
+    """One version of a protocol (DESIGN section 15); ``sites`` empty: every site."""
+
+    code: str
+    title: str
+    version: int
+    state: str  #: draft, approved or retired
+    tasks: frozenset[str] = frozenset()
+    sites: frozenset[str] = frozenset()
+    approved_by: PersonFacts | None = None
+    approved_on: date | None = None
+    review_by: date | None = None
+    document: str = ""
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DirectionFacts:
+    """A provider's direction for one request, counting in [given_at, valid_until)."""
+
+    provider: PersonFacts
+    assistant: str  #: the assistant's email
+    task: str
+    site: str
+    given_at: datetime
+    valid_until: datetime
+    reference: str = ""
+    carried_out: bool = False
     id: int | None = None
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from tracker.extensions import db
 from tracker.forms import ActionForm
 from tracker.paging import page_of
+from tracker.protocols import queries as protocol_queries
 from tracker.sites.models import Site
 from tracker.sites.queries import practice_today
 from tracker.staff import services
@@ -53,6 +54,8 @@ def training_file(person_id: int):
         ],  # fmt: skip
         assignments=queries.supervision_of(person),
         status_style=queries.STATUS_STYLE,
+        acknowledgments=protocol_queries.acknowledgments_of(person),
+        to_acknowledge=protocol_queries.to_acknowledge(person),
     )
 
 
