@@ -159,10 +159,9 @@ def register_cli(app) -> None:
     @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
     def create_user_command(email, name, role, job_level, password_stdin):
         """Create a person who can sign in, or set an existing person's password."""
-        from tracker.audit.services import record_event, snapshot
         from tracker.auth.services import normalise_email, set_password
         from tracker.errors import Refused
-        from tracker.staff.models import Person
+        from tracker.staff.services import create_person
         from tracker.validation import EMAIL_RE
 
         email = normalise_email(email)
@@ -184,12 +183,10 @@ def register_cli(app) -> None:
             password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
         min_length = app.config["PASSWORD_MIN_LENGTH"]
         created = person is None
-        if created:
-            person = Person(email=email, name=name.strip(), role=Role(role), job_level=job_level)
-            db.session.add(person)
-            db.session.flush()
-            record_event("create", person, after=snapshot(person), actor=CLI)
         try:
+            if created:  # through the verb: the command line refuses what the form refuses
+                person = create_person(CLI, email=email, name=name, role=Role(role),
+                                       job_level=job_level)  # fmt: skip
             set_password(person, password, min_length, actor=CLI)
         except Refused as exc:
             db.session.rollback()

@@ -52,10 +52,17 @@ def timezones() -> frozenset[str]:
 #: Control characters; tab and line breaks are allowed only in multi-line text. PostgreSQL
 #: refuses NUL in text (even in a query); SQLite would store it silently: both refuse here.
 _CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f]")
+#: What a one-line field (a name, a code, a title, a reason) never holds (DESIGN section
+#: 14): C0 controls with tab, CR and LF, DEL, C1 controls (U+0085 is a line break too), the
+#: Unicode line and paragraph separators, and the bidi embeddings, overrides and isolates
+#: that make a name read backwards. A CR/LF in a name reaches mail headers and logs.
+_CONTROL_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 TEXT_MESSAGE = "Remove the control characters (such as NUL or escape) from this text."
-ONE_LINE_MESSAGE = "This must be a single line, without tabs or control characters."
+ONE_LINE_MESSAGE = (
+    "This must be a single line, without tabs, line breaks, control characters or "
+    "direction overrides."
+)
 SURROGATE_MESSAGE = "This text holds an invalid Unicode character."
 DATE_MESSAGE = f"Give a date between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}."
 INT_MESSAGE = f"Give a whole number between {INT_MIN} and {INT_MAX}."
@@ -63,7 +70,7 @@ NUMBER_MESSAGE = f"Give a number between {-NUMBER_MAX} and {NUMBER_MAX}."
 
 
 def unfit_text(value: str, multiline: bool = False) -> str | None:
-    """Why this text cannot be taken, or None."""
+    """Why this text cannot be taken, or None (one line unless ``multiline``)."""
     pattern = _CONTROL_MULTILINE if multiline else _CONTROL_ONE_LINE
     if pattern.search(value):
         if not multiline and not _CONTROL_MULTILINE.search(value):
@@ -74,6 +81,12 @@ def unfit_text(value: str, multiline: bool = False) -> str | None:
     except UnicodeEncodeError:
         return SURROGATE_MESSAGE
     return None
+
+
+def as_one_line(text: str) -> str:
+    """Stored text made fit for one line (a mail header): what a one-line field refuses
+    becomes a space, and runs of white space one space. For text stored before the rule."""
+    return " ".join(_CONTROL_ONE_LINE.sub(" ", text).split())
 
 
 def unfit_value(value) -> str | None:

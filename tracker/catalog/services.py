@@ -41,6 +41,9 @@ def ensure_catalog() -> int:
 
 
 def _check_task(problems, code: str, name: str, kind, task_id=None):
+    problems.check_one_line(code=code, name=name)
+    if problems:
+        return
     if code in BUILTIN_TASK_CODES:
         problems.add(
             "code", f"{code} is in the built-in catalog and cannot be redefined; pick another code."

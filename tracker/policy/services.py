@@ -25,6 +25,7 @@ from tracker.policy.overlap import describe_span, policies_overlap
 from tracker.policy.queries import known_job_levels
 from tracker.sites.models import Site
 from tracker.staff.models import Person
+from tracker.validation import unfit_text
 from tracker.vocabulary import (
     US_STATES,
     RuleStatus,
@@ -213,6 +214,8 @@ def check_policy_change(draft: PolicyDraft, replacing: Policy | None = None) -> 
     """Resolve and check a new policy or a policy's new version (nothing written)."""
     draft = replace(draft, job_levels=_canonical_levels(draft.job_levels, known_job_levels()))
     problems: dict[str, str] = {}
+    if unfit := unfit_text(draft.document or "", multiline=False):
+        problems["document"] = unfit
     task = db.session.scalar(select(Task).where(Task.code == draft.task))
     if task is None:
         problems["task"] = f"No task with code {draft.task!r}."

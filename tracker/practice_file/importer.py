@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from tracker.audit.services import SystemActor, record_event, snapshot
+from tracker.audit.services import SystemActor
 from tracker.catalog import services as catalog
 from tracker.catalog.builtin import BUILTIN_TASK_CODES
 from tracker.competencies.models import Competency
@@ -57,7 +57,6 @@ from tracker.practice_file.sections import (
     _policy_entry,
 )
 from tracker.sites import services as sites
-from tracker.sites.models import Practice
 from tracker.sites.queries import practice_today
 from tracker.staff import services as staff
 from tracker.staff.models import Person
@@ -424,7 +423,10 @@ def import_practice(data, *, actor) -> tuple[dict[str, Counter], list[str]]:
     problems: list[Problem] = []
 
     if entries.get("practice"):
-        _import_practice_name(entries["practice"][0][1]["name"], counts, actor)
+        try:
+            _import_practice_name(entries["practice"][0][1]["name"], counts, actor)
+        except Refused as refused:
+            problems.extend(refused.at("practice").problems)
 
     for section in SECTIONS:
         rows = entries.get(section.name)
@@ -471,20 +473,8 @@ def _references_written(values: dict, refs: Refs) -> bool:
 
 
 def _import_practice_name(name: str, counts: dict, actor) -> None:
-    practice = db.session.scalar(select(Practice).limit(1))
-    tally = counts.setdefault("practice", Counter())
-    if practice is None:
-        practice = Practice(name=name)
-        db.session.add(practice)
-        record_event("create", practice, after=snapshot(practice), actor=actor)
-        tally[CREATED] += 1
-    elif practice.name != name:
-        before = snapshot(practice)
-        practice.name = name
-        record_event("update", practice, before=before, after=snapshot(practice), actor=actor)
-        tally[UPDATED] += 1
-    else:
-        tally[UNCHANGED] += 1
+    outcome = sites.set_practice_name(name, actor=actor)
+    counts.setdefault("practice", Counter())[outcome] += 1
 
 
 __all__ = ["Section", "import_practice", "read_practice_file"]

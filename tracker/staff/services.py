@@ -105,6 +105,7 @@ def create_person(
 ) -> Person:
     """Add a person to the practice (an account when a password is given)."""
     problems = Problems()
+    problems.check_one_line(email=email, name=name, job_level=job_level)
     email = email.strip().lower()
     role = Role(role)
     if role not in roles_for(actor):
@@ -157,6 +158,7 @@ def update_person(
 ) -> set[str]:
     """Change a person's record; returns the states an assistant works in that are new."""
     problems = Problems()
+    problems.check_one_line(email=email, name=name, job_level=job_level)
     email = email.strip().lower()
     role = Role(role)
     if role != person.role:
@@ -227,6 +229,7 @@ def set_active(actor: Person, person: Person, active: bool) -> bool:
 
 
 def _check_license(problems, person, type_, number, state, license_id=None):
+    problems.check_one_line(type=type_, number=number)
     if person.role != Role.provider:
         problems.add(None, f"Licenses are kept for providers; {person.name} is not a provider.")
     query = select(License.id).where(
@@ -283,6 +286,7 @@ def update_license(
 
 
 def _check_credential(problems, person, values: dict, today: date, credential_id=None):
+    problems.check_one_line(**{k: values.get(k) for k in ("type", "number", "issuer")})
     issued, expires, verified = values["issued_on"], values["expires_on"], values["verified_on"]
     if issued and expires and expires < issued:
         problems.add("expires_on", f"Must be on or after the issue date ({issued.isoformat()}).")
