@@ -25,8 +25,10 @@ run: $(VENV)/.installed
 	$(DEV) $(BIN)/flask --app tracker seed-demo --if-empty
 	$(DEV) $(BIN)/flask --app tracker run --host 127.0.0.1 --port $(PORT)
 
+# One worker per core (pytest-xdist), and the 15 slowest tests printed at the end.
+TEST_WORKERS ?= auto
 test: $(VENV)/.installed-test
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --durations=15
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

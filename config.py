@@ -85,6 +85,8 @@ class Config:
     PASSWORD_MIN_LENGTH = 12
     #: Werkzeug's method string for password hashes: scrypt with its default parameters.
     PASSWORD_HASH_METHOD = "scrypt"
+    #: SQLite's synchronous level: FULL, so a saved record survives a power cut.
+    SQLITE_SYNCHRONOUS = "FULL"
     #: Days ahead in which a competency counts as "expiring".
     EXPIRING_WITHIN_DAYS = 60
     #: Repeated pressure: this many declined-task incidents naming the same requester…
@@ -169,6 +171,8 @@ class TestingConfig(Config):
     #: A cheap hash: scrypt was 44% of the suite's time. tests/unit keeps every other
     #: configuration on scrypt.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
+    #: Test databases are thrown away: no fsync on every commit (every real run is FULL).
+    SQLITE_SYNCHRONOUS = "OFF"
 
 
 class ProductionConfig(Config):

@@ -12,7 +12,7 @@ unverified credentials, ended supervision), then prints ONE JSON line:
   ``decide_seconds`` split one run between ``load_facts`` and the decisions;
 - ``matrix_queries``: SQL statements during one ``build_matrix`` (a before_cursor_execute
   listener); it must not grow with the number of assistants;
-- ``evaluate_us_median``: the pure ``tracker.decision.rules.decide`` per decision, on
+- ``evaluate_us_median``: the pure ``tracker.rule.rules.decide`` per decision, on
   pre-built facts, over every cell of the matrix (``..._nonreserved`` leaves out the
   reserved tasks, which return at once);
 - ``selfcheck_ms_median`` / ``trivial_ms_median``: ``--requests`` requests each through
@@ -57,9 +57,9 @@ from tracker.competencies.models import Competency  # noqa: E402
 from tracker.decision.cache import fact_cache  # noqa: E402
 from tracker.decision.facts import load_facts  # noqa: E402
 from tracker.decision.matrix import build_matrix, matrix_from_book  # noqa: E402
-from tracker.decision.rules import decide  # noqa: E402
 from tracker.extensions import db  # noqa: E402
 from tracker.policy.models import Policy, StateRule  # noqa: E402
+from tracker.rule.rules import decide  # noqa: E402
 from tracker.sites.models import (
     Practice,  # noqa: E402
     Site,  # noqa: E402

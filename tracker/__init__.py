@@ -1,7 +1,7 @@
 """tracker: may this medical assistant do this task, at this site, at this time?
 
 The factory imports Flask lazily so that pure modules (``tracker.vocabulary``,
-``tracker.decision.rules``) can be imported without the web stack.
+``tracker.rule.rules``) can be imported without the web stack.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def create_app(config_class=None):
     mail.init_app(app)
 
     with app.app_context():
-        _configure_sqlite(db.engine)
+        _configure_sqlite(db.engine, app.config.get("SQLITE_SYNCHRONOUS") or "FULL")
 
     from tracker.api import docs as api_docs
     from tracker.api import init_api, token_views
@@ -120,7 +120,7 @@ def create_app(config_class=None):
     init_api(app)
     _hand_the_audit_its_features()
 
-    _hand_policy_its_what_if(app)
+    _hand_policy_its_what_if()
 
     from tracker.auth.guard import install_guard
     from tracker.auth.sessions import end_sessions_when_people_change
@@ -130,9 +130,28 @@ def create_app(config_class=None):
     end_sessions_when_people_change()
     register_error_handlers(app)
 
-    from tracker.cli import register_cli
+    from tracker import demo
+    from tracker.api import commands as api_commands
+    from tracker.audit import commands as audit_commands
+    from tracker.catalog import commands as catalog_commands
+    from tracker.decision import commands as decision_commands
+    from tracker.practice_file import commands as practice_file_commands
+    from tracker.reminders import commands as reminder_commands
+    from tracker.staff import commands as staff_commands
+    from tracker.training import commands as training_commands
 
-    register_cli(app)
+    for commands in (
+        practice_file_commands,
+        decision_commands,
+        staff_commands,
+        training_commands,
+        demo,
+        audit_commands,
+        api_commands,
+        catalog_commands,
+        reminder_commands,
+    ):
+        commands.register(app)
 
     from tracker.templating import register_template_helpers
 
@@ -147,16 +166,20 @@ def create_app(config_class=None):
     return app
 
 
-def _hand_policy_its_what_if(app) -> None:
+def _hand_policy_its_what_if() -> None:
     """The policy pages preview a change with the decision rule and the planned delegations,
-    both above policy: the what-if is put together here, where every feature is known."""
-    from functools import partial
+    both above policy: the what-if answers policy's signal from here, where every feature is
+    known (connecting the same receiver again is a no-op)."""
+    from tracker.policy.what_if import what_if_asked
 
+    what_if_asked.connect(_policy_what_if)
+
+
+def _policy_what_if(sender, change, now):
     from tracker.decision.what_if import what_if
     from tracker.delegations.queries import planned_delegations
-    from tracker.policy.what_if import WHAT_IF
 
-    app.extensions[WHAT_IF] = partial(what_if, planned_delegations=planned_delegations)
+    return what_if(change, now, planned_delegations=planned_delegations)
 
 
 def _hand_the_audit_its_features() -> None:
@@ -200,14 +223,17 @@ def _normalise_url(url: str) -> str:
     return url
 
 
-def _configure_sqlite(engine) -> None:
+def _configure_sqlite(engine, synchronous: str = "FULL") -> None:
     """WAL, foreign keys, a busy timeout and durable commits on every SQLite connection.
 
     ``synchronous=FULL``: a commit returns only once the write-ahead log is on the disk, so a
     saved incident or sign-off survives a power cut or an operating-system crash, not only
     an application crash (NORMAL, SQLite's default advice for WAL, may lose the last
     commits). The busy timeout makes a writer wait for another's commit instead of failing.
+    Only the test suite sets ``SQLITE_SYNCHRONOUS`` lower: its databases are thrown away.
     """
+    if synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+        raise ValueError(f"SQLITE_SYNCHRONOUS={synchronous!r} is not a SQLite level")
     if engine.dialect.name != "sqlite":
         return
     from sqlalchemy import event
@@ -218,5 +244,5 @@ def _configure_sqlite(engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.close()

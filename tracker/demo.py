@@ -9,6 +9,9 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import click
+from sqlalchemy import func, select
+
 from tracker import dates
 from tracker.audit.services import CLI
 from tracker.auth.services import set_password
@@ -287,3 +290,19 @@ def seed_demo(today: date | None = None) -> list[tuple[str, str]]:
         accounts.append((email, role))
     _seed_activity(today)
     return accounts
+
+
+def register(app) -> None:
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True, help="Only when nobody is stored yet.")
+    def seed_demo_command(if_empty):
+        """Load a believable demo practice (dates relative to today)."""
+
+        if if_empty and db.session.scalar(select(func.count(Person.id))):
+            click.echo("The database already holds people; demo data not loaded.")
+            return
+        accounts = seed_demo()
+        db.session.commit()
+        click.echo(f"Demo practice loaded. Every demo account's password is {DEMO_PASSWORD!r}:")
+        for email, role in accounts:
+            click.echo(f"  {role:<11} {email}")

@@ -15,6 +15,7 @@ from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from tracker.problems import ApiProblem, api_errors, api_problem, problem_response
 from tracker.validation import unfit_text
 
 
@@ -120,11 +121,6 @@ def cli_lines(refused: Refused) -> list[str]:
     return [str(problem) for problem in refused.problems]
 
 
-def api_errors(refused: Refused) -> list[dict]:
-    """The problem+json ``errors`` list: ``[{"field": "reason", "message": "..."}]``."""
-    return [{"field": p.place or "body", "message": p.message} for p in refused.problems]
-
-
 MESSAGES = {
     400: ("Bad request", "Something in that request was not right. Check the form and try again."),
     401: ("Please sign in", "You need to sign in to see this page."),
@@ -136,49 +132,12 @@ MESSAGES = {
 }
 
 
-#: What the API says for each error when nothing more precise is known.
-API_MESSAGES = {
-    400: "The request is malformed: send a JSON body with Content-Type application/json.",
-    401: "A valid API token is required: Authorization: Bearer <token>.",
-    403: "This token's scopes or its person's role do not allow this call.",
-    404: "There is nothing here, or it is not yours to see.",
-    405: "That method is not allowed on this path.",
-    413: "The request is larger than the practice allows.",
-    415: "Send JSON with Content-Type application/json.",
-    429: "Too many requests for this token; wait as Retry-After says.",
-    500: "Something went wrong; nothing was saved.",
-}
-
-
 def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
 
 def _wants_json() -> bool:
     return is_api_request() or (request.accept_mimetypes.best == "application/json")
-
-
-def api_problem(code: int, detail: str | None = None, error: Exception | None = None):
-    """An error under /api/ as RFC 9457 problem+json, with the fields at fault if known."""
-    from tracker.problems import flatten_messages, problem_response
-
-    errors = None
-    data = getattr(error, "data", None)
-    if isinstance(data, dict) and data.get("messages") is not None and code in (400, 422):
-        errors = flatten_messages(data["messages"])
-        if code == 400:
-            detail = "The request body is not valid JSON."
-            errors = None
-        else:
-            detail = "Some values are missing or not acceptable; see errors."
-    headers = {}
-    if isinstance(error, HTTPException) and error.response is None:
-        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
-    if code == 401:
-        headers["WWW-Authenticate"] = "Bearer"
-    if code == 405 and isinstance(error, HTTPException) and getattr(error, "valid_methods", None):
-        headers["Allow"] = ", ".join(error.valid_methods)
-    return problem_response(code, detail or API_MESSAGES.get(code, "Error."), errors, headers)
 
 
 def render_error(code: int, detail: str | None = None, error: Exception | None = None):
@@ -201,8 +160,6 @@ def register_error_handlers(app) -> None:
         if is_api_request() and e.code is not None and e.code >= 400:
             return api_problem(e.code, None, e)
         return e
-
-    from tracker.problems import ApiProblem, problem_response
 
     @app.errorhandler(ApiProblem)
     def _api_problem(e):

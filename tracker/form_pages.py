@@ -25,14 +25,20 @@ def get_or_404(model, record_id: int):
     return record
 
 
-def save_form(form, change):
-    """Run a change and commit it; on problems show them on the form and write nothing."""
+def save_form(form, change, *, fields=None, flash_general: bool = True):
+    """Run a change and commit it; on problems show them on the form and write nothing.
+
+    A problem of no field shown on the form is also in ``form.form_errors``; it is flashed
+    too unless the page shows those itself (``flash_general=False``). ``fields`` renames a
+    verb's field to the form's where they differ (``show_on_form``).
+    """
     try:
         result = change()
         db.session.commit()
     except Refused as exc:
         db.session.rollback()
-        for message in show_on_form(form, exc):
+        general = show_on_form(form, exc, fields)
+        for message in general if flash_general else ():
             flash(message, "danger")
         return False, None
     except IntegrityError:

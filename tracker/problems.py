@@ -1,4 +1,6 @@
-"""RFC 9457 problem details: every error under /api/ is ``application/problem+json``."""
+"""RFC 9457 problem details: every error under /api/ is ``application/problem+json``; the
+API's words for each status, ApiProblem (how an endpoint says no) and the response, in one
+place."""
 
 from __future__ import annotations
 
@@ -6,8 +8,23 @@ import json
 from http import HTTPStatus
 
 from flask import Response
+from werkzeug.exceptions import HTTPException
 
 PROBLEM_JSON = "application/problem+json"
+
+
+#: What the API says for each error when nothing more precise is known.
+API_MESSAGES = {
+    400: "The request is malformed: send a JSON body with Content-Type application/json.",
+    401: "A valid API token is required: Authorization: Bearer <token>.",
+    403: "This token's scopes or its person's role do not allow this call.",
+    404: "There is nothing here, or it is not yours to see.",
+    405: "That method is not allowed on this path.",
+    413: "The request is larger than the practice allows.",
+    415: "Send JSON with Content-Type application/json.",
+    429: "Too many requests for this token; wait as Retry-After says.",
+    500: "Something went wrong; nothing was saved.",
+}
 
 
 class ApiProblem(Exception):
@@ -87,3 +104,29 @@ def flatten_messages(messages, parts: list | None = None) -> list[dict]:
     else:
         out.append({"field": field_path(parts), "message": str(messages)})
     return out
+
+
+def api_errors(refused) -> list[dict]:
+    """The problem+json ``errors`` list: ``[{"field": "reason", "message": "..."}]``."""
+    return [{"field": p.place or "body", "message": p.message} for p in refused.problems]
+
+
+def api_problem(code: int, detail: str | None = None, error: Exception | None = None):
+    """An error under /api/ as RFC 9457 problem+json, with the fields at fault if known."""
+    errors = None
+    data = getattr(error, "data", None)
+    if isinstance(data, dict) and data.get("messages") is not None and code in (400, 422):
+        errors = flatten_messages(data["messages"])
+        if code == 400:
+            detail = "The request body is not valid JSON."
+            errors = None
+        else:
+            detail = "Some values are missing or not acceptable; see errors."
+    headers = {}
+    if isinstance(error, HTTPException) and error.response is None:
+        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    if code == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    if code == 405 and isinstance(error, HTTPException) and getattr(error, "valid_methods", None):
+        headers["Allow"] = ", ".join(error.valid_methods)
+    return problem_response(code, detail or API_MESSAGES.get(code, "Error."), errors, headers)

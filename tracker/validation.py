@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import available_timezones
@@ -27,6 +27,9 @@ from zoneinfo import available_timezones
 from flask import Request
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter, ValidationError
+
+from tracker import dates
+from tracker.dates import zone
 
 #: Ids, page numbers and counts: what a 32-bit signed integer column holds.
 INT_MAX = 2**31 - 1
@@ -180,3 +183,32 @@ def install_bounds(app) -> None:
     app.request_class = TrackerRequest
     app.url_map.converters["int"] = BoundedIntConverter
     app.before_request(refuse_control_characters)
+
+
+def parse_moment(value: str | None, timezone: str) -> datetime:
+    """An ISO-8601 moment; without an offset it is read in the site's time zone.
+
+    No value means now; an empty or unreadable one, or one so close to year 1 or 9999 that
+    it has no date in UTC or in the site's zone, is a ValueError.
+    """
+    if value is None:
+        return dates.now_to_the_second()
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError("is not an ISO-8601 date and time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone(timezone))
+    if unfit_value(moment):  # the supported range of every date (1900-2200)
+        raise ValueError("is out of range (1900-01-01 to 2200-12-31)")
+    try:
+        moment.astimezone(UTC)
+        moment.astimezone(zone(timezone))
+    except OverflowError:
+        raise ValueError("is out of range") from None
+    return moment
+
+
+def normalise_email(email: str | None) -> str:
+    """An email as stored and compared: trimmed and lower-cased."""
+    return (email or "").strip().lower()

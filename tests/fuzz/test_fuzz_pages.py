@@ -29,6 +29,9 @@ from tracker.access import PUBLIC, allowed_roles
 from tracker.audit.models import AuditEvent
 from tracker.extensions import db
 
+#: The long walks: once per database in CI, not in the far-off-date pass.
+pytestmark = pytest.mark.slow
+
 #: One account of each role in the demo practice.
 ROLE_ACCOUNTS = {
     "admin": "admin@demo.clinic",

@@ -18,6 +18,9 @@ from tests.fuzz.hostile import MEASURE, TALLY, explore, hostile_date, hostile_nu
 from tracker import dates
 from tracker.extensions import db
 
+#: The long walks: once per database in CI, not in the far-off-date pass.
+pytestmark = pytest.mark.slow
+
 EXAMPLES = 150
 
 #: A value of the wrong kind, or one past what any column holds.

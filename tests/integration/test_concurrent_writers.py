@@ -30,6 +30,9 @@ from sqlalchemy import select
 from tracker import dates
 from tracker.extensions import db
 
+#: The long walks: once per database in CI, not in the far-off-date pass.
+pytestmark = pytest.mark.slow
+
 WRITERS_AT_ONCE = 16
 WRITES_EACH = 5
 ROOT = Path(__file__).resolve().parents[2]

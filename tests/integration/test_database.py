@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from config import ProductionConfig
+from tests.conftest import make_app
 from tracker.extensions import db
 from tracker.sites.models import Site
 from tracker.staff.models import License, Person
@@ -16,11 +18,13 @@ from tracker.vocabulary import Role
 
 
 @pytest.fixture
-def sqlite_app(app):
+def sqlite_app(app, tmp_path):
+    """The app as every real configuration runs it (the suite itself skips the fsync)."""
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
             pytest.skip("SQLite pragmas only")
-    return app
+    real = ProductionConfig.SQLITE_SYNCHRONOUS
+    return make_app(app.config["SQLALCHEMY_DATABASE_URI"], SQLITE_SYNCHRONOUS=real)
 
 
 def pragmas(connection) -> tuple[str, int, int]:

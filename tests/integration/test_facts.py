@@ -12,9 +12,11 @@ from tests.conftest import recording_statements, sample_practice
 from tracker.audit.services import CLI
 from tracker.catalog.models import Task
 from tracker.decision.facts import load_facts, load_for_decision
-from tracker.decision.rules import decide
 from tracker.decision.services import evaluate
-from tracker.decision.values import (
+from tracker.extensions import db
+from tracker.practice_file.importer import import_practice
+from tracker.rule.rules import decide
+from tracker.rule.values import (
     CompetencyFacts,
     CredentialFacts,
     LicenseFacts,
@@ -26,8 +28,6 @@ from tracker.decision.values import (
     SupervisionFacts,
     TaskFacts,
 )
-from tracker.extensions import db
-from tracker.practice_file.importer import import_practice
 from tracker.sites.models import Site
 from tracker.staff.models import Person
 from tracker.vocabulary import RuleStatus, SupervisionLevel, TaskKind

@@ -470,7 +470,7 @@ def test_de_authorizing_shows_the_planned_delegation_and_cell_flipping(app, live
         change = services.check_policy_change(
             replace(services.draft_of(policy), authorized=False), policy
         )
-        assert change.problems == {}
+        assert not change.problems
 
         result = what_if.preview_policy_change(change, now)
 

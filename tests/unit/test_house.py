@@ -5,11 +5,12 @@ The import graph is read from the source with ``ast``: every import counts, at m
 or inside a function (an import moved into a function to dodge a circle is still a circle),
 except those under ``if TYPE_CHECKING:``, which never run.
 
-The pure core (``decision/rules.py``, ``decision/values.py``, and the ``decision`` package's
-``__init__`` that importing them runs) is its own node, "rule", not part of the decision
-package: it reaches no feature (checked below, transitively), so a feature that imports the
-rule's predicates or values takes part in no circle through it. Every other module of
-``decision`` (the facts loader, the matrix, the log) is the decision package.
+The pure core is its own package, ``tracker/rule`` (rules, values, words): it reaches no
+feature (checked below, transitively), so a feature that imports the rule's predicates or
+values takes part in no circle through it. ``decision`` (the facts loader, the matrix, the
+log, the pages) is the application's decision, above the features it reads.
+
+Circles are looked for twice: between packages, and between modules.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ FEATURES = frozenset(
         "policy",
         "competencies",
         "decision",
+        "rule",
         "delegations",
         "incidents",
         "audit",
@@ -62,6 +64,7 @@ INFRASTRUCTURE = frozenset(
         "widgets",
         "paging",
         "templating",
+        "cli",
     }
 )
 
@@ -77,7 +80,7 @@ PURE_VALUES = frozenset(
     {
         "tracker",
         "tracker.dates",
-        "tracker.decision.values",
+        "tracker.rule.values",
         "tracker.names",
         "tracker.vocabulary",
         "tracker.catalog",
@@ -155,14 +158,11 @@ def import_graph(root: Path = TRACKER) -> dict[str, set[str]]:
     return graph
 
 
-#: The pure core's modules: one node of the graph, RULE (see the module's docstring).
-PURE_CORE = frozenset({"tracker.decision", "tracker.decision.rules", "tracker.decision.values"})
+#: The pure package (see the module's docstring).
 RULE = "rule"
 
 
 def package_of(module: str) -> str | None:
-    if module in PURE_CORE:
-        return RULE
     parts = module.split(".")
     return parts[1] if len(parts) > 1 and parts[0] == "tracker" else None
 
@@ -251,13 +251,29 @@ def test_infrastructure_imports_no_feature():
     assert not gone, f"no longer imported, remove from KNOWN_INFRASTRUCTURE: {sorted(gone)}"
 
 
+def test_no_import_circle_between_modules():
+    graph = import_graph()
+    modules = {m: {t for t in targets if t in graph and t != m} for m, targets in graph.items()}
+    # a package's own __init__ runs before its modules: that edge is no circle
+    edges = {
+        m: {t: [f"{m} -> {t}"] for t in targets if not m.startswith(t + ".")}
+        for m, targets in modules.items()
+    }
+    cycle = find_cycle(edges)
+    assert cycle is None, describe(edges, cycle).replace("feature packages", "modules")
+
+
+def pure_core(graph: dict[str, set[str]]) -> set[str]:
+    return {m for m in graph if package_of(m) == RULE}
+
+
 def test_the_pure_rule_reaches_no_framework_and_no_feature():
     graph = import_graph()
-    reached = set().union(*(reachable(graph, m) | {m} for m in PURE_CORE if m in graph))
+    core = pure_core(graph)
+    assert {"tracker.rule.rules", "tracker.rule.values", "tracker.rule.words"} <= core
+    reached = set().union(*(reachable(graph, m) | {m} for m in core))
     tracker_modules = {m for m in reached if m.startswith("tracker")}
-    assert tracker_modules <= PURE_VALUES | PURE_CORE, sorted(
-        tracker_modules - PURE_VALUES - PURE_CORE
-    )
+    assert tracker_modules <= PURE_VALUES | core, sorted(tracker_modules - PURE_VALUES - core)
     assert not any(m.split(".")[0] in FRAMEWORKS for m in reached), sorted(
         m for m in reached if m.split(".")[0] in FRAMEWORKS
     )
@@ -324,8 +340,8 @@ def test_the_checker_ignores_type_checking_imports_and_follows_chains(tmp_path):
 @pytest.mark.parametrize(
     ("competencies_services", "circle"),
     [
-        ("from tracker.decision.rules import may_validate\n", False),
-        ("from tracker.decision import values\n", False),
+        ("from tracker.rule.rules import may_validate\n", False),
+        ("from tracker.rule import values\n", False),
         ("from tracker.decision.facts import load_facts\n", True),
         ("def check():\n    from tracker.decision import facts\n", True),
     ],
@@ -337,10 +353,14 @@ def test_the_pure_core_is_its_own_node(tmp_path, competencies_services, circle):
             "competencies/__init__.py": "",
             "competencies/models.py": "",
             "competencies/services.py": competencies_services,
+            "rule/__init__.py": "",
+            "rule/rules.py": "from tracker.rule.values import Decision\n",
+            "rule/values.py": "",
             "decision/__init__.py": "",
-            "decision/rules.py": "from tracker.decision.values import Decision\n",
-            "decision/values.py": "",
-            "decision/facts.py": "from tracker.competencies.models import Competency\n",
+            "decision/facts.py": (
+                "from tracker.competencies.models import Competency\n"
+                "from tracker.rule.rules import decide\n"
+            ),
         },
     )
     cycle = find_cycle(feature_edges(import_graph(root)))

@@ -33,7 +33,7 @@ from test_rules_golden import (
 )
 
 from tracker.decision import fixes
-from tracker.decision.values import DecisionStatus, ProblemCode
+from tracker.rule.values import DecisionStatus, ProblemCode
 
 P = ProblemCode
 EXPIRED_CMA = replace(CMA, expires_on=BEFORE)

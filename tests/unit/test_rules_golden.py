@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tracker.catalog.builtin import TASK_CATALOG
-from tracker.decision.rules import decide
-from tracker.decision.values import (
+from tracker.rule.rules import decide
+from tracker.rule.values import (
     CompetencyFacts,
     CredentialFacts,
     LicenseFacts,

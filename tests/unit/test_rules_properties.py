@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker.decision.rules import decide
-from tracker.decision.values import (
+from tracker.rule.rules import decide
+from tracker.rule.values import (
     CompetencyFacts,
     CredentialFacts,
     LicenseFacts,

@@ -15,7 +15,7 @@ DATE_HELPERS = {"zone", "add_months", "local_day", "format_utc", "now", "today"}
 
 PROBE = f"""
 import json, sys
-import tracker.decision.rules
+import tracker.rule.rules
 print(json.dumps(sorted(m for m in {WEB_STACK!r} if m in sys.modules)))
 """
 
@@ -38,16 +38,16 @@ def test_importing_the_rule_loads_no_web_or_database_module():
 
 def test_the_probe_would_notice_flask():
     # The same probe, with Flask imported first, must see it: the check can fail.
-    probe = PROBE.replace("import tracker.decision.rules", "import flask, tracker.decision.rules")
+    probe = PROBE.replace("import tracker.rule.rules", "import flask, tracker.rule.rules")
     assert imported_with(probe) == ["flask"]
 
 
 def taken_from_the_rule(source: str) -> set[str]:
-    """The names a module's source imports from ``tracker.decision.rules``."""
+    """The names a module's source imports from ``tracker.rule.rules``."""
     return {
         alias.name
         for node in ast.walk(ast.parse(source))
-        if isinstance(node, ast.ImportFrom) and node.module == "tracker.decision.rules"
+        if isinstance(node, ast.ImportFrom) and node.module == "tracker.rule.rules"
         for alias in node.names
     }
 
@@ -61,5 +61,5 @@ def test_no_module_takes_a_date_helper_from_the_rule():
 
 
 def test_the_import_check_sees_a_date_helper_taken_from_the_rule():
-    source = "def f():\n    from tracker.decision.rules import decide, zone\n"
+    source = "def f():\n    from tracker.rule.rules import decide, zone\n"
     assert taken_from_the_rule(source) & DATE_HELPERS == {"zone"}

@@ -46,8 +46,8 @@ from test_rules_golden import (
     AT as AT_TEN,
 )
 
-from tracker.decision.rules import decide
-from tracker.decision.values import RecordRef
+from tracker.rule.rules import decide
+from tracker.rule.values import RecordRef
 from tracker.vocabulary import RuleStatus, SupervisionLevel
 
 ON_SITE, IN_ROOM = SupervisionLevel.on_site, SupervisionLevel.in_room

@@ -11,9 +11,8 @@ from tracker import dates
 from tracker.api import tokens
 from tracker.api.forms import RevokeForm, TokenForm
 from tracker.api.models import ApiToken
-from tracker.errors import Refused, show_on_form
 from tracker.extensions import db
-from tracker.form_pages import current_person
+from tracker.form_pages import current_person, save_form
 from tracker.vocabulary import Role
 
 bp = Blueprint("tokens", __name__, url_prefix="/account/tokens")
@@ -53,8 +52,9 @@ def create():
     if not form.validate_on_submit():
         return _page(form, status=400)
     me = current_person()
-    try:
-        token, _ = tokens.create_token(
+    saved, created = save_form(
+        form,
+        lambda: tokens.create_token(
             me,
             form.name.data,
             form.scopes.data,
@@ -62,12 +62,13 @@ def create():
             me,
             default_days=current_app.config["API_TOKEN_DEFAULT_DAYS"],
             max_days=current_app.config["API_TOKEN_MAX_DAYS"],
-        )
-    except Refused as exc:
-        db.session.rollback()
-        show_on_form(form, exc, {"scope": "scopes", "person": "scopes"})
+        ),
+        fields={"scope": "scopes", "person": "scopes"},
+        flash_general=False,
+    )
+    if not saved:
         return _page(form, status=400)
-    db.session.commit()
+    token, _ = created
     # Rendered, not flashed: a flash would keep the token in the session cookie; and never
     # kept by the browser's cache.
     body, status = _page(TokenForm(formdata=None), new_token=token)

@@ -46,7 +46,7 @@ from tracker.delegations import services as delegation_services
 from tracker.delegations.models import Delegation
 from tracker.delegations.queries import standing_of, visible_delegations
 from tracker.extensions import db, limiter
-from tracker.problems import ApiProblem, invalid
+from tracker.problems import API_MESSAGES, ApiProblem, invalid
 from tracker.sites.models import Site
 from tracker.sites.queries import practice_today
 from tracker.staff.models import Person
@@ -67,7 +67,7 @@ JSON_BODY = {
     "api_v1.record_delegation",
     "api_v1.delegation_status",
 }
-UNAUTHORIZED = "A valid API token is required: Authorization: Bearer <token>."
+UNAUTHORIZED = API_MESSAGES[401]
 
 
 def _rate_key() -> str:

@@ -26,9 +26,8 @@ from tracker.auth.forms import (
 from tracker.auth.models import RecoveryCode
 from tracker.auth.services import set_password
 from tracker.auth.sessions import end_every_session, keep_this_browser
-from tracker.errors import Refused, show_on_form
 from tracker.extensions import db, limiter
-from tracker.form_pages import current_person
+from tracker.form_pages import current_person, save_form
 from tracker.forms import ActionForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -96,15 +95,15 @@ def change_password():
             record_event("password_change_refused", me, actor=me)
             db.session.commit()
             return render_template("account/password.html", form=form), 400
-        try:
+
+        def change():
             set_password(me, form.new_password.data, actor=me)
-        except Refused as refused:
-            db.session.rollback()
-            show_on_form(form, refused, {"password": "new_password"})
+            me.must_change_password = False
+            keep_this_browser(me)  # set_password ended every session, this one included
+
+        saved, _ = save_form(form, change, fields={"password": "new_password"})
+        if not saved:
             return render_template("account/password.html", form=form), 400
-        me.must_change_password = False
-        keep_this_browser(me)  # set_password ended every session, this one included
-        db.session.commit()
         flash("Your password is changed. Every other session of yours was signed out.", "success")
         return redirect(url_for("account.index"))
     status = 400 if form.errors else 200

@@ -12,12 +12,9 @@ from tracker.extensions import db
 from tracker.passwords import hash_method, hash_password
 from tracker.staff.models import Person
 from tracker.staff.services import set_password
+from tracker.validation import normalise_email
 
 __all__ = ["authenticate", "normalise_email", "set_password"]
-
-
-def normalise_email(email: str) -> str:
-    return (email or "").strip().lower()
 
 
 #: A hash of no one's password per hash method, made once each.

@@ -25,17 +25,17 @@ from tracker.competencies.status import (
     policy_at_home_site,
 )
 from tracker.db_types import utcnow
-from tracker.decision.rules import (
+from tracker.errors import Problem, Problems
+from tracker.extensions import db
+from tracker.policy.models import Policy
+from tracker.policy.queries import policy_facts
+from tracker.rule.rules import (
     licensed_provider,
     may_validate,
     reserved_reason,
     select_policy,
 )
-from tracker.decision.values import LicenseFacts, PersonFacts, PolicyFacts
-from tracker.errors import Problem, Problems
-from tracker.extensions import db
-from tracker.policy.models import Policy
-from tracker.policy.queries import policy_facts
+from tracker.rule.values import LicenseFacts, PersonFacts, PolicyFacts
 from tracker.staff.models import Person
 from tracker.vocabulary import RECORD_KEEPERS, Role, TaskKind
 
@@ -337,19 +337,19 @@ def revoke_competency(comp: Competency, revoked_on: date, reason: str, actor: Pe
 
 def sign_off_choice(
     me: Person, person_id: int, task_code: str
-) -> tuple[Person | None, Task | None, dict[str, str]]:
+) -> tuple[Person | None, Task | None, Problems]:
     """The assistant and task a sign-off is for, and by field what makes them unfit."""
     assistant = db.session.get(Person, person_id or 0)
     task = db.session.scalar(select(Task).where(Task.code == (task_code or "")))
-    problems = {}
+    problems = Problems()
     if assistant is not None and assistant.id == me.id:
-        problems["person_id"] = "You cannot sign off your own competency."
+        problems.add("person_id", "You cannot sign off your own competency.")
     elif assistant is None or assistant.role != Role.assistant or not assistant.active:
-        problems["person_id"] = "Choose an active medical assistant."
+        problems.add("person_id", "Choose an active medical assistant.")
     if task is None:
-        problems["task"] = "Choose a task from the catalog."
+        problems.add("task", "Choose a task from the catalog.")
     elif task.kind == TaskKind.reserved:
-        problems["task"] = reserved_reason(task) + " No competency can be signed off for it."
+        problems.add("task", reserved_reason(task) + " No competency can be signed off for it.")
     return assistant, task, problems
 
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from tracker.competencies.models import Competency
-from tracker.decision.rules import competency_expiry, select_policy
-from tracker.decision.values import CompetencyFacts, PolicyFacts
+from tracker.rule.rules import competency_expiry, select_policy
+from tracker.rule.values import CompetencyFacts, PolicyFacts
 from tracker.staff.models import Person
 
 CURRENT, EXPIRING, EXPIRED, REVOKED = "current", "expiring", "expired", "revoked"

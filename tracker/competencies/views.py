@@ -106,8 +106,8 @@ def _choose(me: Person) -> tuple[ChooseForm, Person | None, Task | None]:
     )
     form.person_id.errors = []
     form.task.errors = []
-    for field, message in problems.items():
-        form[field].errors.append(message)
+    for problem in problems.items:
+        form[problem.field].errors.append(problem.message)
     if problems:
         return form, None, None
     return form, assistant, task

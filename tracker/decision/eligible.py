@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from tracker.decision.facts import load_facts
 from tracker.decision.matrix import assistants_at, collection_paused
-from tracker.decision.rules import reserved_reason
-from tracker.decision.values import Decision, DecisionStatus, PersonFacts, SiteFacts, TaskFacts
 from tracker.extensions import db
+from tracker.rule.rules import reserved_reason
+from tracker.rule.values import Decision, DecisionStatus, PersonFacts, SiteFacts, TaskFacts
 from tracker.sites.models import Site
 from tracker.staff.models import Person, person_sites
 from tracker.vocabulary import Role, TaskKind

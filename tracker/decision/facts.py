@@ -17,8 +17,10 @@ from tracker.catalog.builtin import reserved_lookalike
 from tracker.catalog.models import Task
 from tracker.competencies.models import Competency
 from tracker.decision.cache import Snapshot
-from tracker.decision.rules import decide
-from tracker.decision.values import (
+from tracker.extensions import db
+from tracker.policy.models import Policy, StateRule
+from tracker.rule.rules import decide
+from tracker.rule.values import (
     CompetencyFacts,
     CredentialFacts,
     Decision,
@@ -31,8 +33,6 @@ from tracker.decision.values import (
     SupervisionFacts,
     TaskFacts,
 )
-from tracker.extensions import db
-from tracker.policy.models import Policy, StateRule
 from tracker.sites.models import Site
 from tracker.staff.models import Credential, License, Person, person_sites
 from tracker.supervision.models import Shift, SupervisionAssignment

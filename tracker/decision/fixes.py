@@ -21,8 +21,9 @@ from sqlalchemy import select
 
 from tracker.catalog.models import Task
 from tracker.dates import local_day
-from tracker.decision.rules import state_name
-from tracker.decision.values import (
+from tracker.extensions import db
+from tracker.rule.rules import state_name
+from tracker.rule.values import (
     COMPETENCY,
     EMPLOYER_POLICY,
     STATE_LAW,
@@ -30,7 +31,6 @@ from tracker.decision.values import (
     DecisionStatus,
     ProblemCode,
 )
-from tracker.extensions import db
 from tracker.sites.models import Site
 from tracker.staff.models import Person
 from tracker.supervision.models import SupervisionAssignment
@@ -298,7 +298,7 @@ def ma_steps(result: dict) -> list[str]:
 
 
 #: The expiry a decision's evidence names: "current until 2027-02-10" on a competency,
-#: "expires 2029-01-01" on a credential (tracker.decision.rules writes both).
+#: "expires 2029-01-01" on a credential (tracker.rule.rules writes both).
 _UNTIL = re.compile(r"current until (\d{4}-\d\d-\d\d)")
 _EXPIRES = re.compile(r"^credential (\S+).*, expires (\d{4}-\d\d-\d\d)$")
 

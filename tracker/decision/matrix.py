@@ -15,8 +15,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from tracker.decision.facts import FactBook, load_facts
-from tracker.decision.values import Decision, PersonFacts, SiteFacts, TaskFacts
 from tracker.extensions import db
+from tracker.rule.values import Decision, PersonFacts, SiteFacts, TaskFacts
 from tracker.sites.models import Site
 from tracker.vocabulary import KIND_ORDER
 

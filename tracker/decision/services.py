@@ -13,8 +13,8 @@ from tracker.db_types import UTCDateTime
 from tracker.decision.cache import Snapshot
 from tracker.decision.facts import load_for_decision
 from tracker.decision.models import DecisionRecord
-from tracker.decision.values import Decision
 from tracker.extensions import db
+from tracker.rule.values import Decision
 from tracker.sites.models import Site
 from tracker.staff.models import Person, person_sites
 from tracker.vocabulary import Role, TaskKind

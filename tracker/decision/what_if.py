@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 from tracker.dates import local_day
 from tracker.decision.facts import load_facts
 from tracker.decision.matrix import assistants_at
-from tracker.decision.rules import competency_expiry, select_policy
-from tracker.decision.values import Decision, PersonFacts, SiteFacts, TaskFacts
 from tracker.policy.services import PolicyChange
 from tracker.policy.what_if import PREVIEW_DAYS
+from tracker.rule.rules import competency_expiry, select_policy
+from tracker.rule.values import Decision, PersonFacts, SiteFacts, TaskFacts
 from tracker.vocabulary import KIND_ORDER, TaskKind
 
 if TYPE_CHECKING:

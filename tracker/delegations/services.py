@@ -12,11 +12,11 @@ from tracker.audit.services import record_event, snapshot
 from tracker.catalog.models import Task
 from tracker.decision.models import DecisionRecord
 from tracker.decision.services import evaluate, record_decision
-from tracker.decision.values import Decision
 from tracker.delegations.models import Delegation, DelegationCheck
 from tracker.delegations.queries import standing_of
 from tracker.errors import Refused
 from tracker.extensions import db
+from tracker.rule.values import Decision
 from tracker.sites.models import Site
 from tracker.staff.models import Person
 from tracker.vocabulary import RECORD_KEEPERS, DelegationStatus, Role, TaskKind

@@ -10,10 +10,10 @@ from sqlalchemy.orm import selectinload
 
 from tracker.catalog.models import Task
 from tracker.dates import add_months
-from tracker.decision.rules import STALE_RULE_MONTHS, select_policy, state_name
-from tracker.decision.values import PolicyFacts
 from tracker.extensions import db
 from tracker.policy.models import Policy, StateRule
+from tracker.rule.rules import STALE_RULE_MONTHS, select_policy, state_name
+from tracker.rule.values import PolicyFacts
 from tracker.sites.models import Site
 from tracker.staff.models import Person
 from tracker.vocabulary import KIND_ORDER, Role, TaskKind
@@ -157,7 +157,7 @@ class PolicyMatrix:
 
 
 def policy_matrix(site: Site | None, day: date) -> PolicyMatrix:
-    """Each cell holds the policy the decision would pick (tracker.decision.rules)."""
+    """Each cell holds the policy the decision would pick (tracker.rule.rules)."""
     policies = [
         policy_facts(p)
         for p in db.session.scalars(

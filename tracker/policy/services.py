@@ -16,28 +16,21 @@ from sqlalchemy.orm import selectinload
 
 from tracker.audit.services import record_event, snapshot
 from tracker.catalog.models import Task
-from tracker.decision.rules import state_name
-from tracker.decision.values import PolicyFacts
-from tracker.errors import Problem, Refused
+from tracker.errors import Problems, Refused
 from tracker.extensions import db
 from tracker.policy.models import Policy, StateRule
 from tracker.policy.overlap import describe_span, policies_overlap
 from tracker.policy.queries import known_job_levels
+from tracker.rule.rules import state_name
+from tracker.rule.values import PolicyFacts
 from tracker.sites.models import Site
 from tracker.staff.models import Person
-from tracker.validation import unfit_text
 from tracker.vocabulary import (
     US_STATES,
     RuleStatus,
     SupervisionLevel,
     TaskKind,
 )
-
-
-def _refuse_any(problems: dict[str, str]) -> None:
-    """Refuse the change when any field has a problem (one message per field)."""
-    if problems:
-        raise Refused(Problem(name, text) for name, text in problems.items())
 
 
 def _reserved_words(task: Task, what: str) -> str:
@@ -64,26 +57,27 @@ class StateRuleDraft:
 
 def _state_rule_problems(
     draft: StateRuleDraft, today: date, rule_id: int | None = None
-) -> tuple[Task | None, dict[str, str]]:
-    problems: dict[str, str] = {}
+) -> tuple[Task | None, Problems]:
+    problems = Problems()
     if draft.state not in US_STATES:
-        problems["state"] = f"{draft.state!r} is not a two-letter US state code."
+        problems.add("state", f"{draft.state!r} is not a two-letter US state code.")
     task = db.session.scalar(select(Task).where(Task.code == draft.task))
     if task is None:
-        problems["task"] = f"No task with code {draft.task!r}."
+        problems.add("task", f"No task with code {draft.task!r}.")
     else:
         if task.kind == TaskKind.reserved and draft.status == RuleStatus.permitted:
-            problems["status"] = _reserved_words(task, "no state rule")
+            problems.add("status", _reserved_words(task, "no state rule"))
         existing = db.session.scalar(
             select(StateRule.id).where(StateRule.state == draft.state, StateRule.task_id == task.id)
         )
         if existing is not None and existing != rule_id:
-            problems["task"] = (
+            problems.add(
+                "task",
                 f"{state_name(draft.state)} already has a rule for {task.name}; edit that rule "
-                "instead (one rule per state and task)."
+                "instead (one rule per state and task).",
             )
     if draft.verified_on is not None and draft.verified_on > today:
-        problems["verified_on"] = f"Cannot be later than today ({today})."
+        problems.add("verified_on", f"Cannot be later than today ({today}).")
     return task, problems
 
 
@@ -99,7 +93,7 @@ def _apply_rule(rule: StateRule, draft: StateRuleDraft) -> None:
 def create_state_rule(draft: StateRuleDraft, today: date, *, actor: Person) -> StateRule:
     """Record what a state's law says about one task (one rule per state and task)."""
     task, problems = _state_rule_problems(draft, today)
-    _refuse_any(problems)
+    problems.raise_any()
     rule = StateRule(state=draft.state, task=task)
     _apply_rule(rule, draft)
     db.session.add(rule)
@@ -114,7 +108,7 @@ def update_state_rule(
     """Change a state rule (its state and task stay); False when nothing changed."""
     draft = replace(draft, state=rule.state, task=rule.task.code)
     _, problems = _state_rule_problems(draft, today, rule.id)
-    _refuse_any(problems)
+    problems.raise_any()
     before = snapshot(rule)
     _apply_rule(rule, draft)
     db.session.flush()
@@ -199,12 +193,12 @@ class PolicyChange:
     replacing: Policy | None
     task: Task | None
     site: Site | None
-    problems: dict[str, str] = field(default_factory=dict)
+    problems: Problems = field(default_factory=Problems)
 
     @property
     def refusal(self) -> Refused:
         """The problems as the refusal saving would raise."""
-        return Refused(Problem(name, text) for name, text in self.problems.items())
+        return Refused(self.problems.items)
 
     def proposed_facts(self) -> PolicyFacts:
         return self.draft.facts(self.replacing.id if self.replacing else None)
@@ -213,34 +207,34 @@ class PolicyChange:
 def check_policy_change(draft: PolicyDraft, replacing: Policy | None = None) -> PolicyChange:
     """Resolve and check a new policy or a policy's new version (nothing written)."""
     draft = replace(draft, job_levels=_canonical_levels(draft.job_levels, known_job_levels()))
-    problems: dict[str, str] = {}
-    if unfit := unfit_text(draft.document or "", multiline=False):
-        problems["document"] = unfit
+    problems = Problems()
+    problems.check_one_line(document=draft.document)
     task = db.session.scalar(select(Task).where(Task.code == draft.task))
     if task is None:
-        problems["task"] = f"No task with code {draft.task!r}."
+        problems.add("task", f"No task with code {draft.task!r}.")
     site = None
     if draft.site is not None:
         site = db.session.scalar(select(Site).where(Site.code == draft.site))
         if site is None:
-            problems["site"] = f"No site with code {draft.site!r}."
+            problems.add("site", f"No site with code {draft.site!r}.")
     if task is not None and task.kind == TaskKind.reserved and draft.authorized:
-        problems["authorized"] = _reserved_words(task, "no policy")
+        problems.add("authorized", _reserved_words(task, "no policy"))
     if (
         draft.effective_from is not None
         and draft.effective_to is not None
         and draft.effective_to < draft.effective_from
     ):
-        problems["effective_to"] = (
-            f"Must be on or after the effective-from date ({draft.effective_from})."
+        problems.add(
+            "effective_to", f"Must be on or after the effective-from date ({draft.effective_from})."
         )
     elif task is not None and "site" not in problems:
         clash = _overlapping(draft, task, replacing)
         if clash is not None:
-            problems["effective_from"] = (
+            problems.add(
+                "effective_from",
                 f"Overlaps {_policy_name(clash)} ({describe_span(_overlap_values(clash))}) for "
                 "the same task, site and job levels; end that policy first or choose dates "
-                "that do not overlap."
+                "that do not overlap.",
             )
     return PolicyChange(draft, replacing, task, site, problems)
 
@@ -293,7 +287,7 @@ def _apply_policy(policy: Policy, change: PolicyChange) -> None:
 def create_policy(draft: PolicyDraft, *, actor: Person) -> Policy:
     """Record a written policy for a task (refused if it overlaps or authorizes a reserved one)."""
     change = check_policy_change(draft)
-    _refuse_any(change.problems)
+    change.problems.raise_any()
     policy = Policy()
     _apply_policy(policy, change)
     db.session.add(policy)
@@ -305,7 +299,7 @@ def create_policy(draft: PolicyDraft, *, actor: Person) -> Policy:
 def update_policy(policy: Policy, draft: PolicyDraft, *, actor: Person) -> bool:
     """Replace a policy's terms; False when nothing changed."""
     change = check_policy_change(draft, policy)
-    _refuse_any(change.problems)
+    change.problems.raise_any()
     before = snapshot(policy)
     _apply_policy(policy, change)
     db.session.flush()
@@ -319,15 +313,17 @@ def update_policy(policy: Policy, draft: PolicyDraft, *, actor: Person) -> bool:
 def check_end(policy: Policy, last_day: date) -> PolicyChange:
     """Ending a policy on ``last_day``: only ever shortens it (to lengthen it, edit it)."""
     draft = replace(draft_of(policy), effective_to=last_day)
-    problems: dict[str, str] = {}
+    problems = Problems()
     if policy.effective_from is not None and last_day < policy.effective_from:
-        problems["effective_to"] = (
-            f"Must be on or after the day the policy took effect ({policy.effective_from})."
+        problems.add(
+            "effective_to",
+            f"Must be on or after the day the policy took effect ({policy.effective_from}).",
         )
     elif policy.effective_to is not None and last_day >= policy.effective_to:
-        problems["effective_to"] = (
+        problems.add(
+            "effective_to",
             f"The policy already ends on {policy.effective_to}; choose an earlier day, or "
-            "edit the policy to extend it."
+            "edit the policy to extend it.",
         )
     return PolicyChange(draft, policy, policy.task, policy.site, problems)
 
@@ -335,7 +331,7 @@ def check_end(policy: Policy, last_day: date) -> PolicyChange:
 def end_policy(policy: Policy, last_day: date, *, actor: Person) -> None:
     """Set the policy's last day in effect (nothing is deleted)."""
     change = check_end(policy, last_day)
-    _refuse_any(change.problems)
+    change.problems.raise_any()
     before = snapshot(policy)
     policy.effective_to = last_day
     db.session.flush()

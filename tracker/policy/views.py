@@ -15,13 +15,13 @@ from wtforms.fields.choices import SelectChoice
 from tracker import dates
 from tracker.catalog.models import Task
 from tracker.dates import add_months, local_day
-from tracker.decision.rules import STALE_RULE_MONTHS, state_name
-from tracker.errors import Refused, show_on_form
+from tracker.errors import show_on_form
 from tracker.extensions import db
-from tracker.form_pages import current_person
+from tracker.form_pages import current_person, save_form
 from tracker.policy import queries, services, what_if
 from tracker.policy.forms import EndPolicyForm, PolicyForm, StateRuleEditForm, StateRuleForm
 from tracker.policy.models import Policy, StateRule
+from tracker.rule.rules import STALE_RULE_MONTHS, state_name
 from tracker.sites.models import Site
 from tracker.sites.queries import practice_today
 from tracker.vocabulary import US_STATES, TaskKind
@@ -102,15 +102,14 @@ def new_state_rule():
         form.state.data = (request.args.get("state") or "").upper() or None
         form.task.data = request.args.get("task") or None
     if form.validate_on_submit():
-        try:
-            rule = services.create_state_rule(
+        saved, rule = save_form(
+            form,
+            lambda: services.create_state_rule(
                 form.to_draft(), practice_today(), actor=current_person()
-            )
-        except Refused as refused:
-            db.session.rollback()
-            show_on_form(form, refused)
-        else:
-            db.session.commit()
+            ),
+            flash_general=False,
+        )
+        if saved:
             flash(f"Recorded the {state_name(rule.state)} rule for {rule.task.name}.", "success")
             return redirect(url_for("policy.state_rules", state=rule.state))
     return render_template("policy/state_rule_form.html", form=form, rule=None)
@@ -133,15 +132,14 @@ def edit_state_rule(rule_id: int):
         form = StateRuleEditForm()
     if form.validate_on_submit():
         draft = form.to_draft(state=rule.state, task=rule.task.code)
-        try:
-            changed = services.update_state_rule(
+        saved, changed = save_form(
+            form,
+            lambda: services.update_state_rule(
                 rule, draft, practice_today(), actor=current_person()
-            )
-        except Refused as refused:
-            db.session.rollback()
-            show_on_form(form, refused)
-        else:
-            db.session.commit()
+            ),
+            flash_general=False,
+        )
+        if saved:
             if changed:
                 flash(f"Updated the {state_name(rule.state)} rule for {rule.task.name}.", "success")
             else:
@@ -259,13 +257,12 @@ def new_policy():
     if request.form.get("action") == "back":
         return _render_policy_form(form)
     if form.validate_on_submit():
-        try:
-            policy = services.create_policy(form.to_draft(), actor=current_person())
-        except Refused as refused:
-            db.session.rollback()
-            show_on_form(form, refused)
-        else:
-            db.session.commit()
+        saved, policy = save_form(
+            form,
+            lambda: services.create_policy(form.to_draft(), actor=current_person()),
+            flash_general=False,
+        )
+        if saved:
             flash(f"Saved the policy for {policy.task.name}.", "success")
             return _redirect_after(policy)
     return _render_policy_form(form)
@@ -295,13 +292,12 @@ def edit_policy(policy_id: int):
     if request.form.get("action") == "back":
         return _render_policy_form(form, policy)
     if form.validate_on_submit():
-        try:
-            changed = services.update_policy(policy, form.to_draft(), actor=current_person())
-        except Refused as refused:
-            db.session.rollback()
-            show_on_form(form, refused)
-        else:
-            db.session.commit()
+        saved, changed = save_form(
+            form,
+            lambda: services.update_policy(policy, form.to_draft(), actor=current_person()),
+            flash_general=False,
+        )
+        if saved:
             if changed:
                 flash(f"Updated the policy for {policy.task.name}.", "success")
             else:
@@ -344,13 +340,12 @@ def end_policy(policy_id: int):
     if request.form.get("action") == "back":
         return _render_end_form(form, policy)
     if form.validate_on_submit():
-        try:
-            services.end_policy(policy, form.effective_to.data, actor=current_person())
-        except Refused as refused:
-            db.session.rollback()
-            show_on_form(form, refused)
-        else:
-            db.session.commit()
+        saved, _ = save_form(
+            form,
+            lambda: services.end_policy(policy, form.effective_to.data, actor=current_person()),
+            flash_general=False,
+        )
+        if saved:
             flash(f"The policy for {policy.task.name} ends on {policy.effective_to}.", "success")
             return _redirect_after(policy)
     return _render_end_form(form, policy)

@@ -8,6 +8,9 @@ import click
 
 from tracker import dates
 from tracker.extensions import db
+from tracker.reminders.mailer import check_settings, render_bodies, send_all
+from tracker.reminders.services import plan_reminders
+from tracker.sites.queries import practice_today
 
 
 def register(app) -> None:
@@ -15,9 +18,6 @@ def register(app) -> None:
     @click.option("--dry-run", is_flag=True, help="Print what would be sent; send and log nothing.")
     def send_reminders_command(dry_run):
         """Email each person what is newly due (run it daily from cron or a systemd timer)."""
-        from tracker.reminders.mailer import check_settings, render_bodies, send_all
-        from tracker.reminders.services import plan_reminders
-        from tracker.sites.queries import practice_today
 
         reminders = plan_reminders(practice_today(), dates.now())
         if dry_run:

@@ -30,8 +30,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tracker.catalog.models import Task
-from tracker.decision.rules import STALE_RULE_MONTHS
-from tracker.decision.words import CONDITION_LABELS
 from tracker.delegations.models import Delegation
 from tracker.delegations.queries import (
     StandingDecision,
@@ -45,6 +43,8 @@ from tracker.incidents.models import Incident
 from tracker.incidents.visibility import visible_incidents
 from tracker.policy.models import StateRule
 from tracker.reminders.models import ReminderSent
+from tracker.rule.rules import STALE_RULE_MONTHS
+from tracker.rule.words import CONDITION_LABELS
 from tracker.sites.models import Practice, Site
 from tracker.staff.models import Person
 from tracker.training.queries import ExpiringItem, expiring_items

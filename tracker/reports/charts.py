@@ -15,12 +15,12 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, case, func, select
 
 from tracker.dates import add_months, zone
-from tracker.decision.words import CONDITION_LABELS
 from tracker.delegations.models import Delegation
 from tracker.delegations.queries import StandingDecision, standing_condition, unmet_conditions
 from tracker.extensions import db
 from tracker.incidents.models import Incident
 from tracker.incidents.visibility import visibility_clause
+from tracker.rule.words import CONDITION_LABELS
 from tracker.sites.models import Site
 from tracker.staff.models import Person
 from tracker.training.queries import expiring_items

@@ -8,6 +8,9 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from sqlalchemy import select
 
 from tracker import dates
+from tracker.catalog.models import Task
+from tracker.decision.eligible import eligible
+from tracker.decision.matrix import build_matrix
 from tracker.extensions import db
 from tracker.form_pages import current_person
 from tracker.reports import charts, exports
@@ -15,7 +18,8 @@ from tracker.reports.csv_export import csv_response
 from tracker.sites.models import Site
 from tracker.sites.queries import practice_timezone, practice_today
 from tracker.staff.views import visible_person_or_404
-from tracker.validation import bounded_date
+from tracker.training import queries
+from tracker.validation import bounded_date, parse_moment
 from tracker.vocabulary import DelegationStatus, Role, TaskKind
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -122,8 +126,6 @@ def matrix_csv():
 @bp.route("/eligible.csv")
 def eligible_csv():
     """Download the finder's answer: who may do a task at a site at a moment (site time)."""
-    from tracker.decision.eligible import eligible
-
     task_code = (request.args.get("task") or "").strip()
     site = _site_or_none((request.args.get("site") or "").strip())
     if site is None:
@@ -182,8 +184,6 @@ def _paper() -> str:
 @bp.route("/print/training-file/<int:person_id>")
 def print_training_file(person_id: int):
     """One assistant's training file, laid out for paper, with a sign-off line."""
-    from tracker.training import queries
-
     person = visible_person_or_404(person_id)
     if person.role != Role.assistant:
         abort(404)
@@ -211,9 +211,6 @@ def print_training_file(person_id: int):
 @bp.route("/print/roster")
 def print_roster():
     """A site's roster: each active assistant × clinical task, clear or flagged, at a moment."""
-    from tracker.catalog.models import Task
-    from tracker.cli import parse_moment
-    from tracker.decision.matrix import build_matrix
 
     sites = db.session.scalars(select(Site).order_by(Site.name)).all()
     if not sites:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from tracker.extensions import db
 from tracker.sites.models import Site
 from tracker.staff.models import Person
+from tracker.validation import normalise_email
 from tracker.vocabulary import Role
 
 
@@ -34,3 +35,8 @@ def staff_list(site_code: str | None = None, role: Role | None = None) -> list[P
 def people_by_name() -> list[Person]:
     """Everyone, by name then email: the people the audit trail's filter offers."""
     return list(db.session.scalars(select(Person).order_by(Person.name, Person.email)))
+
+
+def person_by_email(email: str) -> Person | None:
+    """The person with this email (as typed: trimmed and lower-cased), or None."""
+    return db.session.scalar(select(Person).where(Person.email == normalise_email(email)))

@@ -29,11 +29,11 @@ from tracker.competencies.status import (  # noqa: F401  (the training file's vo
     expiry_status,
     home_site,
 )
-from tracker.decision.rules import competency_expiry, credential_held, select_policy
-from tracker.decision.values import PolicyFacts
 from tracker.extensions import db
 from tracker.policy.models import Policy, StateRule
 from tracker.policy.queries import policy_facts
+from tracker.rule.rules import competency_expiry, credential_held, select_policy
+from tracker.rule.values import PolicyFacts
 from tracker.sites.models import Site
 from tracker.staff.models import Credential, License, Person
 from tracker.supervision.models import SupervisionAssignment
@@ -88,8 +88,8 @@ class _ExpiryFromPolicy:
         self._known: dict[tuple, date | None] = {}
 
     def __call__(self, task_code: str, person: Person, validated_on: date) -> date | None:
-        from tracker.decision.rules import policy_applies
-        from tracker.decision.values import CompetencyFacts
+        from tracker.rule.rules import policy_applies
+        from tracker.rule.values import CompetencyFacts
 
         home = home_site(person)
         scope = (task_code, person.job_level, home)
@@ -332,7 +332,7 @@ def state_scope(person: Person, today: date, states: Iterable[str] | None = None
     the assistant does not hold, more training hours, or re-verification when stale.
     """
     from tracker.dates import add_months
-    from tracker.decision.rules import STALE_RULE_MONTHS, state_name
+    from tracker.rule.rules import STALE_RULE_MONTHS, state_name
 
     if person.role != Role.assistant:
         return []

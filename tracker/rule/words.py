@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tracker.dates import zone
-from tracker.decision.values import Decision, DecisionStatus
+from tracker.rule.values import Decision, DecisionStatus
 
 CONDITION_LABELS = {
     "state_law": "State law",

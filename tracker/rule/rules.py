@@ -1,6 +1,6 @@
 """The decision: may this assistant do this task, at this site, at this moment?
 
-PURE. Facts come in as frozen dataclasses of plain values (``tracker.decision.values``); a
+PURE. Facts come in as frozen dataclasses of plain values (``tracker.rule.values``); a
 ``Decision`` comes out, each unmet condition with the codes of its problems. Nothing
 here imports Flask or the database, so the rule can be tested alone and run in bulk, and
 every page, the CLI and the API give the same answer (DESIGN section 4).
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from tracker.dates import add_months, format_utc, local_day, zone
-from tracker.decision.values import (
+from tracker.rule.values import (
     COMPETENCY,
     EMPLOYER_POLICY,
     STATE_LAW,
