@@ -17,8 +17,7 @@ compared is its key, computed by :func:`name_key` and nowhere else:
    skeleton: Cyrillic "о" is Latin "o", dotless "ı" is "i"), taken from the maintained
    ``confusable-homoglyphs`` package;
 4. split into words at punctuation and separators, titles and degrees ("Dr", "MD", "NP")
-   at either end dropped, and the words sorted and joined ("Reyes, Morgan" is "Morgan
-   Reyes").
+   dropped, and the words sorted and joined ("Reyes, Morgan" is "Morgan Reyes").
 
 A key is for comparing only; it is never shown (the skeleton of "Morgan" is "rnorgan").
 Pure: no Flask, no database.
@@ -100,7 +99,7 @@ def _skeleton_char(char: str) -> str:
 
 
 def _words(text: str | None) -> list[str]:
-    """Steps 1 to 3 of the key, then the words in the order typed, titles at the ends out."""
+    """Steps 1 to 3 of the key, then the words in the order typed, without titles."""
     text = _visible(unicodedata.normalize("NFKC", text or "").casefold())
     skeleton = "".join(_skeleton_char(ch) for ch in text)
     words = re.findall(r"[^\W_]+", skeleton)
@@ -108,21 +107,22 @@ def _words(text: str | None) -> list[str]:
 
 
 def _without_titles(words: list[str]) -> list[str]:
-    """Titles and degrees dropped from both ends, as long as a word is left; a degree
-    written with dots ("M.D.") is the run of short words it became."""
-    while len(words) > 1:
-        if words[0] in _TITLE_KEYS:
-            words = words[1:]
-            continue
+    """The words without titles and degrees, wherever they stand (the words are sorted
+    afterwards, so "Reyes, Morgan MD" and "Dr. Morgan Reyes" agree); a degree written
+    with dots ("M.D.") is the run of short words it became. A name made only of titles
+    keeps them."""
+    kept, index = [], 0
+    while index < len(words):
         for size in (3, 2, 1):
-            tail = words[-size:]
-            short = size == 1 or all(len(w) <= 2 for w in tail)
-            if len(words) > size and short and "".join(tail) in _TITLE_KEYS:
-                words = words[:-size]
+            run = words[index : index + size]
+            short = size == 1 or (len(run) == size and all(len(w) <= 2 for w in run))
+            if short and "".join(run) in _TITLE_KEYS:
+                index += size
                 break
         else:
-            break
-    return words
+            kept.append(words[index])
+            index += 1
+    return kept or words
 
 
 @lru_cache(maxsize=4096)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tracker.names import clean_name, name_forms, name_key
 
@@ -42,6 +44,7 @@ MORGAN_SPELLINGS = {
     "title": "Dr. Morgan Reyes",
     "degree": "Morgan Reyes, MD",
     "dotted-degree": "Reyes, Morgan M.D.",
+    "degree-after-the-surname": "Reyes NP, Morgan",
     "accents": "Mórgan Réyes",
     "soft-hyphen": "Mor\u00adgan Reyes",
     "bidi-mark": "\u200fMorgan Reyes\u200e",
@@ -83,3 +86,26 @@ def test_what_was_typed_is_kept_as_typed():
     assert clean_name(unicodedata.normalize("NFD", ZOE)) == unicodedata.normalize("NFD", ZOE)
     assert clean_name(None) == "" and name_key("\u200b \u200c\u3164") == ""
     assert name_forms("\u2800") == frozenset()
+
+
+INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u034f", "\ufe0f",
+             "\u3164", "\u2800", "\u200e", "\u200f", "\u115f", "\uffa0"]  # fmt: skip
+word = st.text(alphabet="abcdefghjkmnopqrstuvwxyz", min_size=3, max_size=8)
+
+
+@given(
+    words=st.lists(word, min_size=1, max_size=3),
+    blank=st.sampled_from(INVISIBLE),
+    where=st.integers(min_value=0, max_value=30),
+    data=st.data(),
+)
+def test_case_order_punctuation_and_invisible_characters_never_change_the_key(
+    words, blank, where, data
+):
+    name = " ".join(w.capitalize() for w in words)
+    shuffled = data.draw(st.permutations(words))
+    typed = ", ".join(w.upper() for w in shuffled) + "."
+    at = where % (len(typed) + 1)
+    typed = typed[:at] + blank + typed[at:]
+
+    assert name_key(typed) in name_forms(name) or name_key(typed) == name_key(name)
