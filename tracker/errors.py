@@ -16,7 +16,6 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from tracker.problems import ApiProblem, api_errors, api_problem, problem_response
-from tracker.validation import unfit_text
 
 
 @dataclass(frozen=True)
@@ -79,15 +78,6 @@ class Problems:
 
     def __bool__(self) -> bool:
         return bool(self.items)
-
-    def check_one_line(self, **fields: str | None) -> None:
-        """A problem for each one-line text (a name, a code, a title, a reason) holding a
-        line break, a tab, a control character or a bidi override (DESIGN section 14):
-        the one check every verb runs, whichever writer called it."""
-        for field, value in fields.items():
-            problem = unfit_text(value, multiline=False) if isinstance(value, str) else None
-            if problem:
-                self.add(field, problem)
 
     def __contains__(self, field: str) -> bool:
         return any(p.field == field for p in self.items)

@@ -86,6 +86,16 @@ def unfit_text(value: str, multiline: bool = False) -> str | None:
     return None
 
 
+def check_one_line(problems, **fields: str | None) -> None:
+    """Add to ``problems`` (``tracker.errors.Problems``) one problem for each one-line text
+    (a name, a code, a title, a reason) holding a line break, a tab, a control character or
+    a bidi override (DESIGN section 14): the one check every verb runs, whoever called it."""
+    for field, value in fields.items():
+        problem = unfit_text(value, multiline=False) if isinstance(value, str) else None
+        if problem:
+            problems.add(field, problem)
+
+
 def as_one_line(text: str) -> str:
     """Stored text made fit for one line (a mail header): what a one-line field refuses
     becomes a space, and runs of white space one space. For text stored before the rule."""

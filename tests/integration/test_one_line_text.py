@@ -21,7 +21,7 @@ from tracker.sites.models import Practice, Site
 from tracker.sites.services import create_site, set_practice_name
 from tracker.staff.models import Person
 from tracker.staff.services import create_person
-from tracker.validation import as_one_line, unfit_text
+from tracker.validation import as_one_line, check_one_line, unfit_text
 from tracker.vocabulary import DeclineReason, Role, TaskKind
 
 #: What a one-line field refuses, each by name.
@@ -46,7 +46,7 @@ def test_the_one_rule_refuses_each_kind(kind):
     assert unfit_text(BAD[kind]) is not None
     assert unfit_text(BAD[kind], multiline=True) is None or kind in ("del", "escape")
     problems = Problems()
-    problems.check_one_line(name=BAD[kind], code="fine")
+    check_one_line(problems, name=BAD[kind], code="fine")
     assert [p.field for p in problems.items] == ["name"]
     assert "\n" not in as_one_line(BAD[kind]) and "\u202e" not in as_one_line(BAD[kind])
 

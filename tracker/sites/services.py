@@ -15,6 +15,7 @@ from tracker.audit.services import record_create, record_event, record_update, s
 from tracker.errors import Problems
 from tracker.extensions import db
 from tracker.sites.models import Practice, Site
+from tracker.validation import check_one_line
 
 if TYPE_CHECKING:  # a person's record comes after the sites and tasks
     from tracker.staff.models import Person
@@ -25,7 +26,7 @@ if TYPE_CHECKING:  # a person's record comes after the sites and tasks
 def set_practice_name(name: str, *, actor) -> str:
     """Name the practice (created on first use): "created", "updated" or "unchanged"."""
     problems = Problems()
-    problems.check_one_line(name=name)
+    check_one_line(problems, name=name)
     if not (name or "").strip():
         problems.add("name", "Give the practice a name.")
     problems.raise_any()
@@ -50,7 +51,7 @@ def set_practice_name(name: str, *, actor) -> str:
 
 
 def _check_site(problems: Problems, code: str, name: str, site_id: int | None = None) -> None:
-    problems.check_one_line(code=code, name=name)
+    check_one_line(problems, code=code, name=name)
     query = select(Site.id).where(Site.code == code)
     if site_id is not None:
         query = query.where(Site.id != site_id)

@@ -19,6 +19,7 @@ from tracker.passwords import check_password_rules, password_problem
 from tracker.sites.models import Site
 from tracker.staff import signals
 from tracker.staff.models import Credential, License, Person
+from tracker.validation import check_one_line
 from tracker.vocabulary import STAFF_ROLES, Role
 
 # --------------------------------------------------------------------------- people
@@ -105,7 +106,7 @@ def create_person(
 ) -> Person:
     """Add a person to the practice (an account when a password is given)."""
     problems = Problems()
-    problems.check_one_line(email=email, name=name, job_level=job_level)
+    check_one_line(problems, email=email, name=name, job_level=job_level)
     email = email.strip().lower()
     role = Role(role)
     if role not in roles_for(actor):
@@ -158,7 +159,7 @@ def update_person(
 ) -> set[str]:
     """Change a person's record; returns the states an assistant works in that are new."""
     problems = Problems()
-    problems.check_one_line(email=email, name=name, job_level=job_level)
+    check_one_line(problems, email=email, name=name, job_level=job_level)
     email = email.strip().lower()
     role = Role(role)
     if role != person.role:
@@ -229,7 +230,7 @@ def set_active(actor: Person, person: Person, active: bool) -> bool:
 
 
 def _check_license(problems, person, type_, number, state, license_id=None):
-    problems.check_one_line(type=type_, number=number)
+    check_one_line(problems, type=type_, number=number)
     if person.role != Role.provider:
         problems.add(None, f"Licenses are kept for providers; {person.name} is not a provider.")
     query = select(License.id).where(
@@ -286,7 +287,7 @@ def update_license(
 
 
 def _check_credential(problems, person, values: dict, today: date, credential_id=None):
-    problems.check_one_line(**{k: values.get(k) for k in ("type", "number", "issuer")})
+    check_one_line(problems, **{k: values.get(k) for k in ("type", "number", "issuer")})
     issued, expires, verified = values["issued_on"], values["expires_on"], values["verified_on"]
     if issued and expires and expires < issued:
         problems.add("expires_on", f"Must be on or after the issue date ({issued.isoformat()}).")
