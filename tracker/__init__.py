@@ -124,10 +124,12 @@ def create_app(config_class=None):
 
     from tracker.auth.guard import install_guard
     from tracker.auth.sessions import end_sessions_when_people_change
+    from tracker.delegations.services import recheck_when_people_change
     from tracker.errors import register_error_handlers
 
     install_guard(app)
     end_sessions_when_people_change()
+    recheck_when_people_change()
     register_error_handlers(app)
 
     from tracker import demo
@@ -187,9 +189,10 @@ def _hand_the_audit_its_features() -> None:
     (who may see which events, the names behind ids, the people, the practice's zone)."""
     from tracker.audit import features
     from tracker.catalog.models import Task
+    from tracker.decision.models import DecisionRecord
     from tracker.incidents.visibility import audit_events_visible_to
     from tracker.sites.models import Site
-    from tracker.sites.queries import practice_timezone
+    from tracker.sites.queries import viewer_timezone
     from tracker.staff.models import Person
     from tracker.staff.queries import people_by_name
 
@@ -197,8 +200,10 @@ def _hand_the_audit_its_features() -> None:
     features.hand_names("people", Person.name)
     features.hand_names("tasks", Task.name)
     features.hand_names("sites", Site.name)
+    features.hand_names("decision_records", DecisionRecord.status)
+    features.hand_link("decision_records", "decision.record", "record_id", "decision")
     features.hand_people(people_by_name)
-    features.hand_timezone(practice_timezone)
+    features.hand_timezone(viewer_timezone)
 
 
 def _mail_settings_from_environment(app, config_class) -> None:

@@ -145,15 +145,16 @@ ACCESS: dict[str, frozenset | str] = {
     "api_v1.training_file": EVERYONE,
     "api_v1.expiring": frozenset({M, C, AD}),
     # Reports (DESIGN section 11): the dashboard for those who oversee the practice; CSV
-    # exports apply the same visibility as the pages they mirror; incidents for compliance
-    # and admins only; printouts as their pages (an assistant prints only their own file).
+    # exports apply the same visibility as the pages they mirror; incidents for those who
+    # see them on the pages (tracker.incidents.visibility: never one about one's own
+    # request); printouts as their pages (an assistant prints only their own file).
     "reports.dashboard": frozenset({M, C, AD}),
     "reports.delegations_csv": STAFF_READERS,
     "reports.matrix_csv": STAFF_READERS,
     "reports.expiring_csv": frozenset({M, C, AD}),
     # The finder's answer, for those who may ask the finder (/eligible).
     "reports.eligible_csv": STAFF_READERS,
-    "reports.incidents_csv": frozenset({C, AD}),
+    "reports.incidents_csv": frozenset({M, C, AD}),
     "reports.print_training_file": EVERYONE,
     "reports.print_roster": STAFF_READERS,
 }

@@ -97,7 +97,7 @@ def test_events_are_newest_first_with_before_and_after(client, auth, app, staff)
     auth.login("compliance@example.org")
     html = table_rows(client.get("/audit/").get_data(as_text=True))
     assert html.index("first-marker") < html.index(">update<")
-    assert "job_level:</span>" in html
+    assert "Job level:</span>" in html  # in words, as the record's history says it
     assert '— <span aria-label="changed to">→</span> CMA' in html
     assert "manager@example.org" in html
 

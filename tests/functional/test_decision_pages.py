@@ -154,9 +154,11 @@ def test_a_matrix_cell_opens_its_decision_with_the_fixes(app, client, login_as):
     text = page.get_data(as_text=True)
     assert "For 2026-11-23 10:00 PST" in text
     # No state rule, no policy, no competency: each links to its fix, prefilled.
-    assert 'href="/policy/states/rules/new?state=CA&amp;task=venipuncture"' in text
-    assert 'href="/policy/new?task=venipuncture&amp;site=main&amp;level=CMA"' in text
-    assert f'href="/competencies/new?person_id={ana}&amp;task=venipuncture"' in text
+    # Each comes back to the cell (next).
+    back = f"next=/matrix/main/{ana}/venipuncture/2026-11-23T18:00:00Z"
+    assert f'href="/policy/states/rules/new?state=CA&amp;task=venipuncture&amp;{back}"' in text
+    assert f'href="/policy/new?task=venipuncture&amp;site=main&amp;level=CMA&amp;{back}"' in text
+    assert f'href="/competencies/new?person_id={ana}&amp;task=venipuncture&amp;{back}"' in text
     cell = "/matrix/main/{}/injection/{}"
     assert client.get(cell.format(ana, "x")).status_code == 400
     assert client.get(cell.format(ana + 999, "2026-11-23T18:00:00Z")).status_code == 404

@@ -249,7 +249,9 @@ def test_changing_email_to_one_in_use_is_refused(app, client, office):
 def test_deactivate_and_reactivate_are_posts_that_keep_the_person(app, client, office):
     sign_in(client, "boss@example.org")
     ivy = office["assistant"]
-    assert client.get(f"/records/people/{ivy}/deactivate").status_code == 405
+    # GET only asks to confirm: nothing changes.
+    assert client.get(f"/records/people/{ivy}/deactivate").status_code == 200
+    assert one(app, Person, id=ivy).active is True
 
     response = client.post(f"/records/people/{ivy}/deactivate")
     assert response.status_code == 302

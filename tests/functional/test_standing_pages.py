@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -76,6 +79,12 @@ def test_flagged_standing_needs_a_written_reason_kept_and_listed(
         assert event.after["status_reason"] == reason
     listing = client.get("/delegations/performed-while-flagged").get_data(as_text=True)
     assert reason in listing
+    # Who marked it performed, and when (from the audit event of the change).
+    assert "Marked performed by" in listing
+    assert re.search(r"<td>Mia Manager <span[^>]*>2026-11-24 04:00 PST</span></td>", listing)
+    # The delegations CSV keeps the reason too.
+    rows = list(csv.DictReader(io.StringIO(client.get("/reports/delegations.csv").get_data(True))))
+    assert rows[0]["status_reason"] == reason
 
 
 def test_a_future_delegation_cannot_be_marked_performed(app, client, login_as):

@@ -39,7 +39,8 @@ def test_history_is_one_records_events_newest_first(app):
                             before={"a": 1}, after={"a": 1, "reason": "left"})  # fmt: skip
         lines = history.history_for("competencies", 5, None)
         assert [line.event.id for line in lines] == [last.id, first.id]
-        assert lines[0].changes == [history.Change("Reason", "—", "left")]
+        # A value the event adds has no "before": "Reason: left", not "— → left".
+        assert lines[0].changes == [history.Change("Reason", None, "left")]
 
 
 def test_changes_list_what_differs_and_hide_secrets():

@@ -199,28 +199,10 @@ def test_expiry_comes_from_the_most_specific_policy(ctx):
     db.session.flush()
     [line] = services.lines_for([comp], date(2026, 6, 1), 60)
     assert (line.expires_on, line.status) == (date(2026, 5, 10), "expired")
+    # Its own date counts when it comes first (DESIGN section 13: the earliest of the two).
+    comp.expires_on = date(2026, 4, 30)
+    [line] = services.lines_for([comp], date(2026, 6, 1), 60)
+    assert (line.expires_on, line.expiry_derived) == (date(2026, 4, 30), False)
     comp.expires_on = date(2026, 12, 31)
     [line] = services.lines_for([comp], date(2026, 6, 1), 60)
-    assert (line.expires_on, line.expiry_derived) == (date(2026, 12, 31), False)
-
-
-def test_the_form_says_what_an_empty_expiry_means(ctx):
-    ana = person("ana@example.org")
-    assert "valid for 12 months after validation" in services.validity_hint(
-        ana, task("injection"), date(2026, 6, 1)
-    )
-    assert "No written policy applies" in services.validity_hint(
-        ana, task("venipuncture"), date(2026, 6, 1)
-    )
-
-
-def test_who_may_record_and_correct(ctx):
-    comp = db.session.scalar(select(Competency))
-    ana, lee, manager = (person(e) for e in ("ana@example.org", "dr.lee@example.org",
-                                              "manager@example.org"))  # fmt: skip
-    assert services.may_record(lee) and services.may_record(manager)
-    assert not services.may_record(ana)
-    assert services.may_correct(lee, comp) and services.may_correct(manager, comp)
-    assert not services.may_correct(ana, comp)
-    lee.active = False
-    assert not services.may_record(lee) and not services.may_correct(lee, comp)
+    assert (line.expires_on, line.expiry_derived) == (date(2026, 5, 10), True)

@@ -87,7 +87,7 @@ def test_the_practice_file_refuses_them_in_every_name(app, runner, tmp_path, kin
 def test_each_verb_refuses_them_whoever_calls_it(app, practice, kind):
     bad = BAD[kind]
     attempts = {
-        "practice": lambda: set_practice_name(bad, actor=CLI),
+        "practice": lambda: set_practice_name(CLI, bad),
         "site": lambda: create_site(
             CLI, code="east", name=bad, state="CA", timezone="America/Los_Angeles"
         ),  # fmt: skip

@@ -91,3 +91,33 @@ def test_a_clear_answer_warns_of_what_expires_within_30_days():
     ]
     assert expiring_soon(clear("2027-01-01", "2029-01-01"), ctx) == []
     assert expiring_soon({**clear("2026-12-26", "2026-12-31"), "status": "flagged"}, ctx) == []
+
+
+PERMIT_MISSING = {
+    "condition": "state_law",
+    "met": False,
+    "reason": "California requires XRAY-PERMIT for X-ray; Ana holds no current XRAY-PERMIT on "
+    "2026-11-23. Record a current credential to meet it.",
+    "codes": ["state_credential_missing"],
+}
+
+
+def test_an_assistant_lacking_a_permit_is_told_so_and_to_ask_the_manager():
+    result = {"status": "flagged", "conditions": [PERMIT_MISSING]}
+    (step,) = ma_steps(result)
+    assert "credential" in step and "practice manager to record it" in step
+    assert "not confirmed" not in step
+    words = reason_for(PERMIT_MISSING, ASSISTANT)
+    assert "Record a current credential" not in words
+    assert "ask the practice manager to record it" in words
+    assert reason_for(PERMIT_MISSING, MANAGER) == PERMIT_MISSING["reason"]
+
+
+def test_each_state_problem_gets_its_own_step():
+    def step_for(codes):
+        condition = {"condition": "state_law", "met": False, "reason": "…", "codes": codes}
+        return ma_steps({"status": "flagged", "conditions": [condition]})[0]
+
+    assert "not confirmed" in step_for(["no_state_rule"])
+    assert "only a licensed provider" in step_for(["not_permitted"])
+    assert "credential" in step_for(["state_credential_missing"])

@@ -146,7 +146,8 @@ RULE_RECORD = {"kind": "state_rule", "id": 11, "label": "CA rule"}
 POLICY_RECORD = {"kind": "policy", "id": 31, "label": "policy"}
 
 
-def test_the_state_law_fix_follows_the_code_not_the_words():
+def test_the_state_law_fix_follows_the_code_not_the_words(monkeypatch):
+    monkeypatch.setattr(fixes, "_required_credentials", lambda model, ids: [])
     # A citation that says "requires" does not make a prohibition a missing credential.
     words = "California law does not permit it (requires a license). Only a provider can."
     result = flagged(unmet("state_law", words, [P.not_permitted], [RULE_RECORD]))
@@ -157,7 +158,8 @@ def test_the_state_law_fix_follows_the_code_not_the_words():
     assert endpoints(result) == {"state_law": ["policy.new_state_rule"]}
 
 
-def test_the_policy_fix_follows_the_code_not_the_words():
+def test_the_policy_fix_follows_the_code_not_the_words(monkeypatch):
+    monkeypatch.setattr(fixes, "_required_credentials", lambda model, ids: [])
     words = "Policy only with CMA does not authorize Injection for CMA at Main St."
     result = flagged(unmet("employer_policy", words, [P.not_authorized], [POLICY_RECORD]))
     assert endpoints(result) == {"employer_policy": ["policy.edit_policy"]}
@@ -185,6 +187,7 @@ def test_the_supervision_fixes_follow_the_codes(monkeypatch):
 
 def test_a_result_kept_before_codes_gets_the_fixes_its_words_gave(monkeypatch):
     monkeypatch.setattr(fixes, "_supervising_provider", lambda ctx, condition: None)
+    monkeypatch.setattr(fixes, "_required_credentials", lambda model, ids: [])
     words = "Needs x: Dr. Lee is not on shift at Main St at 2026-11-23 10:00; record it"
     old = {"condition": "supervision", "met": False, "reason": words}
     assert endpoints(flagged(old)) == {"supervision": ["supervision.shift_new"]}

@@ -657,10 +657,23 @@ COMPETENCY_CASES = [
         ["expired on 2025-02-28"],
     ),
     (
-        "an explicit expiry wins over the derived one",
-        {"competencies": comp(validated_on=date(2025, 1, 1), expires_on=date(2027, 1, 1))},
+        # DESIGN section 13: the earliest of its own date and the policy's validity.
+        "an explicit expiry earlier than the derived one counts",
+        {"competencies": comp(validated_on=date(2026, 1, 10), expires_on=date(2026, 12, 1))},
         True,
-        ["current until 2027-01-01"],
+        ["current until 2026-12-01"],
+    ),
+    (
+        "the policy's validity cuts short a later explicit expiry",
+        {"competencies": comp(validated_on=date(2025, 1, 1), expires_on=date(2027, 1, 1))},
+        False,
+        ["expired on 2026-01-01"],
+    ),
+    (
+        "a revocation to come is the day before it",
+        {"competencies": comp(validated_on=date(2026, 1, 10), revoked_on=date(2026, 12, 1))},
+        True,
+        ["current until 2026-11-30"],
     ),
     (
         "no months in the policy: no expiry",

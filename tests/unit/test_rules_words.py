@@ -316,9 +316,10 @@ def test_among_records_with_as_many_problems_the_latest_validated_is_explained()
     [
         (
             {"prior_employer": True, "validated_on": None, "training_hours": None},
-            "was documented at a prior employer and has not been validated here, has not been "
-            "validated and records 0 training hours where California requires at least 10; a "
-            "provider or an approved observer must validate it here.",
+            # Said once: "not validated here" already says it is not validated.
+            "was documented at a prior employer and has not been validated here and records 0 "
+            "training hours where California requires at least 10; a provider or an approved "
+            "observer must validate it here.",
         ),
         (
             {"validated_by": None, "training_hours": 2.5},

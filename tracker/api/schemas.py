@@ -325,6 +325,18 @@ class TrainingSiteSchema(Schema):
     timezone = fields.String(required=True)
 
 
+class SiteExpirySchema(Schema):
+    site = fields.String(
+        allow_none=True,
+        required=True,
+        metadata={
+            "description": "Site code (null: the person works at no site; practice-wide policy)."
+        },
+    )
+    expires_on = fields.Date(allow_none=True, required=True)
+    expiry_from_policy = fields.Boolean(required=True)
+
+
 class CompetencySchema(Schema):
     id = fields.Integer(required=True)
     task = fields.String(required=True)
@@ -334,8 +346,23 @@ class CompetencySchema(Schema):
     training_hours = fields.Float(allow_none=True, required=True)
     validated_on = fields.Date(allow_none=True, required=True)
     validated_by = fields.String(allow_none=True, required=True)
-    expires_on = fields.Date(allow_none=True, required=True)
+    expires_on = fields.Date(
+        allow_none=True,
+        required=True,
+        metadata={
+            "description": "The earliest of its expiries at the person's sites (null: none)."
+        },
+    )
     expiry_from_policy = fields.Boolean(required=True)
+    expiry_site = fields.String(
+        allow_none=True,
+        required=True,
+        metadata={
+            "description": "The site of that earliest date when the sites' policies give "
+            "different dates, else null."
+        },
+    )
+    expiry_by_site = fields.List(fields.Nested(SiteExpirySchema), required=True)
     prior_employer = fields.Boolean(required=True)
     revoked_on = fields.Date(allow_none=True, required=True)
 
@@ -398,6 +425,14 @@ class ExpiringItemSchema(Schema):
     expires_on = fields.Date(allow_none=True, required=True)
     status = fields.String(required=True)
     expiry_from_policy = fields.Boolean(required=True)
+    expiry_site = fields.String(
+        allow_none=True,
+        required=True,
+        metadata={
+            "description": "A competency whose sites' policies give different dates is listed "
+            "with the earliest; this is that site's code (else null)."
+        },
+    )
 
 
 class ExpiringSchema(Schema):

@@ -18,7 +18,9 @@ _VISIBILITY: dict[str, Callable[[Any], Any]] = {}
 #: Per table name: the column whose value names one of its records ("people" -> a name).
 _NAMES: dict[str, Any] = {}
 #: The people an event filter offers, and the practice's zone.
-_SOURCES: dict[str, Callable[[], Any]] = {}
+_SOURCES: dict[str, Callable[..., Any]] = {}
+#: Per table name: (endpoint, its id argument, a noun) of the page that shows one record.
+_LINKS: dict[str, tuple[str, str, str]] = {}
 
 
 def hand_visibility(feature: str, condition: Callable[[Any], Any]) -> None:
@@ -31,13 +33,24 @@ def hand_names(table: str, column) -> None:
     _NAMES[table] = column
 
 
+def hand_link(table: str, endpoint: str, argument: str, noun: str) -> None:
+    """The page that shows a record of ``table`` (an id met in events' values links to it,
+    read as "noun #id")."""
+    _LINKS[table] = (endpoint, argument, noun)
+
+
+def links() -> dict[str, tuple[str, str, str]]:
+    return dict(_LINKS)
+
+
 def hand_people(people: Callable[[], list]) -> None:
     """Everyone who may have acted, as objects with ``id``, ``name`` and ``email``."""
     _SOURCES["people"] = people
 
 
-def hand_timezone(zone: Callable[[], str]) -> None:
-    """The practice's zone, in which the trail and the history panels tell times."""
+def hand_timezone(zone: Callable[..., str]) -> None:
+    """``zone(viewer=None)``: the zone the trail and the history panels tell times in, for
+    a viewer (their site's), else the practice's."""
     _SOURCES["timezone"] = zone
 
 
@@ -55,5 +68,5 @@ def people() -> list:
     return _SOURCES["people"]() if "people" in _SOURCES else []
 
 
-def timezone() -> str:
-    return _SOURCES["timezone"]() if "timezone" in _SOURCES else "UTC"
+def timezone(viewer=None) -> str:
+    return _SOURCES["timezone"](viewer) if "timezone" in _SOURCES else "UTC"

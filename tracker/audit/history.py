@@ -107,7 +107,10 @@ FIELD_LABELS = {
     "trained_on": "Trained on",
     "validated_on": "Validated on",
     "occurred_at": "When",
-    "decision_id": "Decision",
+    "decision_id": "Decision when recorded",
+    "standing_id": "Standing decision",
+    "changed": "Standing changed on this re-check",
+    "status_reason": "Reason given",
     "delegation_id": "Delegation",
     "email": "Email",
 }
@@ -137,6 +140,9 @@ class Change:
     field: str
     before: str | None  #: None when the event has no "before" (a creation, a sign-in)
     after: str | None  #: None when the event has no "after"
+    #: Links to the records the values name (a decision), when there is a page for them.
+    before_url: str | None = None
+    after_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -199,25 +205,40 @@ def changes_of(
     for a record's history: field labels, names without ids, moments on that clock.
     """
     fields = reference_fields() if labels else {}
+    links = features.links() if tz else {}
 
-    def show(name: str, value) -> str:
-        if name in fields and (fields[name], value) in labels:
-            label = labels[(fields[name], value)]
-            return label.rsplit(" (#", 1)[0] if tz else label
+    def show(name: str, value) -> tuple[str, str | None]:
+        table = fields.get(name)
+        if table and (table, value) in labels:
+            label = labels[(table, value)]
+            if not tz:
+                return label, None
+            if table in links:
+                endpoint, argument, noun = links[table]
+                return f"{noun} #{value} ({label.rsplit(' (#', 1)[0]})", _url(
+                    endpoint, argument, value
+                )
+            return label.rsplit(" (#", 1)[0], None
         if tz and (moment := _moment(value)) is not None:
             local = moment.astimezone(ZoneInfo(tz))
-            return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "")
-        return show_value(value)
+            return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or ""), None
+        return show_value(value), None
 
     def title(name: str) -> str:
         return field_label(name) if tz else name
+
+    def change(name: str, before_value, after_value, has_before=True, has_after=True):
+        before_text, before_url = show(name, before_value) if has_before else (None, None)
+        after_text, after_url = show(name, after_value) if has_after else (None, None)
+        return Change(title(name), before_text, after_text, before_url, after_url)
 
     before = without_secrets(event.before) if isinstance(event.before, dict) else None
     after = without_secrets(event.after) if isinstance(event.after, dict) else None
     if before is not None and after is not None:
         names = list(before) + [k for k in after if k not in before]
+        # A value the event adds (a re-check's "changed") has no "before" to show.
         return [
-            Change(title(name), show(name, before.get(name)), show(name, after.get(name)))
+            change(name, before.get(name), after.get(name), has_before=name in before)
             for name in names
             if before.get(name) != after.get(name)
         ]
@@ -225,14 +246,20 @@ def changes_of(
     if side is None:
         return []
     return [
-        Change(
-            title(name),
-            show(name, value) if after is None else None,
-            show(name, value) if after is not None else None,
-        )
+        change(name, value, value, has_before=after is None, has_after=after is not None)
         for name, value in side.items()
         if name not in _QUIET_FIELDS and value not in (None, "", [])
     ]
+
+
+def _url(endpoint: str, argument: str, value) -> str | None:
+    from flask import url_for
+    from werkzeug.routing import BuildError
+
+    try:
+        return url_for(endpoint, **{argument: value})
+    except BuildError:
+        return None
 
 
 def lines(events, tz: str | None = None) -> list[EventLine]:
@@ -259,12 +286,12 @@ def history_for(
         .order_by(AuditEvent.id.desc())
         .limit(limit)
     )
-    return lines(events, tz or display_timezone())
+    return lines(events, tz or display_timezone(viewer))
 
 
-def display_timezone() -> str:
-    """The zone audit times are shown in (the practice's)."""
-    return features.timezone()
+def display_timezone(viewer=None) -> str:
+    """The zone audit times are shown in: the viewer's site's, else the practice's."""
+    return features.timezone(viewer)
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ def _action_words() -> dict:
 
 @bp.app_template_global("audit_timezone")
 def _audit_timezone() -> str:
-    return history.display_timezone()
+    return history.display_timezone(current_user)
 
 
 def _filter_form() -> tuple[EventFilterForm, history.EventFilter | None]:
@@ -68,7 +68,7 @@ def _filter_form() -> tuple[EventFilterForm, history.EventFilter | None]:
 def events():
     """List audit events, newest first, filtered and paginated."""
     form, filters = _filter_form()
-    tz = history.display_timezone()
+    tz = history.display_timezone(current_user)
     if filters is None:
         return render_template("audit/events.html", form=form, page=None, tz=tz), 400
     page = db.paginate(
@@ -81,7 +81,7 @@ def events():
         "audit/events.html",
         form=form,
         page=page,
-        entries=history.lines(page.items),
+        entries=history.lines(page.items, tz),
         tz=tz,
         record_links=RECORD_LINKS,
         export_args={k: v for k, v in request.args.items() if k != "page" and v},
@@ -97,7 +97,7 @@ def export():
             f"{form[name].label.text}: {msgs[0]}" for name, msgs in form.errors.items()
         )
         return Response(f"Bad filter: {errors}\n", status=400, mimetype="text/plain")
-    tz = history.display_timezone()
+    tz = history.display_timezone(current_user)
     events = db.session.scalars(history.events_query(filters, tz, current_user).limit(EXPORT_LIMIT))
     out = io.StringIO()
     writer = csv.writer(out)

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     current_app,
@@ -23,25 +21,10 @@ from tracker.auth.services import authenticate, normalise_email
 from tracker.auth.sessions import end_current_session, start_session
 from tracker.extensions import db, limiter
 from tracker.form_pages import current_person
+from tracker.return_to import safe_next
 from tracker.staff.models import Person
 
 bp = Blueprint("auth", __name__)
-
-
-def _safe_next(target: str | None) -> str | None:
-    """A path on this site, or None.
-
-    Browsers read a backslash as a slash and drop tabs and line breaks, so a target such as
-    ``/`` + backslash + ``evil.example`` would leave the site: refuse them all.
-    """
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
 
 
 def _account_key() -> str:
@@ -103,7 +86,7 @@ def login():
         if person is None:
             flash(problem, "danger")
             return render_template("auth/login.html", form=form), 401
-        target = _safe_next(request.args.get("next"))
+        target = safe_next(request.args.get("next"))
         if two_factor.is_on(person):
             # The password was right; the session starts only after the second step.
             session["pending_sign_in"] = {

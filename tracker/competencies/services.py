@@ -18,12 +18,7 @@ from tracker import dates
 from tracker.audit.services import SystemActor, record_event, snapshot
 from tracker.catalog.models import Task
 from tracker.competencies.models import Competency
-from tracker.competencies.status import (
-    CompetencyLine,
-    competency_expires_on,
-    competency_status,
-    policy_at_home_site,
-)
+from tracker.competencies.status import CompetencyLine, competency_line
 from tracker.db_types import utcnow
 from tracker.errors import Problem, Problems
 from tracker.extensions import db
@@ -72,10 +67,13 @@ def may_record(person: Person) -> bool:
 
 
 def may_correct(person: Person, comp: Competency) -> bool:
-    """Managers and admins correct any record; a validator corrects their own sign-off."""
+    """Managers and admins correct any record; a validator corrects their own sign-off, and
+    signs off a record not yet validated here (one from a prior employer, or unsigned)."""
     if enters_on_behalf(person):
         return True
-    return comp.validated_by_id == person.id and may_sign_off(person)
+    if not may_sign_off(person) or comp.person_id == person.id:
+        return False
+    return comp.validated_by_id == person.id or comp.prior_employer or comp.validated_on is None
 
 
 def person_facts(person: Person) -> PersonFacts:
@@ -84,6 +82,7 @@ def person_facts(person: Person) -> PersonFacts:
         name=person.name,
         role=person.role.value,
         active=person.active,
+        deactivated_on=person.deactivated_on,
         job_level=person.job_level,
         can_validate=person.can_validate,
         licenses=tuple(
@@ -382,20 +381,12 @@ def load_policies(task_ids: Iterable[int]) -> list[PolicyFacts]:
 def lines_for(
     competencies: list[Competency], today: date, within_days: int
 ) -> list[CompetencyLine]:
-    """Each competency with its expiry (own, or derived from the policy) and status."""
+    """Each competency (person, their sites and task loaded) with its expiry at each of the
+    person's sites and its status; the policies in one query."""
     policies = load_policies(c.task_id for c in competencies)
-    out = []
-    for comp in competencies:
-        expires_on = competency_expires_on(comp, comp.person, policies, today)
-        out.append(
-            CompetencyLine(
-                comp,
-                expires_on,
-                comp.expires_on is None and expires_on is not None,
-                competency_status(comp, expires_on, today, within_days),
-            )
-        )
-    return out
+    return [
+        competency_line(comp, comp.person, policies, today, within_days) for comp in competencies
+    ]
 
 
 @dataclass(frozen=True)
@@ -439,20 +430,3 @@ def signoff_requirements(assistant: Person, task: Task, day: date) -> list[SiteR
             )
         )
     return out
-
-
-def validity_hint(assistant: Person, task: Task, day: date) -> str:
-    """Words on the expiry an empty "expires on" will get, for the form."""
-    policy = policy_at_home_site(load_policies([task.id]), assistant, task.code, day)
-    if policy is None:
-        return (
-            "No written policy applies to this assistant for this task: left empty, it has "
-            "no expiry."
-        )
-    document = policy.document or "The written policy"
-    if not policy.competency_valid_months:
-        return f"{document} sets no validity period: left empty, it has no expiry."
-    return (
-        f"{document} makes a competency valid for {policy.competency_valid_months} months "
-        "after validation: left empty, that is its expiry."
-    )

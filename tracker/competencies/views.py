@@ -15,6 +15,7 @@ from tracker.competencies.status import STATUS_STYLE
 from tracker.errors import Refused, show_on_form
 from tracker.extensions import db
 from tracker.form_pages import current_person
+from tracker.return_to import back_after_save, next_page
 from tracker.sites.queries import practice_today
 from tracker.staff.models import Person
 from tracker.vocabulary import Role, TaskKind
@@ -136,7 +137,9 @@ def new():
         else:
             db.session.commit()
             flash(f"{task.name} competency recorded for {assistant.name}.", "success")
-            return redirect(url_for("competencies.detail", competency_id=comp.id))
+            return back_after_save(
+                redirect(url_for("competencies.detail", competency_id=comp.id)), me
+            )
     status = 400 if request.method == "POST" else 200
     return render_template(
         "competencies/form.html",
@@ -147,6 +150,7 @@ def new():
         general_errors=general,
         comp=None,
         requirements=services.signoff_requirements(assistant, task, practice_today()),
+        next_url=next_page(),
     ), status
 
 
@@ -204,6 +208,16 @@ def edit(competency_id: int):
         },
     )
     form.submit.label.text = "Save correction"
+    # From a decision's fix: the record lacks a sign-off here; validating it is the change.
+    validating = request.args.get("validate") == "1" and (
+        comp.prior_employer or comp.validated_on is None
+    )
+    if validating and request.method == "GET":
+        form.prior_employer.data = False
+        form.validated_on.data = services.local_today(comp.person)
+        if not services.enters_on_behalf(me):
+            form.validated_by.data = me.id
+        form.submit.label.text = "Sign off"
     general: list[str] = []
     if form.validate_on_submit():
         try:
@@ -213,7 +227,9 @@ def edit(competency_id: int):
         else:
             db.session.commit()
             flash("Competency corrected." if changed else "Nothing changed.", "success")
-            return redirect(url_for("competencies.detail", competency_id=comp.id))
+            return back_after_save(
+                redirect(url_for("competencies.detail", competency_id=comp.id)), me
+            )
     status = 400 if request.method == "POST" else 200
     return render_template(
         "competencies/form.html",
@@ -226,6 +242,8 @@ def edit(competency_id: int):
         requirements=services.signoff_requirements(
             comp.person, comp.task, comp.validated_on or practice_today()
         ),
+        next_url=next_page(),
+        validating=validating,
     ), status
 
 

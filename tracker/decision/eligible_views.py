@@ -12,10 +12,16 @@ from wtforms.validators import DataRequired, Optional
 
 from tracker import dates
 from tracker.catalog.models import Task
+from tracker.decision import fixes
 from tracker.decision.eligible import eligible
+from tracker.decision.services import stored_result
 from tracker.extensions import db
+from tracker.form_pages import current_person
 from tracker.forms import TrackerForm
+from tracker.return_to import here
 from tracker.sites.models import Site
+from tracker.staff.models import Person
+from tracker.templating import can_open
 from tracker.vocabulary import TaskKind
 
 bp = Blueprint("finder", __name__)
@@ -56,6 +62,7 @@ def eligible_page():
         SelectChoice(s.code, f"{s.name} ({s.state})") for s in sites
     ]
     result = None
+    fix_links: dict = {}
     status = 200
     if request.args and form.validate():
         site = next(s for s in sites if s.code == form.site.data)
@@ -67,11 +74,39 @@ def eligible_page():
         form.at.data = at.replace(tzinfo=None)
         result = eligible(form.task.data, site.code, at.astimezone(UTC))
         result.at_local = at
+        fix_links = _fix_links(result, at)
     elif request.args:
         status = 400
     return render_template(
-        "decision/eligible.html", form=form, result=result, now_utc=dates.now()
+        "decision/eligible.html",
+        form=form,
+        result=result,
+        now_utc=dates.now(),
+        fix_links=fix_links,
     ), status
+
+
+def _fix_links(result, at: datetime) -> dict[int, dict]:
+    """For each flagged assistant (by id): the fixes the viewer may follow, by condition,
+    each coming back to this answer (DESIGN section 9)."""
+    if not result.flagged:
+        return {}
+    ids = [c.assistant.id for c in result.flagged]
+    people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(ids)))}
+    task = db.session.scalar(select(Task).where(Task.code == result.task.code))
+    site = db.session.scalar(select(Site).where(Site.code == result.site.code))
+    back = here()
+    out = {}
+    for candidate in result.flagged:
+        person = people.get(candidate.assistant.id)
+        if person is None:
+            continue
+        ctx = fixes.Context(person, task, site, at.date(), at)
+        out[person.id] = fixes.viewer_fixes(
+            stored_result(candidate.decision), person.id, current_person(), can_open,
+            back=back, ctx=ctx,
+        )  # fmt: skip
+    return out
 
 
 def local_input(moment: datetime) -> str:

@@ -326,6 +326,7 @@ def _load_people(book: FactBook, involved: list[int] | None) -> None:
         people.c.name,
         people.c.role,
         people.c.active,
+        people.c.deactivated_on,
         people.c.job_level,
         people.c.can_validate,
     ).order_by(people.c.id)
@@ -341,6 +342,7 @@ def _load_people(book: FactBook, involved: list[int] | None) -> None:
             licenses=tuple(licenses.get(row["id"], ())),
             credentials=tuple(credentials.get(row["id"], ())),
             id=row["id"],
+            deactivated_on=row["deactivated_on"],
         )
         book.people[facts.email] = facts
         book.people_by_id[facts.id] = facts

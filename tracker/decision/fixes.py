@@ -22,6 +22,7 @@ from sqlalchemy import select
 from tracker.catalog.models import Task
 from tracker.dates import local_day
 from tracker.extensions import db
+from tracker.policy.models import Policy, StateRule
 from tracker.rule.rules import state_name
 from tracker.rule.values import (
     COMPETENCY,
@@ -51,15 +52,28 @@ class Fix:
 
 @dataclass(frozen=True)
 class Context:
-    """What a decision knows, as records: who, what, where and on which local day."""
+    """What a decision knows, as records: who, what, where, when (and the local day), and
+    the delegating provider when it was a delegation's."""
 
     assistant: Person
     task: Task
     site: Site
     day: date
+    #: The decision's moment (aware); None for a decision kept without one.
+    at: datetime | None = None
+    delegated_by_id: int | None = None
 
 
-def context_of(result: dict, assistant_id: int | None) -> Context | None:
+def _moment_of(result: dict) -> datetime | None:
+    at = result.get("at")
+    if isinstance(at, str):
+        return datetime.fromisoformat(at.replace("Z", "+00:00"))
+    return at
+
+
+def context_of(
+    result: dict, assistant_id: int | None, delegated_by_id: int | None = None
+) -> Context | None:
     """The records a stored decision names, or None when one is gone."""
     if not assistant_id or not result.get("task") or not result.get("site"):
         return None
@@ -68,9 +82,8 @@ def context_of(result: dict, assistant_id: int | None) -> Context | None:
     site = db.session.scalar(select(Site).where(Site.code == result["site"]))
     if assistant is None or task is None or site is None:
         return None
-    at = result.get("at")
-    moment = datetime.fromisoformat(at.replace("Z", "+00:00")) if isinstance(at, str) else at
-    return Context(assistant, task, site, local_day(moment, site.timezone))
+    moment = _moment_of(result)
+    return Context(assistant, task, site, local_day(moment, site.timezone), moment, delegated_by_id)
 
 
 def _record_ids(condition: dict, kind: str) -> list[int]:
@@ -113,6 +126,7 @@ def _codes_from_words(condition: dict) -> frozenset[str]:
             ("expired", ProblemCode.expired),
             ("revoked", ProblemCode.revoked),
             ("training hours", ProblemCode.training_short),
+            ("prior employer", ProblemCode.prior_employer),
         ):
             if words in reason:
                 codes.add(code)
@@ -125,25 +139,73 @@ def _codes_from_words(condition: dict) -> frozenset[str]:
 
 
 def _supervising_provider(ctx: Context, condition: dict) -> int | None:
-    """The provider of the assignment the condition rests on, else of the latest one."""
+    """The provider to prefill: the delegating one when they supervise here (or nobody
+    does), else the provider of the assignment the condition rests on, else of the latest
+    one at the site."""
     ids = _record_ids(condition, "supervision")
-    query = select(SupervisionAssignment.provider_id).where(
-        SupervisionAssignment.assistant_id == ctx.assistant.id,
-        SupervisionAssignment.site_id == ctx.site.id,
+    providers = [
+        a.provider_id
+        for a in (db.session.get(SupervisionAssignment, i) for i in ids)
+        if a is not None
+    ]
+    if ctx.delegated_by_id and (not providers or ctx.delegated_by_id in providers):
+        return ctx.delegated_by_id
+    if providers:
+        return providers[0]
+    return db.session.scalar(
+        select(SupervisionAssignment.provider_id)
+        .where(
+            SupervisionAssignment.assistant_id == ctx.assistant.id,
+            SupervisionAssignment.site_id == ctx.site.id,
+        )
+        .order_by(SupervisionAssignment.starts_on.desc())
+        .limit(1)
     )
-    if ids:
-        query = query.where(SupervisionAssignment.id.in_(ids))
-    return db.session.scalar(query.order_by(SupervisionAssignment.starts_on.desc()).limit(1))
+
+
+def _required_credentials(model, ids: list[int]) -> list[str]:
+    """The credential types a state rule or policy the condition rests on names."""
+    record = db.session.get(model, ids[0]) if ids else None
+    return list(record.requires_credentials or []) if record is not None else []
+
+
+def _credential_fix(ctx: Context, types: list[str]) -> Fix:
+    args: dict = {"person_id": ctx.assistant.id}
+    label = f"Record a credential for {ctx.assistant.name}"
+    if types:
+        args["type"] = types[0]
+        label = f"Record {ctx.assistant.name}'s {' or '.join(types)}"
+    return Fix(label, "staff.credential_new", args)
+
+
+#: A competency record that only lacks a sign-off here: validating it is the fix.
+_TO_VALIDATE = frozenset({ProblemCode.prior_employer, ProblemCode.not_validated})
+
+
+def _competency_fix(ctx: Context, condition: dict, codes: frozenset) -> Fix:
+    a, t = ctx.assistant, ctx.task
+    existing = _record_ids(condition, "competency")
+    # The first record is the one the reason explains (the closest to counting).
+    if existing and codes & _TO_VALIDATE and not codes - _TO_VALIDATE:
+        return Fix(
+            f"Sign off {a.name}'s {t.name} competency",
+            "competencies.edit",
+            {"competency_id": existing[0], "validate": 1},
+        )
+    return Fix(
+        f"Sign off {a.name}'s {t.name} competency",
+        "competencies.new",
+        {"person_id": a.id, "task": t.code},
+    )
 
 
 def fixes_for(result: dict, ctx: Context, may_sign_off: bool) -> dict[str, list[Fix]]:
-    """For each unmet condition, the forms that would fix it (before any access check)."""
+    """For each unmet condition, the forms that would fix it (before any access check),
+    prefilled with what the decision knows."""
     out: dict[str, list[Fix]] = {}
     if result.get("status") != DecisionStatus.flagged:
         return out
     a, t, s = ctx.assistant, ctx.task, ctx.site
-    credential = Fix(f"Record a credential for {a.name}", "staff.credential_new",
-                     {"person_id": a.id})  # fmt: skip
     for c in result.get("conditions", []):
         if c["met"]:
             continue
@@ -160,13 +222,15 @@ def fixes_for(result: dict, ctx: Context, may_sign_off: bool) -> dict[str, list[
                     )
                 )
             elif ProblemCode.state_credential_missing in codes:
-                fixes.append(credential)
+                fixes.append(_credential_fix(ctx, _required_credentials(StateRule, rules)))
             else:
                 fixes.append(Fix("Review the state rule", "policy.edit_state_rule",
                                  {"rule_id": rules[0]}))  # fmt: skip
         elif c["condition"] == EMPLOYER_POLICY:
             policies = _record_ids(c, "policy")
-            if ProblemCode.no_policy in codes or not policies:
+            if ProblemCode.no_longer_works_here in codes:
+                pass  # no record to fix: the person has left (reactivating is an admin's act)
+            elif ProblemCode.no_policy in codes or not policies:
                 fixes.append(
                     Fix(
                         f"Write the policy for {t.name}",
@@ -176,17 +240,11 @@ def fixes_for(result: dict, ctx: Context, may_sign_off: bool) -> dict[str, list[
                 )
             else:
                 if ProblemCode.policy_credential_missing in codes:
-                    fixes.append(credential)
+                    fixes.append(_credential_fix(ctx, _required_credentials(Policy, policies)))
                 fixes.append(Fix("Change the policy", "policy.edit_policy",
                                  {"policy_id": policies[0]}))  # fmt: skip
         elif c["condition"] == COMPETENCY and may_sign_off:
-            fixes.append(
-                Fix(
-                    f"Sign off {a.name}'s {t.name} competency",
-                    "competencies.new",
-                    {"person_id": a.id, "task": t.code},
-                )
-            )
+            fixes.append(_competency_fix(ctx, c, codes))
         elif c["condition"] == SUPERVISION:
             provider = _supervising_provider(ctx, c)
             if ProblemCode.no_supervisor in codes:
@@ -198,6 +256,10 @@ def fixes_for(result: dict, ctx: Context, may_sign_off: bool) -> dict[str, list[
                 )
             if ProblemCode.not_on_shift in codes:
                 args = {"site": s.code, "day": ctx.day.isoformat()}
+                if ctx.at is not None:
+                    # The form offers a shift around this moment, not a day's default hours.
+                    local = ctx.at.astimezone(ZoneInfo(s.timezone))
+                    args["at"] = local.strftime("%Y-%m-%dT%H:%M")
                 if provider:
                     args["provider"] = provider
                 fixes.append(Fix("Add the provider's shift", "supervision.shift_new", args))
@@ -250,6 +312,12 @@ def reason_for(condition: dict, viewer, tz: str | None = None) -> str:
             reason.split(marker, 1)[0]
             + ", so it is not confirmed that a medical assistant may do it there."
         )
+    if is_assistant and condition["condition"] in (STATE_LAW, EMPLOYER_POLICY):
+        # Recording a credential is the practice manager's job, not the assistant's.
+        reason = reason.replace(
+            " Record a current credential to meet it.",
+            " If you hold one, ask the practice manager to record it.",
+        )
     if condition["condition"] == "supervision":
         if is_assistant:
             reason = reason.replace(
@@ -267,31 +335,85 @@ def reason_for(condition: dict, viewer, tz: str | None = None) -> str:
     return reason
 
 
-#: An assistant's step when their competency does not count for one of these reasons.
-_COMPETENCY_STEPS = (
-    (
-        frozenset({ProblemCode.expired, ProblemCode.revoked}),
-        "Your competency for this task no longer counts. Ask a provider to re-validate it "
-        "before you do the task again.",
+#: An assistant's step for the problems the rule gave, by condition: the first whose codes
+#: meet the condition's wins; with none, the condition's general step (``MA_STEPS``).
+_CODE_STEPS: dict[str, tuple[tuple[frozenset, str], ...]] = {
+    STATE_LAW: (
+        (
+            frozenset({ProblemCode.not_permitted}),
+            "Do not do it: the state's law does not let a medical assistant do this task; "
+            "only a licensed provider can.",
+        ),
+        (
+            frozenset({ProblemCode.state_credential_missing}),
+            "The state requires a credential for this task that the practice has no current "
+            "record of for you. If you hold it, give a copy to the practice manager to record "
+            "it; until it is recorded, do not do the task.",
+        ),
     ),
-    (
-        frozenset({ProblemCode.training_short}),
-        "Your recorded training is short of the state's minimum hours. Ask the practice "
-        "manager how to complete and record it.",
+    EMPLOYER_POLICY: (
+        (
+            frozenset({ProblemCode.policy_credential_missing}),
+            "The practice's written policy asks for a credential for this task that the "
+            "practice has no current record of for you. If you hold it, give a copy to the "
+            "practice manager to record it.",
+        ),
     ),
-)
+    COMPETENCY: (
+        (
+            frozenset({ProblemCode.expired, ProblemCode.revoked}),
+            "Your competency for this task no longer counts. Ask a provider to re-validate it "
+            "before you do the task again.",
+        ),
+        (
+            frozenset({ProblemCode.training_short}),
+            "Your recorded training is short of the state's minimum hours. Ask the practice "
+            "manager how to complete and record it.",
+        ),
+        (
+            frozenset({ProblemCode.prior_employer}),
+            "Your training from a previous employer does not count here until it is validated "
+            "here: ask a provider or an approved observer to watch you perform it and sign it "
+            "off.",
+        ),
+    ),
+    SUPERVISION: (
+        (
+            frozenset({ProblemCode.no_supervisor}),
+            "No provider is assigned to supervise you at this site: ask the practice manager "
+            "to assign one, and do not do the task until then.",
+        ),
+        (
+            frozenset({ProblemCode.not_on_shift}),
+            "Ask your supervising provider: they are not on site at that time, so wait until "
+            "they are.",
+        ),
+        (
+            frozenset({ProblemCode.not_in_room}),
+            "This task needs the provider in the room with you: ask them to be there and to "
+            "attest it.",
+        ),
+        (
+            frozenset({ProblemCode.delegator_unqualified}),
+            "The person who asked may not delegate this task here: ask your supervising provider.",
+        ),
+    ),
+}
+#: The competency's steps, as tests and older callers name them.
+_COMPETENCY_STEPS = _CODE_STEPS[COMPETENCY][:2]
 
 
 def ma_steps(result: dict) -> list[str]:
-    """The assistant's own steps for a flagged answer, one per unmet condition."""
+    """The assistant's own steps for a flagged answer, one per unmet condition, chosen by
+    its problem codes (the condition's general step when none has one of its own)."""
     steps = []
     for c in result.get("conditions", []):
         if c["met"]:
             continue
-        step = MA_STEPS.get(c["condition"])
-        if c["condition"] == COMPETENCY:
-            codes = problem_codes(c)
-            step = next((words for when, words in _COMPETENCY_STEPS if when & codes), step)
+        codes = problem_codes(c)
+        general = MA_STEPS.get(c["condition"])
+        when_codes = _CODE_STEPS.get(c["condition"], ())
+        step = next((words for when, words in when_codes if when & codes), general)
         if step and step not in steps:
             steps.append(step)
     return steps
@@ -332,20 +454,34 @@ def expiring_soon(result: dict, ctx: Context) -> list[str]:
     return words
 
 
-def viewer_fixes(result: dict, assistant_id: int | None, viewer, can_open) -> dict:
-    """The fixes a viewer may follow, as {condition: [(label, url)]}; none for assistants."""
+def viewer_fixes(
+    result: dict,
+    assistant_id: int | None,
+    viewer,
+    can_open,
+    delegated_by_id: int | None = None,
+    back: str | None = None,
+    ctx: Context | None = None,
+) -> dict:
+    """The fixes a viewer may follow, as {condition: [(label, url)]}; none for assistants.
+
+    Each link carries ``next=back`` (the page showing it), so the form comes back there.
+    """
     from flask import url_for
 
     from tracker.competencies.services import may_record
 
     if viewer is None or viewer.role == Role.assistant or result.get("status") != "flagged":
         return {}
-    ctx = context_of(result, assistant_id)
+    ctx = ctx or context_of(result, assistant_id, delegated_by_id)
     if ctx is None:
         return {}
     out = {}
+    extra = {"next": back} if back else {}
     for condition, fixes in fixes_for(result, ctx, may_record(viewer)).items():
-        links = [(f.label, url_for(f.endpoint, **f.args)) for f in fixes if can_open(f.endpoint)]
+        links = [
+            (f.label, url_for(f.endpoint, **f.args, **extra)) for f in fixes if can_open(f.endpoint)
+        ]
         if links:
             out[condition] = links
     return out

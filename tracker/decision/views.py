@@ -16,6 +16,7 @@ from tracker.decision.cache import Snapshot
 from tracker.decision.forms import SelfCheckForm
 from tracker.decision.matrix import build_matrix
 from tracker.decision.models import DecisionRecord
+from tracker.decision.queries import visible_decisions
 from tracker.decision.services import (
     SelfCheckChoices,
     evaluate,
@@ -27,7 +28,9 @@ from tracker.decision.services import (
 )
 from tracker.extensions import db
 from tracker.form_pages import current_person
+from tracker.return_to import here
 from tracker.sites.models import Site
+from tracker.sites.queries import viewer_timezone
 from tracker.staff.models import Person
 from tracker.templating import can_open
 from tracker.validation import bounded_date
@@ -47,9 +50,13 @@ def _decision_helpers():
     def viewer():
         return current_user if current_user.is_authenticated else None
 
-    def decision_fixes(result: dict, assistant_id=None) -> dict:
-        """Links that fix each unmet condition, for a viewer who may follow them."""
-        return fixes.viewer_fixes(result, assistant_id, viewer(), can_open)
+    def decision_fixes(result: dict, assistant_id=None, delegated_by_id=None) -> dict:
+        """Links that fix each unmet condition, for a viewer who may follow them, coming
+        back to this page (a page shown after a POST cannot be come back to)."""
+        back = here() if request.method == "GET" else None
+        return fixes.viewer_fixes(
+            result, assistant_id, viewer(), can_open, delegated_by_id, back=back
+        )
 
     def condition_reason(condition: dict, tz: str | None = None) -> str:
         return fixes.reason_for(condition, viewer(), tz)
@@ -243,15 +250,12 @@ def matrix_cell(site_code: str, assistant_id: int, task_code: str, at_text: str)
 
 
 def _visible_records():
-    query = select(DecisionRecord).options(
+    return visible_decisions(current_person()).options(
         selectinload(DecisionRecord.assistant),
         selectinload(DecisionRecord.task),
         selectinload(DecisionRecord.site),
         selectinload(DecisionRecord.asked_by),
     )
-    if current_user.role == Role.assistant:
-        query = query.where(DecisionRecord.assistant_id == current_user.id)
-    return query
 
 
 @bp.route("/decisions")
@@ -276,6 +280,8 @@ def log():
     ).all()
     return render_template(
         "decision/log.html",
+        # One zone for the whole column, so newest-first reads in order.
+        made_tz=viewer_timezone(current_user),
         records=records[:LOG_PAGE_SIZE],
         has_next=len(records) > LOG_PAGE_SIZE,
         page=page,

@@ -18,7 +18,7 @@ from tracker.decision.facts import load_facts
 from tracker.decision.matrix import assistants_at
 from tracker.policy.services import PolicyChange
 from tracker.policy.what_if import PREVIEW_DAYS
-from tracker.rule.rules import competency_expiry, select_policy
+from tracker.rule.rules import competency_expiry
 from tracker.rule.values import Decision, PersonFacts, SiteFacts, TaskFacts
 from tracker.vocabulary import KIND_ORDER, TaskKind
 
@@ -47,7 +47,7 @@ class CellChange:
 
 @dataclass(frozen=True)
 class ExpiryChange:
-    """A competency whose expiry, worked out from the policy, the change would move."""
+    """A competency whose expiry the change would move (``competency_expiry``)."""
 
     site: SiteFacts
     assistant: PersonFacts
@@ -71,25 +71,25 @@ class WhatIf:
     unknown_levels: list[str] = field(default_factory=list)
     #: The job levels active assistants have, for the warning's words.
     known_levels: list[str] = field(default_factory=list)
-    #: Competencies with no expiry of their own whose derived expiry would move.
+    #: Validated competencies whose expiry (the policy's validity, when it comes before
+    #: their own date) would move.
     expiries: list[ExpiryChange] = field(default_factory=list)
 
 
 def _derived_expiries(book, cell_keys, now: datetime) -> dict:
     """(site, assistant, task, competency id) -> the expiry a decision now would use, for
-    each validated competency with no expiry of its own."""
+    each validated competency (its own date counts only when it comes first)."""
     out = {}
     for site, person, task in cell_keys:
         competencies = book.competencies.get((person.id, task.code), ())
         if not competencies:
             continue
         day = local_day(now, site.timezone)
-        policy = select_policy(
-            book.policies_by_task.get(task.code, ()), task.code, person.job_level, site.code, day
-        )
+        policies = book.policies_by_task.get(task.code, ())
         for comp in competencies:
-            if comp.expires_on is None and comp.validated_on is not None:
-                out[(site.code, person.email, task.code, comp.id)] = competency_expiry(comp, policy)
+            if comp.validated_on is not None:
+                expiry = competency_expiry(comp, policies, person.job_level, site.code, day)
+                out[(site.code, person.email, task.code, comp.id)] = expiry.on
     return out
 
 

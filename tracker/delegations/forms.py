@@ -12,15 +12,21 @@ from tracker.vocabulary import STAFF_ROLES, DelegationStatus, Role, TaskKind
 
 
 class DelegationForm(TrackerForm):
-    assistant_id = SelectField("Medical assistant", coerce=int, validators=[InputRequired()])
-    task_code = SelectField("Task", validators=[DataRequired()])
-    site_code = SelectField("Site", validators=[DataRequired()])
+    # The choices offer what may be delegated; whether a record may is the verb's to say
+    # (record_delegation), so a value outside them gets the verb's words, as in the API.
+    assistant_id = SelectField(
+        "Medical assistant", coerce=int, validators=[InputRequired()], validate_choice=False
+    )
+    task_code = SelectField("Task", validators=[DataRequired()], validate_choice=False)
+    site_code = SelectField("Site", validators=[DataRequired()], validate_choice=False)
     scheduled_for = DateTimeLocalField(
         "When (site's local time)",
         format="%Y-%m-%dT%H:%M",
         validators=[DataRequired(message="Give a date and time, e.g. 2026-11-23 09:30.")],
     )
-    delegated_by_id = SelectField("Delegating provider", coerce=int, validators=[InputRequired()])
+    delegated_by_id = SelectField(
+        "Delegating provider", coerce=int, validators=[InputRequired()], validate_choice=False
+    )
     in_room = BooleanField("The provider will be in the room (attested)")
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
     submit = SubmitField("Record delegation")

@@ -59,6 +59,31 @@ def performed_while_flagged() -> Select:
     )
 
 
+def marked_performed_by(delegation_ids: list[int]) -> dict[int, tuple[str, datetime]]:
+    """Who marked each delegation performed, and when: read from the audit events of the
+    change (the record of who did it), in one query for the whole page."""
+    from tracker.audit.models import AuditEvent
+
+    if not delegation_ids:
+        return {}
+    rows = db.session.execute(
+        select(AuditEvent.record_id, AuditEvent.after, AuditEvent.occurred_at, Person.name,
+               AuditEvent.actor_label)
+        .outerjoin(Person, Person.id == AuditEvent.actor_id)
+        .where(
+            AuditEvent.record_type == Delegation.__tablename__,
+            AuditEvent.record_id.in_([str(i) for i in delegation_ids]),
+            AuditEvent.action == "update",
+        )
+        .order_by(AuditEvent.id)
+    )  # fmt: skip
+    found = {}
+    for record_id, after, occurred_at, name, label in rows:
+        if isinstance(after, dict) and after.get("status") == DelegationStatus.performed.value:
+            found[int(record_id)] = (name or label, occurred_at)
+    return found
+
+
 def visible_delegations_all() -> Select:
     return select(Delegation).options(
         selectinload(Delegation.assistant),

@@ -5,20 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from tracker import dates
 from tracker.audit.services import record_event, snapshot
+from tracker.catalog.builtin import reserved_lookalike
 from tracker.catalog.models import Task
+from tracker.decision.facts import load_for_checks
 from tracker.decision.models import DecisionRecord
 from tracker.decision.services import evaluate, record_decision
 from tracker.delegations.models import Delegation, DelegationCheck
 from tracker.delegations.queries import standing_of
-from tracker.errors import Refused
+from tracker.errors import Problems, Refused
 from tracker.extensions import db
 from tracker.rule.values import Decision
 from tracker.sites.models import Site
 from tracker.staff.models import Person
+from tracker.supervision.models import SupervisionAssignment
+from tracker.validation import unfit_text
 from tracker.vocabulary import RECORD_KEEPERS, DelegationStatus, Role, TaskKind
 
 #: Moves a manager or provider may make by hand (declining comes with an incident).
@@ -36,35 +41,25 @@ REASON_MAX_LENGTH = 2000
 
 @dataclass(frozen=True)
 class Named:
-    """The records a delegation form names, and what is wrong with them by field."""
+    """The records a delegation form names by id and code (None: no such record)."""
 
     assistant: Person | None
     provider: Person | None
     task: Task | None
     site: Site | None
-    problems: dict[str, str]
 
 
 def named_records(assistant_id: int, provider_id: int, task_code: str, site_code: str) -> Named:
-    """Look up the assistant, delegating provider, task and site a delegation names."""
-    problems = {}
-    assistant = db.session.get(Person, assistant_id or 0)
-    if assistant is None or assistant.role != Role.assistant or not assistant.active:
-        problems["assistant_id"] = "Choose an active medical assistant."
-    provider = db.session.get(Person, provider_id or 0)
-    if provider is None or provider.role != Role.provider:
-        problems["delegated_by_id"] = "Choose the provider who delegates the task."
-    task = db.session.scalar(select(Task).where(Task.code == task_code))
-    if task is None:
-        problems["task_code"] = "Choose a task from the catalog."
-    elif task.kind == TaskKind.reserved:
-        problems["task_code"] = (
-            f"{task.name} is reserved for licensed providers; it is never delegated."
-        )
-    site = db.session.scalar(select(Site).where(Site.code == site_code))
-    if site is None:
-        problems["site_code"] = "Choose a site."
-    return Named(assistant, provider, task, site, problems)
+    """Look up the assistant, delegating provider, task and site a delegation form names.
+
+    Only a look-up: whether they may be delegated is ``record_delegation``'s to say.
+    """
+    return Named(
+        db.session.get(Person, assistant_id) if assistant_id else None,
+        db.session.get(Person, provider_id) if provider_id else None,
+        db.session.scalar(select(Task).where(Task.code == task_code)) if task_code else None,
+        db.session.scalar(select(Site).where(Site.code == site_code)) if site_code else None,
+    )
 
 
 def may_change_status(person: Person, delegation: Delegation) -> bool:
@@ -74,18 +69,99 @@ def may_change_status(person: Person, delegation: Delegation) -> bool:
     )
 
 
+#: Who records a delegation: a provider (their own), or a manager or admin on a provider's
+#: behalf.
+RECORDERS = RECORD_KEEPERS | {Role.provider}
+
+#: The longest note kept with a delegation.
+NOTES_MAX_LENGTH = 2000
+
+
+def delegation_problems(
+    *,
+    assistant: Person | None,
+    task: Task | None,
+    site: Site | None,
+    scheduled_for: datetime | None,
+    delegated_by: Person | None,
+    entered_by: Person,
+    notes: str = "",
+) -> Problems:
+    """Everything that keeps a delegation from being recorded, each under its field.
+
+    The one place these rules live: the page's choices only offer what passes, and the API
+    and every other writer get the same words (DESIGN section 13).
+    """
+    problems = Problems()
+    if getattr(entered_by, "role", None) not in RECORDERS:
+        problems.add(None, "Only a provider, a manager or an admin records a delegation.")
+    if assistant is None:
+        problems.add("assistant", "Choose the medical assistant the task is delegated to.")
+    elif assistant.role != Role.assistant or not assistant.active:
+        problems.add(
+            "assistant", f"{assistant.name} ({assistant.email}) is not an active medical assistant."
+        )
+    if delegated_by is None:
+        problems.add("delegated_by", "Name the provider who delegates the task.")
+    elif delegated_by.role != Role.provider or not delegated_by.active:
+        problems.add(
+            "delegated_by",
+            f"{delegated_by.name} ({delegated_by.email}) is not an active provider; "
+            "delegation is a provider's to make.",
+        )
+    elif getattr(entered_by, "role", None) == Role.provider and delegated_by.id != entered_by.id:
+        problems.add("delegated_by", "A provider records only their own delegations.")
+    if task is None:
+        problems.add("task", "Choose a task from the catalog.")
+    else:
+        reserved = task.kind == TaskKind.reserved or (
+            not task.builtin and reserved_lookalike(task.code, task.name) is not None
+        )
+        if reserved:
+            problems.add(
+                "task", f"{task.name} is reserved for licensed providers; it is never delegated."
+            )
+    if site is None:
+        problems.add("site", "Choose one of the practice's sites.")
+    if scheduled_for is None or scheduled_for.tzinfo is None:
+        problems.add("scheduled_for", "Give the date and time, with the site's time zone.")
+    notes = notes or ""
+    if len(notes) > NOTES_MAX_LENGTH:
+        problems.add(
+            "notes",
+            f"The notes are {len(notes)} characters long; at most {NOTES_MAX_LENGTH} are allowed.",
+        )
+    elif problem := unfit_text(notes, multiline=True):
+        problems.add("notes", problem)
+    return problems
+
+
 def record_delegation(
     *,
-    assistant: Person,
-    task: Task,
-    site: Site,
-    scheduled_for: datetime,
-    delegated_by: Person,
+    assistant: Person | None,
+    task: Task | None,
+    site: Site | None,
+    scheduled_for: datetime | None,
+    delegated_by: Person | None,
     entered_by: Person,
     in_room: bool = False,
     notes: str = "",
 ) -> Delegation:
-    """Record a delegation with the decision made now; a flagged one is kept and marked."""
+    """Record a delegation with the decision made now; a flagged one is kept and marked.
+
+    Refuses (``Refused``, nothing written) an assistant who is not an active medical
+    assistant, a delegating person who is not an active provider (a provider records only
+    their own), a reserved task, an unknown site: see ``delegation_problems``.
+    """
+    delegation_problems(
+        assistant=assistant,
+        task=task,
+        site=site,
+        scheduled_for=scheduled_for,
+        delegated_by=delegated_by,
+        entered_by=entered_by,
+        notes=notes,
+    ).raise_any()
     decision = evaluate(assistant, task, site, scheduled_for, delegated_by, in_room)
     record = record_decision(
         decision,
@@ -130,6 +206,11 @@ def recheck_delegation(delegation: Delegation, asked_by: Person) -> tuple[Decisi
         delegation.delegated_by,
         delegation.in_room,
     )
+    return decision, _keep_recheck(delegation, decision, asked_by)
+
+
+def _keep_recheck(delegation: Delegation, decision: Decision, asked_by) -> DecisionRecord:
+    """Keep a re-check's decision as the delegation's standing, with its audit event."""
     record = record_decision(
         decision,
         source="recheck",
@@ -154,7 +235,91 @@ def recheck_delegation(delegation: Delegation, asked_by: Person) -> tuple[Decisi
         after={"standing": record.status, "standing_id": record.id, "changed": changed},
         actor=asked_by,
     )
-    return decision, record
+    return record
+
+
+@dataclass(frozen=True)
+class Rechecked:
+    """What re-checking some delegations did."""
+
+    count: int
+    now_flagged: int
+    changed: int
+
+    def __str__(self) -> str:
+        noun = "planned delegation" if self.count == 1 else "planned delegations"
+        return (
+            f"{self.count} {noun} re-checked, {self.now_flagged} now flagged "
+            f"({self.changed} changed standing)."
+        )
+
+
+def recheck_delegations(delegations: list[Delegation], asked_by) -> Rechecked:
+    """Re-check many delegations on one load of the facts (a fixed number of queries to
+    read them, however many there are), each kept as ``recheck_delegation`` keeps one."""
+    if not delegations:
+        return Rechecked(0, 0, 0)
+    book = load_for_checks(
+        [(d.assistant, d.task, d.site, d.scheduled_for, d.delegated_by) for d in delegations]
+    )
+    flagged = changed = 0
+    for delegation in delegations:
+        before = standing_of(delegation).status
+        decision = book.decide(
+            delegation.assistant.email,
+            delegation.task.code,
+            delegation.site.code,
+            delegation.scheduled_for,
+            delegation.delegated_by.email,
+            delegation.in_room,
+        )
+        record = _keep_recheck(delegation, decision, asked_by)
+        flagged += record.status != "clear"
+        changed += record.status != before
+    return Rechecked(len(delegations), flagged, changed)
+
+
+def planned_delegations_of(person: Person) -> list[Delegation]:
+    """The planned delegations that rest on a person: theirs as the assistant or as the
+    delegating provider, and, for a provider, those of the assistants they supervise at
+    the delegation's site. Loaded with what a re-check reads, in a fixed number of queries."""
+    rests_on = or_(Delegation.assistant_id == person.id, Delegation.delegated_by_id == person.id)
+    if person.role == Role.provider:
+        supervised = select(SupervisionAssignment.id).where(
+            SupervisionAssignment.provider_id == person.id,
+            SupervisionAssignment.assistant_id == Delegation.assistant_id,
+            SupervisionAssignment.site_id == Delegation.site_id,
+        )
+        rests_on = or_(rests_on, supervised.exists())
+    query = (
+        select(Delegation)
+        .where(Delegation.status == DelegationStatus.planned, rests_on)
+        .options(
+            selectinload(Delegation.assistant),
+            selectinload(Delegation.delegated_by),
+            selectinload(Delegation.task),
+            selectinload(Delegation.site),
+            selectinload(Delegation.decision),
+            selectinload(Delegation.standing),
+        )
+        .order_by(Delegation.scheduled_for, Delegation.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def _recheck_when_active_changes(person: Person, *, actor, **_) -> str | None:
+    """A person was deactivated or reactivated: re-check what rests on them at once."""
+    delegations = planned_delegations_of(person)
+    if not delegations:
+        return None
+    return str(recheck_delegations(delegations, actor))
+
+
+def recheck_when_people_change() -> None:
+    """Connect to the verbs on people (at app creation; connecting again changes nothing)."""
+    from tracker.staff.signals import active_settled
+
+    active_settled.connect(_recheck_when_active_changes)
 
 
 def change_status(

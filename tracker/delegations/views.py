@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased, selectinload
 
 from tracker import dates
 from tracker.catalog.models import Task
@@ -15,17 +15,34 @@ from tracker.decision.services import public_result
 from tracker.delegations import services
 from tracker.delegations.forms import DelegationForm, StatusForm
 from tracker.delegations.models import Delegation, DelegationCheck
-from tracker.delegations.queries import performed_while_flagged, standing_of, visible_delegations
-from tracker.errors import Refused
+from tracker.delegations.queries import (
+    marked_performed_by,
+    performed_while_flagged,
+    standing_of,
+    visible_delegations,
+)
+from tracker.errors import Refused, show_on_form
 from tracker.extensions import db
 from tracker.form_pages import current_person
 from tracker.forms import ActionForm
+from tracker.return_to import came_back
+from tracker.sites.models import Site
+from tracker.sites.queries import practice_timezone
+from tracker.staff import signals as person_signals
 from tracker.staff.models import Person
+from tracker.validation import bounded_date
 from tracker.vocabulary import DelegationStatus, Role
 
 bp = Blueprint("delegations", __name__, url_prefix="/delegations")
 
 PAGE_SIZE = 50
+#: The verb's fields by the form's names for them.
+FORM_FIELDS = {
+    "assistant": "assistant_id",
+    "delegated_by": "delegated_by_id",
+    "task": "task_code",
+    "site": "site_code",
+}
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -43,75 +60,163 @@ def new():
             form.scheduled_for.data = None
         if current_user.role == Role.provider:
             form.delegated_by_id.data = current_user.id
-    if form.validate_on_submit():
+    if request.method == "POST":
+        valid = form.validate_on_submit()
+
+        def sound(field):  # a value the form refused (a NUL, say) is never looked up
+            return None if field.errors else field.data
+
         named = services.named_records(
-            form.assistant_id.data, form.delegated_by_id.data, form.task_code.data,
-            form.site_code.data,
+            sound(form.assistant_id), sound(form.delegated_by_id), sound(form.task_code),
+            sound(form.site_code),
         )  # fmt: skip
-        for field, message in named.problems.items():
-            form[field].errors.append(message)
-        if not named.problems:
-            local = form.scheduled_for.data.replace(tzinfo=zone(named.site.timezone))
-            delegation = services.record_delegation(
-                assistant=named.assistant,
-                task=named.task,
-                site=named.site,
-                scheduled_for=local.astimezone(UTC),
-                delegated_by=named.provider,
-                entered_by=current_person(),
-                in_room=form.in_room.data,
-                notes=(form.notes.data or "").strip(),
-            )
-            db.session.commit()
-            if delegation.decision.status == "clear":
-                flash("Delegation recorded. All four conditions are met.", "success")
-            else:
-                flash(
-                    "Delegation recorded and FLAGGED: see the unmet conditions below. "
-                    "It stays on the flagged list until they are met.",
-                    "warning",
+        values = {
+            "assistant": named.assistant,
+            "task": named.task,
+            "site": named.site,
+            "delegated_by": named.provider,
+            "entered_by": current_person(),
+            "notes": (form.notes.data or "").strip(),
+        }
+        if not valid:
+            # Say every problem at once: the verb's too, for the fields the form passed.
+            problems = services.delegation_problems(scheduled_for=None, **values)
+            shown = {None, "scheduled_for"}  # the whole change; the moment the form read
+            passed = Refused(
+                p for p in problems.items
+                if p.field not in shown and not form[FORM_FIELDS.get(p.field, p.field)].errors
+            )  # fmt: skip
+            show_on_form(form, passed, FORM_FIELDS)
+        else:
+            # The moment is read in the site's zone (with no site the verb refuses anyway).
+            timezone = zone(named.site.timezone) if named.site is not None else UTC
+            moment = form.scheduled_for.data.replace(tzinfo=timezone).astimezone(UTC)
+            try:
+                delegation = services.record_delegation(
+                    scheduled_for=moment, in_room=form.in_room.data, **values
                 )
-            return redirect(url_for("delegations.detail", delegation_id=delegation.id))
+            except Refused as refused:
+                db.session.rollback()
+                show_on_form(form, refused, FORM_FIELDS)
+            else:
+                db.session.commit()
+                if delegation.decision.status == "clear":
+                    flash("Delegation recorded. All four conditions are met.", "success")
+                else:
+                    flash(
+                        "Delegation recorded and FLAGGED: see the unmet conditions below. "
+                        "It stays on the flagged list until they are met.",
+                        "warning",
+                    )
+                return redirect(url_for("delegations.detail", delegation_id=delegation.id))
     status = 400 if request.method == "POST" else 200
     return render_template("delegations/new.html", form=form), status
 
 
-@bp.route("/")
-def index():
-    """List the delegations the signed-in person may see."""
-    query = visible_delegations(current_user).join(Delegation.standing)
-    status = request.args.get("status") or ""
-    if status:
+#: The list's sortable columns: the key in the query string and what it orders by.
+SORTS = {
+    "when": lambda: [Delegation.scheduled_for],
+    "assistant": lambda: [_assistant.name],
+    "task": lambda: [Task.name],
+    "site": lambda: [Site.name],
+    "delegated_by": lambda: [_delegator.name],
+    "standing": lambda: [DecisionRecord.status],
+    "status": lambda: [Delegation.status],
+}
+_assistant, _delegator = aliased(Person), aliased(Person)
+
+
+def _list_filters() -> dict:
+    """The list's filters from the query string; a bad value is a 400 (no form to show it)."""
+    args = request.args
+    values = {
+        "status": args.get("status") or "",
+        "flagged": args.get("flagged") == "1",
+        "q": (args.get("q") or "").strip()[:100],
+        "site": args.get("site") or "",
+        "sort": args.get("sort") or "when",
+        "dir": args.get("dir") or "desc",
+    }
+    if values["sort"] not in SORTS or values["dir"] not in ("asc", "desc"):
+        abort(400)
+    for name in ("from", "to"):
+        text = (args.get(name) or "").strip()
         try:
-            query = query.where(Delegation.status == DelegationStatus(status))
+            values[name] = bounded_date(text) if text else None
         except ValueError:
             abort(400)
-    if request.args.get("flagged") == "1":
+    return values
+
+
+@bp.route("/")
+def index():
+    """List the delegations the signed-in person may see: filtered, sorted, counted."""
+    f = _list_filters()
+    query = (
+        visible_delegations(current_user)
+        .join(Delegation.standing)
+        .join(_assistant, _assistant.id == Delegation.assistant_id)
+        .join(_delegator, _delegator.id == Delegation.delegated_by_id)
+        .join(Task, Task.id == Delegation.task_id)
+        .join(Site, Site.id == Delegation.site_id)
+    )
+    if f["status"]:
+        try:
+            query = query.where(Delegation.status == DelegationStatus(f["status"]))
+        except ValueError:
+            abort(400)
+    if f["flagged"]:
         query = query.where(DecisionRecord.status != "clear")
-    q = (request.args.get("q") or "").strip()[:100]
-    for word in q.split():
+    sites = db.session.scalars(select(Site).order_by(Site.name)).all()
+    if f["site"]:
+        if f["site"] not in {s.code for s in sites}:
+            abort(400)
+        query = query.where(Site.code == f["site"])
+    # Days on the practice's clock, as the delegations CSV reads them.
+    tz = zone(practice_timezone())
+    if f["from"]:
+        query = query.where(Delegation.scheduled_for >= datetime.combine(f["from"], time(), tz))
+    if f["to"]:
+        after = f["to"] + timedelta(days=1)
+        query = query.where(Delegation.scheduled_for < datetime.combine(after, time(), tz))
+    for word in f["q"].split():
         query = query.where(
-            Delegation.assistant.has(
-                Person.name.icontains(word, autoescape=True)
-                | Person.email.icontains(word, autoescape=True)
-            )
-            | Delegation.task.has(Task.name.icontains(word, autoescape=True))
+            _assistant.name.icontains(word, autoescape=True)
+            | _assistant.email.icontains(word, autoescape=True)
+            | Task.name.icontains(word, autoescape=True)
         )
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    columns = SORTS[f["sort"]]()
+    order = [c.desc() if f["dir"] == "desc" else c.asc() for c in columns]
     page = max(request.args.get("page", 1, type=int), 1)
     delegations = db.session.scalars(
-        query.order_by(Delegation.scheduled_for.desc())
+        query.order_by(*order, Delegation.scheduled_for.desc(), Delegation.id.desc())
         .limit(PAGE_SIZE + 1)
         .offset((page - 1) * PAGE_SIZE)
     ).all()
+    keep = {
+        "status": f["status"] or None,
+        "flagged": "1" if f["flagged"] else None,
+        "q": f["q"] or None,
+        "site": f["site"] or None,
+        "from": f["from"].isoformat() if f["from"] else None,
+        "to": f["to"].isoformat() if f["to"] else None,
+    }
     return render_template(
         "delegations/index.html",
         delegations=delegations[:PAGE_SIZE],
         has_next=len(delegations) > PAGE_SIZE,
         page=page,
-        status=status,
-        flagged=request.args.get("flagged") == "1",
+        total=total,
+        page_size=PAGE_SIZE,
         statuses=list(DelegationStatus),
-        q=q,
+        sites=sites,
+        filters=f,
+        keep=keep,
+        sort={"key": f["sort"], "dir": f["dir"], "args": keep},
+        status=f["status"],
+        flagged=f["flagged"],
+        q=f["q"],
     )
 
 
@@ -127,7 +232,10 @@ def visible_delegation_or_404(delegation_id: int) -> Delegation:
 @bp.route("/<int:delegation_id>")
 def detail(delegation_id: int):
     """Show a delegation, the decision it was recorded with, and each re-check in order."""
-    delegation = visible_delegation_or_404(delegation_id)
+    return _render_detail(visible_delegation_or_404(delegation_id), StatusForm())
+
+
+def _render_detail(delegation: Delegation, status_form: StatusForm, status: int = 200):
     checks = db.session.scalars(
         select(DelegationCheck)
         .where(DelegationCheck.delegation_id == delegation.id)
@@ -141,11 +249,53 @@ def detail(delegation_id: int):
         standing=standing_of(delegation),
         checks=checks,
         is_future=delegation.scheduled_for > dates.now(),
-        status_form=StatusForm(),
+        status_form=status_form,
         action_form=ActionForm(),
         may_change=services.may_change_status(current_person(), delegation),
         public_result=public_result,
+    ), status
+
+
+def _recheck_on_return(endpoint: str, args: dict, actor, **_) -> str | None:
+    """A fix saved from a delegation's page: re-check it there and then, so the page gone
+    back to shows whether the fix made it clear."""
+    if endpoint != "delegations.detail":
+        return None
+    delegation = db.session.scalar(
+        visible_delegations(actor).where(Delegation.id == args.get("delegation_id"))
     )
+    if delegation is None or delegation.status != DelegationStatus.planned:
+        return None
+    previous = standing_of(delegation).status
+    _, record = services.recheck_delegation(delegation, actor)
+    if record.status != previous:
+        return f"Re-checked after the fix: the standing changed from {previous} to {record.status}."
+    return f"Re-checked after the fix: the standing is still {record.status}."
+
+
+came_back.connect(_recheck_on_return)
+
+
+def _planned_delegations_of(person, **_) -> str | None:
+    """Words for the deactivation page: the planned delegations naming the person (as the
+    assistant or the delegating provider), which are flagged once they are deactivated."""
+    count = db.session.scalar(
+        select(func.count(Delegation.id)).where(
+            Delegation.status == DelegationStatus.planned,
+            (Delegation.assistant_id == person.id) | (Delegation.delegated_by_id == person.id),
+        )
+    )
+    if not count:
+        return None
+    role = "the assistant" if person.role == Role.assistant else "the delegating provider"
+    return (
+        f"{count} planned delegation{'' if count == 1 else 's'} name{'s' if count == 1 else ''} "
+        f"{person.name} as {role}: {'it is' if count == 1 else 'they are'} re-checked and "
+        "flagged once they are deactivated."
+    )
+
+
+person_signals.deactivation_affects.connect(_planned_delegations_of)
 
 
 @bp.route("/<int:delegation_id>/recheck", methods=["POST"])
@@ -173,9 +323,9 @@ def change_status(delegation_id: int):
         abort(403)
     form = StatusForm()
     if not form.validate_on_submit():
-        problems = [e for field in (form.status, form.reason) for e in field.errors]
-        flash(" ".join(problems) or "Choose performed or cancelled.", "danger")
-        return redirect(url_for("delegations.detail", delegation_id=delegation.id))
+        if not (form.status.errors or form.reason.errors):
+            form.status.errors = ["Choose performed or cancelled."]
+        return _render_detail(delegation, form, 400)
     try:
         services.change_status(
             delegation,
@@ -185,23 +335,32 @@ def change_status(delegation_id: int):
         )
     except Refused as exc:
         db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(f"Delegation marked {delegation.status.value}.", "success")
+        # The choice stays, and each problem is shown next to its field (above the page
+        # when the status form is no longer shown: it is not planned any more).
+        rest = show_on_form(form, exc)
+        if delegation.status != DelegationStatus.planned:
+            rest = [str(exc)]
+        for message in rest:
+            flash(message, "danger")
+        return _render_detail(delegation, form, 400)
+    db.session.commit()
+    flash(f"Delegation marked {delegation.status.value}.", "success")
     return redirect(url_for("delegations.detail", delegation_id=delegation.id))
 
 
 @bp.route("/performed-while-flagged")
 def flagged_performed():
-    """List delegations marked performed while their standing was flagged, with the reason."""
+    """List delegations marked performed while their standing was flagged: who marked them,
+    when, and the reason they gave."""
     page = max(request.args.get("page", 1, type=int), 1)
     delegations = db.session.scalars(
         performed_while_flagged().limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
     ).all()
+    shown = delegations[:PAGE_SIZE]
     return render_template(
         "delegations/performed_while_flagged.html",
-        delegations=delegations[:PAGE_SIZE],
+        delegations=shown,
+        marked=marked_performed_by([d.id for d in shown]),
         has_next=len(delegations) > PAGE_SIZE,
         page=page,
     )

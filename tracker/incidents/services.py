@@ -236,9 +236,9 @@ def decline_delegation(
 
 
 def suggested_reason(delegation: Delegation) -> str | None:
-    """The reason an assistant most likely declines for: the delegation's first unmet
-    condition (prohibited: outside their scope)."""
-    result = delegation.decision.result or {}
+    """The reason an assistant most likely declines for: the first unmet condition of the
+    delegation's standing, its latest decision (prohibited: outside their scope)."""
+    result = (delegation.standing or delegation.decision).result or {}
     if result.get("status") == "prohibited":
         return DeclineReason.outside_scope.value
     for condition in result.get("conditions", []):

@@ -29,7 +29,12 @@ def home():
     today = practice_today()
     within = current_app.config["EXPIRING_WITHIN_DAYS"]
     practice = db.session.scalar(select(Practice).limit(1))
-    context = {"practice": practice, "today": today, "within": within}
+    context = {
+        "practice": practice,
+        "today": today,
+        "within": within,
+        "home_list_size": HOME_LIST_SIZE,
+    }
     role = current_user.role
     now = dates.now()
     me = current_person()

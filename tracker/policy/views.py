@@ -21,6 +21,7 @@ from tracker.form_pages import current_person, save_form
 from tracker.policy import queries, services, what_if
 from tracker.policy.forms import EndPolicyForm, PolicyForm, StateRuleEditForm, StateRuleForm
 from tracker.policy.models import Policy, StateRule
+from tracker.return_to import back_after_save, next_page
 from tracker.rule.rules import STALE_RULE_MONTHS, state_name
 from tracker.sites.models import Site
 from tracker.sites.queries import practice_today
@@ -111,7 +112,9 @@ def new_state_rule():
         )
         if saved:
             flash(f"Recorded the {state_name(rule.state)} rule for {rule.task.name}.", "success")
-            return redirect(url_for("policy.state_rules", state=rule.state))
+            return back_after_save(
+                redirect(url_for("policy.state_rules", state=rule.state)), current_person()
+            )
     return render_template("policy/state_rule_form.html", form=form, rule=None)
 
 
@@ -144,7 +147,9 @@ def edit_state_rule(rule_id: int):
                 flash(f"Updated the {state_name(rule.state)} rule for {rule.task.name}.", "success")
             else:
                 flash("Nothing changed.", "info")
-            return redirect(url_for("policy.state_rules", state=rule.state))
+            return back_after_save(
+                redirect(url_for("policy.state_rules", state=rule.state)), current_person()
+            )
     return render_template("policy/state_rule_form.html", form=form, rule=rule)
 
 
@@ -217,9 +222,9 @@ def _render_policy_form(form, policy=None):
         form=form,
         policy=policy,
         known_levels=queries.known_job_levels(),
-        action=url_for("policy.preview_edit_policy", policy_id=policy.id)
+        action=url_for("policy.preview_edit_policy", policy_id=policy.id, next=next_page())
         if policy
-        else url_for("policy.preview_new_policy"),
+        else url_for("policy.preview_new_policy", next=next_page()),
     )
 
 
@@ -241,7 +246,10 @@ def _render_preview(change, save_url: str, title: str):
 
 
 def _redirect_after(policy: Policy):
-    return redirect(url_for("policy.index", site=policy.site.code if policy.site else None))
+    return back_after_save(
+        redirect(url_for("policy.index", site=policy.site.code if policy.site else None)),
+        current_person(),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -275,7 +283,9 @@ def preview_new_policy():
     if form.validate_on_submit():
         change = services.check_policy_change(form.to_draft())
         if not change.problems:
-            return _render_preview(change, url_for("policy.new_policy"), "New policy")
+            return _render_preview(
+                change, url_for("policy.new_policy", next=next_page()), "New policy"
+            )
         show_on_form(form, change.refusal)
     return _render_policy_form(form)
 
@@ -315,7 +325,9 @@ def preview_edit_policy(policy_id: int):
         change = services.check_policy_change(form.to_draft(), policy)
         if not change.problems:
             return _render_preview(
-                change, url_for("policy.edit_policy", policy_id=policy.id), "Change a policy"
+                change,
+                url_for("policy.edit_policy", policy_id=policy.id, next=next_page()),
+                "Change a policy",
             )
         show_on_form(form, change.refusal)
     return _render_policy_form(form, policy)

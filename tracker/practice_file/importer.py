@@ -16,6 +16,7 @@ history, so it is kept, with a warning at its place.
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
@@ -76,8 +77,14 @@ def read_practice_file(data) -> tuple[dict, list[str]]:
     """
     if not isinstance(data, dict):
         raise Refused.because("the practice file must be a JSON object with sections")
-    problems: list[Problem] = []
-    warnings = [f"{name}: unknown section, ignored" for name in data if name not in SECTION_NAMES]
+    # An unknown section is most often a misspelt one ("competences"): importing the rest
+    # would silently leave out what the practice meant to load, so it refuses the file.
+    problems: list[Problem] = [
+        Problem(None, _unknown_section(name), str(name))
+        for name in data
+        if name not in SECTION_NAMES
+    ]
+    warnings: list[str] = []
     refs = Refs()
     entries: dict[str, list[tuple[int, dict]]] = {}
 
@@ -146,6 +153,13 @@ def read_practice_file(data) -> tuple[dict, list[str]]:
     if problems:
         raise Refused(problems)
     return entries, warnings
+
+
+def _unknown_section(name: str) -> str:
+    """Words for a section the file format does not have, naming the closest one."""
+    close = difflib.get_close_matches(str(name), SECTION_NAMES, n=1)
+    hint = f"did you mean {close[0]}? " if close else ""
+    return f"unknown section; {hint}the sections are {', '.join(SECTION_NAMES)}"
 
 
 def _not_null(model) -> frozenset[str]:
@@ -423,10 +437,7 @@ def import_practice(data, *, actor) -> tuple[dict[str, Counter], list[str]]:
     problems: list[Problem] = []
 
     if entries.get("practice"):
-        try:
-            _import_practice_name(entries["practice"][0][1]["name"], counts, actor)
-        except Refused as refused:
-            problems.extend(refused.at("practice").problems)
+        problems.extend(_import_practice_name(entries["practice"][0][1]["name"], counts, actor))
 
     for section in SECTIONS:
         rows = entries.get(section.name)
@@ -472,9 +483,14 @@ def _references_written(values: dict, refs: Refs) -> bool:
     return all(v in known[kind] for kind, names in named.items() for v in names if v)
 
 
-def _import_practice_name(name: str, counts: dict, actor) -> None:
-    outcome = sites.set_practice_name(name, actor=actor)
+def _import_practice_name(name: str, counts: dict, actor) -> list[Problem]:
+    """The practice's name through its verb; its refusal placed at ``practice``."""
+    try:
+        outcome = sites.set_practice_name(actor, name)
+    except Refused as refused:
+        return list(refused.at("practice").problems)
     counts.setdefault("practice", Counter())[outcome] += 1
+    return []
 
 
 __all__ = ["Section", "import_practice", "read_practice_file"]

@@ -181,10 +181,11 @@ def _expiring_lines(today, thresholds, expired_within, path):
 def _expiring_item(item: ExpiringItem, stage: str, today: date, path, *, whose: bool):
     owner = f"{item.person.name}: " if whose else ""
     derived = " (expiry from the written policy)" if item.derived else ""
+    where = f" at {item.site_name}" if item.site_name else ""
     return ReminderItem(
         key=f"{item.kind}:{item.record_id}:{item.expires_on.isoformat()}",
         stage=stage,
-        text=f"{owner}{item.what} {when_words(item.expires_on, today)}{derived}",
+        text=f"{owner}{item.what} {when_words(item.expires_on, today)}{where}{derived}",
         path=path("staff.training_file", person_id=item.person.id),
     )
 

@@ -36,7 +36,7 @@ BATCH = 1000
 DELEGATION_COLUMNS = (
     "id", "scheduled_for", "site", "site_name", "assistant_email", "assistant_name",
     "task", "task_name", "delegated_by_email", "delegated_by_name", "status", "standing",
-    "unmet_conditions", "in_room", "notes", "recorded_at",
+    "unmet_conditions", "in_room", "notes", "recorded_at", "status_reason",
 )  # fmt: skip
 MATRIX_COLUMNS = (
     "site", "decided_at", "assistant_email", "assistant_name", "job_level", "task",
@@ -44,7 +44,7 @@ MATRIX_COLUMNS = (
 )  # fmt: skip
 EXPIRING_COLUMNS = (
     "expires_on", "status", "kind", "person_email", "person_name", "role", "what",
-    "expiry_from_policy",
+    "expiry_from_policy", "expiry_site",
 )  # fmt: skip
 INCIDENT_COLUMNS = (
     "id", "occurred_at", "logged_at", "site", "logged_by_email", "logged_by_name",
@@ -72,10 +72,11 @@ def streamed(statement, *, entities: bool = False) -> Iterator:
 
 
 def local_iso(moment: datetime | None, timezone: str | None) -> str:
-    """A moment in ISO-8601 with the offset of the zone it is shown in (UTC without one)."""
+    """A moment in ISO-8601 to the second, with the offset of the zone it is shown in (UTC
+    without one)."""
     if moment is None:
         return ""
-    return moment.astimezone(zone(timezone or "UTC")).isoformat()
+    return moment.astimezone(zone(timezone or "UTC")).replace(microsecond=0).isoformat()
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ def delegation_rows(user: Person, filters: DelegationFilters):
                 Delegation.in_room,
                 Delegation.notes,
                 Delegation.created_at,
+                Delegation.status_reason,
             ).select_from(Delegation)
         )  # fmt: skip
         .join(Site, Site.id == Delegation.site_id)
@@ -143,12 +145,12 @@ def delegation_rows(user: Person, filters: DelegationFilters):
     def rows() -> Iterator[tuple]:
         for (id_, scheduled, site, site_name, site_tz, a_email, a_name, task, task_name,
              d_email, d_name, status, standing, result, in_room, notes,
-             created) in source:  # fmt: skip
+             created, status_reason) in source:  # fmt: skip
             yield (
                 id_, local_iso(scheduled, site_tz), site, site_name, a_email, a_name, task,
                 task_name, d_email, d_name, status.value, standing,
                 "; ".join(unmet_in(result)), in_room, notes,
-                local_iso(created.replace(microsecond=0), "UTC"),
+                local_iso(created, "UTC"), status_reason or "",
             )  # fmt: skip
 
     return DELEGATION_COLUMNS, rows()
@@ -208,7 +210,7 @@ def expiring_rows(today: date, days: int, site_code: str | None):
         for item in [*report.due, *report.no_expiry]:
             yield (
                 item.expires_on, item.status, item.kind, item.person.email, item.person.name,
-                item.person.role.value, item.what, item.derived,
+                item.person.role.value, item.what, item.derived, item.site_code,
             )  # fmt: skip
 
     return EXPIRING_COLUMNS, rows()

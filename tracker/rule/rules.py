@@ -8,8 +8,8 @@ every page, the CLI and the API give the same answer (DESIGN section 4).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
 from tracker.dates import add_months, format_utc, local_day, zone
 from tracker.rule.values import (
@@ -22,6 +22,8 @@ from tracker.rule.values import (
     CredentialFacts,
     Decision,
     DecisionStatus,
+    Expiry,
+    ExpiryCause,
     LicenseFacts,
     PersonFacts,
     PolicyFacts,
@@ -40,6 +42,8 @@ from tracker.vocabulary import (
     SupervisionLevel,
     TaskKind,
 )
+
+_ONE_DAY = timedelta(days=1)
 
 #: A state rule verified longer ago than this many months earns a warning.
 STALE_RULE_MONTHS = 12
@@ -71,6 +75,20 @@ def licensed_provider(person: PersonFacts, day: date, state: str | None = None) 
     return person.role == "provider" and any(
         license_current(lic, day, state) for lic in person.licenses
     )
+
+
+def deactivated(person: PersonFacts, day: date) -> bool:
+    """Whether the person no longer works here on the day: deactivated on or before it.
+
+    One deactivated before the day was kept counts as deactivated on every day."""
+    return not person.active and (person.deactivated_on is None or person.deactivated_on <= day)
+
+
+def no_longer_here(person: PersonFacts) -> str:
+    """``Dr. Kim no longer works here since 2026-11-20`` (or ``is deactivated``, no day kept)."""
+    if person.deactivated_on is None:
+        return f"{person.name} is deactivated"
+    return f"{person.name} no longer works here since {person.deactivated_on}"
 
 
 def may_validate(person: PersonFacts, day: date) -> bool:
@@ -242,6 +260,16 @@ def _policy_ref(policy: PolicyFacts) -> RecordRef:
 
 
 def _employer_policy(assistant, task, site, day, policies, policy, warnings) -> Condition:
+    if deactivated(assistant, day):
+        # The written policy authorizes the practice's own staff: not someone who has left.
+        return Condition(
+            EMPLOYER_POLICY,
+            False,
+            f"{no_longer_here(assistant)}: the written policy authorizes tasks only for the "
+            "practice's active staff.",
+            (_policy_ref(policy),) if policy is not None else (),
+            (ProblemCode.no_longer_works_here,),
+        )
     level = assistant.job_level or "their job level"
     if policy is None:
         hint = ""
@@ -292,25 +320,159 @@ def _employer_policy(assistant, task, site, day, policies, policy, warnings) -> 
     )
 
 
-def competency_expiry(comp: CompetencyFacts, policy: PolicyFacts | None) -> date | None:
-    """The last day a competency counts: its own expiry, else derived from the policy."""
-    if comp.expires_on is not None:
-        return comp.expires_on
+# --------------------------------------------------------------------------- expiry
+# A competency's expiry is computed here and nowhere else (DESIGN section 13): the decision,
+# the competency and staff pages, the training file, the expiring list and the reminders
+# all take it from ``competency_expiry`` (or ``expiry_at_sites``, which calls it per site).
+
+
+def _lapse(
+    comp, applying, job_level, site_code, day
+) -> tuple[ExpiryCause | None, PolicyFacts | None]:
+    """Why, as far as dates go, the competency does not count on the day; (None, None): it
+    does. Revocation first, then its own date, then the policy in effect on the day."""
+    if comp.revoked_on is not None and day >= comp.revoked_on:
+        return ExpiryCause.revoked, None
+    if comp.expires_on is not None and day > comp.expires_on:
+        return ExpiryCause.own, None
+    if comp.validated_on is not None:
+        policy = select_policy(applying, comp.task, job_level, site_code, day)
+        months = policy.competency_valid_months if policy is not None else None
+        if months and day > add_months(comp.validated_on, months):
+            return ExpiryCause.policy, policy
+    return None, None
+
+
+def _earliest_end(comp, policy) -> tuple[date | None, ExpiryCause | None]:
+    """The earliest of its own date, the policy's validity and the day before revocation;
+    a tie names the cause in ``_lapse``'s order (revocation, its own date, the policy)."""
+    on, cause = None, None
     if comp.validated_on is not None and policy is not None and policy.competency_valid_months:
-        return add_months(comp.validated_on, policy.competency_valid_months)
-    return None
+        on, cause = (
+            add_months(comp.validated_on, policy.competency_valid_months),
+            ExpiryCause.policy,
+        )
+    if comp.expires_on is not None and (on is None or comp.expires_on <= on):
+        on, cause = comp.expires_on, ExpiryCause.own
+    if comp.revoked_on is not None:
+        last = comp.revoked_on - _ONE_DAY
+        if on is None or last <= on:
+            on, cause = last, ExpiryCause.revoked
+    return on, cause
+
+
+def competency_expiry(
+    comp: CompetencyFacts,
+    policies,
+    job_level: str | None,
+    site_code: str,
+    day: date,
+) -> Expiry:
+    """The last day the competency counts at the site, for an assistant of that job level:
+    the earliest of its own ``expires_on``, ``validated_on`` plus the
+    ``competency_valid_months`` of the policy that applies (the one the decision picks, in
+    effect on the day), and the day before ``revoked_on``.
+
+    ``day`` is the day asked about (a decision's day; today on a page). When the policy in
+    effect changes between that day and the expiry (a policy ending, a new one starting),
+    the answer is still the last day the decision will count it: the record counts on
+    ``on`` and not on the day after. When it no longer counts on ``day``, ``on`` is the last
+    day it did.
+    """
+    applying = _applying(policies, comp.task, job_level, site_code)
+    policy = select_policy(applying, comp.task, job_level, site_code, day)
+    return _expiry(comp, applying, policy, job_level, site_code, day)
+
+
+def _applying(policies, task_code: str, job_level: str | None, site_code: str) -> list:
+    """The policies for the task that apply to the job level at the site, whatever their
+    dates."""
+    return [p for p in policies if p.task == task_code and policy_applies(p, job_level, site_code)]
+
+
+def _expiry(comp, applying, policy, job_level, site_code, day) -> Expiry:
+    """``competency_expiry``, given the applying policies and the one in effect on the day
+    (the decision has them already)."""
+    on, cause = _earliest_end(comp, policy)
+    # Fast path: no policy starts or ends between the day and the expiry (either way round),
+    # so the one in effect on the day decides the whole stretch.
+    low, high = (day, on) if on is None or on >= day else (on, day)
+    for p in applying:
+        ends, starts = p.effective_to, p.effective_from
+        # A turn after ``ends``, or the day before ``starts``, inside [low, high].
+        if (ends is not None and low <= ends and (high is None or ends <= high)) or (
+            starts is not None and low < starts and (high is None or starts - _ONE_DAY <= high)
+        ):
+            return _expiry_across_turns(comp, applying, job_level, site_code, day)
+    return Expiry(on, cause, policy if cause is ExpiryCause.policy else None, site_code)
+
+
+def _expiry_across_turns(comp, applying, job_level, site_code, day) -> Expiry:
+    """The expiry when the policy in effect changes on the way: whether the record counts
+    changes only on the day after one of these candidates, so they are tried in order."""
+    candidates = {p.effective_to for p in applying if p.effective_to is not None}
+    candidates |= {p.effective_from - _ONE_DAY for p in applying if p.effective_from}
+    if comp.expires_on is not None:
+        candidates.add(comp.expires_on)
+    if comp.revoked_on is not None:
+        candidates.add(comp.revoked_on - _ONE_DAY)
+    if comp.validated_on is not None:
+        candidates |= {
+            add_months(comp.validated_on, p.competency_valid_months)
+            for p in applying
+            if p.competency_valid_months
+        }
+    candidates.discard(date.max)
+    ordered = sorted(candidates)
+
+    def lapse(on: date):
+        return _lapse(comp, applying, job_level, site_code, on)
+
+    if lapse(day)[0] is None:
+        for candidate in ordered:
+            if candidate >= day and (why := lapse(candidate + _ONE_DAY))[0]:
+                return Expiry(candidate, why[0], why[1], site_code)
+        return Expiry(None, None, None, site_code)
+    for candidate in reversed(ordered):
+        if candidate < day and lapse(candidate)[0] is None:
+            why = lapse(candidate + _ONE_DAY)
+            return Expiry(candidate, why[0], why[1], site_code)
+    return Expiry(None, None, None, site_code)  # never reached: the earliest candidate counts
+
+
+def expiry_at_sites(
+    comp: CompetencyFacts,
+    policies,
+    job_level: str | None,
+    site_codes,
+    day: date,
+) -> tuple[Expiry, ...]:
+    """The competency's expiry at each of the sites (sorted by code); with no site, the
+    practice-wide policies' (site "")."""
+    return tuple(
+        competency_expiry(comp, policies, job_level, code, day)
+        for code in (sorted(site_codes) or [""])
+    )
+
+
+def earliest_expiry(expiries) -> Expiry:
+    """The expiry that comes first (no expiry comes last): what a list shows."""
+    return min(expiries, key=lambda e: (e.on is None, e.on or date.min, e.site))
 
 
 def competency_problems(
     comp: CompetencyFacts,
     assistant: PersonFacts,
     day: date,
-    policy: PolicyFacts | None,
+    expiry: Expiry,
     min_hours: float | None,
     state: str,
 ) -> list[tuple[ProblemCode, str]]:
-    """What keeps a competency record from counting on the day, each with its code (empty:
-    it counts)."""
+    """What keeps a competency record from counting on the day, each with its code and its
+    words (empty words: another problem's words already say it); an empty list: it counts.
+    ``expiry`` is the record's (``competency_expiry``); for a record revoked by the day, the
+    one it would have without the revocation, so the reason also says whether it had
+    expired."""
     problems = []
     if comp.prior_employer:
         problems.append(
@@ -320,7 +482,9 @@ def competency_problems(
             )
         )
     if comp.validated_on is None:
-        problems.append((ProblemCode.not_validated, "has not been validated"))
+        # A prior employer's record already says it "has not been validated here".
+        words = "" if comp.prior_employer else "has not been validated"
+        problems.append((ProblemCode.not_validated, words))
     elif comp.validated_on > day:
         problems.append(
             (ProblemCode.validated_later, f"is validated only from {comp.validated_on}")
@@ -341,9 +505,9 @@ def competency_problems(
             )
     if comp.revoked_on is not None and comp.revoked_on <= day:
         problems.append((ProblemCode.revoked, f"was revoked on {comp.revoked_on}"))
-    expiry = competency_expiry(comp, policy)
-    if expiry is not None and day > expiry:
-        problems.append((ProblemCode.expired, f"expired on {expiry}"))
+    # A revocation is said as such; past its own or the policy's date, it has expired.
+    if expiry.on is not None and day > expiry.on and expiry.cause is not ExpiryCause.revoked:
+        problems.append((ProblemCode.expired, f"expired on {expiry.on}"))
     if min_hours and (comp.training_hours or 0) < min_hours:
         problems.append(
             (
@@ -371,7 +535,7 @@ def _competency_fix(codes: tuple[ProblemCode, ...]) -> str:
     return "a provider or an approved observer must validate it here"
 
 
-def _competency(assistant, task, site, day, competencies, rule, policy) -> Condition:
+def _competency(assistant, task, site, day, competencies, rule, policies, policy) -> Condition:
     state = state_name(site.state)
     min_hours = rule.min_training_hours if rule is not None else None
     mine = [c for c in competencies if c.task == task.code]
@@ -384,30 +548,37 @@ def _competency(assistant, task, site, day, competencies, rule, policy) -> Condi
             codes=(ProblemCode.no_competency,),
         )
     judged = []
+    applying = _applying(policies, task.code, assistant.job_level, site.code)
     for comp in mine:
-        problems = competency_problems(comp, assistant, day, policy, min_hours, state)
+        expiry = _expiry(comp, applying, policy, assistant.job_level, site.code, day)
+        lapsed = expiry
+        if expiry.cause is ExpiryCause.revoked and expiry.on is not None and day > expiry.on:
+            # Revoked: the reason says so, and also whether its own or the policy's date
+            # has passed.
+            unrevoked = replace(comp, revoked_on=None)
+            lapsed = _expiry(unrevoked, applying, policy, assistant.job_level, site.code, day)
+        problems = competency_problems(comp, assistant, day, lapsed, min_hours, state)
         if not problems:
-            expiry = competency_expiry(comp, policy)
-            until = f"current until {expiry}" if expiry else "with no expiry"
+            until = f"current until {expiry.on}" if expiry.on else "with no expiry"
             # A record counts only when validated by someone: it names them.
             return Condition(
                 COMPETENCY,
                 True,
                 f"{assistant.name}'s {task.name} competency was validated on "
                 f"{comp.validated_on} by {comp.validated_by.name}, {until}.",
-                (_competency_ref(comp, expiry),),
+                (_competency_ref(comp, expiry.on),),
             )
-        judged.append((len(problems), comp.validated_on or date.min, comp, problems))
+        judged.append((len(problems), comp.validated_on or date.min, comp, problems, expiry))
     # Explain the record closest to counting: fewest problems, then the latest validated.
     judged.sort(key=lambda j: (j[0], -j[1].toordinal()))
-    _, _, comp, problems = judged[0]
+    _, _, comp, problems, _ = judged[0]
     codes = tuple(code for code, _ in problems)
-    words = _join([text for _, text in problems], "and")
+    words = _join([text for _, text in problems if text], "and")
     return Condition(
         COMPETENCY,
         False,
         f"{assistant.name}'s {task.name} competency {words}; {_competency_fix(codes)}.",
-        tuple(_competency_ref(c, competency_expiry(c, policy)) for _, _, c, _ in judged),
+        tuple(_competency_ref(c, expiry.on) for _, _, c, _, expiry in judged),
         codes,
     )
 
@@ -424,8 +595,8 @@ def required_level(task: TaskFacts, rule, policy) -> SupervisionLevel:
 def _provider_problem(person: PersonFacts, day: date, state: str) -> str | None:
     if person.role != "provider":
         return f"{person.name} is not a provider"
-    if not person.active:
-        return f"{person.name} is deactivated"
+    if deactivated(person, day):
+        return no_longer_here(person)
     if not licensed_provider(person, day, state):
         return f"{person.name} has no {state_name(state)} license current on {day}"
     return None
@@ -586,14 +757,14 @@ def decide(
     conditions = (
         _state_law(assistant, task, site, day, state_rule, warnings),
         _employer_policy(assistant, task, site, day, policies, policy, warnings),
-        _competency(assistant, task, site, day, competencies, state_rule, policy),
+        _competency(assistant, task, site, day, competencies, state_rule, policies, policy),
         _supervision(
             assistant, task, site, at, day, level, supervision, shifts, delegated_by, in_room,
         ),
     )  # fmt: skip
     if site.code not in assistant.site_codes:
         warnings.append(f"{assistant.name} does not work at {site.name} ({site.code}).")
-    if not assistant.active:
+    if deactivated(assistant, day):
         warnings.append(f"{assistant.name}'s account is deactivated.")
     if assistant.role != "assistant":
         warnings.append(f"{assistant.name} is not recorded as a medical assistant.")

@@ -43,6 +43,7 @@ class ProblemCode(enum.StrEnum):
     no_policy = "no_policy"
     not_authorized = "not_authorized"
     policy_credential_missing = "policy_credential_missing"
+    no_longer_works_here = "no_longer_works_here"
     # competency: none recorded, or what keeps the record closest to counting from counting
     no_competency = "no_competency"
     prior_employer = "prior_employer"
@@ -111,6 +112,8 @@ class PersonFacts:
     licenses: tuple[LicenseFacts, ...] = ()
     credentials: tuple[CredentialFacts, ...] = ()
     id: int | None = None
+    #: The day they were deactivated (None: unknown, or active).
+    deactivated_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +155,31 @@ class CompetencyFacts:
     prior_employer: bool = False
     revoked_on: date | None = None
     id: int | None = None
+
+
+class ExpiryCause(enum.StrEnum):
+    """What sets a competency's last day (DESIGN section 13)."""
+
+    own = "own"  #: the record's own ``expires_on``
+    policy = "policy"  #: ``validated_on`` plus the applying policy's ``competency_valid_months``
+    revoked = "revoked"  #: the day before ``revoked_on``
+
+
+@dataclass(frozen=True, slots=True)
+class Expiry:
+    """A competency's last day at one site, as ``tracker.rule.rules.competency_expiry``
+    works it out (the one place it is): ``on`` None is no expiry."""
+
+    on: date | None = None
+    cause: ExpiryCause | None = None
+    #: The policy whose validity sets it (cause ``policy``).
+    policy: PolicyFacts | None = None
+    #: The site it is reckoned at ("": no site, so practice-wide policies only).
+    site: str = ""
+
+    @property
+    def from_policy(self) -> bool:
+        return self.cause is ExpiryCause.policy
 
 
 @dataclass(frozen=True, slots=True)

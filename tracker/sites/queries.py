@@ -25,6 +25,13 @@ def practice_timezone() -> str:
     return first or "UTC"
 
 
+def viewer_timezone(viewer=None) -> str:
+    """The zone a person reads times in: their site's (the first by name), else the
+    practice's. Used where one list mixes sites (the audit trail, the decision log)."""
+    sites = sorted(getattr(viewer, "sites", None) or [], key=lambda s: s.name)
+    return sites[0].timezone if sites else practice_timezone()
+
+
 def practice_today() -> date:
     """Today's date on the practice's clock."""
     return dates.today(practice_timezone())

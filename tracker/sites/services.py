@@ -1,4 +1,4 @@
-"""Verbs on the practice (its name) and its sites.
+"""Verbs on the practice's sites.
 
 Each verb checks everything first and raises ``Refused`` (every problem, each named
 by the form field it belongs to) before it changes anything; then it changes the record,
@@ -15,37 +15,10 @@ from tracker.audit.services import record_create, record_event, record_update, s
 from tracker.errors import Problems
 from tracker.extensions import db
 from tracker.sites.models import Practice, Site
-from tracker.validation import check_one_line
+from tracker.validation import check_one_line, unfit_text
 
 if TYPE_CHECKING:  # a person's record comes after the sites and tasks
     from tracker.staff.models import Person
-
-# --------------------------------------------------------------------------- practice
-
-
-def set_practice_name(name: str, *, actor) -> str:
-    """Name the practice (created on first use): "created", "updated" or "unchanged"."""
-    problems = Problems()
-    check_one_line(problems, name=name)
-    if not (name or "").strip():
-        problems.add("name", "Give the practice a name.")
-    problems.raise_any()
-    name = name.strip()
-    practice = db.session.scalar(select(Practice).limit(1))
-    if practice is None:
-        practice = Practice(name=name)
-        db.session.add(practice)
-        db.session.flush()
-        record_event("create", practice, after=snapshot(practice), actor=actor)
-        return "created"
-    if practice.name == name:
-        return "unchanged"
-    before = snapshot(practice)
-    practice.name = name
-    db.session.flush()
-    record_event("update", practice, before=before, after=snapshot(practice), actor=actor)
-    return "updated"
-
 
 # --------------------------------------------------------------------------- sites
 
@@ -77,3 +50,43 @@ def update_site(
     site.code, site.name, site.state, site.timezone = code, name, state, timezone
     db.session.flush()
     record_update(site, before, actor)
+
+
+# --------------------------------------------------------------------------- the practice
+
+PRACTICE_NAME_MAX_LENGTH = 200
+
+
+def set_practice_name(actor: Person, name: str) -> str:
+    """Name the practice (its one row, created on first use).
+
+    Returns ``created``, ``updated`` or ``unchanged``; a name that is empty, on more than one
+    line or longer than its column is refused, whoever writes it.
+    """
+    problems = Problems()
+    name = (name or "").strip()
+    if not name:
+        problems.add("name", "Give the practice's name.")
+    elif problem := unfit_text(name, multiline=False):
+        problems.add("name", problem)
+    elif len(name) > PRACTICE_NAME_MAX_LENGTH:
+        problems.add(
+            "name",
+            f"The name is {len(name)} characters long; at most {PRACTICE_NAME_MAX_LENGTH} are "
+            "allowed.",
+        )
+    problems.raise_any()
+    practice = db.session.scalar(select(Practice).limit(1))
+    if practice is None:
+        practice = Practice(name=name)
+        db.session.add(practice)
+        db.session.flush()
+        record_event("create", practice, after=snapshot(practice), actor=actor)
+        return "created"
+    if practice.name == name:
+        return "unchanged"
+    before = snapshot(practice)
+    practice.name = name
+    db.session.flush()
+    record_event("update", practice, before=before, after=snapshot(practice), actor=actor)
+    return "updated"

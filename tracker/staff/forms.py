@@ -31,6 +31,16 @@ from tracker.forms import (
 )
 from tracker.vocabulary import Role
 
+#: The password field's hint on a new person, and on someone's record (``KEEP_PASSWORD``).
+PASSWORD_HINT = (
+    "Only for people who sign in: 12 to 128 characters, a passphrase of a few words is "
+    "best. Leave it empty for someone who does not sign in."
+)
+KEEP_PASSWORD = (
+    "Only for people who sign in: 12 to 128 characters, a passphrase of a few words is "
+    "best. Leave it empty to keep the password as it is."
+)
+
 
 class PersonForm(TrackerForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)], filters=[strip_text])
@@ -53,8 +63,7 @@ class PersonForm(TrackerForm):
         "Password",
         # Not stripped: spaces are part of a passphrase (and twelve of them are refused).
         validators=[Optional(strip_whitespace=False)],
-        description="Only for people who sign in: 12 to 128 characters, a passphrase of a "
-        "few words is best. Leave empty to keep it as it is.",
+        description=PASSWORD_HINT,
         render_kw={"autocomplete": "new-password"},
     )
     must_change_password = BooleanField(

@@ -36,6 +36,9 @@ class Person(UserMixin, db.Model):
     #: An approved observer who may sign off competencies.
     can_validate: Mapped[bool] = mapped_column(default=False, server_default=false())
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    #: The practice's day the person was deactivated (empty while active, and for people
+    #: deactivated before it was kept: the rule then counts them deactivated on every day).
+    deactivated_on: Mapped[Optional[date]]
     password_hash: Mapped[Optional[str]] = mapped_column(String(256))
     #: Every sign-in session carries the generation it started in; raising it (sign out
     #: everywhere, a new password, deactivation, reactivation) ends them all at once.

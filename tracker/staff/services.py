@@ -8,6 +8,7 @@ flushes and writes an audit event with the values before and after. The caller c
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
@@ -17,9 +18,10 @@ from tracker.errors import Problems, Refused
 from tracker.extensions import db
 from tracker.passwords import check_password_rules, password_problem
 from tracker.sites.models import Site
+from tracker.sites.queries import practice_today
 from tracker.staff import signals
 from tracker.staff.models import Credential, License, Person
-from tracker.validation import check_one_line
+from tracker.validation import EMAIL_RE, check_one_line, unfit_text
 from tracker.vocabulary import STAFF_ROLES, Role
 
 # --------------------------------------------------------------------------- people
@@ -72,9 +74,38 @@ def _email_taken(email: str, other_than: int | None = None) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
+#: The columns' lengths: a longer value is refused here, in every writer, not by the database.
+NAME_MAX_LENGTH = 200
+JOB_LEVEL_MAX_LENGTH = 64
+EMAIL_MAX_LENGTH = 254
+
+
+def _check_one_line(problems: Problems, field: str, label: str, value, max_length: int) -> None:
+    """A one-line text value: no line break or control character, not over its column."""
+    if not value:
+        return
+    problem = unfit_text(value, multiline=False)
+    if problem:
+        problems.add(field, problem)
+    elif len(value) > max_length:
+        problems.add(
+            field,
+            f"The {label} is {len(value)} characters long; at most {max_length} are allowed.",
+        )
+
+
 def _check_person(
-    problems: Problems, *, role, job_level, password, min_password_length, email=None
+    problems: Problems, *, role, job_level, password, min_password_length, email=None, name=None
 ):
+    """What the people form refuses, for every writer (form, command line, CSV, practice
+    file): a name and job level on one line and within their columns, an email address,
+    a job level only for an assistant, an acceptable password."""
+    if email is not None and (not EMAIL_RE.match(email) or len(email) > EMAIL_MAX_LENGTH):
+        problems.add("email", f"{email!r} is not an email address.")
+    if name is not None and not name.strip():
+        problems.add("name", "Give the person's name.")
+    _check_one_line(problems, "name", "name", name, NAME_MAX_LENGTH)
+    _check_one_line(problems, "job_level", "job level", job_level, JOB_LEVEL_MAX_LENGTH)
     if job_level and role != Role.assistant:
         problems.add("job_level", "Only medical assistants have a job level; leave it empty.")
     if password:
@@ -103,10 +134,16 @@ def create_person(
     password: str | None = None,
     min_password_length: int = 12,
     must_change_password: bool | None = None,
+    needs_password: bool = False,
 ) -> Person:
-    """Add a person to the practice (an account when a password is given)."""
+    """Add a person to the practice (an account when a password is given).
+
+    ``needs_password``: the person is created to sign in (``create-user``), so an empty
+    password is refused like a short one."""
     problems = Problems()
-    check_one_line(problems, email=email, name=name, job_level=job_level)
+    check_one_line(problems, email=email)  # name and job level: _check_person
+    if needs_password and not password:
+        problems.add("password", password_problem(password or "", email, min_password_length))
     email = email.strip().lower()
     role = Role(role)
     if role not in roles_for(actor):
@@ -121,6 +158,7 @@ def create_person(
         password=password,
         min_password_length=min_password_length,
         email=email,
+        name=name,
     )
     sites = _sites_by_id(site_ids, problems)
     problems.raise_any()
@@ -159,7 +197,7 @@ def update_person(
 ) -> set[str]:
     """Change a person's record; returns the states an assistant works in that are new."""
     problems = Problems()
-    check_one_line(problems, email=email, name=name, job_level=job_level)
+    check_one_line(problems, email=email)  # name and job level: _check_person
     email = email.strip().lower()
     role = Role(role)
     if role != person.role:
@@ -178,6 +216,7 @@ def update_person(
         password=password,
         min_password_length=min_password_length,
         email=email,
+        name=name,
     )
     sites = _sites_by_id(site_ids, problems)
     problems.raise_any()
@@ -203,14 +242,31 @@ def update_person(
     return {s.state for s in sites} - old_states
 
 
-def set_active(actor: Person, person: Person, active: bool) -> bool:
-    """Deactivate or reactivate a person (nobody is deleted); False when nothing changed."""
+@dataclass(frozen=True)
+class ActiveChange:
+    """What (de)activating a person did: whether anything changed, and what the features
+    that rest on the person did about it, in a sentence each (for the page to say)."""
+
+    changed: bool
+    said: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return self.changed
+
+
+def set_active(actor: Person, person: Person, active: bool) -> ActiveChange:
+    """Deactivate or reactivate a person (nobody is deleted); falsy when nothing changed.
+
+    A deactivation keeps its day (the practice's today): from that day the person no longer
+    meets the employer's policy as an assistant, nor supervises or delegates as a provider.
+    What rests on them is decided again at once (``signals.active_settled``)."""
     if not active and not isinstance(actor, SystemActor) and actor.id == person.id:
         raise Refused.because("You cannot deactivate your own account.")
     if person.active == active:
-        return False
+        return ActiveChange(False)
     before = person_snapshot(person)
     person.active = active
+    person.deactivated_on = None if active else practice_today()
     # Either way no session from before survives: a reactivated person signs in afresh.
     signals.active_changed.send(person, active=active)
     db.session.flush()
@@ -223,7 +279,8 @@ def set_active(actor: Person, person: Person, active: bool) -> bool:
     )
     if not active:
         signals.person_deactivated.send(person, actor=actor)
-    return True
+    replies = signals.active_settled.send(person, actor=actor, active=active)
+    return ActiveChange(True, tuple(said for _, said in replies if said))
 
 
 # --------------------------------------------------------------------------- licenses

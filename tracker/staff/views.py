@@ -30,10 +30,11 @@ from tracker.form_pages import form_page as _form_page
 from tracker.form_pages import get_or_404 as _get_or_404
 from tracker.form_pages import save_form as _save
 from tracker.forms import ActionForm
+from tracker.return_to import back_after_save, cancel_url
 from tracker.sites.models import Site
 from tracker.sites.queries import practice_today
 from tracker.staff import queries, services, signals
-from tracker.staff.forms import CredentialForm, LicenseForm, PersonForm
+from tracker.staff.forms import KEEP_PASSWORD, CredentialForm, LicenseForm, PersonForm
 from tracker.staff.models import Credential, License, Person
 from tracker.vocabulary import Role
 
@@ -164,6 +165,7 @@ def person_edit(person_id: int):
     """Change a person's record: name, email, role, job level, sites, sign-off, password."""
     person = _keepable_person_or_refuse(person_id)
     form = PersonForm(obj=person if request.method == "GET" else None)
+    form.password.description = KEEP_PASSWORD
     _person_choices(form, person)
     if request.method == "GET":
         form.role.data = person.role.value
@@ -203,16 +205,34 @@ def _set_active(person_id: int, active: bool):
     saved, changed = _save(form, lambda: services.set_active(current_person(), person, active))
     if saved and changed:
         word = "reactivated" if active else "deactivated; they can no longer sign in"
-        flash(f"{person.name} was {word}.", "success")
+        flash(" ".join([f"{person.name} was {word}.", *changed.said]), "success")
     elif saved:
         flash(f"{person.name} was already {'active' if active else 'deactivated'}.", "info")
     return _training_file(person)
 
 
-@bp.route("/records/people/<int:person_id>/deactivate", methods=["POST"])
+def _affected_by_deactivation(person: Person) -> list[str]:
+    """What deactivating the person affects, in words, from the features that know
+    (their planned delegations: ``tracker.delegations``)."""
+    return [words for _, words in signals.deactivation_affects.send(person) if words]
+
+
+@bp.route("/records/people/<int:person_id>/deactivate", methods=["GET", "POST"])
 def person_deactivate(person_id: int):
-    """Deactivate a person (kept, never deleted; they can no longer sign in)."""
-    return _set_active(person_id, False)
+    """Deactivate a person (kept, never deleted; they can no longer sign in): GET asks to
+    confirm, saying what it affects; POST does it."""
+    if request.method == "POST":
+        return _set_active(person_id, False)
+    person = _keepable_person_or_refuse(person_id)
+    if not person.active:
+        flash(f"{person.name} is already deactivated.", "info")
+        return _training_file(person)
+    return render_template(
+        "staff/deactivate.html",
+        person=person,
+        affected=_affected_by_deactivation(person),
+        action_form=ActionForm(),
+    )
 
 
 @bp.route("/records/people/<int:person_id>/reactivate", methods=["POST"])
@@ -249,11 +269,11 @@ def license_new(person_id: int):
         )
         if saved:
             flash(f"The license was added to {person.name}'s record.", "success")
-            return _training_file(person)
+            return back_after_save(_training_file(person), current_person())
     return _form_page(
         f"Add a license for {person.name}",
         form,
-        url_for("staff.training_file", person_id=person.id),
+        cancel_url(url_for("staff.training_file", person_id=person.id)),
     )
 
 
@@ -290,6 +310,9 @@ def credential_new(person_id: int):
     """Record a credential (CMA, RMA, a permit…) for anyone in the practice."""
     person = _get_or_404(Person, person_id)
     form = CredentialForm()
+    if request.method == "GET":
+        # Prefilled from a decision's fix: the type a state rule or policy asks for.
+        form.type.data = (request.args.get("type") or "")[:64]
     if form.validate_on_submit():
         saved, _ = _save(
             form,
@@ -299,11 +322,11 @@ def credential_new(person_id: int):
         )
         if saved:
             flash(f"The credential was added to {person.name}'s record.", "success")
-            return _training_file(person)
+            return back_after_save(_training_file(person), current_person())
     return _form_page(
         f"Add a credential for {person.name}",
         form,
-        url_for("staff.training_file", person_id=person.id),
+        cancel_url(url_for("staff.training_file", person_id=person.id)),
     )
 
 

@@ -230,3 +230,29 @@ def update_shift(
     )
     db.session.flush()
     record_update(shift, before, actor)
+
+
+#: The shift a fix link offers: from the hour of the moment, this long.
+COVER_HOURS = timedelta(hours=2)
+
+
+def shift_covering(provider_id: int | None, site: Site, at: datetime) -> tuple[datetime, datetime]:
+    """A shift to offer that covers the moment ``at`` at the site, as the site's wall clock:
+    from the start of its hour for ``COVER_HOURS``, moved clear of the provider's other
+    shifts (one that ends before the moment starts it later, one that begins after it ends
+    it sooner), so saving it as offered overlaps nothing the moment does not."""
+    local = at.astimezone(zone(site.timezone))
+    start = local.replace(minute=0, second=0, microsecond=0).astimezone(UTC)
+    end = start + COVER_HOURS
+    if provider_id:
+        nearby = db.session.scalars(
+            select(Shift).where(
+                Shift.provider_id == provider_id, Shift.starts_at < end, Shift.ends_at > start
+            )
+        ).all()
+        for shift in nearby:
+            if start < shift.ends_at <= at:
+                start = shift.ends_at
+            if at < shift.starts_at < end:
+                end = shift.starts_at
+    return site_wall_clock(start, site.timezone), site_wall_clock(end, site.timezone)

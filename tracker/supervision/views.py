@@ -28,6 +28,7 @@ from tracker.form_pages import current_person
 from tracker.form_pages import form_page as _form_page
 from tracker.form_pages import get_or_404 as _get_or_404
 from tracker.form_pages import save_form as _save
+from tracker.return_to import back_after_save, cancel_url
 from tracker.sites.models import Site
 from tracker.sites.queries import practice_today
 from tracker.staff.models import Person
@@ -106,6 +107,18 @@ def _date_arg(name: str) -> date | None:
         return None
 
 
+def _moment_arg(name: str, site: Site) -> datetime | None:
+    """A moment on the site's clock from the query string ("2026-12-01T18:30"), as aware
+    UTC; None when absent, malformed or skipped by the clocks."""
+    text = request.args.get(name, "")
+    try:
+        local = datetime.strptime(text, "%Y-%m-%dT%H:%M")
+        bounded_date(local.date().isoformat())
+    except ValueError:
+        return None
+    return services.site_moment(local, site.timezone)
+
+
 @bp.route("/assignments/new", methods=["GET", "POST"])
 def assignment_new():
     """Assign a supervising provider to an assistant at a site."""
@@ -126,8 +139,8 @@ def assignment_new():
         )
         if saved:
             _flash_assignment_saved(assignment, "recorded")
-            return _training_file(assignment.assistant)
-    return _form_page("Add a supervision assignment", form, url_for("staff.staff_list"))
+            return back_after_save(_training_file(assignment.assistant), current_person())
+    return _form_page("Add a supervision assignment", form, cancel_url(url_for("staff.staff_list")))
 
 
 @bp.route("/assignments/<int:assignment_id>/edit", methods=["GET", "POST"])
@@ -295,8 +308,13 @@ def shift_new():
         form.provider.data = request.args.get("provider", 0, type=int)
         if site is not None:
             form.site.data = site.id
+            at = _moment_arg("at", site)
             on = _date_arg("day")
-            if on is not None:
+            if at is not None:
+                # From a decision: a shift around its moment, clear of the provider's others.
+                window = services.shift_covering(form.provider.data, site, at)
+                form.starts_at.data, form.ends_at.data = window
+            elif on is not None:
                 form.starts_at.data = datetime.combine(on, time(8, 0))
                 form.ends_at.data = datetime.combine(on, time(17, 0))
     if form.validate_on_submit():
@@ -305,8 +323,8 @@ def shift_new():
         )
         if saved:
             flash(f"{shift.provider.name}'s shift at {shift.site.name} was added.", "success")
-            return _week_of(shift)
-    return _form_page("Add a shift", form, url_for("supervision.shift_week"))
+            return back_after_save(_week_of(shift), current_person())
+    return _form_page("Add a shift", form, cancel_url(url_for("supervision.shift_week")))
 
 
 @bp.route("/shifts/<int:shift_id>/edit", methods=["GET", "POST"])

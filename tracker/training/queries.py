@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import select
@@ -24,16 +24,18 @@ from tracker.competencies.status import (  # noqa: F401  (the training file's vo
     REVOKED,
     STATUS_STYLE,
     CompetencyLine,
-    competency_expires_on,
+    SiteExpiry,
+    competency_facts,
+    competency_line,
     competency_status,
     expiry_status,
-    home_site,
+    site_expiries,
 )
 from tracker.extensions import db
 from tracker.policy.models import Policy, StateRule
 from tracker.policy.queries import policy_facts
-from tracker.rule.rules import competency_expiry, credential_held, select_policy
-from tracker.rule.values import PolicyFacts
+from tracker.rule.rules import credential_held
+from tracker.rule.values import CompetencyFacts, PolicyFacts
 from tracker.sites.models import Site
 from tracker.staff.models import Credential, License, Person
 from tracker.supervision.models import SupervisionAssignment
@@ -44,24 +46,14 @@ MAX_EXPIRING_DAYS = 366
 
 
 def competency_lines(person: Person, today: date, within_days: int) -> list[CompetencyLine]:
-    """The person's competencies with their expiry (own or derived from the policy)."""
+    """The person's competencies, each with its expiry at each of their sites."""
     competencies = db.session.scalars(
         select(Competency)
         .where(Competency.person_id == person.id)
         .options(selectinload(Competency.task), selectinload(Competency.validated_by))
     ).all()
     policies = _all_policies()
-    lines = []
-    for comp in competencies:
-        expires_on = competency_expires_on(comp, person, policies, today)
-        lines.append(
-            CompetencyLine(
-                comp,
-                expires_on,
-                comp.expires_on is None and expires_on is not None,
-                competency_status(comp, expires_on, today, within_days),
-            )
-        )
+    lines = [competency_line(comp, person, policies, today, within_days) for comp in competencies]
     lines.sort(key=lambda line: (line.record.task.name, line.record.validated_on or date.min))
     return lines
 
@@ -75,35 +67,28 @@ def _all_policies() -> list[PolicyFacts]:
     ]
 
 
-class _ExpiryFromPolicy:
-    """A competency's expiry from the written policy, as ``competency_expires_on`` works it
-    out, with the
-    policies grouped by task and each answer kept (many competencies share one)."""
+class _Expiries:
+    """Competencies' expiries for a whole list: the policies loaded once, and each answer
+    kept (many competencies share their task, dates, job level and sites)."""
 
-    def __init__(self):
+    def __init__(self, today: date):
+        self.today = today
         self._by_task: dict[str, list[PolicyFacts]] = defaultdict(list)
         for policy in _all_policies():
             self._by_task[policy.task].append(policy)
-        self._applying: dict[tuple, list[PolicyFacts]] = {}
-        self._known: dict[tuple, date | None] = {}
+        self._known: dict[tuple, SiteExpiry] = {}
 
-    def __call__(self, task_code: str, person: Person, validated_on: date) -> date | None:
-        from tracker.rule.rules import policy_applies
-        from tracker.rule.values import CompetencyFacts
-
-        home = home_site(person)
-        scope = (task_code, person.job_level, home)
-        key = (*scope, validated_on)
+    def earliest(self, facts: CompetencyFacts, person: Person) -> SiteExpiry:
+        """The earliest of the competency's expiries at the person's sites, naming the site
+        when the sites' dates differ (site_name "" when they do not)."""
+        sites = tuple(sorted(s.code for s in person.sites))
+        key = (facts, person.job_level, sites)
         if key not in self._known:
-            if scope not in self._applying:
-                self._applying[scope] = [
-                    p for p in self._by_task[task_code] if policy_applies(p, person.job_level, home)
-                ]
-            policy = select_policy(
-                self._applying[scope], task_code, person.job_level, home, validated_on
-            )
-            facts = CompetencyFacts(task=task_code, validated_on=validated_on, expires_on=None)
-            self._known[key] = competency_expiry(facts, policy)
+            by_site = site_expiries(facts, person, self._by_task[facts.task], self.today)
+            first = min(by_site, key=lambda s: (s.on is None, s.on or date.min, s.expiry.site))
+            if len({s.on for s in by_site}) == 1:
+                first = SiteExpiry(first.expiry, "")
+            self._known[key] = first
         return self._known[key]
 
 
@@ -151,14 +136,19 @@ class ExpiringItem:
     status: str  #: expired, expiring or "no expiry"
     #: The expiry comes from the policy's competency_valid_months, not the record.
     derived: bool = False
+    #: A competency whose date differs between the person's sites is listed with the
+    #: earliest, and these name the site it is at ("" when every site gives the same).
+    site_code: str = ""
+    site_name: str = ""
 
     def line(self) -> str:
         """One line of plain text (the CLI, a cron mail)."""
         when = self.expires_on.isoformat() if self.expires_on else NO_EXPIRY
         note = " (expiry from policy)" if self.derived else ""
+        where = f" at {self.site_name}" if self.site_name else ""
         return (
             f"{when:<10}  {self.status:<9}  {self.kind:<10}  "
-            f"{self.person.name} <{self.person.email}>  {self.what}{note}"
+            f"{self.person.name} <{self.person.email}>  {self.what}{where}{note}"
         )
 
 
@@ -204,6 +194,7 @@ def expiring_items(
                 Competency.task_id,
                 Competency.validated_on,
                 Competency.expires_on,
+                Competency.revoked_on,
             ).where(
                 Competency.person_id.in_(ids),
                 Competency.prior_employer.is_(False),
@@ -213,21 +204,22 @@ def expiring_items(
         ).all()
         tasks = {task_id: (code, name) for task_id, code, name in db.session.execute(
             select(Task.id, Task.code, Task.name))}  # fmt: skip
-        derive = _ExpiryFromPolicy() if any(c.expires_on is None for c in competencies) else None
-        for comp_id, person_id, task_id, validated_on, own_expiry in competencies:
+        expiries = _Expiries(today)
+        for comp_id, person_id, task_id, validated_on, own, revoked_on in competencies:
             person = people[person_id]
             code, name = tasks[task_id]
-            expires_on = own_expiry
-            if expires_on is None and derive is not None:
-                expires_on = derive(code, person, validated_on)
+            facts = competency_facts(code, validated_on, own, revoked_on)
+            earliest = expiries.earliest(facts, person)
             item = ExpiringItem(
                 "competency",
                 comp_id,
                 person,
                 f"{name} competency",
-                expires_on,
+                earliest.on,
                 "",
-                own_expiry is None and expires_on is not None,
+                earliest.expiry.from_policy,
+                earliest.expiry.site if earliest.site_name else "",
+                earliest.site_name,
             )
             groups[("competency", person_id, task_id)].append(item)
         for cred in db.session.scalars(select(Credential).where(Credential.person_id.in_(ids))):
@@ -269,9 +261,7 @@ def expiring_items(
 
 
 def _with_status(item: ExpiringItem, status: str) -> ExpiringItem:
-    return ExpiringItem(
-        item.kind, item.record_id, item.person, item.what, item.expires_on, status, item.derived
-    )
+    return replace(item, status=status)
 
 
 # --------------------------------------------------------------------------- state scope
