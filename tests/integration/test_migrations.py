@@ -186,7 +186,7 @@ def test_the_migrations_install_the_fact_stamp_triggers(empty_database):
 
 
 def test_the_name_keys_migration_re_keys_typed_requesters(empty_database):
-    """0006_name_keys: an incident stored with a key by the old rule ("reyes, morgan") gets
+    """0007_name_keys: an incident stored with a key by the old rule ("reyes, morgan") gets
     DESIGN section 14's key, so its look-alike requester stops seeing it at once."""
     from datetime import UTC, datetime
 
@@ -195,7 +195,7 @@ def test_the_name_keys_migration_re_keys_typed_requesters(empty_database):
     from tracker.staff.models import Person
     from tracker.vocabulary import DeclineReason, Role
 
-    flask_db(empty_database, "upgrade", "0005")
+    flask_db(empty_database, "upgrade", "0006_deactivated_on")
     app = make_app(empty_database)
     try:
         with app.app_context():

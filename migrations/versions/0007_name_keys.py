@@ -1,7 +1,7 @@
 """name keys: every typed requester's key again, by DESIGN section 14's rule
 
-Revision ID: 0006_name_keys
-Revises: 0005
+Revision ID: 0007_name_keys
+Revises: 0006_deactivated_on
 Create Date: 2026-12-05 03:00:00
 
 No column changes: ``incidents.requester_key`` is derived from ``requester_name`` and must
@@ -17,8 +17,8 @@ from tracker.names import name_key
 
 
 # revision identifiers, used by Alembic.
-revision = '0006_name_keys'
-down_revision = '0005'
+revision = '0007_name_keys'
+down_revision = '0006_deactivated_on'
 branch_labels = None
 depends_on = None
 
