@@ -60,12 +60,22 @@ def timezones() -> frozenset[str]:
 
 #: Control characters; tab and line breaks are allowed only in multi-line text. PostgreSQL
 #: refuses NUL in text (even in a query); SQLite would store it silently: both refuse here.
-#: The C1 controls (U+0080-U+009F) too: terminals act on them (CSI), and NEL breaks a line.
+#: C1 controls (U+0080-U+009F) too, in every text: terminals act on them (CSI), and NEL
+#: breaks a line.
 _CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: The C0 controls and DEL that no text holds (named as such; the rest: "one line").
+_CONTROL_C0 = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: What a one-line field (a name, a code, a title, a reason) never holds (DESIGN section
+#: 14): C0 controls with tab, CR and LF, DEL, C1 controls (U+0085 is a line break too), the
+#: Unicode line and paragraph separators, and the bidi embeddings, overrides and isolates
+#: that make a name read backwards. A CR/LF in a name reaches mail headers and logs.
+_CONTROL_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 TEXT_MESSAGE = "Remove the control characters (such as NUL or escape) from this text."
-ONE_LINE_MESSAGE = "This must be a single line, without tabs or control characters."
+ONE_LINE_MESSAGE = (
+    "This must be a single line, without tabs, line breaks, control characters or "
+    "direction overrides."
+)
 SURROGATE_MESSAGE = "This text holds an invalid Unicode character."
 DATE_MESSAGE = f"Give a date between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}."
 INT_MESSAGE = f"Give a whole number between {INT_MIN} and {INT_MAX}."
@@ -73,10 +83,10 @@ NUMBER_MESSAGE = f"Give a number between {-NUMBER_MAX} and {NUMBER_MAX}."
 
 
 def unfit_text(value: str, multiline: bool = False) -> str | None:
-    """Why this text cannot be taken, or None."""
+    """Why this text cannot be taken, or None (one line unless ``multiline``)."""
     pattern = _CONTROL_MULTILINE if multiline else _CONTROL_ONE_LINE
     if pattern.search(value):
-        if not multiline and not _CONTROL_MULTILINE.search(value):
+        if not multiline and not _CONTROL_C0.search(value):
             return ONE_LINE_MESSAGE
         return TEXT_MESSAGE
     try:
@@ -84,6 +94,22 @@ def unfit_text(value: str, multiline: bool = False) -> str | None:
     except UnicodeEncodeError:
         return SURROGATE_MESSAGE
     return None
+
+
+def check_one_line(problems, **fields: str | None) -> None:
+    """Add to ``problems`` (``tracker.errors.Problems``) one problem for each one-line text
+    (a name, a code, a title, a reason) holding a line break, a tab, a control character or
+    a bidi override (DESIGN section 14): the one check every verb runs, whoever called it."""
+    for field, value in fields.items():
+        problem = unfit_text(value, multiline=False) if isinstance(value, str) else None
+        if problem:
+            problems.add(field, problem)
+
+
+def as_one_line(text: str) -> str:
+    """Stored text made fit for one line (a mail header): what a one-line field refuses
+    becomes a space, and runs of white space one space. For text stored before the rule."""
+    return " ".join(_CONTROL_ONE_LINE.sub(" ", text).split())
 
 
 def unfit_value(value) -> str | None:

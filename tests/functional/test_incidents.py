@@ -149,6 +149,29 @@ def test_a_typed_requester_and_a_described_task(app, client, people, login):
         assert incident.task_id is None
 
 
+@pytest.mark.parametrize("typed", ["M\u0430x M\u0430n\u0430ger", "Manager, Max", "Dr. Max Manager"])
+def test_the_ma_is_told_who_a_typed_requester_was_counted_as(app, client, people, login, typed):
+    """Issue 21, item 1: a look-alike of a person's name counts as that person; the MA who
+    logs it is told so, and the name stays as typed."""
+    login("alma")
+    data = form_data(people, requester_id="", requester_name=typed, requester_role="manager")
+
+    page = client.post("/incidents/new", data=data, follow_redirects=True).get_data(as_text=True)
+
+    assert f"The requester you typed, “{typed}”, was counted as Max Manager (Practice" in page
+    with app.app_context():
+        assert db.session.scalars(select(Incident)).one().requester_name == typed
+
+
+def test_a_typed_name_nobody_has_is_counted_as_no_one(client, people, login):
+    login("alma")
+    data = form_data(people, requester_id="", requester_name="Dr. Locum", requester_role="locum")
+
+    page = client.post("/incidents/new", data=data, follow_redirects=True).get_data(as_text=True)
+
+    assert "Saved." in page and "was counted as" not in page
+
+
 @pytest.mark.parametrize(
     "overrides, message",
     [

@@ -108,3 +108,122 @@ def test_a_lookalike_stored_before_the_fix_is_decided_as_reserved(app, runner, p
 
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["status"] == "prohibited"
+
+
+# ------------------------------------- look-alikes by DESIGN section 14 (issue 21, item 2)
+
+#: (code, name, the field that passes for a reserved task, the reserved task's code)
+SECTION_14_LOOKALIKES = [
+    ("dx-1", "Di\u0430gnosis", "name", "diagnosis"),  # Cyrillic а
+    ("dx-2", "Diag nosis", "name", "diagnosis"),
+    ("dx-3", "Diagnosis\u034f", "name", "diagnosis"),  # combining grapheme joiner
+    ("dx-4", "D\u0130AGNOS\u0130S", "name", "diagnosis"),  # Turkish dotted capital I
+    ("dx-5", "diagnos\u0131s", "name", "diagnosis"),  # dotless i
+    ("advice-1", "Medical\u3164advice", "name", "medical-advice"),  # Hangul filler
+    ("rx-1", "Prescribing\u2800", "name", "prescribing"),  # Braille blank
+    ("diag-nosis", "Spirometry check", "code", "diagnosis"),
+    ("diagnoses", "Spirometry check", "code", "diagnosis"),
+    ("rx-2", "Prescribings", "name", "prescribing"),  # a plural
+    ("ri-1", "Results interpretations", "name", "result-interpretation"),
+    ("tp-1", "Treatment planing", "name", "treatment-planning"),  # one letter
+    ("ma-1", "Advice, medical", "name", "medical-advice"),  # word order
+]
+IDS = [f"{code}:{name}" for code, name, *_ in SECTION_14_LOOKALIKES]
+
+
+@pytest.mark.parametrize(("code", "name", "field", "reserved"), SECTION_14_LOOKALIKES, ids=IDS)
+def test_section_14_look_alikes_are_refused_naming_the_reserved_task(code, name, field, reserved):
+    problems = custom_task_problems(code, name)
+
+    assert [f for f, _ in problems] == [field]
+    assert f"({reserved})" in problems[0][1]
+
+
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [
+        ("injection-training", "Injections"),  # near a built-in task that is not reserved
+        ("vital-sign", "Vital sign"),
+        ("diagnostic-imaging-prep", "Diagnostic imaging prep"),
+        ("medical-records", "Medical records"),
+        ("triage-call", "Triage call routing"),
+        ("prescription-pickup", "Prescription pickup"),
+        ("planning", "Treatment room planning"),
+    ],
+)
+def test_tasks_near_a_non_reserved_one_or_merely_sharing_a_word_pass(code, name):
+    assert custom_task_problems(code, name) == []
+
+
+def test_the_built_in_catalog_passes_its_own_rule():
+    """No built-in task that is not reserved reads as a reserved one (the catalog loads)."""
+    clashes = [
+        (task.code, reserved_lookalike(task.code, task.name).code)
+        for task in TASK_CATALOG
+        if task.kind != TaskKind.reserved and reserved_lookalike(task.code, task.name)
+    ]
+    assert clashes == []
+
+
+@pytest.mark.parametrize(
+    ("code", "name", "field", "reserved"), SECTION_14_LOOKALIKES[:9], ids=IDS[:9]
+)
+def test_the_one_verb_refuses_them(app, code, name, field, reserved):
+    from tracker.catalog.services import create_task
+
+    with app.app_context(), pytest.raises(Refused) as refused:
+        create_task(CLI, code=code, name=name, kind=TaskKind.clinical)
+    with app.app_context():
+        db.session.rollback()
+
+    assert refused.value.by_field.keys() == {field}
+    assert task_count(app) == len(TASK_CATALOG)
+
+
+@pytest.mark.parametrize(
+    ("code", "name", "field", "reserved"), SECTION_14_LOOKALIKES[:9], ids=IDS[:9]
+)
+def test_the_task_form_refuses_section_14_look_alikes(app, client, manager, code, name, field,
+                                                      reserved):  # fmt: skip
+    before = task_count(app)
+
+    response = client.post("/records/tasks/new", data={"code": code, "name": name,
+                                                       "kind": "clinical"})  # fmt: skip
+
+    assert response.status_code == 200
+    assert "which is for licensed providers only" in response.get_data(as_text=True)
+    assert task_count(app) == before
+
+
+def test_import_practice_refuses_every_look_alike_and_imports_nothing(app, runner, tmp_path):
+    data = sample_practice()
+    data["tasks"] = [{"code": code, "name": name, "kind": "clinical"}
+                     for code, name, *_ in SECTION_14_LOOKALIKES]  # fmt: skip
+    path = tmp_path / "practice.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+    result = runner.invoke(args=["import-practice", str(path)])
+
+    assert result.exit_code == 1
+    for index, (_, _, field, reserved) in enumerate(SECTION_14_LOOKALIKES):
+        assert f"tasks[{index}].{field}" in result.output and f"({reserved})" in result.output
+    assert "nothing was imported" in result.output
+    assert task_count(app) == len(TASK_CATALOG)
+
+
+@pytest.mark.parametrize(
+    ("code", "name", "field", "reserved"), SECTION_14_LOOKALIKES[:9], ids=IDS[:9]
+)
+def test_a_section_14_look_alike_stored_before_is_decided_as_reserved(
+    app, runner, practice, code, name, field, reserved
+):
+    with app.app_context():
+        db.session.add(Task(code=code, name=name, kind=TaskKind.clinical, description="",
+                            builtin=False))  # fmt: skip
+        db.session.commit()
+
+    result = runner.invoke(args=["check", "--assistant", "ana@example.org", "--task", code,
+                                 "--site", "main", "--json"])  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["status"] == "prohibited"

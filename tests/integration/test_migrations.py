@@ -183,3 +183,45 @@ def test_the_migrations_install_the_fact_stamp_triggers(empty_database):
     assert stamp_state(empty_database) == ({}, [])
     upgrade(empty_database)
     assert set(stamp_state(empty_database)[0]) == stamp_trigger_names(dialect)
+
+
+def test_the_name_keys_migration_re_keys_typed_requesters(empty_database):
+    """0009_name_keys: an incident stored with a key by the old rule ("reyes, morgan") gets
+    DESIGN section 14's key, so its look-alike requester stops seeing it at once."""
+    from datetime import UTC, datetime
+
+    from tracker.incidents.models import Incident
+    from tracker.names import name_key
+    from tracker.staff.models import Person
+    from tracker.vocabulary import DeclineReason, Role
+
+    flask_db(empty_database, "upgrade", "0008_protocols")
+    app = make_app(empty_database)
+    try:
+        with app.app_context():
+            ana = Person(email="ana@example.org", name="Ana", role=Role.assistant, active=True)
+            db.session.add(ana)
+            db.session.flush()
+            incident = Incident(
+                logged_by=ana, occurred_at=datetime(2026, 11, 1, tzinfo=UTC),
+                requester_name="Reyes, M\u043ergan", requester_role="manager",
+                what_was_asked="Sign it", reason=DeclineReason.outside_scope, steps=[],
+            )  # fmt: skip
+            db.session.add(incident)
+            db.session.commit()
+            db.session.execute(text("UPDATE incidents SET requester_key = 'reyes, morgan'"))
+            db.session.commit()
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+    upgrade(empty_database)
+
+    engine = create_engine(empty_database)
+    try:
+        with engine.connect() as conn:
+            stored = conn.execute(text("SELECT requester_name, requester_key FROM incidents")).one()
+    finally:
+        engine.dispose()
+    assert stored == ("Reyes, M\u043ergan", name_key("Morgan Reyes"))

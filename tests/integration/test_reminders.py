@@ -26,7 +26,7 @@ from tracker.extensions import db
 from tracker.incidents.models import Incident
 from tracker.practice_file.importer import import_practice
 from tracker.reminders.models import ReminderSent
-from tracker.sites.models import Site
+from tracker.sites.models import Practice, Site
 from tracker.sites.queries import practice_today
 from tracker.staff.models import Person
 from tracker.vocabulary import DeclineReason, IncidentStatus, Role
@@ -250,6 +250,47 @@ def test_a_refused_mail_stays_unlogged_and_only_it_is_sent_again(app, runner, sm
     assert run(runner).exit_code == 0
     assert smtp.mailbox.recipients == ["mia@example.org"]
     assert "3 items" in smtp.mailbox.received[0].subject
+
+
+def test_a_practice_name_with_a_line_break_neither_crashes_nor_forges_a_header(
+    app, runner, smtp, world
+):
+    """Issue 21, item 7: a CR/LF stored in the practice name (before such names were refused)
+    made the run crash with a traceback and send nothing."""
+    with app.app_context():
+        db.session.scalar(select(Practice)).name = "Valley\r\nBcc: eve@example.org"
+        db.session.commit()
+
+    result = run(runner)
+
+    assert result.exit_code == 0, result.output
+    assert result.exception is None
+    assert smtp.mailbox.recipients == ["alex@example.org", "ana@example.org", "mia@example.org"]
+    [ana] = smtp.mailbox.to("ana@example.org")
+    assert ana.subject == "[Valley Bcc: eve@example.org] Reminder: 1 item needs your attention"
+
+
+def test_one_mail_that_cannot_be_built_is_reported_and_the_others_are_sent(
+    app, runner, smtp, world
+):
+    """A recipient's address stored with a line break: that mail is reported (exit 1) and
+    stays unlogged, every other one goes out, and nothing is a traceback."""
+    with app.app_context():
+        db.session.get(Person, world["ana"]).email = "ana@example.org\nBcc: eve@example.org"
+        db.session.commit()
+
+    result = run(runner)
+
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert "Error: not sent to ana@example.org" in result.output
+    assert "Sent 2 mail(s); 1 not sent." in result.output
+    assert smtp.mailbox.recipients == ["alex@example.org", "mia@example.org"]
+    with app.app_context():
+        assert not db.session.scalar(
+            select(func.count()).where(ReminderSent.recipient_id == world["ana"])
+        )
 
 
 def test_upcoming_flagged_delegations(app, runner, smtp, world):

@@ -1,5 +1,6 @@
 """A requester is never shown incidents about their requests, however their name was typed,
-and typed names count with picked people for repeated pressure (security finding 4)."""
+and typed names count with picked people for repeated pressure (security finding 4, and
+issue 21 item 1: look-alike spellings, DESIGN section 14)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from tests.integration.test_incidents_services import NOW, log
 from tracker.catalog.models import Task
 from tracker.extensions import db
 from tracker.incidents.alerts import pressure_alerts
-from tracker.incidents.visibility import can_see, visible_incidents
+from tracker.incidents.models import Incident
+from tracker.incidents.visibility import can_see, counted_as, visible_incidents
+from tracker.names import name_key
 from tracker.sites.models import Site
 from tracker.staff.models import Person
 from tracker.vocabulary import Role
@@ -56,11 +59,11 @@ def test_a_typed_requester_never_sees_the_incident_whatever_the_spelling(world, 
     assert can_see(world["cora"], incident)  # another compliance officer sees it
 
 
-def test_the_stored_name_is_cleaned_and_its_key_kept(world):
-    incident = log(world, requester=None, name=SPELLINGS["zero-width"], role="compliance")
+def test_the_typed_name_is_kept_as_typed_and_its_key_beside_it(world):
+    incident = log(world, requester=None, name=" " + SPELLINGS["zero-width"], role="compliance")
 
-    assert incident.requester_name == ZOE
-    assert incident.requester_key == "zoë ångström"
+    assert incident.requester_name == SPELLINGS["zero-width"]
+    assert incident.requester_key == name_key(ZOE)
 
 
 @pytest.mark.parametrize("spelling", list(SPELLINGS), ids=list(SPELLINGS))
@@ -112,3 +115,146 @@ def test_a_typed_name_two_people_share_stays_a_name(world, app, make_person):
 
     assert [len(a.incidents) for a in alerts] == [3]
     assert alerts[0].requester_label == f"{ZOE} (provider)"
+
+
+# ------------------------------------------------- look-alike spellings (issue 21, item 1)
+
+#: How an assistant may type the demo manager's name: each is Morgan Reyes.
+MORGAN_SPELLINGS = {
+    "cyrillic": "M\u043ergan R\u0435yes",  # Cyrillic о and е
+    "surname-first": "Reyes, Morgan",
+    "full-stop": "Morgan Reyes.",
+    "grapheme-joiner": "Mor\u034fgan Reyes",
+    "variation-selector": "Morgan\ufe0f Reyes",
+    "hangul-filler": "Morgan\u3164Reyes",
+    "braille-blank": "Morgan Reyes\u2800",
+    "title": "Dr. Morgan Reyes",
+    "accents-left-out": "Morgan Reyes",  # the person is "Mórgan Réyes"
+}
+
+
+@pytest.fixture
+def morgan(world, app, make_person):
+    """The demo-like practice manager, with accents in the name as recorded."""
+    make_person("morgan@example.org", Role.manager, "Mórgan Réyes")
+    return db.session.scalar(select(Person).where(Person.email == "morgan@example.org"))
+
+
+class SignedIn:
+    """A browser signed in as one person; each request in a fresh application context (the
+    tests' own context would otherwise keep the first signed-in person in ``g``)."""
+
+    def __init__(self, app, email):
+        self.app, self.client = app, app.test_client()
+        response = self.get("/login", method="post", data={"email": email, "password": PASSWORD})
+        assert response.status_code == 302
+
+    def get(self, path, method="get", **kwargs):
+        with self.app.app_context():
+            return getattr(self.client, method)(path, **kwargs)
+
+    def text(self, path) -> str:
+        return self.get(path).get_data(as_text=True)
+
+
+def sign_in(app, email) -> SignedIn:
+    return SignedIn(app, email)
+
+
+def listed(browser: SignedIn, incident_id: int) -> bool:
+    return f'href="/incidents/{incident_id}"' in browser.text("/incidents/")
+
+
+@pytest.mark.parametrize("spelling", list(MORGAN_SPELLINGS), ids=list(MORGAN_SPELLINGS))
+def test_a_look_alike_requester_does_not_see_it(app, world, morgan, make_person, spelling):
+    make_person("other.manager@example.org", Role.manager, "Ola Manager")
+    typed = MORGAN_SPELLINGS[spelling]
+    incident = log(world, requester=None, name=typed, role="manager")
+    db.session.commit()
+    incident_id = incident.id
+
+    assert incident.requester_name == typed  # kept as typed
+    assert not can_see(morgan, incident)
+    assert [p.email for p in counted_as(incident)] == ["morgan@example.org"]
+    client = sign_in(app, "morgan@example.org")
+    assert not listed(client, incident_id)
+    assert client.get(f"/incidents/{incident_id}").status_code == 404
+    # Another manager sees it.
+    other = sign_in(app, "other.manager@example.org")
+    assert listed(other, incident_id)
+    assert other.get(f"/incidents/{incident_id}").status_code == 200
+
+
+@pytest.mark.parametrize("spelling", ["cyrillic", "surname-first", "hangul-filler", "title"])
+def test_no_page_or_export_shows_it_to_a_look_alike_requester(app, world, make_person, spelling):
+    """A compliance officer reaches every page about incidents: none shows it to them."""
+    make_person("morgan.c@example.org", Role.compliance, "Morgan Reyes")
+    incident_id = log(world, requester=None, name=MORGAN_SPELLINGS[spelling], role="compliance",
+                      what_was_asked="Sign the Zanzibar order").id  # fmt: skip
+    db.session.commit()
+
+    pages = {}
+    for email in ("morgan.c@example.org", "cora@example.org"):
+        client = sign_in(app, email)
+        pages[email] = {
+            "list": listed(client, incident_id),
+            "detail": client.get(f"/incidents/{incident_id}").status_code,
+            "report": "Zanzibar" in client.text("/reports/incidents.csv"),
+            "audit": "Zanzibar" in client.text("/audit/"),
+            "events": "Zanzibar" in client.text("/audit/events.csv"),
+        }
+
+    assert pages["morgan.c@example.org"] == {
+        "list": False, "detail": 404, "report": False, "audit": False, "events": False,
+    }  # fmt: skip
+    assert pages["cora@example.org"] == {
+        "list": True, "detail": 200, "report": True, "audit": True, "events": True,
+    }  # fmt: skip
+
+
+def test_a_former_persons_name_counts_as_that_person(app, world, morgan):
+    morgan.active = False
+    db.session.commit()
+    for days in (30, 20, 10):
+        log(world, requester=None, name=MORGAN_SPELLINGS["surname-first"], role="manager",
+            at=NOW - timedelta(days=days))  # fmt: skip
+
+    incident = db.session.scalars(select(Incident).order_by(Incident.id.desc())).first()
+    alerts = pressure_alerts(world["cora"], 3, 90)
+
+    assert [p.email for p in counted_as(incident)] == ["morgan@example.org"]
+    assert [len(a.incidents) for a in alerts] == [3]
+
+
+def test_picked_and_look_alike_requests_raise_one_alert(world, morgan):
+    w = {**world, "morgan": morgan}
+    log(w, requester="morgan", at=NOW - timedelta(days=40))
+    for days, spelling in ((30, "cyrillic"), (20, "hangul-filler"), (10, "title")):
+        log(w, requester=None, name=MORGAN_SPELLINGS[spelling], role="manager",
+            at=NOW - timedelta(days=days))  # fmt: skip
+
+    alerts = pressure_alerts(w["cora"], 4, 90)
+
+    assert len(alerts) == 1 and len(alerts[0].incidents) == 4
+    assert alerts[0].requester_label == "Mórgan Réyes (Practice manager)"
+
+
+def test_the_compliance_digest_leaves_out_a_look_alike_requester(app, world, make_person):
+    """A compliance officer typed as "Reyes, Morgan" gets no reminder of that incident;
+    the other compliance officer does."""
+    from tracker.reminders.services import plan_reminders
+
+    make_person("morgan.c@example.org", Role.compliance, "Morgan Reyes")
+    for days in (60, 50, 40):
+        log(world, requester=None, name=MORGAN_SPELLINGS["surname-first"], role="compliance",
+            at=NOW - timedelta(days=days))  # fmt: skip
+    db.session.commit()
+
+    mails = {r.recipient.email: r for r in plan_reminders(NOW.date(), NOW)}
+
+    morgan_items = [i.key for i in mails["morgan.c@example.org"].items] if (
+        "morgan.c@example.org" in mails) else []  # fmt: skip
+    assert not [k for k in morgan_items if k.startswith(("alert:", "open-incident:"))]
+    cora_items = [i.key for i in mails["cora@example.org"].items]
+    assert any(k.startswith("alert:") for k in cora_items)
+    assert any(k.startswith("open-incident:") for k in cora_items)

@@ -19,6 +19,7 @@ from tracker.audit.services import SystemActor, record_event
 from tracker.errors import Refused
 from tracker.extensions import db
 from tracker.staff.models import Person
+from tracker.validation import unfit_text
 
 #: What a token may do: ask for decisions and the finder, read, record and change.
 SCOPES = ("decide", "read", "write")
@@ -70,10 +71,12 @@ def create_token(
     max_days: int = 365,
 ) -> tuple[str, ApiToken]:
     """Create a token for ``person``; returns the token (to show once) and its record."""
+    if unfit := unfit_text(name or "", multiline=False):
+        raise Refused.because(unfit, "name")
     name = (name or "").strip()
     if not name:
         raise Refused.because("Give the token a name, e.g. the system that will use it.", "name")
-    if len(name) > NAME_MAX_LENGTH or "\x00" in name:
+    if len(name) > NAME_MAX_LENGTH:
         raise Refused.because(f"A token's name is at most {NAME_MAX_LENGTH} characters.", "name")
     chosen = sorted(set(scopes), key=SCOPES.index) if set(scopes) <= set(SCOPES) else None
     if not chosen:

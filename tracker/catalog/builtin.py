@@ -7,9 +7,10 @@ file share one source of truth.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
-from tracker.names import name_key
+from tracker.names import name_forms, name_key
 from tracker.vocabulary import TaskKind
 
 
@@ -75,27 +76,67 @@ TASK_CATALOG: tuple[CatalogTask, ...] = (
 BUILTIN_TASK_CODES = frozenset(t.code for t in TASK_CATALOG)
 
 
-def task_key(text: str | None) -> str:
-    """A task code or name as compared for look-alikes: the typed-name normal form
-    (tracker.names), with hyphens, underscores and dots read as spaces."""
-    return " ".join(re.split(r"[\s_.-]+", name_key(text))).strip()
+#: Reserved task keys shorter than this are matched exactly, never "one letter off".
+_NEAR_MIN_LENGTH = 6
 
 
-#: Every reserved task by the normal form of its code and of its name.
-_RESERVED_BY_KEY = {
-    task_key(text): task
+def _one_edit_apart(a: str, b: str) -> bool:
+    """One letter added, removed or changed (Levenshtein distance 1)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return a == b
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i + (len(a) == len(b)) :] == b[i + 1 :]
+
+
+def _singular(key: str) -> str:
+    return key[:-2] if key.endswith("es") else key[:-1] if key.endswith("s") else key
+
+
+def _task_forms(text: str | None) -> frozenset[str]:
+    """A code or a name as compared for look-alikes (tracker.names), with each word's
+    plural ending and the whole key's taken off too ("Results interpretations")."""
+    forms = set(name_forms(text))
+    forms |= {name_key(" ".join(_singular(word) for word in re.split(r"[\W_]+", text or "")))}
+    forms |= {_singular(form) for form in forms}
+    return frozenset(forms - {""})
+
+
+def _passes_for(text: str | None, reserved_forms: frozenset[str]) -> bool:
+    for form in _task_forms(text):
+        for other in reserved_forms:
+            if form == other:
+                return True
+            if len(other) >= _NEAR_MIN_LENGTH and _one_edit_apart(form, other):
+                return True
+    return False
+
+
+#: Every reserved task with the forms of its code and of its name.
+_RESERVED_FORMS = tuple(
+    (task, _task_forms(task.code) | _task_forms(task.name))
     for task in TASK_CATALOG
     if task.kind == TaskKind.reserved
-    for text in (task.code, task.name)
-}
-_BUILTIN_BY_KEY = {task_key(task.code): task for task in TASK_CATALOG}
+)
+_BUILTIN_BY_KEY = {name_key(task.code): task for task in TASK_CATALOG}
+
+
+@lru_cache(maxsize=1024)
+def _reserved_lookalike(text: str | None) -> CatalogTask | None:
+    return next((task for task, forms in _RESERVED_FORMS if _passes_for(text, forms)), None)
 
 
 def reserved_lookalike(*texts: str | None) -> CatalogTask | None:
-    """The reserved task a custom task's code or name would pass for ("DIAGNOSIS",
-    "Diagnosis", "result_interpretation", "Ｐｒｅｓｃｒｉｂｉｎｇ"), or None."""
+    """The reserved task a custom task's code or name would pass for, or None.
+
+    The name rule of DESIGN section 14: the same key ("DIAGNOSIS", "Diаgnosis" with a
+    Cyrillic а, "diag-nosis", "Diagnosis" with an invisible joiner), or a key one letter
+    or a plural away ("diagnoses", "diagnosıs", "Prescribings")."""
     for text in texts:
-        found = _RESERVED_BY_KEY.get(task_key(text))
+        found = _reserved_lookalike(text)
         if found is not None:
             return found
     return None
@@ -103,7 +144,7 @@ def reserved_lookalike(*texts: str | None) -> CatalogTask | None:
 
 def builtin_lookalike(code: str | None) -> CatalogTask | None:
     """The built-in task whose code this one is in another case or spelling, or None."""
-    return _BUILTIN_BY_KEY.get(task_key(code))
+    return _BUILTIN_BY_KEY.get(name_key(code)) if name_key(code) else None
 
 
 def custom_task_problems(code: str | None, name: str | None) -> list[tuple[str, str]]:

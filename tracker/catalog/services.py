@@ -11,6 +11,7 @@ from tracker.catalog.builtin import BUILTIN_TASK_CODES, TASK_CATALOG, custom_tas
 from tracker.catalog.models import Task
 from tracker.errors import Problems
 from tracker.extensions import db
+from tracker.validation import check_one_line
 from tracker.vocabulary import TaskKind
 
 if TYPE_CHECKING:  # a person's record comes after the sites and tasks
@@ -42,6 +43,9 @@ def ensure_catalog() -> int:
 
 
 def _check_task(problems, code: str, name: str, kind, task_id=None, needs_direction=False):
+    check_one_line(problems, code=code, name=name)
+    if problems:
+        return
     if code in BUILTIN_TASK_CODES:
         problems.add(
             "code", f"{code} is in the built-in catalog and cannot be redefined; pick another code."

@@ -1,7 +1,7 @@
 """Repeated pressure: many declined requests from the same requester in a short time.
 
 ``INCIDENT_ALERT_COUNT`` (3) or more incidents naming the same requester (the same person,
-picked or typed by their name, or the same typed name in ``tracker.names``' normal form)
+picked or typed by a name with their key, or the same typed name by ``tracker.names``' key)
 whose moments all fall within ``INCIDENT_ALERT_WINDOW_DAYS`` (90) days of each other raise
 an alert for compliance. Windows that share incidents are merged, so one burst of pressure is
 one alert.
@@ -17,14 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
 from tracker.extensions import db
 from tracker.incidents.models import Incident
-from tracker.incidents.visibility import visible_incidents
-from tracker.names import name_key
-from tracker.staff.models import Person
+from tracker.incidents.visibility import people_by_name_key, visible_incidents
 from tracker.vocabulary import IncidentStatus
 
 #: Statuses that still need a reviewer's attention.
@@ -53,30 +51,23 @@ def pressure_clusters(
     return clusters
 
 
-def people_by_name_key() -> dict[str, list[int]]:
-    """Every person's id by the normal form of their name (one query)."""
-    found: dict[str, list[int]] = defaultdict(list)
-    for person_id, name in db.session.execute(select(Person.id, Person.name)):
-        found[name_key(name)].append(person_id)
-    return found
-
-
 def requester_key(
-    incident: Incident, people: dict[str, list[int]] | None = None
+    incident: Incident, people: dict[str, set[int]] | None = None
 ) -> tuple[str, object] | None:
     """Who the incident names as the requester, as alerts group them.
 
-    A typed name that is the name of exactly one person in the practice counts as that
-    person: two incidents picking Dr. Lee and two typing "Dr. Jordan Lee" are four.
+    A typed name whose key (tracker.names) is the key of exactly one person, active or
+    former, counts as that person: two incidents picking Dr. Lee and two typing
+    "Jordan Lee" or "Dr. Jоrdan Lee" are four. A key two people share stays a name.
     """
     if incident.requester_id is not None:
         return ("person", incident.requester_id)
-    key = incident.requester_key or name_key(incident.requester_name)
+    key = incident.requester_key
     if not key:
         return None
-    matches = (people or {}).get(key, [])
+    matches = (people or {}).get(key, set())
     if len(matches) == 1:
-        return ("person", matches[0])
+        return ("person", next(iter(matches)))
     return ("name", key)
 
 

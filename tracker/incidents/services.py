@@ -28,6 +28,7 @@ from tracker.incidents.words import REASON_FOR_CONDITION, STATUS_LABELS, STEP_CO
 from tracker.names import clean_name
 from tracker.sites.models import Site
 from tracker.staff.models import Person
+from tracker.validation import unfit_text
 from tracker.vocabulary import DeclineReason, DelegationStatus, IncidentStatus
 
 #: Longest text each field keeps (the forms say the same).
@@ -72,7 +73,12 @@ class DeclineAccount:
 # --------------------------------------------------------------------------- checks
 
 
-def _text(value: str | None, name: str, label: str, required: bool = False) -> str:
+def _text(
+    value: str | None, name: str, label: str, required: bool = False, one_line: bool = False
+) -> str:
+    problem = unfit_text(value or "", multiline=False) if one_line else None
+    if problem:
+        raise Refused.because(problem, name)
     text = (value or "").strip()
     if required and not text:
         raise Refused.because(f"{label} is required.", name)
@@ -158,8 +164,8 @@ def log_incident(
     """Log a request the MA declined: who asked, for what, where, and what the MA did."""
     now = now or utcnow()
     values = _checked_account(account, logged_by, now)
-    name = _text(clean_name(requester_name), "requester_name", "Their name")
-    role = _text(requester_role, "requester_role", "Their role")
+    name = clean_name(_text(requester_name, "requester_name", "Their name", one_line=True))
+    role = _text(requester_role, "requester_role", "Their role", one_line=True)
     if requester is not None and name:
         raise Refused.because("You chose a person and typed a name: keep one.", "requester_name")
     if requester is None and not name:
@@ -294,7 +300,7 @@ def review_incident(
             "status",
         )
     text = _text(note, "body", "The note", target == IncidentStatus.resolved)
-    to = _text(escalated_to, "escalated_to", "Escalated to")
+    to = _text(escalated_to, "escalated_to", "Escalated to", one_line=True)
     if target == IncidentStatus.escalated:
         if not to:
             raise Refused.because(

@@ -37,7 +37,7 @@ from tracker.incidents.forms import (
     ReviewForm,
     local_now,
 )
-from tracker.incidents.visibility import is_reviewer
+from tracker.incidents.visibility import counted_as, is_reviewer
 from tracker.sites.models import Site
 from tracker.staff.models import Person
 from tracker.vocabulary import DelegationStatus, IncidentStatus
@@ -150,6 +150,15 @@ def new():
         else:
             db.session.commit()
             flash("Saved. Declining and documenting it was the right thing to do.", "success")
+            counted = counted_as(incident)
+            if counted:
+                flash(
+                    f"The requester you typed, “{incident.requester_name}”, was counted as "
+                    f"{' and '.join(f'{p.name} ({p.role.label})' for p in counted)}: "
+                    "they will not see this incident, and it counts in their "
+                    "repeated-pressure alerts.",
+                    "info",
+                )
             return redirect(url_for("incidents.detail", incident_id=incident.id))
     status = 400 if request.method == "POST" else 200
     return render_template("incidents/new.html", form=form), status

@@ -6,17 +6,20 @@ incidents for a person to see.
 
 May see an incident: the MA who logged it; compliance officers, administrators and
 practice managers; a person it was raised with. Never, whatever their role: the person named
-as the requester, whether picked from the staff list or typed in by name.
+as the requester, whether picked from the staff list or typed in by a name whose key is
+theirs (``tracker.names``).
 """
 
 from __future__ import annotations
+
+from collections import defaultdict
 
 from sqlalchemy import Select, String, and_, cast, exists, false, or_, select, true
 
 from tracker.audit.models import AuditEvent
 from tracker.extensions import db
 from tracker.incidents.models import Incident, IncidentAddendum, incident_raised_with
-from tracker.names import name_key
+from tracker.names import name_forms
 from tracker.staff.models import Person
 from tracker.vocabulary import OVERSEERS
 
@@ -29,11 +32,12 @@ def visibility_clause(person: Person | None):
     if person is None or not getattr(person, "is_authenticated", False):
         return false()
     not_requester = or_(Incident.requester_id.is_(None), Incident.requester_id != person.id)
-    # A typed name is compared in one normal form (tracker.names), stored on write: an
-    # accent written as a combining mark or a pasted zero-width space changes nothing.
-    key = name_key(person.name)
-    if key:
-        not_requester = and_(not_requester, Incident.requester_key != key)
+    # A typed name is compared by its key (tracker.names, DESIGN section 14), stored on
+    # write: "Mоrgan Rеyes" with a Cyrillic о, "Reyes, Morgan", "Dr. Morgan Reyes" or a
+    # pasted invisible character is Morgan Reyes, who never sees it (failing closed).
+    forms = name_forms(person.name)
+    if forms:
+        not_requester = and_(not_requester, Incident.requester_key.not_in(sorted(forms)))
     if person.role in OVERSEERS:
         allowed = true()
     else:
@@ -84,6 +88,27 @@ def audit_events_visible_to(person: Person | None):
     )
 
 
+def people_by_name_key() -> dict[str, set[int]]:
+    """Every person's id, active or former, under each form of their name's key (one
+    query): what a typed requester's key is looked up in."""
+    found: dict[str, set[int]] = defaultdict(set)
+    for person_id, name in db.session.execute(select(Person.id, Person.name)):
+        for form in name_forms(name):
+            found[form].add(person_id)
+    return found
+
+
+def counted_as(incident: Incident) -> list[Person]:
+    """The people an incident's typed requester counts as (none when a person was picked
+    or no one's name has that key), by name: the MA who logs it is told."""
+    if incident.requester_id is not None or not incident.requester_key:
+        return []
+    ids = people_by_name_key().get(incident.requester_key, set())
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Person).where(Person.id.in_(ids)).order_by(Person.name)))
+
+
 def is_reviewer(person: Person | None) -> bool:
     """Compliance, admins and managers review incidents they can see."""
     return bool(person is not None and person.role in OVERSEERS)
@@ -92,6 +117,8 @@ def is_reviewer(person: Person | None) -> bool:
 __all__ = [
     "audit_events_visible_to",
     "can_see",
+    "counted_as",
     "is_reviewer",
+    "people_by_name_key",
     "visible_incidents",
 ]

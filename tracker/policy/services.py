@@ -25,6 +25,7 @@ from tracker.rule.rules import state_name
 from tracker.rule.values import PolicyFacts
 from tracker.sites.models import Site
 from tracker.staff.models import Person
+from tracker.validation import check_one_line
 from tracker.vocabulary import (
     US_STATES,
     RuleStatus,
@@ -208,6 +209,7 @@ def check_policy_change(draft: PolicyDraft, replacing: Policy | None = None) -> 
     """Resolve and check a new policy or a policy's new version (nothing written)."""
     draft = replace(draft, job_levels=_canonical_levels(draft.job_levels, known_job_levels()))
     problems = Problems()
+    check_one_line(problems, document=draft.document)
     task = db.session.scalar(select(Task).where(Task.code == draft.task))
     if task is None:
         problems.add("task", f"No task with code {draft.task!r}.")

@@ -23,6 +23,9 @@ from tracker.reminders.services import Reminder, log_sent
 #: What an SMTP exchange can fail with: the server refuses, the connection drops or times
 #: out, or TLS cannot be set up.
 SMTP_ERRORS = (smtplib.SMTPException, OSError, socket.timeout, ssl.SSLError)
+#: What one mail can fail with before it reaches the server: a header value with a line
+#: break (``BadHeaderError``) or text that cannot be encoded; both are ``ValueError``.
+UNSENDABLE = (ValueError,)
 
 
 @dataclass
@@ -92,37 +95,45 @@ def check_settings() -> str | None:
 
 
 def send_all(reminders: list[Reminder], echo: Callable[[str], None]) -> RunResult:
-    """Send each mail; log and commit it once accepted. Carries on past a refused mail;
-    stops at once when the server cannot be reached."""
+    """Send each mail; log and commit it once accepted. Carries on past a refused mail and
+    past a mail that cannot be built (a header with a line break, from data stored before
+    such data was refused): each is reported and stays unlogged. Stops at once when the
+    server cannot be reached."""
     result = RunResult()
     connection = None
-    for index, reminder in enumerate(reminders):
-        if connection is None:
+    try:
+        for index, reminder in enumerate(reminders):
+            if connection is None:
+                try:
+                    connection = smtp_connection()
+                    connection.open()
+                except SMTP_ERRORS as exc:
+                    # No server to talk to: every mail left is unsent (and stays unlogged).
+                    reason = _describe(exc)
+                    result.failed.extend((left, reason) for left in reminders[index:])
+                    return result
             try:
-                connection = smtp_connection()
-                connection.open()
+                build_message(reminder, connection).send(fail_silently=False)
             except SMTP_ERRORS as exc:
-                # No server to talk to: every mail left is unsent (and stays unlogged).
-                reason = _describe(exc)
-                result.failed.extend((left, reason) for left in reminders[index:])
-                _close(connection)
-                return result
-        try:
-            build_message(reminder, connection).send(fail_silently=False)
-        except SMTP_ERRORS as exc:
-            db.session.rollback()
-            result.failed.append((reminder, _describe(exc)))
-            connection = _close(connection)
-            continue
-        try:
-            log_sent(reminder)
-            db.session.commit()
-        except IntegrityError:
-            # Another run sent and logged the same reminder meanwhile: it stays logged once.
-            db.session.rollback()
-        result.sent.append(reminder)
-        echo(f"sent to {reminder.recipient.email}: {reminder.subject}")
-    _close(connection)
+                db.session.rollback()
+                result.failed.append((reminder, _describe(exc)))
+                connection = _close(connection)
+                continue
+            except UNSENDABLE as exc:
+                # Nothing went to the server: the connection serves the next mail.
+                db.session.rollback()
+                result.failed.append((reminder, _describe(exc)))
+                continue
+            try:
+                log_sent(reminder)
+                db.session.commit()
+            except IntegrityError:
+                # Another run sent and logged the same reminder meanwhile: it stays logged once.
+                db.session.rollback()
+            result.sent.append(reminder)
+            echo(f"sent to {reminder.recipient.email}: {reminder.subject}")
+    finally:
+        _close(connection)
     return result
 
 

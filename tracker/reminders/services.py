@@ -48,6 +48,7 @@ from tracker.rule.words import CONDITION_LABELS
 from tracker.sites.models import Practice, Site
 from tracker.staff.models import Person
 from tracker.training.queries import ExpiringItem, expiring_items
+from tracker.validation import as_one_line
 from tracker.vocabulary import DelegationStatus, Role, TaskKind
 
 ONCE = "once"
@@ -469,7 +470,8 @@ def _drop_already_sent(mails: list[Reminder]) -> None:
 
 
 def _subject_prefix() -> str:
-    name = db.session.scalar(select(Practice.name).limit(1))
+    # A name stored before line breaks were refused must not break the Subject header.
+    name = as_one_line(db.session.scalar(select(Practice.name).limit(1)) or "")
     return f"[{name}] " if name else ""
 
 

@@ -15,7 +15,7 @@ from tracker.audit.services import record_create, record_event, record_update, s
 from tracker.errors import Problems
 from tracker.extensions import db
 from tracker.sites.models import Practice, Site
-from tracker.validation import unfit_text
+from tracker.validation import check_one_line, unfit_text
 
 if TYPE_CHECKING:  # a person's record comes after the sites and tasks
     from tracker.staff.models import Person
@@ -23,7 +23,8 @@ if TYPE_CHECKING:  # a person's record comes after the sites and tasks
 # --------------------------------------------------------------------------- sites
 
 
-def _check_site(problems: Problems, code: str, site_id: int | None = None) -> None:
+def _check_site(problems: Problems, code: str, name: str, site_id: int | None = None) -> None:
+    check_one_line(problems, code=code, name=name)
     query = select(Site.id).where(Site.code == code)
     if site_id is not None:
         query = query.where(Site.id != site_id)
@@ -33,7 +34,7 @@ def _check_site(problems: Problems, code: str, site_id: int | None = None) -> No
 
 def create_site(actor: Person, *, code: str, name: str, state: str, timezone: str) -> Site:
     problems = Problems()
-    _check_site(problems, code)
+    _check_site(problems, code, name)
     problems.raise_any()
     site = Site(code=code, name=name, state=state, timezone=timezone)
     return record_create(site, actor)
@@ -43,7 +44,7 @@ def update_site(
     actor: Person, site: Site, *, code: str, name: str, state: str, timezone: str
 ) -> None:
     problems = Problems()
-    _check_site(problems, code, site.id)
+    _check_site(problems, code, name, site.id)
     problems.raise_any()
     before = snapshot(site)
     site.code, site.name, site.state, site.timezone = code, name, state, timezone

@@ -21,7 +21,7 @@ from tracker.sites.models import Site
 from tracker.sites.queries import practice_today
 from tracker.staff import signals
 from tracker.staff.models import Credential, License, Person
-from tracker.validation import EMAIL_RE, unfit_text
+from tracker.validation import EMAIL_RE, check_one_line, unfit_text
 from tracker.vocabulary import STAFF_ROLES, Role
 
 # --------------------------------------------------------------------------- people
@@ -141,6 +141,7 @@ def create_person(
     ``needs_password``: the person is created to sign in (``create-user``), so an empty
     password is refused like a short one."""
     problems = Problems()
+    check_one_line(problems, email=email)  # name and job level: _check_person
     if needs_password and not password:
         problems.add("password", password_problem(password or "", email, min_password_length))
     email = email.strip().lower()
@@ -196,6 +197,7 @@ def update_person(
 ) -> set[str]:
     """Change a person's record; returns the states an assistant works in that are new."""
     problems = Problems()
+    check_one_line(problems, email=email)  # name and job level: _check_person
     email = email.strip().lower()
     role = Role(role)
     if role != person.role:
@@ -285,6 +287,7 @@ def set_active(actor: Person, person: Person, active: bool) -> ActiveChange:
 
 
 def _check_license(problems, person, type_, number, state, license_id=None):
+    check_one_line(problems, type=type_, number=number)
     if person.role != Role.provider:
         problems.add(None, f"Licenses are kept for providers; {person.name} is not a provider.")
     query = select(License.id).where(
@@ -341,6 +344,7 @@ def update_license(
 
 
 def _check_credential(problems, person, values: dict, today: date, credential_id=None):
+    check_one_line(problems, **{k: values.get(k) for k in ("type", "number", "issuer")})
     issued, expires, verified = values["issued_on"], values["expires_on"], values["verified_on"]
     if issued and expires and expires < issued:
         problems.add("expires_on", f"Must be on or after the issue date ({issued.isoformat()}).")
