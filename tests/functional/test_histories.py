@@ -82,9 +82,11 @@ def test_the_decision_logs_made_column_is_in_one_zone(app, client, login_as, pra
 
             task_id = db.session.scalar(select(Task.id).where(Task.code == "injection"))
         # Made an hour apart at sites in different zones: newest first must read in order.
+        # Asked by the manager (an assistant's own questions are hers: DESIGN section 13).
         for site, hour in (("main", 17), ("north", 18)):
             db.session.add(
                 Record(assistant_id=ids["ana"], task_id=task_id, site_id=sites[site],
+                       asked_by_id=ids["manager"],
                        at=datetime(2026, 11, 23, 18, tzinfo=UTC), source="page",
                        status="flagged", result={"status": "flagged", "conditions": []},
                        made_at=datetime(2026, 11, 20, hour, tzinfo=UTC))
