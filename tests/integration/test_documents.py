@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 
 from tests.document_samples import CHECKLIST_PDF, HTML_PAGE, exif_of, jpeg_with_gps, png
 from tracker.audit.models import AuditEvent
-from tracker.audit.services import CLI
 from tracker.competencies.models import Competency
 from tracker.documents import storage
 from tracker.documents.models import Document
@@ -127,10 +126,36 @@ def test_only_who_may_change_the_record_attaches(app, practice):
                             data=CHECKLIST_PDF, actor=person("dr.lee@example.org"))  # fmt: skip
 
 
-def test_protocols_are_named_but_not_kept_yet(app, practice):
-    with app.app_context(), pytest.raises(Refused, match="protocols are not kept"):
-        attach_document("protocol", 1, title="Phone protocol", filename="p.pdf",
-                        data=CHECKLIST_PDF, actor=CLI)  # fmt: skip
+def test_a_protocol_takes_documents_its_readers_see_once_approved(app, practice):
+    """The signed protocol is attached by a manager; an assistant at its site sees it only
+    once the protocol is approved (she never sees a draft), as on the protocol's page."""
+    from datetime import date
+
+    from tracker.catalog.models import Task
+    from tracker.documents.records import KINDS
+    from tracker.protocols.services import approve_protocol, create_protocol
+    from tracker.sites.models import Site
+    from tracker.vocabulary import DocumentRecordType
+
+    with app.app_context():
+        manager, ana = person("manager@example.org"), person("ana@example.org")
+        task = db.session.scalar(select(Task).where(Task.code == "protocol-phone-routing"))
+        site = db.session.scalar(select(Site).where(Site.code == "main"))
+        protocol = create_protocol(manager, code="phone-routing", title="Phone routing",
+                                   version=1, tasks=[task], sites=[site],
+                                   document="Phone protocol v1")  # fmt: skip
+        document = attach_document("protocol", protocol.id, title="Signed protocol",
+                                   filename="protocol.pdf", data=CHECKLIST_PDF,
+                                   actor=manager)  # fmt: skip
+        kind = KINDS[DocumentRecordType.protocol]
+        assert document.record_type == DocumentRecordType.protocol
+        assert not kind.may_see(ana, protocol)
+        with pytest.raises(Refused, match="may not change"):
+            attach_document("protocol", protocol.id, title="Mine", filename="m.pdf",
+                            data=CHECKLIST_PDF, actor=ana)  # fmt: skip
+        approve_protocol(manager, protocol, approved_by=person("dr.lee@example.org"),
+                         approved_on=date(2026, 6, 1))  # fmt: skip
+        assert kind.may_see(ana, protocol)
 
 
 def test_every_kind_of_record_takes_documents(app, practice):

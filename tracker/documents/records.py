@@ -17,8 +17,10 @@ from tracker.competencies.models import Competency
 from tracker.competencies.services import may_correct, visible_competencies
 from tracker.extensions import db
 from tracker.policy.models import Policy, StateRule
+from tracker.protocols.models import Protocol
+from tracker.protocols.queries import covers_person
 from tracker.staff.models import Credential, License, Person
-from tracker.vocabulary import RECORD_KEEPERS, DocumentRecordType, Role
+from tracker.vocabulary import RECORD_KEEPERS, DocumentRecordType, ProtocolState, Role
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,14 @@ def _keeps_records(person: Person, record) -> bool:
 
 def _everyone(person: Person, record) -> bool:
     return True
+
+
+def _sees_protocol(person: Person, protocol: Protocol) -> bool:
+    """As the protocol's page: an assistant sees the approved or retired versions that
+    cover her sites, never a draft."""
+    if person.role != Role.assistant:
+        return True
+    return protocol.state != ProtocolState.draft and covers_person(protocol, person)
 
 
 KINDS: dict[DocumentRecordType, RecordKind] = {
@@ -107,13 +117,23 @@ KINDS: dict[DocumentRecordType, RecordKind] = {
                 + (f" ({policy.document})" if policy.document else "")
             ),
         ),
-        # Protocols (DESIGN section 15) are named in the vocabulary; they get their entry
-        # here once their model exists. Until then an attachment to one is refused.
+        RecordKind(
+            DocumentRecordType.protocol,
+            Protocol,
+            "protocols",
+            _sees_protocol,
+            _keeps_records,
+            lambda protocol: url_for("protocols.detail", protocol_id=protocol.id),
+            lambda protocol: f"{protocol.title} (version {protocol.version})",
+        ),
     )
 }
 
-#: Why a protocol takes no document yet (DESIGN section 15's records are not in this version).
-NOT_KEPT = "protocols are not kept by this version of tracker"
+#: Why a document names no kind of record tracker keeps documents for.
+NOT_KEPT = (
+    "documents are kept for competencies, credentials, licenses, state rules, "
+    "policies and protocols only"
+)
 
 
 def kind_of(record_type) -> RecordKind | None:

@@ -12,7 +12,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -22,20 +21,16 @@ from flask import (
 from tracker.audit.denied import refuse
 from tracker.documents import services, storage
 from tracker.documents.forms import DocumentForm, WithdrawForm
-from tracker.documents.records import NOT_KEPT, kind_of, record_of
+from tracker.documents.records import kind_of, record_of
 from tracker.errors import render_error
 from tracker.form_pages import current_person, save_form
 from tracker.validation import accepts_upload
-from tracker.vocabulary import DocumentRecordType
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
 
 def _record_or_404(record_type, record_id):
     """The kind and record a form names, when the signed-in person may see the record."""
-    if record_type == DocumentRecordType.protocol.value:
-        message = f"Documents cannot be attached to protocols: {NOT_KEPT}."
-        abort(make_response(render_error(400, message)))
     kind = kind_of(record_type)
     record = record_of(kind, record_id) if kind is not None and record_id else None
     if record is None or not kind.may_see(current_person(), record):
