@@ -22,7 +22,7 @@ from tracker.policy.models import Policy, StateRule
 from tracker.policy.overlap import describe_span, policies_overlap
 from tracker.policy.queries import known_job_levels
 from tracker.rule.rules import state_name
-from tracker.rule.values import PolicyFacts
+from tracker.rule.values import PolicyFacts, StateRuleFacts
 from tracker.sites.models import Site
 from tracker.staff.models import Person
 from tracker.validation import check_one_line
@@ -44,16 +44,9 @@ def _reserved_words(task: Task, what: str) -> str:
 # --------------------------------------------------------------------------- state rules
 
 
-@dataclass(frozen=True)
-class StateRuleDraft:
-    state: str
-    task: str
-    status: RuleStatus
-    supervision: SupervisionLevel
-    requires_credentials: tuple[str, ...] = ()
-    min_training_hours: float | None = None
-    citation: str = ""
-    verified_on: date | None = None
+#: A state rule as a writer proposes it: the rule's own facts, not yet stored (no id). One
+#: declaration for both, so a field added to the rule is added to every writer's draft.
+StateRuleDraft = StateRuleFacts
 
 
 def _state_rule_problems(
