@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
+from tracker.dates import add_months
+
 MANAGER = "manager@valley.example.org"
 ANA = "ana@valley.example.org"  # her injection competency has expired
 BEN = "ben@valley.example.org"  # everything in place
@@ -127,8 +129,10 @@ def test_manager_records_a_delegation_flagged_for_an_expired_competency(page, va
     unmet = decision.get_by_role("listitem").filter(has_text="not met")
     expect(unmet).to_have_count(1)
     expect(unmet).to_contain_text("Competency")
-    expired_on = (today - timedelta(days=30)).isoformat()
-    expect(unmet).to_contain_text(f"expired on {expired_on}")
+    # The earliest of its own date (30 days ago) and its validation plus the policy's 12
+    # months (DESIGN section 13): validated 400 days ago, so the policy's date comes first.
+    expired_on = min(today - timedelta(days=30), add_months(today - timedelta(days=400), 12))
+    expect(unmet).to_contain_text(f"expired on {expired_on.isoformat()}")
     for met in ("State law", "Employer policy", "Supervision"):
         item = decision.get_by_role("listitem").filter(has_text=met)
         expect(item.first).not_to_contain_text("not met")

@@ -71,6 +71,9 @@ BODIES = {
                             "delegated_by": "dr.lee@example.org", "notes": "room 4"},
     "/api/v1/delegations/{delegation_id}/status": {"status": "performed", "reason": "done"},
     "/api/v1/delegations/{delegation_id}/recheck": None,
+    "/api/v1/directions": {"assistant": "ana@example.org", "task": "refill-transmission",
+                           "site": "main", "reference": "REQ-1182",
+                           "given_at": "2026-11-23T09:10:00-08:00", "valid_until": None},
 }  # fmt: skip
 #: Each role's token, with every scope.
 TOKENS = {"manager": "manager@example.org", "provider": "dr.lee@example.org",

@@ -517,7 +517,7 @@ class DirectionSchema(Schema):
 
 
 class DirectionListQuerySchema(Strict):
-    date = fields.Date(metadata={"description": "The practice's day; default today."})
+    date = Day(metadata={"description": "The practice's day; default today."})
 
 
 class DirectionListSchema(Schema):
