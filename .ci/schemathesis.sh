@@ -15,6 +15,9 @@ $BIN/flask --app tracker db upgrade >/dev/null 2>&1
 $BIN/flask --app tracker seed-demo >/dev/null
 TOKEN=$($BIN/flask --app tracker create-token admin@demo.clinic --name schemathesis \
   --scope decide --scope read --scope write --days 1)
+# Directions are given by providers only (DESIGN section 15): a provider's token for them.
+PROVIDER_TOKEN=$($BIN/flask --app tracker create-token dr.lee@demo.clinic --name schemathesis \
+  --scope decide --scope read --scope write --days 1)
 $BIN/gunicorn --bind "127.0.0.1:$PORT" --workers 2 --limit-request-line 8190 --log-level warning "tracker:create_app()" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
@@ -24,6 +27,17 @@ for _ in $(seq 1 50); do
 done
 $BIN/schemathesis run "http://127.0.0.1:$PORT/api/v1/openapi.json" \
   --header "Authorization: Bearer $TOKEN" \
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+  --phases examples,coverage,fuzzing \
+  --max-examples "$EXAMPLES" \
+  --generation-deterministic \
+  --request-timeout 20 \
+  --workers 2
+
+# The directions, again as the provider who gives them (the admin's token may only read them).
+$BIN/schemathesis run "http://127.0.0.1:$PORT/api/v1/openapi.json" \
+  --header "Authorization: Bearer $PROVIDER_TOKEN" \
+  --include-path /api/v1/directions \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --phases examples,coverage,fuzzing \
   --max-examples "$EXAMPLES" \
