@@ -276,7 +276,8 @@ ENDPOINT_CALLS = {
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_every_endpoint_by_scope_and_role(app, api, people, make_token, role):
+def test_every_endpoint_by_scope_and_role(app, api, people, make_token, role, sample_clock):
+    # On the sample practice's day: Dr. Lee's license (to 2027-06-30) is current to direct.
     assert set(ENDPOINT_CALLS) == set(API_SCOPES)
     email = people[role]
     for endpoint, (method, path, body) in ENDPOINT_CALLS.items():
