@@ -22,6 +22,8 @@ def turn_on(page) -> tuple[str, list[str]]:
     expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
     qr = page.get_by_role("img", name="QR code for your authenticator app")
     expect(qr).to_be_visible()
+    # Visible is not yet loaded: wait for the image to finish, then it must have drawn.
+    page.wait_for_function("(img) => img.complete", arg=qr.element_handle())
     assert page.evaluate("(img) => img.naturalWidth", qr.element_handle()) > 0  # it drew
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
     page.get_by_label("Six-digit code from the app").fill(pyotp.TOTP(secret).now())
