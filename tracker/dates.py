@@ -46,6 +46,7 @@ def today(timezone: str | None = None) -> date:
     return local_day(now(), timezone or "UTC")
 
 
+@lru_cache(maxsize=1024)
 def local_day(moment: datetime, timezone: str) -> date:
     """The date of a moment in a site's time zone ("the day" of a decision)."""
     return moment.astimezone(zone(timezone)).date()

@@ -9,8 +9,9 @@ every page, the CLI and the API give the same answer (DESIGN section 4).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from tracker.dates import add_months, format_utc, local_day, zone
 from tracker.rule.values import (
@@ -75,9 +76,12 @@ def license_current(license_: LicenseFacts, day: date, state: str | None = None)
 
 def licensed_provider(person: PersonFacts, day: date, state: str | None = None) -> bool:
     """A provider with a license current on the day (in ``state`` when given)."""
-    return person.role == "provider" and any(
-        license_current(lic, day, state) for lic in person.licenses
-    )
+    if person.role != "provider":
+        return False
+    for license_ in person.licenses:  # noqa: SIM110 (a loop: no generator made per call)
+        if license_current(license_, day, state):
+            return True
+    return False
 
 
 def deactivated(person: PersonFacts, day: date) -> bool:
@@ -115,28 +119,33 @@ def _fmt_hours(hours: float | None) -> str:
     return str(int(hours)) if float(hours).is_integer() else f"{hours:g}"
 
 
-def _credential_check(
+def _current_credential(
     person: PersonFacts, required: tuple[str, ...], day: date
-) -> tuple[CredentialFacts | None, str]:
-    """A current credential of a required type, or words on what is missing.
-
-    A verified credential is preferred, so an unverified duplicate adds no warning when a
-    verified one already meets the requirement.
-    """
-    wanted = set(required)
-    lapsed = []
-    held = [c for c in person.credentials if c.type in wanted and credential_held(c, day)]
-    if held:
-        return next((c for c in held if c.verified_on is not None), held[0]), ""
+) -> CredentialFacts | None:
+    """A current credential of a required type (a verified one preferred, so an unverified
+    duplicate adds no warning when a verified one already meets the requirement)."""
+    held = None
     for cred in person.credentials:
-        if cred.type not in wanted:
+        if cred.type in required and credential_held(cred, day):
+            if cred.verified_on is not None:
+                return cred
+            if held is None:
+                held = cred
+    return held
+
+
+def _missing_credential(person: PersonFacts, required: tuple[str, ...], day: date) -> str:
+    """What is missing when ``_current_credential`` finds none, in words."""
+    lapsed = []
+    for cred in person.credentials:
+        if cred.type not in required:
             continue
         if cred.issued_on is not None and cred.issued_on > day:
             lapsed.append(f"their {cred.type} is issued only from {cred.issued_on}")
         else:
             lapsed.append(f"their {cred.type} expired on {cred.expires_on}")
     detail = f" ({'; '.join(lapsed)})" if lapsed else ""
-    return None, f"{person.name} holds no current {_join(required)}{detail}"
+    return f"{person.name} holds no current {_join(required)}{detail}"
 
 
 def _credential_ref(cred: CredentialFacts) -> RecordRef:
@@ -155,71 +164,61 @@ def _unverified_warning(person: PersonFacts, cred: CredentialFacts) -> str | Non
 
 
 # --------------------------------------------------------------------------- conditions
+# Each condition decides ``met`` and its codes now and its words (reason and records) when
+# they are first read (``Condition.later``): the words never change what is decided.
+
+
+def _rule_ref(rule: StateRuleFacts) -> RecordRef:
+    citation = f" ({rule.citation})" if rule.citation else ""
+    return RecordRef("state_rule", rule.id, f"{rule.state} rule for {rule.task}{citation}")
 
 
 def _state_law(assistant, task, site, day, rule, warnings) -> Condition:
-    state = state_name(site.state)
     if rule is None:
         if task.kind == TaskKind.administrative:
-            return Condition(
-                STATE_LAW,
-                True,
-                f"{task.name} is an administrative task; no {state} rule is needed.",
-            )
-        return Condition(
-            STATE_LAW,
-            False,
-            f"No {state} rule is recorded for {task.name}, so it is not verified. Verify it "
-            f"with the {state} medical board and the AAMA state scope resource, then record "
-            "the rule.",
-            codes=(ProblemCode.no_state_rule,),
-        )
-    citation = f" ({rule.citation})" if rule.citation else ""
-    refs = [RecordRef("state_rule", rule.id, f"{rule.state} rule for {rule.task}{citation}")]
+            return Condition.later(STATE_LAW, True, (), lambda: (
+                f"{task.name} is an administrative task; no {state_name(site.state)} rule "
+                "is needed.", ()))  # fmt: skip
+
+        def unrecorded():
+            state = state_name(site.state)
+            return (
+                f"No {state} rule is recorded for {task.name}, so it is not verified. Verify "
+                f"it with the {state} medical board and the AAMA state scope resource, then "
+                "record the rule.", ())  # fmt: skip
+
+        return Condition.later(STATE_LAW, False, (ProblemCode.no_state_rule,), unrecorded)
     # A rule with no verification date is shown as such on the state-rules page; the
     # decision warns only about rules verified too long ago (DESIGN section 4).
     if rule.verified_on is not None and rule.verified_on < add_months(day, -STALE_RULE_MONTHS):
         warnings.append(
-            f"The {state} rule for {task.name} was last verified on {rule.verified_on}, more "
-            f"than {STALE_RULE_MONTHS} months ago; re-verify it."
+            f"The {state_name(site.state)} rule for {task.name} was last verified on "
+            f"{rule.verified_on}, more than {STALE_RULE_MONTHS} months ago; re-verify it."
         )
+    citation = f" ({rule.citation})" if rule.citation else ""
     if rule.status != RuleStatus.permitted:
-        return Condition(
-            STATE_LAW,
-            False,
-            f"{state} law does not permit a medical assistant to perform {task.name}"
-            f"{citation}. Only a licensed provider can do it there.",
-            tuple(refs),
-            (ProblemCode.not_permitted,),
-        )
-    if rule.requires_credentials:
-        cred, missing = _credential_check(assistant, rule.requires_credentials, day)
+        return Condition.later(STATE_LAW, False, (ProblemCode.not_permitted,), lambda: (
+            f"{state_name(site.state)} law does not permit a medical assistant to perform "
+            f"{task.name}{citation}. Only a licensed provider can do it there.",
+            (_rule_ref(rule),)))  # fmt: skip
+    required = rule.requires_credentials
+    if required:
+        cred = _current_credential(assistant, required, day)
         if cred is None:
-            return Condition(
-                STATE_LAW,
-                False,
-                f"{state} requires {_join(rule.requires_credentials)} for {task.name}; "
-                f"{missing} on {day}. Record a current credential to meet it.",
-                tuple(refs),
-                (ProblemCode.state_credential_missing,),
-            )
-        refs.append(_credential_ref(cred))
+            return Condition.later(STATE_LAW, False, (ProblemCode.state_credential_missing,),
+                                   lambda: (
+                f"{state_name(site.state)} requires {_join(required)} for {task.name}; "
+                f"{_missing_credential(assistant, required, day)} on {day}. Record a current "
+                "credential to meet it.", (_rule_ref(rule),)))  # fmt: skip
         if warning := _unverified_warning(assistant, cred):
             warnings.append(warning)
-        return Condition(
-            STATE_LAW,
-            True,
-            f"{state} permits {task.name} for a medical assistant holding "
-            f"{_join(rule.requires_credentials)}{citation}; {assistant.name} holds a current "
-            f"{cred.type}.",
-            tuple(refs),
-        )
-    return Condition(
-        STATE_LAW,
-        True,
-        f"{state} permits a medical assistant to perform {task.name}{citation}.",
-        tuple(refs),
-    )
+        return Condition.later(STATE_LAW, True, (), lambda: (
+            f"{state_name(site.state)} permits {task.name} for a medical assistant holding "
+            f"{_join(required)}{citation}; {assistant.name} holds a current {cred.type}.",
+            (_rule_ref(rule), _credential_ref(cred))))  # fmt: skip
+    return Condition.later(STATE_LAW, True, (), lambda: (
+        f"{state_name(site.state)} permits a medical assistant to perform {task.name}"
+        f"{citation}.", (_rule_ref(rule),)))  # fmt: skip
 
 
 def policy_applies(policy: PolicyFacts, job_level: str | None, site_code: str) -> bool:
@@ -265,61 +264,52 @@ def _policy_ref(policy: PolicyFacts) -> RecordRef:
 def _employer_policy(assistant, task, site, day, policies, policy, warnings) -> Condition:
     if deactivated(assistant, day):
         # The written policy authorizes the practice's own staff: not someone who has left.
-        return Condition(
-            EMPLOYER_POLICY,
-            False,
+        return Condition.later(EMPLOYER_POLICY, False, (ProblemCode.no_longer_works_here,),
+                               lambda: (
             f"{no_longer_here(assistant)}: the written policy authorizes tasks only for the "
             "practice's active staff.",
-            (_policy_ref(policy),) if policy is not None else (),
-            (ProblemCode.no_longer_works_here,),
-        )
-    level = assistant.job_level or "their job level"
+            (_policy_ref(policy),) if policy is not None else ()))  # fmt: skip
     if policy is None:
-        hint = ""
-        for other in policies:
-            if other.task != task.code or not policy_applies(other, assistant.job_level, site.code):
-                continue
-            name = other.document or "a policy"
-            if other.effective_from and day < other.effective_from:
-                hint = f" ({name} takes effect on {other.effective_from})"
-            elif other.effective_to and day > other.effective_to:
-                hint = f" ({name} ended on {other.effective_to})"
-        return Condition(
-            EMPLOYER_POLICY,
-            False,
-            f"No written policy in effect on {day} authorizes {task.name} for {level} at "
-            f"{site.name}{hint}. Ask the practice manager to add it to the written policy.",
-            codes=(ProblemCode.no_policy,),
-        )
-    refs = [_policy_ref(policy)]
-    doc = policy.document or "The written policy"
+        return Condition.later(EMPLOYER_POLICY, False, (ProblemCode.no_policy,), lambda: (
+            _no_policy_words(assistant, task, site, day, policies), ()))  # fmt: skip
     if not policy.authorized:
-        return Condition(
-            EMPLOYER_POLICY,
-            False,
-            f"{doc} does not authorize {task.name} for {level} at {site.name}.",
-            tuple(refs),
-            (ProblemCode.not_authorized,),
-        )
-    if policy.requires_credentials:
-        cred, missing = _credential_check(assistant, policy.requires_credentials, day)
+        return Condition.later(EMPLOYER_POLICY, False, (ProblemCode.not_authorized,), lambda: (
+            f"{policy.document or 'The written policy'} does not authorize {task.name} for "
+            f"{assistant.job_level or 'their job level'} at {site.name}.",
+            (_policy_ref(policy),)))  # fmt: skip
+    required = policy.requires_credentials
+    cred = None
+    if required:
+        cred = _current_credential(assistant, required, day)
         if cred is None:
-            return Condition(
-                EMPLOYER_POLICY,
-                False,
-                f"{doc} authorizes {task.name} only with {_join(policy.requires_credentials)};"
-                f" {missing} on {day}.",
-                tuple(refs),
-                (ProblemCode.policy_credential_missing,),
-            )
-        refs.append(_credential_ref(cred))
+            return Condition.later(EMPLOYER_POLICY, False,
+                                   (ProblemCode.policy_credential_missing,), lambda: (
+                f"{policy.document or 'The written policy'} authorizes {task.name} only with "
+                f"{_join(required)}; {_missing_credential(assistant, required, day)} on "
+                f"{day}.", (_policy_ref(policy),)))  # fmt: skip
         if (warning := _unverified_warning(assistant, cred)) and warning not in warnings:
             warnings.append(warning)
-    return Condition(
-        EMPLOYER_POLICY,
-        True,
-        f"{doc} authorizes {task.name} for {level} at {site.name}.",
-        tuple(refs),
+    return Condition.later(EMPLOYER_POLICY, True, (), lambda: (
+        f"{policy.document or 'The written policy'} authorizes {task.name} for "
+        f"{assistant.job_level or 'their job level'} at {site.name}.",
+        (_policy_ref(policy), *((_credential_ref(cred),) if cred else ()))))  # fmt: skip
+
+
+def _no_policy_words(assistant, task, site, day, policies) -> str:
+    """No policy in effect: and when one applying to them starts later or has ended, say so."""
+    hint = ""
+    for other in policies:
+        if other.task != task.code or not policy_applies(other, assistant.job_level, site.code):
+            continue
+        name = other.document or "a policy"
+        if other.effective_from and day < other.effective_from:
+            hint = f" ({name} takes effect on {other.effective_from})"
+        elif other.effective_to and day > other.effective_to:
+            hint = f" ({name} ended on {other.effective_to})"
+    return (
+        f"No written policy in effect on {day} authorizes {task.name} for "
+        f"{assistant.job_level or 'their job level'} at {site.name}{hint}. Ask the practice "
+        "manager to add it to the written policy."
     )
 
 
@@ -543,13 +533,9 @@ def _competency(assistant, task, site, day, competencies, rule, policies, policy
     min_hours = rule.min_training_hours if rule is not None else None
     mine = [c for c in competencies if c.task == task.code]
     if not mine:
-        return Condition(
-            COMPETENCY,
-            False,
+        return Condition.later(COMPETENCY, False, (ProblemCode.no_competency,), lambda: (
             f"{assistant.name} has no documented {task.name} competency. A provider or an "
-            "approved observer must watch them perform it and sign it off.",
-            codes=(ProblemCode.no_competency,),
-        )
+            "approved observer must watch them perform it and sign it off.", ()))  # fmt: skip
     judged = []
     applying = _applying(policies, task.code, assistant.job_level, site.code)
     for comp in mine:
@@ -562,27 +548,31 @@ def _competency(assistant, task, site, day, competencies, rule, policies, policy
             lapsed = _expiry(unrevoked, applying, policy, assistant.job_level, site.code, day)
         problems = competency_problems(comp, assistant, day, lapsed, min_hours, state)
         if not problems:
-            until = f"current until {expiry.on}" if expiry.on else "with no expiry"
-            # A record counts only when validated by someone: it names them.
-            return Condition(
-                COMPETENCY,
-                True,
-                f"{assistant.name}'s {task.name} competency was validated on "
-                f"{comp.validated_on} by {comp.validated_by.name}, {until}.",
-                (_competency_ref(comp, expiry.on),),
-            )
+            return Condition.later(COMPETENCY, True, (), partial(_counts, assistant, task, comp,
+                                                                 expiry.on))  # fmt: skip
         judged.append((len(problems), comp.validated_on or date.min, comp, problems, expiry))
     # Explain the record closest to counting: fewest problems, then the latest validated.
     judged.sort(key=lambda j: (j[0], -j[1].toordinal()))
-    _, _, comp, problems, _ = judged[0]
+    problems = judged[0][3]
     codes = tuple(code for code, _ in problems)
-    words = _join([text for _, text in problems if text], "and")
-    return Condition(
-        COMPETENCY,
-        False,
-        f"{assistant.name}'s {task.name} competency {words}; {_competency_fix(codes)}.",
-        tuple(_competency_ref(c, expiry.on) for _, _, c, _, expiry in judged),
-        codes,
+
+    def closest():
+        words = _join([text for _, text in problems if text], "and")
+        return (
+            f"{assistant.name}'s {task.name} competency {words}; {_competency_fix(codes)}.",
+            tuple(_competency_ref(c, expiry.on) for _, _, c, _, expiry in judged),
+        )
+
+    return Condition.later(COMPETENCY, False, codes, closest)
+
+
+def _counts(assistant, task, comp, until: date | None) -> tuple[str, tuple[RecordRef, ...]]:
+    """The words of a record that counts (validated by someone, whom they name)."""
+    current = f"current until {until}" if until else "with no expiry"
+    return (
+        f"{assistant.name}'s {task.name} competency was validated on {comp.validated_on} by "
+        f"{comp.validated_by.name}, {current}.",
+        (_competency_ref(comp, until),),
     )
 
 
@@ -605,85 +595,114 @@ def _provider_problem(person: PersonFacts, day: date, state: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class _Check:
-    """One part of the supervision condition: its problems (code, words), the records it
-    rests on, and the words it adds when met."""
+#: The levels at which a supervising provider must be on shift at the site.
+_ON_SITE_OR_CLOSER = frozenset(
+    level for level in SupervisionLevel if level.rank >= SupervisionLevel.on_site.rank
+)
 
-    problems: tuple[tuple[ProblemCode, str], ...] = ()
-    records: tuple[RecordRef, ...] = ()
-    words: str = ""
+#: One part of the supervision condition: the codes of its problems, and a function giving
+#: its words when they are read: each problem's words, the records it rests on, and the
+#: words it adds when met.
+_Check = tuple[tuple[ProblemCode, ...], Callable[[], tuple[tuple[str, ...], tuple, str]]]
+
+
+def _said(problems=(), records=(), words: str = "") -> _Check:
+    """A check whose words are known already: ``problems`` as (code, words)."""
+    return tuple(code for code, _ in problems), lambda: (
+        tuple(text for _, text in problems), records, words)  # fmt: skip
 
 
 def _assignment_check(assistant, site, day, assignments) -> tuple[list[SupervisionFacts], _Check]:
     """The assignments at the site that cover the day, to a provider licensed in its state."""
-    covering = []
-    lapsed = []
-    for a in assignments:
-        if a.site != site.code:
-            continue
-        if not in_range(day, a.starts_on, a.ends_on):
-            when = f"starts on {a.starts_on}" if a.starts_on > day else f"ended on {a.ends_on}"
-            lapsed.append(f"the assignment to {a.provider.name} {when}")
-            continue
-        problem = _provider_problem(a.provider, day, site.state)
-        if problem:
-            lapsed.append(problem)
-            continue
-        covering.append(a)
+    covering = [
+        a
+        for a in assignments
+        if a.site == site.code
+        and in_range(day, a.starts_on, a.ends_on)
+        and _provider_problem(a.provider, day, site.state) is None
+    ]
     if not covering:
-        detail = f" ({'; '.join(lapsed)})" if lapsed else ""
-        words = (
-            f"{assistant.name} has no supervising provider assigned at {site.name} on "
-            f"{day}{detail}; the manager must assign a licensed provider"
+
+        def unassigned():
+            lapsed = []
+            for a in assignments:
+                if a.site != site.code:
+                    continue
+                if in_range(day, a.starts_on, a.ends_on):
+                    lapsed.append(_provider_problem(a.provider, day, site.state))
+                elif a.starts_on > day:
+                    lapsed.append(f"the assignment to {a.provider.name} starts on {a.starts_on}")
+                else:
+                    lapsed.append(f"the assignment to {a.provider.name} ended on {a.ends_on}")
+            detail = f" ({'; '.join(lapsed)})" if lapsed else ""
+            return (
+                (
+                    f"{assistant.name} has no supervising provider assigned at {site.name} on "
+                    f"{day}{detail}; the manager must assign a licensed provider",
+                ),
+                (),
+                "",
+            )
+
+        return covering, ((ProblemCode.no_supervisor,), unassigned)
+
+    def assigned():
+        names = _join(sorted({a.provider.name for a in covering}))
+        records = tuple(
+            RecordRef("supervision", a.id, f"supervision by {a.provider.email} at {a.site}")
+            for a in covering
         )
-        return covering, _Check(problems=((ProblemCode.no_supervisor, words),))
-    names = _join(sorted({a.provider.name for a in covering}))
-    records = tuple(
-        RecordRef("supervision", a.id, f"supervision by {a.provider.email} at {a.site}")
-        for a in covering
-    )
-    return covering, _Check(
-        records=records, words=f"{names} supervises {assistant.name} at {site.name}"
-    )
+        return (), records, f"{names} supervises {assistant.name} at {site.name}"
+
+    return covering, ((), assigned)
 
 
 def _shift_check(task, site, at, level, covering, shifts, in_room) -> _Check:
     """A supervising provider on shift at the site at the moment (and, for ``in_room``, the
     presence in the room attested)."""
     emails = {a.provider.email for a in covering}
-    on_shift = [
-        s
-        for s in shifts
-        if s.provider in emails and s.site == site.code and s.starts_at <= at < s.ends_at
-    ]
-    if not on_shift:
-        names = _join(sorted({a.provider.name for a in covering}))
-        local = at.astimezone(zone(site.timezone)).strftime("%Y-%m-%d %H:%M")
-        who = f"none of {names} is" if len(covering) > 1 else f"{names} is not"
-        words = (
-            f"{who} on shift at {site.name} at {local}; record the provider's shift or wait "
-            "until they are on site"
+    shift = next(
+        (
+            s
+            for s in shifts
+            if s.starts_at <= at < s.ends_at and s.provider in emails and s.site == site.code
+        ),
+        None,
+    )
+    if shift is None:
+
+        def off_shift():
+            names = _join(sorted({a.provider.name for a in covering}))
+            who = f"none of {names} is" if len(covering) > 1 else f"{names} is not"
+            return (
+                (
+                    f"{who} on shift at {site.name} at {_local_time(at, site)}; record the "
+                    "provider's shift or wait until they are on site",
+                ),
+                (),
+                "",
+            )
+
+        return (ProblemCode.not_on_shift,), off_shift
+
+    def on_shift(problems=(), attested=""):
+        until = shift.ends_at.astimezone(zone(site.timezone)).strftime("%H:%M")
+        record = RecordRef(
+            "shift",
+            shift.id,
+            f"shift of {shift.provider} at {shift.site} "
+            f"{format_utc(shift.starts_at)} to {format_utc(shift.ends_at)}",
         )
-        return _Check(problems=((ProblemCode.not_on_shift, words),))
-    shift = on_shift[0]
-    until = shift.ends_at.astimezone(zone(site.timezone)).strftime("%H:%M")
-    record = RecordRef(
-        "shift",
-        shift.id,
-        f"shift of {shift.provider} at {shift.site} "
-        f"{format_utc(shift.starts_at)} to {format_utc(shift.ends_at)}",
-    )
-    words = f", and is on site until {until}"
+        words = "" if problems else f", and is on site until {until}{attested}"
+        return problems, (record,), words
+
     if level != SupervisionLevel.in_room:
-        return _Check(records=(record,), words=words)
+        return (), on_shift
     if in_room:
-        return _Check(records=(record,), words=f"{words}, in the room (attested)")
-    problem = (
-        ProblemCode.not_in_room,
-        f"{task.name} needs the provider in the room, and their presence has not been attested",
-    )
-    return _Check(problems=(problem,), records=(record,))
+        return (), partial(on_shift, attested=", in the room (attested)")
+    return (ProblemCode.not_in_room,), partial(on_shift, problems=(
+        f"{task.name} needs the provider in the room, and their presence has not been "
+        "attested",))  # fmt: skip
 
 
 # ------------------------------------------------- a provider's decision (DESIGN section 15)
@@ -775,7 +794,7 @@ def _direction_check(assistant, task, site, at, day, protocols, acknowledged,
         if problem:
             found.append(f"{d.reference} is from {d.provider.name}, but {problem}")
             continue
-        return _Check(
+        return _said(
             records=(_direction_ref(d),),
             words=f"; {d.provider.name}'s direction for this request ({d.reference}, given "
             f"{_local_time(d.given_at, site)}) covers it until "
@@ -789,7 +808,7 @@ def _direction_check(assistant, task, site, at, day, protocols, acknowledged,
             continue
         problems = protocol_problems(p, assistant, site, day, acknowledged)
         if not problems:
-            return _Check(
+            return _said(
                 records=(_protocol_ref(p),),
                 words=f"; the {p.title} protocol (v{p.version}), approved by "
                 f"{p.approved_by.name} and due for review on {p.review_by}, covers it, and "
@@ -804,47 +823,50 @@ def _direction_check(assistant, task, site, at, day, protocols, acknowledged,
         "do not decide it yourself",
     )
     if not judged:
-        return _Check(problems=(missing,))
+        return _said(problems=(missing,))
     # Explain the protocol closest to counting: fewest problems, then the latest version.
     judged.sort(key=lambda j: (j[0], j[1]))
     _, _, closest, problems = judged[0]
-    return _Check(problems=(missing, *problems), records=(_protocol_ref(closest),))
+    return _said(problems=(missing, *problems), records=(_protocol_ref(closest),))
 
 
 def _supervision(assistant, task, site, at, day, level, assignments, shifts,
                  delegated_by, in_room, provider_decision=None) -> Condition:  # fmt: skip
     """The delegator's standing, then the assignment and (from ``on_site``) the shift; for
     a task that needs one, the provider's decision (``provider_decision``)."""
-    problems: list[tuple[ProblemCode, str]] = []
+    checks: list[_Check] = []
     if delegated_by is not None:
         problem = _provider_problem(delegated_by, day, site.state)
         if problem:
-            problems.append(
-                (
-                    ProblemCode.delegator_unqualified,
-                    f"the delegation is made by {delegated_by.name}, but {problem}; "
-                    "delegation is a licensed provider's to make",
-                )
-            )
+            checks.append(_said(problems=((
+                ProblemCode.delegator_unqualified,
+                f"the delegation is made by {delegated_by.name}, but {problem}; delegation is "
+                "a licensed provider's to make",
+            ),)))  # fmt: skip
     if level == SupervisionLevel.none:
-        checks = [_Check(words=f"{task.name} needs no supervision")]
+        checks.append(_said(words=f"{task.name} needs no supervision"))
     else:
         covering, assigned = _assignment_check(assistant, site, day, assignments)
-        checks = [assigned]
-        if covering and level.rank >= SupervisionLevel.on_site.rank:
+        checks.append(assigned)
+        if covering and level in _ON_SITE_OR_CLOSER:
             checks.append(_shift_check(task, site, at, level, covering, shifts, in_room))
     if provider_decision is not None:
         checks.append(provider_decision)
-    for check in checks:
-        problems.extend(check.problems)
-    records = tuple(r for check in checks for r in check.records)
-    needs = f"Needs {level.label}"
-    if problems:
-        text = "; ".join(words for _, words in problems)
-        codes = tuple(code for code, _ in problems)
-        return Condition(SUPERVISION, False, f"{needs}: {text}.", records, codes)
-    met_words = "".join(check.words for check in checks)
-    return Condition(SUPERVISION, True, f"{needs}: {met_words}.", records)
+    codes: tuple[ProblemCode, ...] = ()
+    for check_codes, _ in checks:
+        if check_codes:
+            codes += check_codes
+
+    def words():
+        said = [say() for _, say in checks]
+        records = tuple(record for _, check_records, _ in said for record in check_records)
+        if codes:
+            text = "; ".join(text for texts, _, _ in said for text in texts)
+        else:
+            text = "".join(met_words for _, _, met_words in said)
+        return f"Needs {level.label}: {text}.", records
+
+    return Condition.later(SUPERVISION, not codes, codes, words)
 
 
 # --------------------------------------------------------------------------- the decision
@@ -903,7 +925,8 @@ def decide(
         ),
     )  # fmt: skip
     warnings.extend(_standing_warnings(assistant, site, day))
-    met = all(c.met for c in conditions)
+    law, employer, competency, supervised = conditions
+    met = law.met and employer.met and competency.met and supervised.met
     status = DecisionStatus.clear if met else DecisionStatus.flagged
     return Decision(
         status,

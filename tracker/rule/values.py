@@ -1,12 +1,16 @@
 """The values the decision rule works on: facts in, a decision out (DESIGN section 4).
 
 Frozen dataclasses of plain values, so pages, the CLI, the API and tests can build them
-without the database. Pure: nothing of Flask, SQLAlchemy or any feature.
+without the database; what the rule makes (a ``Decision``, its conditions, an
+``Expiry``) is made hundreds of thousands of times by the matrix, so those are built
+without the cost of freezing, and never changed once made. Pure: nothing of Flask,
+SQLAlchemy or any feature.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -171,10 +175,11 @@ class ExpiryCause(enum.StrEnum):
     revoked = "revoked"  #: the day before ``revoked_on``
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Expiry:
     """A competency's last day at one site, as ``tracker.rule.rules.competency_expiry``
-    works it out (the one place it is): ``on`` None is no expiry."""
+    works it out (the one place it is): ``on`` None is no expiry. Not frozen, for speed
+    (like ``Decision``), and never changed once made."""
 
     on: date | None = None
     cause: ExpiryCause | None = None
@@ -250,14 +255,88 @@ class RecordRef:
     label: str
 
 
-@dataclass(frozen=True, slots=True)
 class Condition:
-    condition: str
-    met: bool
-    reason: str
-    records: tuple[RecordRef, ...] = ()
-    #: What keeps it from being met, in the order its reason says it (empty when met).
-    codes: tuple[ProblemCode, ...] = ()
+    """One of the four conditions: met or not, the codes of what keeps it from being met
+    (in the order its reason says them; empty when met), its reason and the records it
+    rests on.
+
+    The words (``reason`` and ``records``) may be given as they are or, with ``later``, as
+    a function of no arguments that returns them both: they are then worked out the first
+    time either is read. The matrix and the finder decide thousands of cells and show the
+    words of a page of them (DESIGN section 17). Once made a condition is never changed:
+    kept facts and bulk decisions share it between cells and threads.
+    """
+
+    __slots__ = ("condition", "met", "codes", "_reason", "_records", "_words")
+
+    def __init__(
+        self,
+        condition: str,
+        met: bool,
+        reason: str = "",
+        records: tuple[RecordRef, ...] = (),
+        codes: tuple[ProblemCode, ...] = (),
+    ) -> None:
+        self.condition = condition
+        self.met = met
+        self.codes = codes
+        self._reason = reason
+        self._records = records
+        self._words = None
+
+    @classmethod
+    def later(
+        cls,
+        condition: str,
+        met: bool,
+        codes: tuple[ProblemCode, ...],
+        words: Callable[[], tuple[str, tuple[RecordRef, ...]]],
+    ) -> Condition:
+        """A condition whose reason and records ``words()`` gives when first read."""
+        made = object.__new__(cls)
+        made.condition = condition
+        made.met = met
+        made.codes = codes
+        made._reason = ""
+        made._records = ()
+        made._words = words
+        return made
+
+    def _say(self) -> None:
+        words = self._words
+        if words is not None:
+            # Two threads may both work them out: the same words, so either may win.
+            self._reason, self._records = words()
+            self._words = None
+
+    @property
+    def reason(self) -> str:
+        if self._words is not None:
+            self._say()
+        return self._reason
+
+    @property
+    def records(self) -> tuple[RecordRef, ...]:
+        if self._words is not None:
+            self._say()
+        return self._records
+
+    def _key(self) -> tuple:
+        return (self.condition, self.met, self.reason, self.records, self.codes)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Condition:
+            return NotImplemented
+        return self is other or self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"Condition(condition={self.condition!r}, met={self.met!r}, "
+            f"reason={self.reason!r}, records={self.records!r}, codes={self.codes!r})"
+        )
 
     @property
     def evidence(self) -> list[str]:
@@ -272,8 +351,15 @@ class Condition:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Decision:
+    """The answer: clear, flagged or prohibited, with the four conditions (none for a
+    prohibited task, which has a ``reason``), the warnings and the level of supervision
+    the task needs here. ``day`` (the moment's day at the site) is not compared.
+
+    Not frozen, for speed (a frozen dataclass sets each field through a call; the matrix
+    makes hundreds of thousands): still never changed once made, like the conditions."""
+
     status: DecisionStatus
     assistant: str
     task: str
