@@ -465,7 +465,7 @@ def competency_problems(
     words (empty words: another problem's words already say it); an empty list: it counts.
     ``expiry`` is the record's (``competency_expiry``); for a record revoked by the day, the
     one it would have without the revocation, so the reason also says whether it had
-    expired."""
+    expired. ``state``: the site's state, by its code."""
     problems = []
     if comp.prior_employer:
         problems.append(
@@ -505,7 +505,8 @@ def competency_problems(
         problems.append(
             (
                 ProblemCode.training_short,
-                f"records {_fmt_hours(comp.training_hours)} training hours where {state} "
+                f"records {_fmt_hours(comp.training_hours)} training hours where "
+                f"{state_name(state)} "
                 f"requires at least {_fmt_hours(min_hours)}",
             )
         )
@@ -528,8 +529,10 @@ def _competency_fix(codes: tuple[ProblemCode, ...]) -> str:
     return "a provider or an approved observer must validate it here"
 
 
-def _competency(assistant, task, site, day, competencies, rule, policies, policy) -> Condition:
-    state = state_name(site.state)
+def _competency(assistant, task, site, day, competencies, rule, policies, policy,
+                applying=None) -> Condition:  # fmt: skip
+    """``applying``: the policies for the task that apply to the assistant's job level at the
+    site (``_applying``), when the caller has them already."""
     min_hours = rule.min_training_hours if rule is not None else None
     mine = [c for c in competencies if c.task == task.code]
     if not mine:
@@ -537,7 +540,8 @@ def _competency(assistant, task, site, day, competencies, rule, policies, policy
             f"{assistant.name} has no documented {task.name} competency. A provider or an "
             "approved observer must watch them perform it and sign it off.", ()))  # fmt: skip
     judged = []
-    applying = _applying(policies, task.code, assistant.job_level, site.code)
+    if applying is None:
+        applying = _applying(policies, task.code, assistant.job_level, site.code)
     for comp in mine:
         expiry = _expiry(comp, applying, policy, assistant.job_level, site.code, day)
         lapsed = expiry
@@ -546,7 +550,7 @@ def _competency(assistant, task, site, day, competencies, rule, policies, policy
             # has passed.
             unrevoked = replace(comp, revoked_on=None)
             lapsed = _expiry(unrevoked, applying, policy, assistant.job_level, site.code, day)
-        problems = competency_problems(comp, assistant, day, lapsed, min_hours, state)
+        problems = competency_problems(comp, assistant, day, lapsed, min_hours, site.state)
         if not problems:
             return Condition.later(COMPETENCY, True, (), partial(_counts, assistant, task, comp,
                                                                  expiry.on))  # fmt: skip
@@ -1005,7 +1009,14 @@ def decide_many(
     # Per assistant: the warnings decide adds last, their assignments, their supervision
     # conditions by key.
     people = [
-        (assistant, _standing_warnings(assistant, site, day), supervision(assistant), {})
+        (
+            assistant,
+            _standing_warnings(assistant, site, day),
+            supervision(assistant),
+            {},
+            # A deactivated assistant's policy condition is their own (it names them).
+            (assistant.job_level, assistant.email if deactivated(assistant, day) else None),
+        )
         for assistant in assistants
     ]
     cells: dict[tuple[str, str], Decision] = {}
@@ -1022,76 +1033,106 @@ def decide_many(
         rule = state_rules.get(code)
         if rule is not None and (rule.state != site.state or rule.task != code):
             rule = None
-        task_policies = policies.get(code, ())
-        law = law_warnings = None
-        if not _needs_own_credential(rule):
-            added: list[str] = []
-            law = _state_law(None, task, site, day, rule, added)
-            law_warnings = tuple(added)
-        by_level: dict = {}  # (job level, deactivated one) -> (policy, level, condition)
-        unsupervised = None  # the condition when the task needs no supervision
-        for assistant, last_warnings, assignments, supervised in people:
-            # A deactivated assistant's policy condition is their own (it names them).
-            gone = assistant.email if deactivated(assistant, day) else None
-            job_level = (assistant.job_level, gone)
-            shared = by_level.get(job_level)
-            if shared is None:
-                policy = select_policy(task_policies, code, assistant.job_level, site.code, day)
-                employer = None
-                if not _needs_own_credential(policy):
-                    # No credential to check: the condition appends no warning.
-                    employer = _employer_policy(assistant, task, site, day, task_policies,
-                                                policy, [])  # fmt: skip
-                shared = by_level[job_level] = (policy, required_level(task, rule, policy),
-                                                employer)  # fmt: skip
-            policy, level, employer = shared
-            warnings = list(law_warnings) if law is not None else []
-            if law is None:
-                state_law = _state_law(assistant, task, site, day, rule, warnings)
-            else:
-                state_law = law
-            if employer is None:
-                employer = _employer_policy(assistant, task, site, day, task_policies, policy,
-                                            warnings)  # fmt: skip
-            competency = _competency(
-                assistant,
-                task,
-                site,
-                day,
-                competencies(assistant, code),
-                rule,
-                task_policies,
-                policy,
-            )
-            if task.needs_direction:
-                # A provider's decision for this assistant: never shared (DESIGN section 15).
-                provider_decision = _direction_check(
-                    assistant, task, site, at, day, (protocols or {}).get(code, ()),
-                    acknowledged(assistant) if acknowledged else frozenset(),
-                    directions(assistant, code) if directions else (),
-                )  # fmt: skip
-                supervised_here = _supervision(
-                    assistant, task, site, at, day, level, assignments, shifts, None, False,
-                    provider_decision,
-                )  # fmt: skip
-            elif level == SupervisionLevel.none:
-                if unsupervised is None:
-                    unsupervised = _supervision(assistant, task, site, at, day, level, (),
-                                                shifts, None, False)  # fmt: skip
-                supervised_here = unsupervised
-            else:
-                key = (level, task.name) if level == SupervisionLevel.in_room else level
-                supervised_here = supervised.get(key)
-                if supervised_here is None:
-                    supervised_here = supervised[key] = _supervision(
-                        assistant, task, site, at, day, level, assignments, shifts, None, False
-                    )
-            met = state_law.met and employer.met and competency.met and supervised_here.met
-            cells[(assistant.email, code)] = Decision(
-                DecisionStatus.clear if met else DecisionStatus.flagged,
-                assistant.email, code, site.code, at,
-                (state_law, employer, competency, supervised_here),
-                (*warnings, *last_warnings) if warnings else last_warnings,
-                required_supervision=level, day=day,
-            )  # fmt: skip
+        provider_decision = None
+        if task.needs_direction:
+            provider_decision = _provider_decisions(task, site, at, day, protocols, acknowledged,
+                                                    directions)  # fmt: skip
+        _decide_task(cells, task, site, at, day, people, rule, policies.get(code, ()),
+                     competencies, shifts, provider_decision)  # fmt: skip
     return cells
+
+
+def _decide_task(cells, task, site, at, day, people, rule, policies, competencies, shifts,
+                 provider_decision) -> None:  # fmt: skip
+    """``decide_many``'s cells for one task that is not reserved."""
+    code, site_code = task.code, site.code
+    clear, flagged = DecisionStatus.clear, DecisionStatus.flagged
+    law, law_warnings = None, ()
+    if not _needs_own_credential(rule):
+        added: list[str] = []
+        law = _state_law(None, task, site, day, rule, added)
+        law_warnings = tuple(added)
+    by_level: dict = {}  # (job level, deactivated one) -> what _level_share gives
+    unsupervised = None  # the condition when the task needs no supervision
+    for assistant, last_warnings, assignments, supervised, job_level in people:
+        shared = by_level.get(job_level)
+        if shared is None:
+            shared = by_level[job_level] = _level_share(assistant, task, site, day, rule,
+                                                        policies)  # fmt: skip
+        policy, level, employer, applying, key = shared
+        state_law, warnings = law, law_warnings
+        if law is None or employer is None:
+            state_law, employer, warnings = _own_conditions(
+                assistant, task, site, day, rule, policies, policy, law, employer, law_warnings
+            )
+        competency = _competency(assistant, task, site, day, competencies(assistant, code), rule,
+                                 policies, policy, applying)  # fmt: skip
+        if provider_decision is not None:
+            supervised_here = _supervision(
+                assistant, task, site, at, day, level, assignments, shifts, None, False,
+                provider_decision(assistant),
+            )  # fmt: skip
+        elif key is None:
+            if unsupervised is None:
+                unsupervised = _supervision(assistant, task, site, at, day, level, (), shifts,
+                                            None, False)  # fmt: skip
+            supervised_here = unsupervised
+        else:
+            supervised_here = supervised.get(key)
+            if supervised_here is None:
+                supervised_here = supervised[key] = _supervision(
+                    assistant, task, site, at, day, level, assignments, shifts, None, False
+                )
+        met = state_law.met and employer.met and competency.met and supervised_here.met
+        cells[(assistant.email, code)] = Decision(
+            clear if met else flagged, assistant.email, code, site_code, at,
+            (state_law, employer, competency, supervised_here),
+            warnings + last_warnings if warnings else last_warnings, None, level, day,
+        )  # fmt: skip
+
+
+def _level_share(assistant, task, site, day, rule, policies) -> tuple:
+    """What every cell of the task shares for one job level (and a deactivated assistant
+    alone): the policy that applies, the level of supervision, the policy condition (None:
+    it names the assistant's own credential), the policies that apply whatever their dates,
+    and the key the supervision condition is kept under (None: no supervision needed)."""
+    policy = select_policy(policies, task.code, assistant.job_level, site.code, day)
+    employer = None
+    if not _needs_own_credential(policy):
+        # No credential to check: the condition appends no warning.
+        employer = _employer_policy(assistant, task, site, day, policies, policy, [])
+    level = required_level(task, rule, policy)
+    if level == SupervisionLevel.none:
+        key = None
+    else:
+        # In the room, the words name the task.
+        key = (level, task.name) if level == SupervisionLevel.in_room else level
+    applying = _applying(policies, task.code, assistant.job_level, site.code)
+    return policy, level, employer, applying, key
+
+
+def _own_conditions(assistant, task, site, day, rule, policies, policy, law, employer,
+                    law_warnings) -> tuple[Condition, Condition, tuple[str, ...]]:  # fmt: skip
+    """The state-law and policy conditions the cells of a task do not share (they name the
+    assistant's own credential), with the warnings of both."""
+    warnings = list(law_warnings)
+    if law is None:
+        law = _state_law(assistant, task, site, day, rule, warnings)
+    if employer is None:
+        employer = _employer_policy(assistant, task, site, day, policies, policy, warnings)
+    return law, employer, tuple(warnings)
+
+
+def _provider_decisions(task, site, at, day, protocols, acknowledged, directions):
+    """For a task that needs a provider's decision, the check of one assistant's: never
+    shared between cells (DESIGN section 15)."""
+    task_protocols = (protocols or {}).get(task.code, ())
+
+    def of(assistant: PersonFacts) -> _Check:
+        return _direction_check(
+            assistant, task, site, at, day, task_protocols,
+            acknowledged(assistant) if acknowledged else frozenset(),
+            directions(assistant, task.code) if directions else (),
+        )  # fmt: skip
+
+    return of
