@@ -583,9 +583,10 @@ def _counts(assistant, task, comp, until: date | None) -> tuple[str, tuple[Recor
 def required_level(task: TaskFacts, rule, policy) -> SupervisionLevel:
     """The highest of the task's default, the state rule's and the policy's levels."""
     level = DEFAULT_SUPERVISION[task.kind]
-    for source in (rule, policy):
-        if source is not None and source.supervision.rank > level.rank:
-            level = source.supervision
+    if rule is not None and rule.supervision.rank > level.rank:
+        level = rule.supervision
+    if policy is not None and policy.supervision.rank > level.rank:
+        level = policy.supervision
     return level
 
 
