@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from tracker.dates import format_utc
 from tracker.validation import unfit_text, unfit_value
 from tracker.vocabulary import DelegationStatus
 
@@ -333,6 +334,31 @@ class IdempotencyHeaderSchema(Schema):
 
 
 # --------------------------------------------------------------------------- records
+#
+# Responses of records are dumped from the features' read models (the training file from
+# ``tracker.training.queries.TrainingFile``, the expiring list from ``ExpiringReport``, a
+# direction from its record): a field's ``attribute`` says where on them its value is.
+
+
+class UtcMoment(fields.DateTime):
+    """A moment as the API writes it: ISO-8601 in UTC, ``Z`` for its offset."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+class UtcSecond(fields.String):
+    """A moment as the API writes it, to the second (``tracker.dates.format_utc``)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else format_utc(value)
+
+
+class OptionalCode(fields.String):
+    """A code, null where there is none (stored as "")."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(value or None, attr, obj, **kwargs)
 
 
 class TrainingSiteSchema(Schema):
@@ -343,15 +369,16 @@ class TrainingSiteSchema(Schema):
 
 
 class SiteExpirySchema(Schema):
-    site = fields.String(
+    site = OptionalCode(
+        attribute="expiry.site",
         allow_none=True,
         required=True,
         metadata={
             "description": "Site code (null: the person works at no site; practice-wide policy)."
         },
     )
-    expires_on = fields.Date(allow_none=True, required=True)
-    expiry_from_policy = fields.Boolean(required=True)
+    expires_on = fields.Date(attribute="on", allow_none=True, required=True)
+    expiry_from_policy = fields.Boolean(attribute="expiry.from_policy", required=True)
 
 
 class DocumentSchema(Schema):
@@ -363,18 +390,26 @@ class DocumentSchema(Schema):
     size = fields.Integer(required=True)
     sha256 = fields.String(required=True)
     filename = fields.String(required=True)
-    uploaded_at = fields.DateTime(required=True)
+    uploaded_at = UtcMoment(required=True)
+
+
+def _of_record(field_class, name: str, **kwargs) -> fields.Field:
+    """A field read off the entry's record (``record.<name>``)."""
+    return field_class(attribute=f"record.{name}", **kwargs)
 
 
 class CompetencySchema(Schema):
-    id = fields.Integer(required=True)
-    task = fields.String(required=True)
-    task_name = fields.String(required=True)
+    id = _of_record(fields.Integer, "id", required=True)
+    task = _of_record(fields.String, "task.code", required=True)
+    task_name = _of_record(fields.String, "task.name", required=True)
     status = fields.String(required=True)
-    trained_on = fields.Date(allow_none=True, required=True)
-    training_hours = fields.Float(allow_none=True, required=True)
-    validated_on = fields.Date(allow_none=True, required=True)
-    validated_by = fields.String(allow_none=True, required=True)
+    trained_on = _of_record(fields.Date, "trained_on", allow_none=True, required=True)
+    training_hours = _of_record(fields.Float, "training_hours", allow_none=True, required=True)
+    validated_on = _of_record(fields.Date, "validated_on", allow_none=True, required=True)
+    #: null when no one validated it (``dump_default``: the link is absent).
+    validated_by = _of_record(
+        fields.String, "validated_by.email", dump_default=None, allow_none=True, required=True
+    )
     expires_on = fields.Date(
         allow_none=True,
         required=True,
@@ -391,51 +426,53 @@ class CompetencySchema(Schema):
             "different dates, else null."
         },
     )
-    expiry_by_site = fields.List(fields.Nested(SiteExpirySchema), required=True)
-    prior_employer = fields.Boolean(required=True)
-    revoked_on = fields.Date(allow_none=True, required=True)
+    expiry_by_site = fields.List(
+        fields.Nested(SiteExpirySchema), attribute="by_site", required=True
+    )
+    prior_employer = _of_record(fields.Boolean, "prior_employer", required=True)
+    revoked_on = _of_record(fields.Date, "revoked_on", allow_none=True, required=True)
     documents = fields.List(fields.Nested(DocumentSchema), required=True)
 
 
 class CredentialSchema(Schema):
-    id = fields.Integer(required=True)
-    type = fields.String(required=True)
-    number = fields.String(allow_none=True, required=True)
-    issuer = fields.String(allow_none=True, required=True)
-    issued_on = fields.Date(allow_none=True, required=True)
-    expires_on = fields.Date(allow_none=True, required=True)
-    verified_on = fields.Date(allow_none=True, required=True)
+    id = _of_record(fields.Integer, "id", required=True)
+    type = _of_record(fields.String, "type", required=True)
+    number = _of_record(fields.String, "number", allow_none=True, required=True)
+    issuer = _of_record(fields.String, "issuer", allow_none=True, required=True)
+    issued_on = _of_record(fields.Date, "issued_on", allow_none=True, required=True)
+    expires_on = _of_record(fields.Date, "expires_on", allow_none=True, required=True)
+    verified_on = _of_record(fields.Date, "verified_on", allow_none=True, required=True)
     status = fields.String(required=True)
     documents = fields.List(fields.Nested(DocumentSchema), required=True)
 
 
 class LicenseSchema(Schema):
-    id = fields.Integer(required=True)
-    type = fields.String(required=True)
-    number = fields.String(required=True)
-    state = fields.String(required=True)
-    expires_on = fields.Date(allow_none=True, required=True)
+    id = _of_record(fields.Integer, "id", required=True)
+    type = _of_record(fields.String, "type", required=True)
+    number = _of_record(fields.String, "number", required=True)
+    state = _of_record(fields.String, "state", required=True)
+    expires_on = _of_record(fields.Date, "expires_on", allow_none=True, required=True)
     status = fields.String(required=True)
     documents = fields.List(fields.Nested(DocumentSchema), required=True)
 
 
 class SupervisionSchema(Schema):
     id = fields.Integer(required=True)
-    assistant = fields.String(required=True)
-    provider = fields.String(required=True)
-    site = fields.String(required=True)
+    assistant = fields.String(attribute="assistant.email", required=True)
+    provider = fields.String(attribute="provider.email", required=True)
+    site = fields.String(attribute="site.code", required=True)
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(allow_none=True, required=True)
 
 
 class TrainingFileSchema(Schema):
-    email = fields.String(required=True)
-    name = fields.String(required=True)
-    role = fields.String(required=True)
-    job_level = fields.String(allow_none=True, required=True)
-    active = fields.Boolean(required=True)
+    email = fields.String(attribute="person.email", required=True)
+    name = fields.String(attribute="person.name", required=True)
+    role = fields.String(attribute="person.role", required=True)
+    job_level = fields.String(attribute="person.job_level", allow_none=True, required=True)
+    active = fields.Boolean(attribute="person.active", required=True)
     today = fields.Date(required=True)
-    sites = fields.List(fields.Nested(TrainingSiteSchema), required=True)
+    sites = fields.List(fields.Nested(TrainingSiteSchema), attribute="person.sites", required=True)
     competencies = fields.List(fields.Nested(CompetencySchema), required=True)
     credentials = fields.List(fields.Nested(CredentialSchema), required=True)
     licenses = fields.List(fields.Nested(LicenseSchema), required=True)
@@ -452,16 +489,19 @@ class ExpiringQuerySchema(Strict):
 
 
 class ExpiringItemSchema(Schema):
+    """Dumped from ``tracker.training.queries.ExpiringItem``."""
+
     kind = fields.String(required=True, validate=validate.OneOf(["competency", "credential",
                                                                  "license"]))  # fmt: skip
     record_id = fields.Integer(required=True)
-    person = fields.String(required=True)
-    name = fields.String(required=True)
+    person = fields.String(attribute="person.email", required=True)
+    name = fields.String(attribute="person.name", required=True)
     what = fields.String(required=True)
     expires_on = fields.Date(allow_none=True, required=True)
     status = fields.String(required=True)
-    expiry_from_policy = fields.Boolean(required=True)
-    expiry_site = fields.String(
+    expiry_from_policy = fields.Boolean(attribute="derived", required=True)
+    expiry_site = OptionalCode(
+        attribute="site_code",
         allow_none=True,
         required=True,
         metadata={
@@ -472,10 +512,12 @@ class ExpiringItemSchema(Schema):
 
 
 class ExpiringSchema(Schema):
+    """Dumped from ``tracker.training.queries.ExpiringReport``."""
+
     today = fields.Date(required=True)
     days = fields.Integer(required=True)
-    site = fields.String(allow_none=True, required=True)
-    items = fields.List(fields.Nested(ExpiringItemSchema), required=True)
+    site = fields.String(attribute="site_code", allow_none=True, required=True)
+    items = fields.List(fields.Nested(ExpiringItemSchema), attribute="due", required=True)
     no_expiry = fields.List(fields.Nested(ExpiringItemSchema), required=True)
 
 
@@ -505,13 +547,15 @@ class DirectionRequestSchema(Strict):
 
 
 class DirectionSchema(Schema):
+    """Dumped from ``tracker.protocols.models.Direction``."""
+
     id = fields.Integer(required=True)
-    provider = fields.String(required=True)
-    assistant = fields.String(required=True)
-    task = fields.String(required=True)
-    site = fields.String(required=True)
-    given_at = fields.String(required=True)
-    valid_until = fields.String(required=True)
+    provider = fields.String(attribute="provider.email", required=True)
+    assistant = fields.String(attribute="assistant.email", required=True)
+    task = fields.String(attribute="task.code", required=True)
+    site = fields.String(attribute="site.code", required=True)
+    given_at = UtcSecond(required=True)
+    valid_until = UtcSecond(required=True)
     reference = fields.String(required=True)
     carried_out = fields.Boolean(required=True)
 
@@ -526,9 +570,9 @@ class DirectionListSchema(Schema):
 
 
 class AcknowledgmentSchema(Schema):
-    protocol = fields.String(required=True)
-    version = fields.Integer(required=True)
-    title = fields.String(required=True)
-    state = fields.String(required=True)
-    document = fields.String(required=True)
-    acknowledged_at = fields.String(required=True)
+    protocol = fields.String(attribute="protocol.code", required=True)
+    version = fields.Integer(attribute="protocol.version", required=True)
+    title = fields.String(attribute="protocol.title", required=True)
+    state = fields.String(attribute="protocol.state", required=True)
+    document = fields.String(attribute="protocol.document", required=True)
+    acknowledged_at = UtcSecond(required=True)

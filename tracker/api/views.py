@@ -1,266 +1,43 @@
 """The JSON API's endpoints: thin, over the same verbs and queries as the pages.
 
-Every request carries ``Authorization: Bearer <token>``; the token acts as its person,
-with that person's role (the access table) and the object rules of the pages. Cookies
-are never read here and there is no CSRF: nothing a browser sends on its own is enough.
+Each view reads its request (the schemas), asks a feature's verb or query (which decide
+who may see what) and answers with the result's JSON. What every endpoint shares (the
+token, scopes and roles, the rate limit) is ``tracker.api.blueprint``.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
-import hashlib
-import json
-from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from datetime import UTC
 
 import orjson
-from flask import current_app, g, request, url_for
-from flask_limiter.util import get_remote_address
-from flask_smorest import Blueprint
-from sqlalchemy import and_, or_, select, text
+from flask import current_app, g, url_for
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
-from webargs.core import missing
-from webargs.flaskparser import FlaskParser, abort, is_json_request
 
 from tracker import dates
-from tracker.access import ACCESS, API_SCOPES
-from tracker.api import schemas
-from tracker.api.models import IdempotencyKey
-from tracker.api.tokens import authenticate, hash_token
-from tracker.audit.services import record_event
-from tracker.catalog.models import Task
+from tracker.api import idempotency, schemas
+from tracker.api.blueprint import bp, refuse, with_errors
+from tracker.api.names import Names, may_ask_about
+from tracker.api.shapes import decision_json, delegation_json, eligible_json
 from tracker.decision.cache import Snapshot
 from tracker.decision.eligible import eligible
 from tracker.decision.facts import load_for_checks
 from tracker.decision.matrix import collection_paused
-from tracker.decision.models import DecisionRecord
-from tracker.decision.services import (
-    evaluate,
-    log_decisions,
-    public_result,
-    record_decision,
-    stored_and_public,
-)
+from tracker.decision.services import evaluate, log_decisions, record_decision, stored_and_public
+from tracker.delegations import queries as delegation_queries
 from tracker.delegations import services as delegation_services
 from tracker.delegations.models import Delegation
-from tracker.delegations.queries import standing_of, visible_delegations
 from tracker.errors import Refused
-from tracker.extensions import db, limiter
-from tracker.problems import API_MESSAGES, ApiProblem, invalid
+from tracker.extensions import db
+from tracker.paging import BadCursor, decode_cursor
+from tracker.problems import ApiProblem, invalid
 from tracker.protocols import queries as protocol_queries
 from tracker.protocols import services as protocol_services
-from tracker.sites.models import Site
-from tracker.sites.queries import practice_today
+from tracker.sites.queries import practice_timezone, practice_today
+from tracker.staff import queries as staff_queries
 from tracker.staff.models import Person
 from tracker.training import queries as training_queries
 from tracker.vocabulary import DelegationStatus, Role
-
-
-class JsonParser(FlaskParser):
-    """Request bodies read by orjson: JSON nested past 1,024 levels, a number no 64-bit float
-    holds (an integer of thousands of digits) and a lone surrogate (``"\\ud800"``) are
-    malformed JSON, a 400, before any field is looked at. The standard library's reader
-    would raise RecursionError, spend seconds on the digits or give Python a string no
-    database can store."""
-
-    def load_json(self, req, schema):
-        if not is_json_request(req):
-            return missing
-        body = req.get_data(cache=True)
-        if not body.strip():
-            return missing
-        try:
-            return orjson.loads(body)
-        except orjson.JSONDecodeError as exc:
-            abort(400, exc=exc, messages={"json": [f"{exc.msg} (at character {exc.pos})"]})
-
-
-class ApiBlueprint(Blueprint):
-    ARGUMENTS_PARSER = JsonParser()
-
-
-bp = ApiBlueprint(
-    "api_v1",
-    __name__,
-    url_prefix="/api/v1",
-    description="Decisions, who may do a task, delegations and training records.",
-)
-
-#: Endpoints whose body must be JSON (400 otherwise, before anything else is read).
-JSON_BODY = {
-    "api_v1.decide",
-    "api_v1.decide_batch",
-    "api_v1.record_delegation",
-    "api_v1.delegation_status",
-    "api_v1.give_direction",
-}
-UNAUTHORIZED = API_MESSAGES[401]
-
-
-def _rate_key() -> str:
-    """Per token (by its hash: the token itself is never kept, even in memory stores)."""
-    header = request.headers.get("Authorization", "")
-    if header:
-        return "api-token:" + hash_token(header)
-    return "api-ip:" + (get_remote_address() or "")
-
-
-limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_rate_key)(bp)
-
-
-def _refuse(person: Person, reason: str, detail: str):
-    record_event(
-        "access_denied",
-        record_type="endpoint",
-        record_id=request.endpoint,
-        after={"path": request.path, "method": request.method, "reason": reason, "api": True},
-        actor=person,
-    )
-    db.session.commit()
-    raise ApiProblem(403, detail)
-
-
-@bp.before_request
-def _authenticate_and_authorise():
-    scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
-    token = authenticate(raw.strip()) if scheme.lower() == "bearer" and raw.strip() else None
-    if token is None:
-        raise ApiProblem(401, UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
-    person = token.person
-    g.api_token, g.api_person = token, person
-    endpoint = request.endpoint
-    scope, roles = API_SCOPES.get(endpoint), ACCESS.get(endpoint)
-    if scope is None or not isinstance(roles, frozenset):
-        _refuse(person, "endpoint missing from the access table", "This call is not open.")
-    if scope not in token.scopes:
-        _refuse(
-            person,
-            f"token lacks the {scope} scope",
-            f"This token does not have the '{scope}' scope this call needs.",
-        )
-    if person.role not in roles:
-        _refuse(
-            person,
-            f"role {person.role.value} not allowed",
-            f"A {person.role.label.lower()}'s token may not make this call.",
-        )
-    if endpoint in JSON_BODY and not request.is_json:
-        raise ApiProblem(400, "Send a JSON body with Content-Type: application/json.")
-
-
-def _with_errors(view):
-    """Document the errors every endpoint may answer (all RFC 9457 problem+json)."""
-    for status in (400, 401, 403, 429):
-        view = bp.alt_response(status, response=_status_name(status))(view)
-    return view
-
-
-def _status_name(status: int) -> str:
-    from http import HTTPStatus
-
-    return HTTPStatus(status).name
-
-
-# --------------------------------------------------------------------------- lookups
-
-
-def _norm_email(value: str) -> str:
-    return value.strip().lower()
-
-
-class PersonRow(NamedTuple):
-    id: int
-    email: str
-    role: Role
-    active: bool
-
-
-class CodeRow(NamedTuple):
-    id: int
-    code: str
-
-
-class Names:
-    """People, tasks and sites named in a request, each loaded in one query.
-
-    With a ``snapshot`` (a batch, which names hundreds of people and needs no more of
-    them): plain rows (id, email and role; id and code) instead of records, kept under the
-    fact stamp like the facts themselves (people, tasks and sites are fact tables), so a
-    scheduler asking about the same people again reads nothing more.
-    """
-
-    def __init__(self, emails=(), task_codes=(), site_codes=(), snapshot: Snapshot | None = None):
-        def load(model, key, wanted, row_type):
-            if not wanted:
-                return {}
-            if snapshot is None:
-                found = db.session.scalars(select(model).where(key.in_(wanted)))
-                return {getattr(r, key.key): r for r in found}
-
-            def rows():
-                columns = [getattr(model, name) for name in row_type._fields]
-                found = db.session.execute(select(*columns).where(key.in_(wanted)))
-                return {getattr(r, key.key): row_type(*r) for r in found}
-
-            return snapshot.get(("names", model.__tablename__, frozenset(wanted)), rows)
-
-        self.people = load(Person, Person.email, {_norm_email(e) for e in emails if e}, PersonRow)
-        self.tasks = load(Task, Task.code, {c.strip() for c in task_codes}, CodeRow)
-        self.sites = load(Site, Site.code, {c.strip() for c in site_codes}, CodeRow)
-
-    def person(self, email, field, errors, what="person"):
-        if email is None:
-            return None
-        found = self.people.get(_norm_email(email))
-        if found is None:
-            errors.append((field, f"no {what} with email {email}"))
-        return found
-
-    def task(self, code, field, errors):
-        found = self.tasks.get(code.strip())
-        if found is None:
-            errors.append((field, f"no task with code {code}"))
-        return found
-
-    def site(self, code, field, errors):
-        found = self.sites.get(code.strip())
-        if found is None:
-            errors.append((field, f"no site with code {code}"))
-        return found
-
-
-def _may_ask_about(person: Person, emails) -> None:
-    """An assistant's token asks only about that assistant.
-
-    Checked on the email as given, before anything is looked up: any other email, whether
-    someone has it or not, gets the same 403, so the answer tells no one who has an account.
-    """
-    if person.role != Role.assistant:
-        return
-    if any(_norm_email(email) != person.email for email in emails):
-        _refuse(
-            person,
-            "assistant asked about another person",
-            "An assistant's token may ask only about that assistant.",
-        )
-
-
-def _delegator_for_assistant(person: Person, delegator, email, field: str, errors: list):
-    """An assistant's token names a delegator only among the active providers: any other
-    email (a manager's, a former provider's, no one's) is answered alike, as unknown."""
-    if person.role != Role.assistant or delegator is None:
-        return delegator
-    if delegator.role == Role.provider and delegator.active:
-        return delegator
-    errors.append((field, f"no delegator with email {email}"))
-    return None
-
-
-def _decision_json(record_id: int, decision) -> dict:
-    return {"id": record_id, **decision.to_json()}
 
 
 def _json(data, status: int = 200, headers: dict | None = None):
@@ -278,7 +55,7 @@ def _json(data, status: int = 200, headers: dict | None = None):
 @bp.route("/decisions", methods=["POST"])
 @bp.arguments(schemas.DecisionRequestSchema)
 @bp.response(200, schemas.DecisionSchema)
-@_with_errors
+@with_errors
 def decide(args):
     """Decide: may this assistant do this task, at this site, at this moment?
 
@@ -286,16 +63,13 @@ def decide(args):
     entry. Without `at`, now.
     """
     person = g.api_person
-    _may_ask_about(person, [args["assistant"]])
+    may_ask_about(person, [args["assistant"]])
     errors: list = []
     names = Names([args["assistant"], args["delegated_by"]], [args["task"]], [args["site"]])
     assistant = names.person(args["assistant"], "assistant", errors, "assistant")
     task = names.task(args["task"], "task", errors)
     site = names.site(args["site"], "site", errors)
-    delegator = names.person(args["delegated_by"], "delegated_by", errors, "delegator")
-    delegator = _delegator_for_assistant(
-        person, delegator, args["delegated_by"], "delegated_by", errors
-    )
+    delegator = names.delegator(person, args["delegated_by"], "delegated_by", errors)
     if errors:
         raise invalid(errors)
     at = args["at"] or dates.now_to_the_second()
@@ -311,7 +85,7 @@ def decide(args):
         asked_by=person,
     )
     db.session.commit()
-    return _json(_decision_json(record.id, decision))
+    return _json(decision_json(record.id, decision))
 
 
 def _collection_paused(view):
@@ -330,21 +104,8 @@ def _collection_paused(view):
     return paused
 
 
-@bp.route("/decisions/batch", methods=["POST"])
-@_collection_paused
-@bp.arguments(schemas.BatchRequestSchema)
-@bp.response(200, schemas.BatchResponseSchema)
-@_with_errors
-def decide_batch(args):
-    """Decide up to 1,000 checks at once, in order.
-
-    Scope `decide`. Any invalid item: 422 naming it (`checks[3].task`), and nothing is
-    kept. The facts are loaded once for the whole batch.
-    """
-    person = g.api_person
-    checks = args["checks"]
-    _may_ask_about(person, {c["assistant"] for c in checks})
-    snapshot = Snapshot()
+def _resolve_checks(person: Person, checks: list[dict], snapshot: Snapshot) -> list[tuple]:
+    """Each check's (assistant, task, site, delegator), or 422 naming every unknown one."""
     names = Names(
         [c["assistant"] for c in checks] + [c["delegated_by"] for c in checks],
         [c["task"] for c in checks],
@@ -360,18 +121,30 @@ def decide_batch(args):
                 names.person(check["assistant"], prefix + "assistant", errors, "assistant"),
                 names.task(check["task"], prefix + "task", errors),
                 names.site(check["site"], prefix + "site", errors),
-                _delegator_for_assistant(
-                    person,
-                    names.person(check["delegated_by"], prefix + "delegated_by", errors,
-                                 "delegator"),
-                    check["delegated_by"],
-                    prefix + "delegated_by",
-                    errors,
-                ),
+                names.delegator(person, check["delegated_by"], prefix + "delegated_by", errors),
             )
-        )  # fmt: skip
+        )
     if errors:
         raise invalid(errors)
+    return resolved
+
+
+@bp.route("/decisions/batch", methods=["POST"])
+@_collection_paused
+@bp.arguments(schemas.BatchRequestSchema)
+@bp.response(200, schemas.BatchResponseSchema)
+@with_errors
+def decide_batch(args):
+    """Decide up to 1,000 checks at once, in order.
+
+    Scope `decide`. Any invalid item: 422 naming it (`checks[3].task`), and nothing is
+    kept. The facts are loaded once for the whole batch.
+    """
+    person = g.api_person
+    checks = args["checks"]
+    may_ask_about(person, {c["assistant"] for c in checks})
+    snapshot = Snapshot()
+    resolved = _resolve_checks(person, checks, snapshot)
     if not checks:
         return _json({"decisions": []})
     now = dates.now_to_the_second()
@@ -433,7 +206,7 @@ def decide_batch(args):
 @bp.route("/eligible", methods=["GET"])
 @bp.arguments(schemas.EligibleQuerySchema, location="query")
 @bp.response(200, schemas.EligibleSchema)
-@_with_errors
+@with_errors
 def eligible_assistants(args):
     """Who may do this task at this site at this moment?
 
@@ -447,94 +220,50 @@ def eligible_assistants(args):
     except LookupError as exc:
         field = str(exc).strip("'")
         raise invalid([(field, f"no {field} with code {args[field]}")]) from None
-    return _json(
-        {
-            "task": result.task.code,
-            "site": result.site.code,
-            "at": dates.format_utc(at),
-            "clear": [c.assistant.email for c in result.clear],
-            "flagged": [
-                {
-                    "assistant": c.assistant.email,
-                    "unmet": [u.condition for u in c.unmet],
-                    "reasons": [u.reason for u in c.unmet],
-                }
-                for c in result.flagged
-            ],
-            "reason": result.reserved,
-        }
-    )
+    return _json(eligible_json(result, at))
 
 
 # --------------------------------------------------------------------------- delegations
 
 
-def _stored(record: DecisionRecord) -> dict:
-    return {
-        "id": record.id,
-        **public_result(record.result),
-        "made_at": dates.format_utc(record.made_at),
-    }
-
-
-def delegation_json(d: Delegation) -> dict:
-    standing = standing_of(d)
-    return {
-        "id": d.id,
-        "assistant": d.assistant.email,
-        "task": d.task.code,
-        "site": d.site.code,
-        "scheduled_for": dates.format_utc(d.scheduled_for),
-        "delegated_by": d.delegated_by.email,
-        "entered_by": d.entered_by.email,
-        "in_room": d.in_room,
-        "notes": d.notes or "",
-        "status": d.status.value,
-        "status_reason": d.status_reason,
-        "performed_while_flagged": d.performed_while_flagged,
-        "decision": _stored(d.decision),
-        "standing": _stored(standing),
-        "standing_changed_at": (
-            dates.format_utc(d.standing_changed_at) if d.standing_changed_at else None
-        ),
-        "rechecks": len(d.checks),
-    }
-
-
-def _visible(person: Person):
-    return visible_delegations(person).options(
-        selectinload(Delegation.entered_by), selectinload(Delegation.checks)
-    )
-
-
 def _delegation_or_404(delegation_id: int) -> Delegation:
-    delegation = db.session.scalar(_visible(g.api_person).where(Delegation.id == delegation_id))
+    delegation = delegation_queries.visible_delegation(g.api_person, delegation_id)
     if delegation is None:
         raise ApiProblem(404, f"No delegation {delegation_id} that this token may see.")
     return delegation
 
 
-def _encode_cursor(d: Delegation) -> str:
-    raw = json.dumps([d.scheduled_for.isoformat(), d.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+def _delegation_filters(person: Person, args: dict):
+    """The list's filters and the cursor's key, or 403 / 422 as the request deserves."""
+    errors: list = []
+    site_code, email = args.get("site"), args.get("assistant")
+    names = Names([email], [], [site_code] if site_code else [])
+    site = names.site(site_code, "site", errors) if site_code else None
+    assistant = None
+    if email:
+        may_ask_about(person, [email])
+        assistant = names.person(email, "assistant", errors, "assistant")
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        when, ident = json.loads(raw)
-        moment = datetime.fromisoformat(when)
-        if moment.tzinfo is None or not isinstance(ident, int) or isinstance(ident, bool):
-            raise ValueError
-        return moment.astimezone(UTC), ident
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, OverflowError):
+        after = decode_cursor(args["cursor"]) if args.get("cursor") else None
+    except BadCursor:
         raise invalid([("cursor", "not a cursor this API gave out")]) from None
+    if errors:
+        raise invalid(errors)
+    filters = delegation_queries.DelegationFilters(
+        site_id=site.id if site is not None else None,
+        assistant_id=assistant.id if assistant is not None else None,
+        status=DelegationStatus(args["status"]) if args.get("status") else None,
+        flagged=args.get("flagged"),
+        first=args.get("from_"),
+        last=args.get("to"),
+    )
+    return filters, after
 
 
 @bp.route("/delegations", methods=["GET"])
 @bp.arguments(schemas.DelegationListQuerySchema, location="query")
 @bp.response(200, schemas.DelegationPageSchema)
-@_with_errors
+@with_errors
 def delegations(args):
     """The delegations this token's person may see, soonest first.
 
@@ -544,142 +273,19 @@ def delegations(args):
     skips or repeats a delegation, even when others are recorded between pages.
     """
     person = g.api_person
-    errors: list = []
-    names = Names([args.get("assistant")], [], [args["site"]] if args.get("site") else [])
-    query = _visible(person).join(Delegation.standing)
-    if args.get("site"):
-        site = names.site(args["site"], "site", errors)
-        if site is not None:
-            query = query.where(Delegation.site_id == site.id)
-    if args.get("assistant"):
-        _may_ask_about(person, [args["assistant"]])
-        assistant = names.person(args["assistant"], "assistant", errors, "assistant")
-        if assistant is not None:
-            query = query.where(Delegation.assistant_id == assistant.id)
-    cursor = _decode_cursor(args["cursor"]) if args.get("cursor") else None
-    if errors:
-        raise invalid(errors)
-    if args.get("status"):
-        query = query.where(Delegation.status == DelegationStatus(args["status"]))
-    if args.get("flagged") is True:
-        query = query.where(DecisionRecord.status != "clear")
-    elif args.get("flagged") is False:
-        query = query.where(DecisionRecord.status == "clear")
-    first, last = args.get("from_"), args.get("to")
-    # A day's bounds depend on the site's zone: widen by a day in SQL, then keep the
-    # delegations whose local date is in range.
-    try:
-        if first is not None:
-            start = datetime.combine(first, datetime.min.time(), UTC) - timedelta(days=1)
-            query = query.where(Delegation.scheduled_for >= start)
-        if last is not None:
-            end = datetime.combine(last, datetime.min.time(), UTC) + timedelta(days=2)
-            query = query.where(Delegation.scheduled_for < end)
-    except OverflowError:
-        pass  # a bound at year 1 or 9999 bounds nothing
-    if cursor is not None:
-        when, ident = cursor
-        query = query.where(
-            or_(
-                Delegation.scheduled_for > when,
-                and_(Delegation.scheduled_for == when, Delegation.id > ident),
-            )
-        )
-    query = query.order_by(Delegation.scheduled_for, Delegation.id)
-    limit = args["limit"]
-    items: list[Delegation] = []
-    more = False
-    chunk = limit + 1
-    while True:
-        rows = db.session.scalars(query.limit(chunk)).all()
-        for d in rows:
-            day = dates.local_day(d.scheduled_for, d.site.timezone)
-            if (first is not None and day < first) or (last is not None and day > last):
-                continue
-            if len(items) == limit:
-                more = True
-                break
-            items.append(d)
-        if more or len(rows) < chunk:
-            break
-        tail = rows[-1]
-        query = query.where(
-            or_(
-                Delegation.scheduled_for > tail.scheduled_for,
-                and_(Delegation.scheduled_for == tail.scheduled_for, Delegation.id > tail.id),
-            )
-        )
+    filters, after = _delegation_filters(person, args)
+    page = delegation_queries.delegation_page(person, filters, args["limit"], after)
     return _json(
-        {
-            "items": [delegation_json(d) for d in items],
-            "next_cursor": _encode_cursor(items[-1]) if more else None,
-        }
+        {"items": [delegation_json(d) for d in page.items], "next_cursor": page.next_cursor}
     )
 
 
-IDEMPOTENCY_HEADER = {
-    "in": "header",
-    "name": "Idempotency-Key",
-    "required": False,
-    "description": (
-        "Repeating a request with the same key returns the first delegation (200) "
-        "instead of recording a second; the same key with a different body: 422."
-    ),
-    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
-}
+def _replay(delegation_id: int):
+    return _json(delegation_json(_delegation_or_404(delegation_id)), 200)
 
 
-def _request_hash(args: dict) -> str:
-    canonical = {
-        k: (v.astimezone(UTC).isoformat() if isinstance(v, datetime) else v)
-        for k, v in sorted(args.items())
-    }
-    for key in ("assistant", "delegated_by"):
-        if canonical.get(key):
-            canonical[key] = _norm_email(canonical[key])
-    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
-
-
-def _idempotent_replay(person: Person, key: str, body_hash: str):
-    earlier = db.session.scalar(
-        select(IdempotencyKey).where(IdempotencyKey.person_id == person.id,
-                                     IdempotencyKey.key == key)
-    )  # fmt: skip
-    if earlier is None:
-        return None
-    if earlier.request_hash != body_hash:
-        raise invalid(
-            [("Idempotency-Key", "this key was used with a different request")],
-            "This Idempotency-Key was already used with a different request body.",
-        )
-    delegation = _delegation_or_404(earlier.delegation_id)
-    return _json(delegation_json(delegation), 200)
-
-
-@bp.route("/delegations", methods=["POST"])
-@bp.arguments(schemas.DelegationRequestSchema)
-@bp.response(201, schemas.DelegationSchema, headers={"Location": {"schema": {"type": "string"}}})
-@bp.alt_response(200, schema=schemas.DelegationSchema, description="Replayed (Idempotency-Key)")
-@bp.doc(parameters=[IDEMPOTENCY_HEADER])
-@_with_errors
-def record_delegation(args):
-    """Record a delegation, decided at once (as the page does).
-
-    Scope `write`. A provider's token records the provider's own delegations
-    (`delegated_by` defaults to them); a manager's or admin's names the provider.
-    """
-    person = g.api_person
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not (1 <= len(key) <= 200 and key.isprintable()):
-        raise invalid([("Idempotency-Key", "give 1 to 200 printable characters")])
-    body_hash = _request_hash(args)
-    if key is not None:
-        if db.session.get_bind().dialect.name == "sqlite":
-            # Take SQLite's write lock first: the look-up and the insert are then one step.
-            db.session.execute(text("UPDATE api_idempotency_keys SET id = id WHERE 1 = 0"))
-        replay = _idempotent_replay(person, key, body_hash)
-        if replay is not None:
-            return replay
+def _record(person: Person, args: dict) -> Delegation:
+    """Record the delegation the body describes (the verb's refusals: 422 naming fields)."""
     # Names become records here; whether they may be delegated is the verb's to say, in the
     # same words as on the page (DESIGN section 13).
     errors: list = []
@@ -692,7 +298,7 @@ def record_delegation(args):
     site = names.site(args["site"], "site", errors)
     provider = names.person(delegator_email, "delegated_by", errors, "delegator")
     try:
-        delegation = delegation_services.record_delegation(
+        return delegation_services.record_delegation(
             assistant=assistant,
             task=task,
             site=site,
@@ -709,21 +315,41 @@ def record_delegation(args):
             (p.field or "body", p.message) for p in refused.problems if p.field not in unknown
         ]
         raise invalid(errors) from None
+
+
+@bp.route("/delegations", methods=["POST"])
+@bp.arguments(schemas.DelegationRequestSchema)
+@bp.response(201, schemas.DelegationSchema, headers={"Location": {"schema": {"type": "string"}}})
+@bp.alt_response(200, schema=schemas.DelegationSchema, description="Replayed (Idempotency-Key)")
+@bp.doc(parameters=[idempotency.IDEMPOTENCY_HEADER])
+@with_errors
+def record_delegation(args):
+    """Record a delegation, decided at once (as the page does).
+
+    Scope `write`. A provider's token records the provider's own delegations
+    (`delegated_by` defaults to them); a manager's or admin's names the provider.
+    """
+    person = g.api_person
+    key = idempotency.key_of_request()
+    body_hash = idempotency.request_hash(args)
     if key is not None:
-        db.session.add(
-            IdempotencyKey(
-                person_id=person.id, key=key, request_hash=body_hash, delegation_id=delegation.id
-            )
-        )
+        idempotency.hold_the_keys()
+        if (earlier := idempotency.earlier_delegation_id(person, key, body_hash)) is not None:
+            return _replay(earlier)
+    delegation = _record(person, args)
+    if key is not None:
+        idempotency.remember(person, key, body_hash, delegation.id)
     try:
         db.session.commit()
     except IntegrityError:
         # A concurrent duplicate with the same key won: answer with its delegation.
         db.session.rollback()
-        replay = _idempotent_replay(person, key, body_hash) if key is not None else None
-        if replay is None:
+        earlier = (
+            idempotency.earlier_delegation_id(person, key, body_hash) if key is not None else None
+        )
+        if earlier is None:
             raise
-        return replay
+        return _replay(earlier)
     delegation = _delegation_or_404(delegation.id)
     location = url_for("api_v1.delegation", delegation_id=delegation.id)
     return _json(delegation_json(delegation), 201, {"Location": location})
@@ -732,7 +358,7 @@ def record_delegation(args):
 @bp.route("/delegations/<int:delegation_id>", methods=["GET"])
 @bp.response(200, schemas.DelegationSchema)
 @bp.alt_response(404, response="NOT_FOUND")
-@_with_errors
+@with_errors
 def delegation(delegation_id: int):
     """One delegation with the decision it was recorded with and its standing.
 
@@ -744,7 +370,7 @@ def delegation(delegation_id: int):
 @bp.route("/delegations/<int:delegation_id>/recheck", methods=["POST"])
 @bp.response(200, schemas.DelegationSchema)
 @bp.alt_response(404, response="NOT_FOUND")
-@_with_errors
+@with_errors
 def recheck(delegation_id: int):
     """Decide it again on today's records; the new decision becomes its standing.
 
@@ -760,7 +386,7 @@ def recheck(delegation_id: int):
 @bp.arguments(schemas.StatusRequestSchema)
 @bp.response(200, schemas.DelegationSchema)
 @bp.alt_response(404, response="NOT_FOUND")
-@_with_errors
+@with_errors
 def delegation_status(args, delegation_id: int):
     """Mark a planned delegation performed or cancelled.
 
@@ -771,7 +397,7 @@ def delegation_status(args, delegation_id: int):
     person = g.api_person
     delegation = _delegation_or_404(delegation_id)
     if not delegation_services.may_change_status(person, delegation):
-        _refuse(
+        refuse(
             person,
             "not the delegating provider",
             "Only the delegating provider, a manager or an admin may change its status.",
@@ -791,162 +417,25 @@ def delegation_status(args, delegation_id: int):
 @bp.route("/people/<string:email>/training-file", methods=["GET"])
 @bp.response(200, schemas.TrainingFileSchema)
 @bp.alt_response(404, response="NOT_FOUND")
-@_with_errors
+@with_errors
 def training_file(email: str):
     """A person's training file: sites, competencies with their status, credentials,
     licenses and supervision.
 
     Scope `read`. An assistant's token sees only the assistant's own (404 otherwise).
     """
-    viewer = g.api_person
-    person = db.session.scalar(
-        select(Person)
-        .where(Person.email == _norm_email(email))
-        .options(selectinload(Person.sites), selectinload(Person.licenses),
-                 selectinload(Person.credentials))
-    )  # fmt: skip
-    if person is None or (viewer.role == Role.assistant and person.id != viewer.id):
+    person = staff_queries.visible_person_by_email(g.api_person, email)
+    if person is None:
         raise ApiProblem(404, "No such person that this token may see.")
-    today = practice_today()
     within = current_app.config["EXPIRING_WITHIN_DAYS"]
-    lines = training_queries.competency_lines(person, today, within)
-    documents = training_queries.record_documents(
-        [line.record for line in lines], person.credentials, person.licenses
-    )
-
-    def documents_of(record_type: str, record_id: int) -> list[dict]:
-        return [
-            {
-                "id": d.id,
-                "title": d.title,
-                "content_type": d.content_type,
-                "size": d.size,
-                "sha256": d.sha256,
-                "filename": d.filename,
-                "uploaded_at": d.uploaded_at.isoformat().replace("+00:00", "Z"),
-            }
-            for d in documents.get((record_type, record_id), [])
-        ]
-
-    return _json(
-        {
-            "email": person.email,
-            "name": person.name,
-            "role": person.role.value,
-            "job_level": person.job_level,
-            "active": person.active,
-            "today": today.isoformat(),
-            "sites": [
-                {"code": s.code, "name": s.name, "state": s.state, "timezone": s.timezone}
-                for s in person.sites
-            ],
-            "competencies": [
-                {
-                    "id": line.record.id,
-                    "task": line.record.task.code,
-                    "task_name": line.record.task.name,
-                    "status": line.status,
-                    "trained_on": _day(line.record.trained_on),
-                    "training_hours": (
-                        float(line.record.training_hours)
-                        if line.record.training_hours is not None
-                        else None
-                    ),
-                    "validated_on": _day(line.record.validated_on),
-                    "validated_by": (
-                        line.record.validated_by.email if line.record.validated_by else None
-                    ),
-                    "expires_on": _day(line.expires_on),
-                    "expiry_from_policy": line.expiry_derived,
-                    "expiry_site": line.earliest.expiry.site if line.varies_by_site else None,
-                    "expiry_by_site": [
-                        {
-                            "site": s.expiry.site or None,
-                            "expires_on": _day(s.on),
-                            "expiry_from_policy": s.expiry.from_policy,
-                        }
-                        for s in line.by_site
-                    ],
-                    "prior_employer": line.record.prior_employer,
-                    "revoked_on": _day(line.record.revoked_on),
-                    "documents": documents_of("competency", line.record.id),
-                }
-                for line in lines
-            ],
-            "credentials": [
-                {
-                    "id": c.id,
-                    "type": c.type,
-                    "number": c.number,
-                    "issuer": c.issuer,
-                    "issued_on": _day(c.issued_on),
-                    "expires_on": _day(c.expires_on),
-                    "verified_on": _day(c.verified_on),
-                    "status": training_queries.credential_status(c, today, within),
-                    "documents": documents_of("credential", c.id),
-                }
-                for c in person.credentials
-            ],
-            "licenses": [
-                {
-                    "id": lic.id,
-                    "type": lic.type,
-                    "number": lic.number,
-                    "state": lic.state,
-                    "expires_on": _day(lic.expires_on),
-                    "status": training_queries.expiry_status(lic.expires_on, today, within),
-                    "documents": documents_of("license", lic.id),
-                }
-                for lic in person.licenses
-            ],
-            "supervision": [
-                {
-                    "id": a.id,
-                    "assistant": a.assistant.email,
-                    "provider": a.provider.email,
-                    "site": a.site.code,
-                    "starts_on": _day(a.starts_on),
-                    "ends_on": _day(a.ends_on),
-                }
-                for a in training_queries.supervision_of(person)
-            ],
-            "acknowledgments": [
-                {
-                    "protocol": ack.protocol.code,
-                    "version": ack.protocol.version,
-                    "title": ack.protocol.title,
-                    "state": ack.protocol.state.value,
-                    "document": ack.protocol.document,
-                    "acknowledged_at": dates.format_utc(ack.acknowledged_at),
-                }
-                for ack in protocol_queries.acknowledgments_of(person)
-            ],
-        }
-    )
-
-
-def _day(value):
-    return value.isoformat() if value is not None else None
-
-
-def _expiring_item(item) -> dict:
-    return {
-        "kind": item.kind,
-        "record_id": item.record_id,
-        "person": item.person.email,
-        "name": item.person.name,
-        "what": item.what,
-        "expires_on": _day(item.expires_on),
-        "status": item.status,
-        "expiry_from_policy": item.derived,
-        "expiry_site": item.site_code or None,
-    }
+    found = training_queries.training_file(person, practice_today(), within)
+    return _json(schemas.TrainingFileSchema().dump(found))
 
 
 @bp.route("/expiring", methods=["GET"])
 @bp.arguments(schemas.ExpiringQuerySchema, location="query")
 @bp.response(200, schemas.ExpiringSchema)
-@_with_errors
+@with_errors
 def expiring(args):
     """What the expiring page lists: competencies, credentials and licenses expired or
     expiring within `days` (default the practice's setting), and those with no expiry.
@@ -957,41 +446,22 @@ def expiring(args):
     if days is None:
         days = current_app.config["EXPIRING_WITHIN_DAYS"]
     site_code = (args.get("site") or "").strip() or None
-    if site_code and db.session.scalar(select(Site.id).where(Site.code == site_code)) is None:
-        raise invalid([("site", f"no site with code {site_code}")])
+    errors: list = []
+    if site_code:
+        Names(site_codes=[site_code]).site(site_code, "site", errors)
+    if errors:
+        raise invalid(errors)
     report = training_queries.expiring_items(practice_today(), days, site_code=site_code)
-    return _json(
-        {
-            "today": report.today.isoformat(),
-            "days": days,
-            "site": site_code,
-            "items": [_expiring_item(i) for i in report.due],
-            "no_expiry": [_expiring_item(i) for i in report.no_expiry],
-        }
-    )
+    return _json(schemas.ExpiringSchema().dump(report))
 
 
 # ------------------------------------------------- directions (DESIGN section 15)
 
 
-def direction_json(d) -> dict:
-    return {
-        "id": d.id,
-        "provider": d.provider.email,
-        "assistant": d.assistant.email,
-        "task": d.task.code,
-        "site": d.site.code,
-        "given_at": dates.format_utc(d.given_at),
-        "valid_until": dates.format_utc(d.valid_until),
-        "reference": d.reference,
-        "carried_out": d.carried_out,
-    }
-
-
 @bp.route("/directions", methods=["POST"])
 @bp.arguments(schemas.DirectionRequestSchema)
 @bp.response(201, schemas.DirectionSchema)
-@_with_errors
+@with_errors
 def give_direction(args):
     """A provider's direction for one request (an EHR sends it when the order is signed).
 
@@ -1019,23 +489,21 @@ def give_direction(args):
         reference=args["reference"],
     )
     db.session.commit()
-    return _json(direction_json(direction), 201)
+    return _json(schemas.DirectionSchema().dump(direction), 201)
 
 
 @bp.route("/directions", methods=["GET"])
 @bp.arguments(schemas.DirectionListQuerySchema, location="query")
 @bp.response(200, schemas.DirectionListSchema)
-@_with_errors
+@with_errors
 def directions(args):
     """The directions of a day (default today) this token's person may see: an
     assistant's own, a provider's own, everyone's for managers, compliance and admins.
 
     Scope `read`.
     """
-    from tracker.sites.queries import practice_timezone
-
     tz = practice_timezone()
     day = args.get("date") or dates.today(tz)
     first, last = protocol_queries.day_window(day, tz)
     found = protocol_queries.visible_directions(g.api_person, first, last)
-    return _json({"date": day.isoformat(), "items": [direction_json(d) for d in found]})
+    return _json(schemas.DirectionListSchema().dump({"date": day, "items": found}))

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Select, case, func, select, true
+from sqlalchemy import Select, case, false, func, select, true
 from sqlalchemy.orm import aliased, selectinload
 
+from tracker import dates
 from tracker.catalog.models import Task
 from tracker.decision.models import DecisionRecord
 from tracker.delegations.models import Delegation
 from tracker.extensions import db
+from tracker.paging import KeysetPage, keyset_page
 from tracker.staff.models import Person
-from tracker.vocabulary import DelegationStatus, Role
+from tracker.vocabulary import OVERSEERS, DelegationStatus, Role
 
 
 def visible_delegations(user: Person) -> Select:
@@ -29,12 +33,100 @@ def visible_delegations(user: Person) -> Select:
 
 
 def visibility_clause(user: Person):
-    """The SQL condition on delegations this person may see (for queries of columns)."""
+    """The SQL condition on delegations this person may see (for queries of columns).
+
+    Fails closed: a role not named here sees none."""
     if user.role == Role.assistant:
         return Delegation.assistant_id == user.id
     if user.role == Role.provider:
         return (Delegation.delegated_by_id == user.id) | (Delegation.entered_by_id == user.id)
-    return true()
+    return true() if user.role in OVERSEERS else false()
+
+
+def visible_in_full(user: Person) -> Select:
+    """``visible_delegations`` with all a delegation's page or JSON shows loaded (who
+    entered it, its re-checks)."""
+    return visible_delegations(user).options(
+        selectinload(Delegation.entered_by), selectinload(Delegation.checks)
+    )
+
+
+def visible_delegation(user: Person, delegation_id: int) -> Delegation | None:
+    """The delegation if this person may see it, else None (whether or not it exists)."""
+    return db.session.scalar(visible_in_full(user).where(Delegation.id == delegation_id))
+
+
+@dataclass(frozen=True)
+class DelegationFilters:
+    """What a list of delegations is narrowed to; None: not narrowed by it."""
+
+    site_id: int | None = None
+    assistant_id: int | None = None
+    status: DelegationStatus | None = None
+    #: By the standing: True flagged (or prohibited), False clear.
+    flagged: bool | None = None
+    #: Local dates in each delegation's own site's time zone, inclusive.
+    first: date | None = None
+    last: date | None = None
+
+    def where(self, query: Select) -> Select:
+        """The conditions SQL can test (a query joined to ``Delegation.standing``)."""
+        if self.site_id is not None:
+            query = query.where(Delegation.site_id == self.site_id)
+        if self.assistant_id is not None:
+            query = query.where(Delegation.assistant_id == self.assistant_id)
+        if self.status is not None:
+            query = query.where(Delegation.status == self.status)
+        if self.flagged is not None:
+            clear = DecisionRecord.status == "clear"
+            query = query.where(~clear if self.flagged else clear)
+        # A day's bounds depend on the site's zone: SQL takes a day more on each side, and
+        # ``on_the_days`` keeps the delegations whose local date is in range.
+        if self.first is not None and (start := _day_start(self.first, -1)) is not None:
+            query = query.where(Delegation.scheduled_for >= start)
+        if self.last is not None and (end := _day_start(self.last, 2)) is not None:
+            query = query.where(Delegation.scheduled_for < end)
+        return query
+
+    def on_the_days(self) -> Callable[[Delegation], bool] | None:
+        """Whether a delegation's local date is within ``first`` to ``last``."""
+        if self.first is None and self.last is None:
+            return None
+        first, last = self.first or date.min, self.last or date.max
+
+        def within(delegation: Delegation) -> bool:
+            day = dates.local_day(delegation.scheduled_for, delegation.site.timezone)
+            return first <= day <= last
+
+        return within
+
+
+def _day_start(day: date, days_later: int) -> datetime | None:
+    """Midnight UTC ``days_later`` days from ``day``; None past the calendar's ends (a bound
+    there bounds nothing)."""
+    try:
+        return datetime.combine(day, datetime.min.time(), UTC) + timedelta(days=days_later)
+    except OverflowError:
+        return None
+
+
+def delegation_page(
+    user: Person,
+    filters: DelegationFilters,
+    limit: int,
+    after: tuple[datetime, int] | None = None,
+) -> KeysetPage:
+    """A page of the delegations this person may see, soonest first, after the key
+    ``after`` (a cursor's): it never skips or repeats one recorded between pages."""
+    query = filters.where(visible_in_full(user).join(Delegation.standing))
+    return keyset_page(
+        query,
+        Delegation.scheduled_for,
+        Delegation.id,
+        limit,
+        after=after,
+        keep=filters.on_the_days(),
+    )
 
 
 def upcoming(user: Person, now: datetime, flagged_first: bool = False) -> Select:

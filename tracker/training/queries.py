@@ -34,6 +34,7 @@ from tracker.competencies.status import (  # noqa: F401  (the training file's vo
 from tracker.extensions import db
 from tracker.policy.models import Policy, StateRule
 from tracker.policy.queries import policy_facts
+from tracker.protocols.queries import acknowledgments_of
 from tracker.rule.rules import credential_held
 from tracker.rule.values import CompetencyFacts, PolicyFacts
 from tracker.sites.models import Site
@@ -418,3 +419,90 @@ def record_documents(competencies, credentials, licenses) -> dict:
         for key, docs in found.items()
         if (current := [d for d in docs if d.withdrawn_at is None])
     }
+
+
+# --------------------------------------------------------------------------- the file as read
+
+
+@dataclass(frozen=True)
+class FiledCompetency:
+    """A competency as its training file shows it: its status and expiry on the day (at
+    each of the person's sites) and its current evidence documents."""
+
+    record: Competency
+    status: str
+    #: The earliest of its expiries at the person's sites (None: none).
+    expires_on: date | None
+    expiry_from_policy: bool
+    #: The site of that earliest date when the sites' dates differ, else None.
+    expiry_site: str | None
+    by_site: tuple[SiteExpiry, ...]
+    documents: list
+
+
+@dataclass(frozen=True)
+class FiledRecord:
+    """A credential or license as its training file shows it: its status on the day and
+    its current evidence documents."""
+
+    record: Credential | License
+    status: str
+    documents: list
+
+
+@dataclass(frozen=True)
+class TrainingFile:
+    """One person's training file as the API reads it (DESIGN section 13: the expiry the
+    pages show)."""
+
+    person: Person
+    today: date
+    competencies: list[FiledCompetency]
+    credentials: list[FiledRecord]
+    licenses: list[FiledRecord]
+    supervision: list[SupervisionAssignment]
+    acknowledgments: list
+
+
+def training_file(person: Person, today: date, within_days: int) -> TrainingFile:
+    """The person's training file on ``today``, in a fixed number of queries."""
+    lines = competency_lines(person, today, within_days)
+    documents = record_documents(
+        [line.record for line in lines], person.credentials, person.licenses
+    )
+
+    def documents_of(record_type: str, record_id: int) -> list:
+        return documents.get((record_type, record_id), [])
+
+    return TrainingFile(
+        person=person,
+        today=today,
+        competencies=[
+            FiledCompetency(
+                record=line.record,
+                status=line.status,
+                expires_on=line.expires_on,
+                expiry_from_policy=line.expiry_derived,
+                expiry_site=line.earliest.expiry.site if line.varies_by_site else None,
+                by_site=line.by_site,
+                documents=documents_of("competency", line.record.id),
+            )
+            for line in lines
+        ],
+        credentials=[
+            FiledRecord(
+                c, credential_status(c, today, within_days), documents_of("credential", c.id)
+            )
+            for c in person.credentials
+        ],
+        licenses=[
+            FiledRecord(
+                lic,
+                expiry_status(lic.expires_on, today, within_days),
+                documents_of("license", lic.id),
+            )
+            for lic in person.licenses
+        ],
+        supervision=supervision_of(person),
+        acknowledgments=acknowledgments_of(person),
+    )
