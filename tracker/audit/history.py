@@ -73,55 +73,30 @@ ACTION_WORDS = {
     "document_withdrawn": "Document withdrawn",
 }
 
-#: Field names people read differently from the column's name.
-FIELD_LABELS = {
-    "scheduled_for": "Scheduled for",
-    "validated_by_id": "Validated by",
-    "delegated_by_id": "Delegated by",
-    "entered_by_id": "Entered by",
-    "logged_by_id": "Logged by",
-    "assistant_id": "Assistant",
-    "provider_id": "Provider",
-    "person_id": "Person",
-    "requester_id": "Requester",
-    "task_id": "Task",
-    "site_id": "Site",
-    "in_room": "Provider in the room",
-    "can_validate": "Approved observer",
-    "prior_employer": "From a prior employer",
-    "attested_at": "Attested at",
-    "starts_at": "Starts at",
-    "ends_at": "Ends at",
-    "starts_on": "Starts on",
-    "ends_on": "Ends on",
-    "job_level": "Job level",
-    "job_levels": "Job levels",
-    "training_hours": "Training hours",
-    "min_training_hours": "Minimum training hours",
-    "competency_valid_months": "Competency valid for (months)",
-    "requires_credentials": "Credentials required",
-    "effective_from": "Effective from",
-    "effective_to": "Effective to",
-    "verified_on": "Verified on",
-    "expires_on": "Expires on",
-    "issued_on": "Issued on",
-    "revoked_on": "Revoked on",
-    "trained_on": "Trained on",
-    "validated_on": "Validated on",
-    "occurred_at": "When",
-    "decision_id": "Decision when recorded",
-    "standing_id": "Standing decision",
-    "changed": "Standing changed on this re-check",
-    "status_reason": "Reason given",
-    "delegation_id": "Delegation",
-    "email": "Email",
-}
+
+def field_labels() -> dict[str, str]:
+    """Column names people read differently from the words of the name: each declared with
+    its column in the feature's model, ``mapped_column(..., info={"label": "Approved
+    observer"})``. A name carries one label wherever it is a column."""
+    return _field_labels(tuple(db.metadata.tables))
+
+
+@lru_cache(maxsize=4)
+def _field_labels(tables: tuple[str, ...]) -> dict[str, str]:
+    return {
+        column.name: column.info["label"]
+        for table in db.metadata.tables.values()
+        for column in table.columns
+        if "label" in column.info
+    }
 
 
 def field_label(name: str) -> str:
-    """A column name as words: "validated_by_id" reads "Validated by"."""
-    if name in FIELD_LABELS:
-        return FIELD_LABELS[name]
+    """A column name as words: its declared label, else the name read out ("validated_by_id"
+    reads "Validated by")."""
+    labels = field_labels()
+    if name in labels:
+        return labels[name]
     words = name.removesuffix("_id").replace("_", " ").strip()
     return words[:1].upper() + words[1:]
 

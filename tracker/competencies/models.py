@@ -29,7 +29,9 @@ class Competency(db.Model):
     #: Empty: the policy's competency_valid_months after validated_on, else no expiry.
     expires_on: Mapped[Optional[date]]
     #: Training documented elsewhere; does not count here until validated here.
-    prior_employer: Mapped[bool] = mapped_column(default=False, server_default=false())
+    prior_employer: Mapped[bool] = mapped_column(
+        default=False, server_default=false(), info={"label": "From a prior employer"}
+    )
     #: First day the competency no longer counts.
     revoked_on: Mapped[Optional[date]]
     evidence: Mapped[str] = mapped_column(Text, default="", server_default="")

@@ -28,20 +28,26 @@ class Delegation(db.Model):
     delegated_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     entered_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     #: The provider's presence in the room was attested when it was recorded.
-    in_room: Mapped[bool] = mapped_column(default=False, server_default=false())
+    in_room: Mapped[bool] = mapped_column(
+        default=False, server_default=false(), info={"label": "Provider in the room"}
+    )
     notes: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: The decision made when the delegation was recorded (a snapshot).
-    decision_id: Mapped[int] = mapped_column(ForeignKey("decision_records.id"))
+    decision_id: Mapped[int] = mapped_column(
+        ForeignKey("decision_records.id"), info={"label": "Decision when recorded"}
+    )
     status: Mapped[DelegationStatus] = mapped_column(
         enum_column(DelegationStatus, "delegation_status"), default=DelegationStatus.planned
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: Its standing: the latest decision (the recorded one until a re-check adds another).
-    standing_id: Mapped[Optional[int]] = mapped_column(ForeignKey("decision_records.id"))
+    standing_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("decision_records.id"), info={"label": "Standing decision"}
+    )
     #: When a re-check last changed the standing's status (empty: never changed).
     standing_changed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     #: The written reason given when it was marked performed while its standing was flagged.
-    status_reason: Mapped[Optional[str]] = mapped_column(Text)
+    status_reason: Mapped[Optional[str]] = mapped_column(Text, info={"label": "Reason given"})
     #: Marked performed while its standing was flagged (compliance lists these).
     performed_while_flagged: Mapped[bool] = mapped_column(
         default=False, server_default=false(), index=True
@@ -73,7 +79,11 @@ class DelegationCheck(db.Model):
     delegation_id: Mapped[int] = mapped_column(ForeignKey("delegations.id"), index=True)
     decision_id: Mapped[int] = mapped_column(ForeignKey("decision_records.id"), unique=True)
     #: The status went from the previous standing's to another on this re-check.
-    changed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    changed: Mapped[bool] = mapped_column(
+        default=False,
+        server_default=false(),
+        info={"label": "Standing changed on this re-check"},
+    )
 
     delegation: Mapped[Delegation] = relationship(back_populates="checks")
     decision: Mapped[DecisionRecord] = relationship()

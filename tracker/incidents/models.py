@@ -32,7 +32,7 @@ class Incident(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     logged_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     logged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True, info={"label": "When"})
     site_id: Mapped[Optional[int]] = mapped_column(ForeignKey("sites.id"))
     #: The person who asked, when they are in the system…
     requester_id: Mapped[Optional[int]] = mapped_column(ForeignKey("people.id"), index=True)

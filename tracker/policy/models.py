@@ -26,8 +26,12 @@ class StateRule(db.Model):
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
     status: Mapped[RuleStatus] = mapped_column(enum_column(RuleStatus, "rule_status"))
     #: Any one of these credential types satisfies the rule; empty means none needed.
-    requires_credentials: Mapped[list] = mapped_column(JSON, default=list)
-    min_training_hours: Mapped[Optional[float]]
+    requires_credentials: Mapped[list] = mapped_column(
+        JSON, default=list, info={"label": "Credentials required"}
+    )
+    min_training_hours: Mapped[Optional[float]] = mapped_column(
+        info={"label": "Minimum training hours"}
+    )
     supervision: Mapped[SupervisionLevel] = mapped_column(
         enum_column(SupervisionLevel, "supervision_level")
     )
@@ -56,12 +60,16 @@ class Policy(db.Model):
     #: Empty means every assistant; kept sorted.
     job_levels: Mapped[list] = mapped_column(JSON, default=list)
     authorized: Mapped[bool]
-    requires_credentials: Mapped[list] = mapped_column(JSON, default=list)
+    requires_credentials: Mapped[list] = mapped_column(
+        JSON, default=list, info={"label": "Credentials required"}
+    )
     supervision: Mapped[SupervisionLevel] = mapped_column(
         enum_column(SupervisionLevel, "supervision_level")
     )
     #: Months a competency stays valid after validation when it has no expiry of its own.
-    competency_valid_months: Mapped[Optional[int]]
+    competency_valid_months: Mapped[Optional[int]] = mapped_column(
+        info={"label": "Competency valid for (months)"}
+    )
     #: Name and version of the written policy.
     document: Mapped[str] = mapped_column(String(200), default="", server_default="")
     effective_from: Mapped[Optional[date]]

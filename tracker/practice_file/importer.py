@@ -52,15 +52,18 @@ from tracker.policy.services import (
 )
 from tracker.practice_file.parsing import Reader
 from tracker.practice_file.sections import (
+    CREDENTIALS,
+    DIRECTIONS,
+    LICENSES,
+    POLICIES,
+    PROTOCOLS,
     SECTION_NAMES,
     SECTIONS,
+    SITES,
     Refs,
     Section,
-    _direction_entry,
     _given,
     _key,
-    _policy_entry,
-    _protocol_entry,
 )
 from tracker.protocols import services as protocols
 from tracker.protocols.models import Protocol, ProtocolAcknowledgment
@@ -103,15 +106,35 @@ def read_practice_file(data) -> tuple[dict, list[str]]:
 
     practice = data.get("practice")
     if practice is not None:
-        if not isinstance(practice, dict):
-            problems.append(Problem(None, "must be an object with a name", "practice"))
-        else:
-            name = Reader(practice, "practice", problems).text("name", True)
-            entries["practice"] = [(0, {"name": name})] if isinstance(name, str) else []
-            extra = sorted(set(practice) - {"name"})
-            warnings.extend(f"practice.{key}: unknown field, ignored" for key in extra)
+        _read_practice_name(practice, entries, problems, warnings)
+    _note_file_references(data, refs)
+    for section in SECTIONS:
+        raw = data.get(section.name)
+        if raw is None:
+            continue
+        if not isinstance(raw, list):
+            problems.append(Problem(None, "must be a list", section.name))
+            continue
+        entries[section.name] = _read_section(section, raw, refs, problems, warnings)
 
-    # Sites, people and tasks named in the file may be referenced before they are written.
+    _check_policy_overlaps(entries.get("policies", []), refs, problems)
+    if problems:
+        raise Refused(problems)
+    return entries, warnings
+
+
+def _read_practice_name(practice, entries: dict, problems: list[Problem], warnings: list[str]):
+    if not isinstance(practice, dict):
+        problems.append(Problem(None, "must be an object with a name", "practice"))
+        return
+    name = Reader(practice, "practice", problems).text("name", True)
+    entries["practice"] = [(0, {"name": name})] if isinstance(name, str) else []
+    extra = sorted(set(practice) - {"name"})
+    warnings.extend(f"practice.{key}: unknown field, ignored" for key in extra)
+
+
+def _note_file_references(data: dict, refs: Refs) -> None:
+    """Sites, people and tasks named in the file may be referenced before they are written."""
     for name, key, known in (
         ("sites", "code", refs.file_sites),
         ("people", "email", refs.file_people),
@@ -129,43 +152,36 @@ def read_practice_file(data) -> tuple[dict, list[str]]:
             if item["code"].strip() not in BUILTIN_TASK_CODES:
                 refs.file_task_kinds[item["code"].strip()] = kind
 
-    for section in SECTIONS:
-        raw = data.get(section.name)
-        if raw is None:
-            continue
-        if not isinstance(raw, list):
-            problems.append(Problem(None, "must be a list", section.name))
-            continue
-        seen: dict[tuple, int] = {}
-        rows = []
-        for index, item in enumerate(raw):
-            where = f"{section.name}[{index}]"
-            if not isinstance(item, dict):
-                problems.append(Problem(None, "must be an object", where))
-                continue
-            reader = Reader(item, where, problems, _not_null(section.model))
-            before = len(problems)
-            values = section.read(reader, refs)
-            if values is None or len(problems) > before:
-                continue
-            values = _given(values)
-            key = _key(section, values)
-            if key in seen:
-                keys = ", ".join(section.key)
-                problems.append(
-                    Problem(None, f"duplicate of {section.name}[{seen[key]}] (same {keys})", where)
-                )
-                continue
-            seen[key] = index
-            rows.append((index, values))
-            extra = sorted(set(item) - set(values) - set(section.key))
-            warnings.extend(f"{where}.{name}: unknown field, ignored" for name in extra)
-        entries[section.name] = rows
 
-    _check_policy_overlaps(entries.get("policies", []), refs, problems)
-    if problems:
-        raise Refused(problems)
-    return entries, warnings
+def _read_section(
+    section: Section, raw: list, refs: Refs, problems: list[Problem], warnings: list[str]
+) -> list[tuple[int, dict]]:
+    """A section's good entries (with their index); each bad one becomes problems."""
+    not_null = _not_null(section.model)
+    seen: dict[tuple, int] = {}
+    rows = []
+    for index, item in enumerate(raw):
+        where = f"{section.name}[{index}]"
+        if not isinstance(item, dict):
+            problems.append(Problem(None, "must be an object", where))
+            continue
+        before = len(problems)
+        values = section.read(Reader(item, where, problems, not_null), refs)
+        if values is None or len(problems) > before:
+            continue
+        values = _given(values)
+        key = _key(section, values)
+        if key in seen:
+            keys = ", ".join(section.key)
+            problems.append(
+                Problem(None, f"duplicate of {section.name}[{seen[key]}] (same {keys})", where)
+            )
+            continue
+        seen[key] = index
+        rows.append((index, values))
+        extra = sorted(set(item) - set(section.field_names))
+        warnings.extend(f"{where}.{name}: unknown field, ignored" for name in extra)
+    return rows
 
 
 def _unknown_section(name: str) -> str:
@@ -197,13 +213,12 @@ def _check_policy_overlaps(rows, refs: Refs, problems: list[Problem]) -> None:
     """
     if not rows:
         return
-    section = next(s for s in SECTIONS if s.name == "policies")
     refs.index()
     stored = {}
     for policy in db.session.scalars(select(Policy)):
-        entry = _policy_entry(policy, refs)
-        stored[_key(section, entry)] = entry
-    file_keys = {_key(section, values) for _, values in rows}
+        entry = POLICIES.to_entry(policy, refs)
+        stored[_key(POLICIES, entry)] = entry
+    file_keys = {_key(POLICIES, values) for _, values in rows}
     candidates = [(i, f"policies[{i}]", v) for i, v in rows] + [
         (None, f"the stored policy '{v['document'] or v['task']}'", v)
         for k, v in stored.items()
@@ -247,8 +262,13 @@ class _Context:
 Writer = Callable[[_Context, dict, object], tuple[str, list[Problem]]]
 
 
+def _fields(section: Section, v: dict, leaving_out: str | None = None) -> dict:
+    """The entry's values of the section's fields, as the verb's keyword arguments."""
+    return {name: v.get(name) for name in section.field_names if name != leaving_out}
+
+
 def _site(ctx: _Context, v: dict, site) -> tuple[str, list[Problem]]:
-    fields = {k: v[k] for k in ("code", "name", "state", "timezone")}
+    fields = _fields(SITES, v)
     if site is None:
         sites.create_site(ctx.actor, **fields)
         return CREATED, []
@@ -292,7 +312,7 @@ def _person(ctx: _Context, v: dict, person) -> tuple[str, list[Problem]]:
 
 
 def _license(ctx: _Context, v: dict, lic) -> tuple[str, list[Problem]]:
-    fields = {k: v.get(k) for k in ("type", "number", "state", "expires_on")}
+    fields = _fields(LICENSES, v, leaving_out="person")
     if lic is None:
         staff.create_license(ctx.actor, ctx.refs.people[v["person"]], **fields)
         return CREATED, []
@@ -301,9 +321,7 @@ def _license(ctx: _Context, v: dict, lic) -> tuple[str, list[Problem]]:
 
 
 def _credential(ctx: _Context, v: dict, cred) -> tuple[str, list[Problem]]:
-    fields = {
-        k: v.get(k) for k in ("type", "number", "issuer", "issued_on", "expires_on", "verified_on")
-    }
+    fields = _fields(CREDENTIALS, v, leaving_out="person")
     if cred is None:
         staff.create_credential(ctx.actor, ctx.refs.people[v["person"]], today=ctx.today, **fields)
         return CREATED, []
@@ -478,7 +496,7 @@ def _same_but_defaults(stored: dict, values: dict, defaults: tuple[str, ...]) ->
 def _protocol(ctx: _Context, v: dict, protocol) -> tuple[str, list[Problem]]:
     refs = ctx.refs
     if protocol is not None and _same_but_defaults(
-        _protocol_entry(protocol, refs), v, ("review_by",)
+        PROTOCOLS.to_entry(protocol, refs), v, ("review_by",)
     ):
         return UNCHANGED, []
     tasks = [refs.tasks[code] for code in v.get("tasks") or ()]
@@ -532,7 +550,7 @@ def _acknowledgment(ctx: _Context, v: dict, ack) -> tuple[str, list[Problem]]:
 def _direction(ctx: _Context, v: dict, direction) -> tuple[str, list[Problem]]:
     refs = ctx.refs
     if direction is not None:
-        if _same_but_defaults(_direction_entry(direction, refs), v, ("valid_until",)):
+        if _same_but_defaults(DIRECTIONS.to_entry(direction, refs), v, ("valid_until",)):
             return UNCHANGED, []
         if v.get("carried_out") and not direction.carried_out:
             protocols.mark_carried_out(ctx.actor, direction)

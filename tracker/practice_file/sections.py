@@ -1,9 +1,11 @@
 """The practice file's sections (DESIGN section 5): how each is read, keyed and exported.
 
-Each section is described once: how to read an entry (checking its values and naming each
-problem's place), its natural key, and how a stored record looks as an entry. The importer
-(``importer.py``) writes each entry through the feature's verbs; the exporter
-(``exporter.py``) writes every stored record as an entry.
+Each section is declared once, as its fields in order: how each value is read from an entry
+(checking it and naming each problem's place) and how a stored record gives it back. The
+reader accepts exactly those fields and the exporter writes them, in that order; a section's
+``check`` adds what concerns several fields at once. The importer (``importer.py``) writes
+each entry through the feature's verbs; the exporter (``exporter.py``) writes every stored
+record as an entry.
 """
 
 from __future__ import annotations
@@ -115,16 +117,64 @@ class Refs:
         return None
 
 
+#: A field's reader refuses the whole entry: the fields after it are not read.
+REFUSED = object()
+
+#: (reader, refs, the field's key, the values read before it) -> the value (ABSENT, INVALID,
+#: REFUSED or the file-level value: emails and codes, not ids).
+ReadField = Callable[[Reader, Refs, str, dict], Any]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key of a section's entries, declared once: the reader accepts it and the exporter
+    writes it, in the order the section lists its fields."""
+
+    name: str
+    read: ReadField
+    #: A stored record -> the file-level value (ABSENT leaves the key out); None: the
+    #: record's attribute of that name.
+    export: Callable[[Any, Refs], Any] | None = None
+
+    def value_of(self, record, refs: Refs):
+        return getattr(record, self.name) if self.export is None else self.export(record, refs)
+
+
 @dataclass(frozen=True)
 class Section:
     name: str
     model: type
     #: Natural key, as names of the entry's (file-level) values.
     key: tuple[str, ...]
-    #: Reads one entry into file-level values (emails, codes), or None when it is bad.
-    read: Callable[[Reader, Refs], dict | None]
-    #: A stored record -> file-level values (for keys and export).
-    to_entry: Callable[[Any, Refs], dict]
+    fields: tuple[Field, ...]
+    #: What the section checks across its fields once they are read: (reader, refs, values)
+    #: -> the values (defaults filled in), or None when the entry is refused outright.
+    check: Callable[[Reader, Refs, dict], dict | None] | None = None
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(field.name for field in self.fields)
+
+    def read(self, r: Reader, refs: Refs) -> dict | None:
+        """One entry as file-level values, or None when it is bad (the problems recorded)."""
+        values: dict[str, Any] = {}
+        for field in self.fields:
+            value = field.read(r, refs, field.name, values)
+            if value is REFUSED:
+                return None
+            values[field.name] = value
+        if self.check is not None:
+            values = self.check(r, refs, values)
+        return None if values is None else _all_present(values)
+
+    def to_entry(self, record, refs: Refs) -> dict:
+        """A stored record -> file-level values (for keys and export), in the fields' order."""
+        entry = {}
+        for field in self.fields:
+            value = field.value_of(record, refs)
+            if value is not ABSENT:
+                entry[field.name] = value
+        return entry
 
 
 def _all_present(values: dict) -> dict | None:
@@ -152,131 +202,79 @@ def _sorted_levels(levels):
     return sorted(levels) if isinstance(levels, list) else levels
 
 
-# --------------------------------------------------------------------------- sections
-
-
-def _read_site(r: Reader, refs: Refs):
-    values = {
-        "code": r.code("code"),
-        "name": r.text("name", True),
-        "state": r.state("state"),
-        "timezone": r.timezone("timezone"),
-    }
-    return _all_present(values)
-
-
-def _site_entry(site: Site, refs: Refs) -> dict:
-    return {"code": site.code, "name": site.name, "state": site.state, "timezone": site.timezone}
-
-
-def _read_task(r: Reader, refs: Refs):
-    values = {
-        "code": r.code("code"),
-        "name": r.text("name", True),
-        "kind": r.choice("kind", TaskKind),
-        "description": r.text("description", max_len=2000),
-        "needs_direction": r.boolean("needs_direction"),
-    }
-    if values["code"] in BUILTIN_TASK_CODES:
-        r.problem("code", f"{values['code']} is in the built-in catalog and cannot be redefined")
+def _number(value):
+    if value is None:
         return None
-    if isinstance(values["code"], str) and isinstance(values["name"], str):
-        lookalike = custom_task_problems(values["code"], values["name"])
-        for field, message in lookalike:
-            r.problem(field, message)
-        if lookalike:
-            return None
-    if values["kind"] == TaskKind.reserved:
-        r.problem("kind", "a practice may add only administrative or clinical tasks")
-        return None
-    return _all_present(values)
+    return int(value) if float(value).is_integer() else float(value)
 
 
-def _task_entry(task: Task, refs: Refs) -> dict:
-    entry = {"code": task.code, "name": task.name, "kind": task.kind.value}
-    if task.description:
-        entry["description"] = task.description
-    if task.needs_direction:
-        entry["needs_direction"] = True
-    return entry
+# --------------------------------------------------------------------------- fields
 
 
-def _read_person(r: Reader, refs: Refs):
-    values = {
-        "email": r.email("email"),
-        "name": r.text("name", True),
-        "role": r.choice("role", Role),
-        "job_level": r.text("job_level", max_len=64),
-        "sites": r.text_list("sites"),
-        "can_validate": r.boolean("can_validate"),
-        "active": r.boolean("active"),
-    }
-    if isinstance(values["sites"], list):
-        for index, code in enumerate(values["sites"]):
-            if refs.check_site(r, f"sites[{index}]", code) is INVALID:
-                values["sites"] = INVALID
-    return _all_present(values)
+def _read(method, *args, **options) -> ReadField:
+    """Read the key with one of Reader's methods: ``_read(Reader.text, True, max_len=32)``."""
+    return lambda r, refs, key, values: method(r, key, *args, **options)
 
 
-def _person_entry(person: Person, refs: Refs) -> dict:
-    return {
-        "email": person.email,
-        "name": person.name,
-        "role": person.role.value,
-        "job_level": person.job_level,
-        "sites": sorted(s.code for s in person.sites),
-        "can_validate": person.can_validate,
-        "active": person.active,
-    }
+def _choice(name: str, enum_cls, required: bool = True) -> Field:
+    """One of an enumeration's values, stored as the member."""
+    return Field(
+        name,
+        _read(Reader.choice, enum_cls, required=required),
+        lambda record, refs: getattr(record, name).value,
+    )
 
 
-def _read_license(r: Reader, refs: Refs):
-    values = {
-        "person": refs.check_person(r, "person", r.email("person")),
-        "type": r.text("type", True, max_len=32),
-        "number": r.text("number", True, max_len=64),
-        "state": r.state("state"),
-        "expires_on": r.day("expires_on"),
-    }
-    return _all_present(values)
+def _person(name: str, required: bool = True) -> Field:
+    """A person, named by email; stored as ``<name>_id``."""
+    return Field(
+        name,
+        lambda r, refs, key, values: refs.check_person(r, key, r.email(key, required)),
+        lambda record, refs: refs.email.get(getattr(record, f"{name}_id")),
+    )
 
 
-def _license_entry(lic: License, refs: Refs) -> dict:
-    return {
-        "person": refs.email[lic.person_id],
-        "type": lic.type,
-        "number": lic.number,
-        "state": lic.state,
-        "expires_on": lic.expires_on,
-    }
+def _site(name: str = "site", required: bool = True) -> Field:
+    """A site, named by code; stored as ``site_id``."""
+    return Field(
+        name,
+        lambda r, refs, key, values: refs.check_site(r, key, r.code(key, required=required)),
+        lambda record, refs: refs.site_code.get(getattr(record, f"{name}_id")),
+    )
 
 
-def _read_credential(r: Reader, refs: Refs):
-    values = {
-        "person": refs.check_person(r, "person", r.email("person")),
-        "type": r.text("type", True, max_len=64),
-        "number": r.text("number", max_len=64),
-        "issuer": r.text("issuer", max_len=200),
-        "issued_on": r.day("issued_on"),
-        "expires_on": r.day("expires_on"),
-        "verified_on": r.day("verified_on"),
-    }
-    _in_order(r, "issued_on", values["issued_on"], "expires_on", values["expires_on"])
-    if "number" not in r.entry:
-        values["number"] = None
-    return _all_present(values)
+def _task(name: str = "task") -> Field:
+    """A task, named by code; stored as ``task_id``."""
+    return Field(
+        name,
+        lambda r, refs, key, values: refs.check_task(r, key, r.code(key)),
+        lambda record, refs: refs.task_code[getattr(record, f"{name}_id")],
+    )
 
 
-def _credential_entry(cred: Credential, refs: Refs) -> dict:
-    return {
-        "person": refs.email[cred.person_id],
-        "type": cred.type,
-        "number": cred.number,
-        "issuer": cred.issuer,
-        "issued_on": cred.issued_on,
-        "expires_on": cred.expires_on,
-        "verified_on": cred.verified_on,
-    }
+def _hours(name: str) -> Field:
+    """A number of hours: written as a whole number when it is one."""
+    return Field(name, _read(Reader.number), lambda record, refs: _number(getattr(record, name)))
+
+
+def _credentials() -> Field:
+    """The credential types a rule requires (any one of them)."""
+    return Field(
+        "requires_credentials",
+        _read(Reader.text_list),
+        lambda record, refs: list(record.requires_credentials or []),
+    )
+
+
+def _at_site(name: str, required: bool = True) -> Field:
+    """A moment, written on the clock of the record's site."""
+    return Field(
+        name,
+        _read(Reader.moment, required=required),
+        lambda record, refs: getattr(record, name).astimezone(
+            ZoneInfo(refs.site_zone[record.site_id])
+        ),
+    )
 
 
 def _reserved_problem(r: Reader, refs: Refs, task, key: str, what: str) -> bool:
@@ -290,53 +288,157 @@ def _reserved_problem(r: Reader, refs: Refs, task, key: str, what: str) -> bool:
     return False
 
 
-def _read_state_rule(r: Reader, refs: Refs):
-    values = {
-        "state": r.state("state"),
-        "task": refs.check_task(r, "task", r.code("task")),
-        "status": r.choice("status", RuleStatus),
-        "requires_credentials": r.text_list("requires_credentials"),
-        "min_training_hours": r.number("min_training_hours"),
-        "supervision": r.choice("supervision", SupervisionLevel, required=False),
-        "citation": r.text("citation", max_len=500),
-        "verified_on": r.day("verified_on"),
-    }
+# --------------------------------------------------------------------------- sections
+
+
+SITES = Section(
+    "sites",
+    Site,
+    ("code",),
+    (
+        Field("code", _read(Reader.code)),
+        Field("name", _read(Reader.text, True)),
+        Field("state", _read(Reader.state)),
+        Field("timezone", _read(Reader.timezone)),
+    ),
+)
+
+
+def _check_task(r: Reader, refs: Refs, values: dict) -> dict | None:
+    if values["code"] in BUILTIN_TASK_CODES:
+        r.problem("code", f"{values['code']} is in the built-in catalog and cannot be redefined")
+        return None
+    if isinstance(values["code"], str) and isinstance(values["name"], str):
+        lookalike = custom_task_problems(values["code"], values["name"])
+        for field, message in lookalike:
+            r.problem(field, message)
+        if lookalike:
+            return None
+    if values["kind"] == TaskKind.reserved:
+        r.problem("kind", "a practice may add only administrative or clinical tasks")
+        return None
+    return values
+
+
+TASKS = Section(
+    "tasks",
+    Task,
+    ("code",),
+    (
+        Field("code", _read(Reader.code)),
+        Field("name", _read(Reader.text, True)),
+        _choice("kind", TaskKind),
+        # Written only when they say something: most tasks have neither.
+        Field(
+            "description",
+            _read(Reader.text, max_len=2000),
+            lambda task, refs: task.description or ABSENT,
+        ),
+        Field(
+            "needs_direction",
+            _read(Reader.boolean),
+            lambda task, refs: True if task.needs_direction else ABSENT,
+        ),
+    ),
+    _check_task,
+)
+
+
+def _check_person(r: Reader, refs: Refs, values: dict) -> dict:
+    if isinstance(values["sites"], list):
+        for index, code in enumerate(values["sites"]):
+            if refs.check_site(r, f"sites[{index}]", code) is INVALID:
+                values["sites"] = INVALID
+    return values
+
+
+PEOPLE = Section(
+    "people",
+    Person,
+    ("email",),
+    (
+        Field("email", _read(Reader.email)),
+        Field("name", _read(Reader.text, True)),
+        _choice("role", Role),
+        Field("job_level", _read(Reader.text, max_len=64)),
+        Field(
+            "sites",
+            _read(Reader.text_list),
+            lambda person, refs: sorted(s.code for s in person.sites),
+        ),
+        Field("can_validate", _read(Reader.boolean)),
+        Field("active", _read(Reader.boolean)),
+    ),
+    _check_person,
+)
+
+LICENSES = Section(
+    "licenses",
+    License,
+    ("person", "type", "number", "state"),
+    (
+        _person("person"),
+        Field("type", _read(Reader.text, True, max_len=32)),
+        Field("number", _read(Reader.text, True, max_len=64)),
+        Field("state", _read(Reader.state)),
+        Field("expires_on", _read(Reader.day)),
+    ),
+)
+
+
+def _check_credential(r: Reader, refs: Refs, values: dict) -> dict:
+    _in_order(r, "issued_on", values["issued_on"], "expires_on", values["expires_on"])
+    if "number" not in r.entry:
+        values["number"] = None
+    return values
+
+
+CREDENTIALS = Section(
+    "credentials",
+    Credential,
+    ("person", "type", "number"),
+    (
+        _person("person"),
+        Field("type", _read(Reader.text, True, max_len=64)),
+        Field("number", _read(Reader.text, max_len=64)),
+        Field("issuer", _read(Reader.text, max_len=200)),
+        Field("issued_on", _read(Reader.day)),
+        Field("expires_on", _read(Reader.day)),
+        Field("verified_on", _read(Reader.day)),
+    ),
+    _check_credential,
+)
+
+
+def _check_state_rule(r: Reader, refs: Refs, values: dict) -> dict | None:
     if values["status"] == RuleStatus.permitted and _reserved_problem(
         r, refs, values["task"], "status", "a state rule"
     ):
         return None
-    return _all_present(values)
+    return values
 
 
-def _state_rule_entry(rule: StateRule, refs: Refs) -> dict:
-    return {
-        "state": rule.state,
-        "task": refs.task_code[rule.task_id],
-        "status": rule.status.value,
-        "requires_credentials": list(rule.requires_credentials or []),
-        "min_training_hours": _number(rule.min_training_hours),
-        "supervision": rule.supervision.value,
-        "citation": rule.citation,
-        "verified_on": rule.verified_on,
-    }
+STATE_RULES = Section(
+    "state_rules",
+    StateRule,
+    ("state", "task"),
+    (
+        Field("state", _read(Reader.state)),
+        _task(),
+        _choice("status", RuleStatus),
+        _credentials(),
+        _hours("min_training_hours"),
+        _choice("supervision", SupervisionLevel, required=False),
+        Field("citation", _read(Reader.text, max_len=500)),
+        Field("verified_on", _read(Reader.day)),
+    ),
+    _check_state_rule,
+)
 
 
-def _read_policy(r: Reader, refs: Refs):
-    site = r.raw("site", False)
-    values = {
-        "task": refs.check_task(r, "task", r.code("task")),
-        "job_levels": _sorted_levels(r.text_list("job_levels")),
-        "site": refs.check_site(r, "site", r.code("site", required=False)),
-        "authorized": r.boolean("authorized", required=True),
-        "requires_credentials": r.text_list("requires_credentials"),
-        "supervision": r.choice("supervision", SupervisionLevel, required=False),
-        "competency_valid_months": r.number("competency_valid_months", integer=True, minimum=1),
-        "document": r.text("document", max_len=200),
-        "effective_from": r.day("effective_from"),
-        "effective_to": r.day("effective_to"),
-    }
+def _check_policy(r: Reader, refs: Refs, values: dict) -> dict | None:
     # The key needs site and job levels even when left out (every site, every level).
-    if site is ABSENT:
+    if "site" not in r.entry:
         values["site"] = None
     if values["job_levels"] is ABSENT:
         values["job_levels"] = []
@@ -347,102 +449,198 @@ def _read_policy(r: Reader, refs: Refs):
         r, refs, values["task"], "authorized", "a policy"
     ):
         return None
-    return _all_present(values)
+    return values
 
 
-def _policy_entry(policy: Policy, refs: Refs) -> dict:
-    return {
-        "task": refs.task_code[policy.task_id],
-        "job_levels": sorted(policy.job_levels or []),
-        "site": refs.site_code[policy.site_id] if policy.site_id else None,
-        "authorized": policy.authorized,
-        "requires_credentials": list(policy.requires_credentials or []),
-        "supervision": policy.supervision.value,
-        "competency_valid_months": policy.competency_valid_months,
-        "document": policy.document,
-        "effective_from": policy.effective_from,
-        "effective_to": policy.effective_to,
-    }
+POLICIES = Section(
+    "policies",
+    Policy,
+    ("task", "site", "job_levels", "effective_from"),
+    (
+        _task(),
+        Field(
+            "job_levels",
+            lambda r, refs, key, values: _sorted_levels(r.text_list(key)),
+            lambda policy, refs: sorted(policy.job_levels or []),
+        ),
+        _site(required=False),
+        Field("authorized", _read(Reader.boolean, required=True)),
+        _credentials(),
+        _choice("supervision", SupervisionLevel, required=False),
+        Field("competency_valid_months", _read(Reader.number, integer=True, minimum=1)),
+        Field("document", _read(Reader.text, max_len=200)),
+        Field("effective_from", _read(Reader.day)),
+        Field("effective_to", _read(Reader.day)),
+    ),
+    _check_policy,
+)
 
 
-def _read_competency(r: Reader, refs: Refs):
-    values = {
-        "person": refs.check_person(r, "person", r.email("person")),
-        "task": refs.check_task(r, "task", r.code("task")),
-        "trained_on": r.day("trained_on"),
-        "training_hours": r.number("training_hours"),
-        "validated_on": r.day("validated_on"),
-        "validated_by": refs.check_person(r, "validated_by", r.email("validated_by", False)),
-        "expires_on": r.day("expires_on"),
-        "prior_employer": r.boolean("prior_employer"),
-        "revoked_on": r.day("revoked_on"),
-        "evidence": r.text("evidence", max_len=2000),
-    }
+def _check_competency(r: Reader, refs: Refs, values: dict) -> dict:
     for key in ("trained_on", "validated_on"):
         if key not in r.entry:
             values[key] = None
     _in_order(r, "trained_on", values["trained_on"], "validated_on", values["validated_on"])
     _in_order(r, "validated_on", values["validated_on"], "expires_on", values["expires_on"])
-    return _all_present(values)
+    return values
 
 
-def _competency_entry(comp: Competency, refs: Refs) -> dict:
-    return {
-        "person": refs.email[comp.person_id],
-        "task": refs.task_code[comp.task_id],
-        "trained_on": comp.trained_on,
-        "training_hours": _number(comp.training_hours),
-        "validated_on": comp.validated_on,
-        "validated_by": refs.email[comp.validated_by_id] if comp.validated_by_id else None,
-        "expires_on": comp.expires_on,
-        "prior_employer": comp.prior_employer,
-        "revoked_on": comp.revoked_on,
-        "evidence": comp.evidence,
-    }
+COMPETENCIES = Section(
+    "competencies",
+    Competency,
+    ("person", "task", "trained_on", "validated_on"),
+    (
+        _person("person"),
+        _task(),
+        Field("trained_on", _read(Reader.day)),
+        _hours("training_hours"),
+        Field("validated_on", _read(Reader.day)),
+        _person("validated_by", required=False),
+        Field("expires_on", _read(Reader.day)),
+        Field("prior_employer", _read(Reader.boolean)),
+        Field("revoked_on", _read(Reader.day)),
+        Field("evidence", _read(Reader.text, max_len=2000)),
+    ),
+    _check_competency,
+)
 
 
-def _read_supervision(r: Reader, refs: Refs):
-    values = {
-        "assistant": refs.check_person(r, "assistant", r.email("assistant")),
-        "provider": refs.check_person(r, "provider", r.email("provider")),
-        "site": refs.check_site(r, "site", r.code("site")),
-        "starts_on": r.day("starts_on", required=True),
-        "ends_on": r.day("ends_on"),
-    }
+def _check_supervision(r: Reader, refs: Refs, values: dict) -> dict:
     _in_order(r, "starts_on", values["starts_on"], "ends_on", values["ends_on"])
-    return _all_present(values)
+    return values
 
 
-def _supervision_entry(a: SupervisionAssignment, refs: Refs) -> dict:
-    return {
-        "assistant": refs.email[a.assistant_id],
-        "provider": refs.email[a.provider_id],
-        "site": refs.site_code[a.site_id],
-        "starts_on": a.starts_on,
-        "ends_on": a.ends_on,
-    }
+SUPERVISION = Section(
+    "supervision",
+    SupervisionAssignment,
+    ("assistant", "provider", "site", "starts_on"),
+    (
+        _person("assistant"),
+        _person("provider"),
+        _site(),
+        Field("starts_on", _read(Reader.day, required=True)),
+        Field("ends_on", _read(Reader.day)),
+    ),
+    _check_supervision,
+)
 
 
-def _read_shift(r: Reader, refs: Refs):
-    values = {
-        "provider": refs.check_person(r, "provider", r.email("provider")),
-        "site": refs.check_site(r, "site", r.code("site")),
-        "starts_at": r.moment("starts_at", required=True),
-        "ends_at": r.moment("ends_at", required=True),
-    }
+def _check_shift(r: Reader, refs: Refs, values: dict) -> dict | None:
     if not _in_order(r, "starts_at", values["starts_at"], "ends_at", values["ends_at"], True):
         return None
-    return _all_present(values)
+    return values
 
 
-def _shift_entry(shift: Shift, refs: Refs) -> dict:
-    tz = ZoneInfo(refs.site_zone[shift.site_id])
-    return {
-        "provider": refs.email[shift.provider_id],
-        "site": refs.site_code[shift.site_id],
-        "starts_at": shift.starts_at.astimezone(tz),
-        "ends_at": shift.ends_at.astimezone(tz),
-    }
+SHIFTS = Section(
+    "shifts",
+    Shift,
+    ("provider", "site", "starts_at"),
+    (_person("provider"), _site(), _at_site("starts_at"), _at_site("ends_at")),
+    _check_shift,
+)
+
+
+# ------------------------------------------------- protocols and directions (DESIGN 15)
+
+
+def _check_protocol(r: Reader, refs: Refs, values: dict) -> dict:
+    for key, check in (("tasks", refs.check_task), ("sites", refs.check_site)):
+        if isinstance(values[key], list):
+            for index, code in enumerate(values[key]):
+                if check(r, f"{key}[{index}]", code) is INVALID:
+                    values[key] = INVALID
+    if values["sites"] is ABSENT:
+        values["sites"] = []
+    if values["state"] is ABSENT:
+        values["state"] = ProtocolState.draft
+    if values["state"] != ProtocolState.draft and values["approved_by"] in (None, ABSENT):
+        r.problem(
+            "approved_by", "an approved or retired protocol names the provider who approved it"
+        )
+    if values["state"] != ProtocolState.draft and values["approved_on"] in (None, ABSENT):
+        r.problem("approved_on", "an approved or retired protocol has its approval date")
+    _in_order(r, "approved_on", values["approved_on"], "review_by", values["review_by"])
+    return values
+
+
+PROTOCOLS = Section(
+    "protocols",
+    Protocol,
+    ("code", "version"),
+    (
+        Field("code", _read(Reader.code)),
+        Field("title", _read(Reader.text, True)),
+        Field("version", _read(Reader.number, required=True, integer=True, minimum=1)),
+        Field(
+            "tasks",
+            _read(Reader.text_list),
+            lambda protocol, refs: sorted(refs.task_code[t.id] for t in protocol.tasks),
+        ),
+        Field(
+            "sites",
+            _read(Reader.text_list),
+            lambda protocol, refs: sorted(refs.site_code[s.id] for s in protocol.sites),
+        ),
+        _person("approved_by", required=False),
+        Field("approved_on", _read(Reader.day)),
+        Field("review_by", _read(Reader.day)),
+        Field("document", _read(Reader.text, max_len=200)),
+        _choice("state", ProtocolState, required=False),
+    ),
+    _check_protocol,
+)
+
+ACKNOWLEDGMENTS = Section(
+    "acknowledgments",
+    ProtocolAcknowledgment,
+    ("person", "protocol", "version"),
+    (
+        _person("person"),
+        Field("protocol", _read(Reader.code), lambda ack, refs: ack.protocol.code),
+        Field(
+            "version",
+            _read(Reader.number, required=True, integer=True, minimum=1),
+            lambda ack, refs: ack.protocol.version,
+        ),
+        Field("acknowledged_at", _read(Reader.moment, required=True)),
+    ),
+)
+
+
+def _read_valid_until(r: Reader, refs: Refs, key: str, values: dict):
+    # null: the end of that day at the site (the verb's default)
+    return r.moment(key) if r.entry.get(key) else None
+
+
+def _check_direction(r: Reader, refs: Refs, values: dict) -> dict:
+    _in_order(r, "given_at", values["given_at"], "valid_until", values["valid_until"], True)
+    _reserved_problem(r, refs, values["task"], "task", "a direction")
+    return values
+
+
+DIRECTIONS = Section(
+    "directions",
+    Direction,
+    ("provider", "assistant", "task", "site", "given_at"),
+    (
+        _person("provider"),
+        _person("assistant"),
+        _task(),
+        _site(),
+        _at_site("given_at"),
+        Field(
+            "valid_until",
+            _read_valid_until,
+            lambda d, refs: d.valid_until.astimezone(ZoneInfo(refs.site_zone[d.site_id])),
+        ),
+        Field("reference", _read(Reader.text, True, max_len=100)),
+        Field("carried_out", _read(Reader.boolean)),
+    ),
+    _check_direction,
+)
+
+
+# --------------------------------------------------------------------------- documents
 
 
 def _plain(value):
@@ -471,10 +669,20 @@ def _hashable(value):
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
-def _read_reference(r: Reader, record_type) -> dict | object:
-    value = r.raw("record", True, "an object naming the record by its keys")
+def _read_record_type(r: Reader, refs: Refs, key: str, values: dict):
+    record_type = r.choice(key, DocumentRecordType)
+    if record_type is not INVALID and record_type not in KINDS:
+        r.problem(key, NOT_KEPT)
+        return REFUSED
+    return record_type
+
+
+def _read_reference(r: Reader, refs: Refs, key: str, values: dict):
+    """The record a document names, by the keys of that record's own section."""
+    value = r.raw(key, True, "an object naming the record by its keys")
     if value is INVALID:
         return INVALID
+    record_type = values["record_type"]
     kind = KINDS.get(record_type) if isinstance(record_type, DocumentRecordType) else None
     if kind is None:
         return INVALID
@@ -490,7 +698,7 @@ def _read_reference(r: Reader, record_type) -> dict | object:
         )
     )
     if not fine:
-        r.problem("record", f"must be an object with {', '.join(keys)} (the {kind.section} keys)")
+        r.problem(key, f"must be an object with {', '.join(keys)} (the {kind.section} keys)")
         return INVALID
     return {k: (v.strip().lower() if k in _EMAIL_KEYS and isinstance(v, str) else v)
             for k, v in value.items()}  # fmt: skip
@@ -500,25 +708,7 @@ def _read_reference(r: Reader, record_type) -> dict | object:
 _EMAIL_KEYS = frozenset({"person", "assistant", "provider"})
 
 
-def _read_document(r: Reader, refs: Refs):
-    record_type = r.choice("record_type", DocumentRecordType)
-    if record_type is not INVALID and record_type not in KINDS:
-        r.problem("record_type", NOT_KEPT)
-        return None
-    values = {
-        "record_type": record_type,
-        "record": _read_reference(r, record_type),
-        "title": r.text("title", True, max_len=200),
-        "file": r.text("file", True, max_len=80),
-        "sha256": r.text("sha256", True, max_len=64),
-        "content_type": r.text("content_type", True, max_len=64),
-        "size": r.number("size", integer=True),
-        "filename": r.text("filename", True, max_len=255),
-        "uploaded_by": refs.check_person(r, "uploaded_by", r.email("uploaded_by", False)),
-        "uploaded_at": r.moment("uploaded_at", required=True),
-        "withdrawn_at": r.moment("withdrawn_at"),
-        "withdrawn_by": refs.check_person(r, "withdrawn_by", r.email("withdrawn_by", False)),
-    }
+def _check_document(r: Reader, refs: Refs, values: dict) -> dict | None:
     sha256, content_type = values["sha256"], values["content_type"]
     if isinstance(sha256, str) and not _SHA256.match(sha256):
         r.problem("sha256", "must be 64 lower-case hexadecimal digits")
@@ -531,192 +721,55 @@ def _read_document(r: Reader, refs: Refs):
         if values["file"] != expected:
             r.problem("file", f"must be {expected} (the file's SHA-256 and type)")
             return None
-    return _all_present(values)
+    return values
 
 
-def _document_entry(doc: Document, refs: Refs) -> dict:
-    return {
-        "record_type": doc.record_type.value,
-        "record": refs.document_targets().get((doc.record_type, doc.record_id)),
-        "title": doc.title,
-        "file": f"{doc.sha256}.{DOCUMENT_TYPES[doc.content_type]}",
-        "sha256": doc.sha256,
-        "content_type": doc.content_type,
-        "size": doc.size,
-        "filename": doc.filename,
-        "uploaded_by": refs.email.get(doc.uploaded_by_id) if doc.uploaded_by_id else None,
-        "uploaded_at": doc.uploaded_at,
-        "withdrawn_at": doc.withdrawn_at,
-        "withdrawn_by": refs.email.get(doc.withdrawn_by_id) if doc.withdrawn_by_id else None,
-    }
-
-
-# ------------------------------------------------- protocols and directions (DESIGN 15)
-
-
-def _read_protocol(r: Reader, refs: Refs):
-    values = {
-        "code": r.code("code"),
-        "title": r.text("title", True),
-        "version": r.number("version", required=True, integer=True, minimum=1),
-        "tasks": r.text_list("tasks"),
-        "sites": r.text_list("sites"),
-        "approved_by": refs.check_person(r, "approved_by", r.email("approved_by", False)),
-        "approved_on": r.day("approved_on"),
-        "review_by": r.day("review_by"),
-        "document": r.text("document", max_len=200),
-        "state": r.choice("state", ProtocolState, required=False),
-    }
-    for key, check in (("tasks", refs.check_task), ("sites", refs.check_site)):
-        if isinstance(values[key], list):
-            for index, code in enumerate(values[key]):
-                if check(r, f"{key}[{index}]", code) is INVALID:
-                    values[key] = INVALID
-    if values["sites"] is ABSENT:
-        values["sites"] = []
-    if values["state"] is ABSENT:
-        values["state"] = ProtocolState.draft
-    if values["state"] != ProtocolState.draft and values["approved_by"] in (None, ABSENT):
-        r.problem(
-            "approved_by", "an approved or retired protocol names the provider who approved it"
-        )
-    if values["state"] != ProtocolState.draft and values["approved_on"] in (None, ABSENT):
-        r.problem("approved_on", "an approved or retired protocol has its approval date")
-    _in_order(r, "approved_on", values["approved_on"], "review_by", values["review_by"])
-    return _all_present(values)
-
-
-def _protocol_entry(protocol: Protocol, refs: Refs) -> dict:
-    return {
-        "code": protocol.code,
-        "title": protocol.title,
-        "version": protocol.version,
-        "tasks": sorted(refs.task_code[t.id] for t in protocol.tasks),
-        "sites": sorted(refs.site_code[s.id] for s in protocol.sites),
-        "approved_by": refs.email.get(protocol.approved_by_id),
-        "approved_on": protocol.approved_on,
-        "review_by": protocol.review_by,
-        "document": protocol.document,
-        "state": protocol.state.value,
-    }
-
-
-def _read_acknowledgment(r: Reader, refs: Refs):
-    values = {
-        "person": refs.check_person(r, "person", r.email("person")),
-        "protocol": r.code("protocol"),
-        "version": r.number("version", required=True, integer=True, minimum=1),
-        "acknowledged_at": r.moment("acknowledged_at", required=True),
-    }
-    return _all_present(values)
-
-
-def _acknowledgment_entry(ack: ProtocolAcknowledgment, refs: Refs) -> dict:
-    return {
-        "person": refs.email[ack.person_id],
-        "protocol": ack.protocol.code,
-        "version": ack.protocol.version,
-        "acknowledged_at": ack.acknowledged_at,
-    }
-
-
-def _read_direction(r: Reader, refs: Refs):
-    values = {
-        "provider": refs.check_person(r, "provider", r.email("provider")),
-        "assistant": refs.check_person(r, "assistant", r.email("assistant")),
-        "task": refs.check_task(r, "task", r.code("task")),
-        "site": refs.check_site(r, "site", r.code("site")),
-        "given_at": r.moment("given_at", required=True),
-        # null: the end of that day at the site (the verb's default)
-        "valid_until": r.moment("valid_until") if r.entry.get("valid_until") else None,
-        "reference": r.text("reference", True, max_len=100),
-        "carried_out": r.boolean("carried_out"),
-    }
-    _in_order(r, "given_at", values["given_at"], "valid_until", values["valid_until"], True)
-    _reserved_problem(r, refs, values["task"], "task", "a direction")
-    return _all_present(values)
-
-
-def _direction_entry(d: Direction, refs: Refs) -> dict:
-    tz = ZoneInfo(refs.site_zone[d.site_id])
-    return {
-        "provider": refs.email[d.provider_id],
-        "assistant": refs.email[d.assistant_id],
-        "task": refs.task_code[d.task_id],
-        "site": refs.site_code[d.site_id],
-        "given_at": d.given_at.astimezone(tz),
-        "valid_until": d.valid_until.astimezone(tz),
-        "reference": d.reference,
-        "carried_out": d.carried_out,
-    }
-
-
-def _number(value):
-    if value is None:
-        return None
-    return int(value) if float(value).is_integer() else float(value)
+DOCUMENTS = Section(
+    "documents",
+    Document,
+    ("record_type", "record", "sha256", "uploaded_at"),
+    (
+        Field("record_type", _read_record_type, lambda doc, refs: doc.record_type.value),
+        Field(
+            "record",
+            _read_reference,
+            lambda doc, refs: refs.document_targets().get((doc.record_type, doc.record_id)),
+        ),
+        Field("title", _read(Reader.text, True, max_len=200)),
+        Field(
+            "file",
+            _read(Reader.text, True, max_len=80),
+            lambda doc, refs: f"{doc.sha256}.{DOCUMENT_TYPES[doc.content_type]}",
+        ),
+        Field("sha256", _read(Reader.text, True, max_len=64)),
+        Field("content_type", _read(Reader.text, True, max_len=64)),
+        Field("size", _read(Reader.number, integer=True)),
+        Field("filename", _read(Reader.text, True, max_len=255)),
+        _person("uploaded_by", required=False),
+        Field("uploaded_at", _read(Reader.moment, required=True)),
+        Field("withdrawn_at", _read(Reader.moment)),
+        _person("withdrawn_by", required=False),
+    ),
+    _check_document,
+)
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("sites", Site, ("code",), _read_site, _site_entry),
-    Section("tasks", Task, ("code",), _read_task, _task_entry),
-    Section("people", Person, ("email",), _read_person, _person_entry),
-    Section(
-        "licenses", License, ("person", "type", "number", "state"), _read_license, _license_entry
-    ),
-    Section(
-        "credentials",
-        Credential,
-        ("person", "type", "number"),
-        _read_credential,
-        _credential_entry,
-    ),
-    Section("state_rules", StateRule, ("state", "task"), _read_state_rule, _state_rule_entry),
-    Section(
-        "policies",
-        Policy,
-        ("task", "site", "job_levels", "effective_from"),
-        _read_policy,
-        _policy_entry,
-    ),
-    Section(
-        "competencies",
-        Competency,
-        ("person", "task", "trained_on", "validated_on"),
-        _read_competency,
-        _competency_entry,
-    ),
-    Section(
-        "supervision",
-        SupervisionAssignment,
-        ("assistant", "provider", "site", "starts_on"),
-        _read_supervision,
-        _supervision_entry,
-    ),
-    Section("shifts", Shift, ("provider", "site", "starts_at"), _read_shift, _shift_entry),
-    Section("protocols", Protocol, ("code", "version"), _read_protocol, _protocol_entry),
-    Section(
-        "acknowledgments",
-        ProtocolAcknowledgment,
-        ("person", "protocol", "version"),
-        _read_acknowledgment,
-        _acknowledgment_entry,
-    ),
-    Section(
-        "directions",
-        Direction,
-        ("provider", "assistant", "task", "site", "given_at"),
-        _read_direction,
-        _direction_entry,
-    ),
+    SITES,
+    TASKS,
+    PEOPLE,
+    LICENSES,
+    CREDENTIALS,
+    STATE_RULES,
+    POLICIES,
+    COMPETENCIES,
+    SUPERVISION,
+    SHIFTS,
+    PROTOCOLS,
+    ACKNOWLEDGMENTS,
+    DIRECTIONS,
     # Last: a document names a record of any section above by that section's own key.
-    Section(
-        "documents",
-        Document,
-        ("record_type", "record", "sha256", "uploaded_at"),
-        _read_document,
-        _document_entry,
-    ),
+    DOCUMENTS,
 )
 SECTION_BY_NAME = {section.name: section for section in SECTIONS}
 

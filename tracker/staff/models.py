@@ -34,7 +34,9 @@ class Person(UserMixin, db.Model):
     #: For assistants: the practice's own level, e.g. "MA I" or "CMA".
     job_level: Mapped[Optional[str]] = mapped_column(String(64))
     #: An approved observer who may sign off competencies.
-    can_validate: Mapped[bool] = mapped_column(default=False, server_default=false())
+    can_validate: Mapped[bool] = mapped_column(
+        default=False, server_default=false(), info={"label": "Approved observer"}
+    )
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
     #: The practice's day the person was deactivated (empty while active, and for people
     #: deactivated before it was kept: the rule then counts them deactivated on every day).
