@@ -129,9 +129,7 @@ def test_a_sign_off_needs_a_day_not_ahead_and_a_validator(ctx):
     assert refused.value.by_field == {
         "validated_on": [f"Cannot be after today ({TODAY.isoformat()})."],
         "validated_by": ["Choose who validated the competency."],
-        "attest": [
-            "Required: confirm that the validator observed Ana Ruiz perform Vital signs."
-        ],
+        "attest": ["Required: confirm that the validator observed Ana Ruiz perform Vital signs."],
         "evidence": ["At most 2000 characters."],
     }
 
