@@ -575,3 +575,21 @@ def test_sign_off_form_shows_the_state_minimum_hours(client, auth, app, clinic):
     assert "CA requires at least 10 training hours for Injection." in page
     # Said once, as text on the page, no longer carried in the expiry field's description.
     assert page.count("Clinical Task Policy v3") == 1
+
+
+def test_a_refusal_of_no_form_field_shows_above_the_form_once(client, auth, app, clinic):
+    comp = record(app, clinic)
+    with app.app_context():
+        db.session.get(Person, clinic["ana"]).role = Role.manager  # Ana moved to the office
+        db.session.commit()
+    auth.login("manager@example.org")
+    data = sign_off_data(evidence="Checklist #45", validated_by=str(clinic["lee"]), attest=None)
+    response = client.post(f"/competencies/{comp}/edit", data=data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert page.count("Ana Ruiz is not a medical assistant.") == 1
+    assert (
+        '<div class="alert alert-danger" role="alert">Ana Ruiz is not a medical assistant.' in page
+    )
+    assert competencies(app)[0].evidence == "checklist"
+    assert events(app, "update") == []

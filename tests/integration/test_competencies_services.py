@@ -119,6 +119,28 @@ def test_every_problem_is_reported_at_once(ctx):
     }  # fmt: skip
 
 
+def test_a_sign_off_needs_a_day_not_ahead_and_a_validator(ctx):
+    ana, manager = person("ana@example.org"), person("manager@example.org")
+    tomorrow = TODAY + timedelta(days=1)
+    no_validator = sign_off(validator=None, validated_on=tomorrow, attested=False,
+                            evidence="x" * 2001)  # fmt: skip
+    with pytest.raises(Refused) as refused:
+        services.record_competency(ana, task("vital-signs"), no_validator, manager)
+    assert refused.value.by_field == {
+        "validated_on": [f"Cannot be after today ({TODAY.isoformat()})."],
+        "validated_by": ["Choose who validated the competency."],
+        "attest": ["Required: confirm that the validator observed Ana Ruiz perform Vital signs."],
+        "evidence": ["At most 2000 characters."],
+    }
+
+    no_day = sign_off(validated_on=None, trained_on=None)
+    with pytest.raises(Refused) as refused:
+        services.record_competency(ana, task("vital-signs"), no_day, manager)
+    assert refused.value.by_field == {
+        "validated_on": ["Give the day Dr. Lee watched Ana Ruiz perform it."]
+    }
+
+
 @pytest.mark.usefixtures("sample_clock")
 def test_correcting_nothing_writes_no_event(ctx):
     comp = db.session.scalar(select(Competency))

@@ -341,6 +341,48 @@ def test_state_scope_flags_missing_rules_credentials_hours_and_stale_rules(world
     assert texas.missing_credentials == []
 
 
+def test_state_scope_notes_held_credentials_citations_and_tasks_without_a_rule(world):
+    ana = world["ana"]
+    competency(ana, "injection", date(2025, 1, 1), hours=10)  # the most hours count
+    competency(ana, "injection", date(2026, 1, 1), hours=4)
+    competency(ana, "xray", date(2026, 1, 1))
+    competency(ana, "venipuncture", date(2026, 1, 1))
+    competency(ana, "iv-therapy", date(2026, 1, 1), revoked_on=date(2026, 5, 1))
+    competency(ana, "diagnosis", date(2026, 1, 1))  # reserved: never in scope
+    db.session.add_all([
+        StateRule(state="TX", task=task("injection"), status=RuleStatus.permitted,
+                  supervision=SupervisionLevel.on_site, min_training_hours=10,
+                  verified_on=date(2026, 6, 1), citation="Tex. Occ. Code 157.001"),
+        StateRule(state="TX", task=task("xray"), status=RuleStatus.permitted,
+                  supervision=SupervisionLevel.on_site, requires_credentials=["MRT", "RT"]),
+        StateRule(state="TX", task=task("iv-therapy"), status=RuleStatus.permitted,
+                  supervision=SupervisionLevel.on_site, verified_on=date(2026, 6, 1)),
+        Credential(person=ana, type="RT", issued_on=date(2025, 1, 1)),
+    ])  # fmt: skip
+    db.session.flush()
+    db.session.refresh(ana)
+
+    (texas,) = read.state_scope(ana, TODAY, {"TX"})
+
+    lines = {line.task.code: line for line in texas.lines}
+    assert list(lines) == ["injection", "venipuncture", "xray"]
+    assert lines["injection"].notes == ("Citation: Tex. Occ. Code 157.001",)
+    assert not lines["injection"].needs_action
+    assert lines["xray"].notes == (
+        "Needs one of MRT, RT: held.",
+        "Rule last verified: never; re-verify it.",
+    )
+    assert lines["venipuncture"].status == "not verified" and lines["venipuncture"].needs_action
+    assert lines["venipuncture"].notes == (
+        "No Texas rule is recorded: verify with the Texas medical board and the AAMA state "
+        "scope resource, then record the rule.",
+    )
+    assert texas.credentials == (("MRT", False), ("RT", True))
+    assert texas.missing_credentials == ["MRT"]
+    assert read.state_scope(world["lee"], TODAY, {"TX"}) == []
+    assert read.state_scope(ana, TODAY, set()) == []
+
+
 def test_the_record_verbs_keep_the_audit_chain_whole(world):
     sites_services.create_site(world["admin"], code="east", name="East", state="NY",
                          timezone="America/New_York")  # fmt: skip

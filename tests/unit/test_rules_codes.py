@@ -9,7 +9,7 @@ assistant's steps follow the codes even when the words would say otherwise.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -206,3 +206,56 @@ def test_the_assistants_competency_step_follows_the_codes():
     assert fixes.ma_steps(flagged(both)) == [revalidate]
     plain = unmet("competency", "… expired …", [P.not_validated])
     assert fixes.ma_steps(flagged(plain)) == [fixes.MA_STEPS["competency"]]
+
+
+@pytest.mark.parametrize(
+    ("kept", "codes"),
+    [
+        (("state_law", "No CA rule is recorded", []), {P.no_state_rule}),
+        (("state_law", "CA requires CMA", [RULE_RECORD]), {P.state_credential_missing}),
+        (("state_law", "CA does not permit it", [RULE_RECORD]), {P.not_permitted}),
+        (("employer_policy", "No policy", []), {P.no_policy}),
+        (("employer_policy", "only with CMA", [POLICY_RECORD]), {P.policy_credential_missing}),
+        (("employer_policy", "does not authorize", [POLICY_RECORD]), {P.not_authorized}),
+        (("competency", "expired, then revoked; 2 training hours; prior employer",
+          []), {P.expired, P.revoked, P.training_short, P.prior_employer}),
+        (("competency", "has not been validated", []), set()),
+        (("supervision", "no supervising provider; Dr. Lee is not on shift", []),
+         {P.no_supervisor, P.not_on_shift}),
+        (("supervision", "Dr. Lee is not a provider", []), set()),
+        (("direction", "no supervising provider", []), set()),
+    ],
+)  # fmt: skip
+def test_a_condition_kept_before_codes_has_its_codes_read_from_its_words(kept, codes):
+    name, reason, records = kept
+    old = {"condition": name, "met": False, "reason": reason, "records": records}
+    assert fixes.problem_codes(old) == codes
+    assert fixes.problem_codes({**old, "met": True}) == frozenset()
+
+
+def test_no_fix_for_someone_who_left_and_a_sign_off_only_for_who_may():
+    left = unmet("employer_policy", "", [P.no_longer_works_here], [POLICY_RECORD])
+    assert endpoints(flagged(left)) == {}
+    unsigned = unmet("competency", "", [P.not_validated])
+    assert endpoints(flagged(unsigned)) == {"competency": ["competencies.new"]}
+    assert fixes.fixes_for(flagged(unsigned), CTX, False) == {}
+
+
+def test_the_supervision_forms_come_prefilled_with_the_provider_and_local_moment(monkeypatch):
+    monkeypatch.setattr(fixes, "_supervising_provider", lambda ctx, condition: 5)
+    ctx = replace(
+        CTX,
+        site=SimpleNamespace(code="main", state="CA", timezone="America/Los_Angeles"),
+        at=datetime(2026, 11, 23, 18, 0, tzinfo=UTC),
+    )
+    result = flagged(unmet("supervision", "", [P.no_supervisor, P.not_on_shift]))
+    assignment, shift = fixes.fixes_for(result, ctx, True)["supervision"]
+    assert (assignment.endpoint, assignment.args) == (
+        "supervision.assignment_new",
+        {"assistant": 7, "site": "main", "starts_on": "2026-11-23", "provider": 5},
+    )
+    assert shift.args == {"site": "main", "day": "2026-11-23", "at": "2026-11-23T10:00",
+                          "provider": 5}  # fmt: skip
+    monkeypatch.setattr(fixes, "_supervising_provider", lambda ctx, condition: None)
+    assignment, shift = fixes.fixes_for(result, ctx, True)["supervision"]
+    assert "provider" not in assignment.args and "provider" not in shift.args

@@ -156,40 +156,59 @@ def check_competency(
     trained_on, validated_on), so no other record can have the same dates.
     """
     change = CompetencyChange(assistant, task, data, existing, history, revoked_on)
-    problems = change.problems
-    add = problems.add
+    _check_task_and_person(change)
+    if data.validated_on is not None:
+        _check_sign_off(change, needs_attestation)
+    elif data.validated_by is not None:
+        change.problems.add(
+            "validated_on",
+            f"Give the day {data.validated_by.name} watched {assistant.name} perform it.",
+        )
+    _check_details(change)
+    if not unique and "task" not in change.problems and "person" not in change.problems:
+        _check_not_duplicate(change)
+    return change
 
+
+def _check_task_and_person(change: CompetencyChange) -> None:
+    """A competency is for a task that may be delegated, held by an assistant."""
+    add, task, assistant = change.problems.add, change.task, change.assistant
     if task.kind == TaskKind.reserved:
         add("task", reserved_reason(task) + " No competency can be signed off for it.")
     if assistant.role != Role.assistant:
         add("person", f"{assistant.name} is not a medical assistant.")
-    elif existing is None and not assistant.active and not history:
+    elif change.existing is None and not assistant.active and not change.history:
         add("person", f"{assistant.name}'s account is deactivated.")
 
+
+def _check_sign_off(change: CompetencyChange, needs_attestation: bool) -> None:
+    """A sign-off: on a past day, by someone who may validate, attested when a form asks."""
+    add, data, assistant = change.problems.add, change.data, change.assistant
     today = local_today(assistant)
     validator = data.validated_by
-    if data.validated_on is not None:
-        if data.validated_on > today:
-            add("validated_on", f"Cannot be after today ({today.isoformat()}).")
-        if validator is None:
-            add("validated_by", "Choose who validated the competency.")
-        else:
-            problem = validator_problem(validator, assistant, data.validated_on)
-            if problem and history:
-                change.warnings.append(
-                    Problem("validated_by", f"kept, but it does not count: {problem}")
-                )
-            elif problem:
-                add("validated_by", problem)
-        if needs_attestation and not data.attested and not history:
-            who = validator.name if validator is not None else "the validator"
-            add(
-                "attest",
-                f"Required: confirm that {who} observed {assistant.name} perform {task.name}.",
+    if data.validated_on > today:
+        add("validated_on", f"Cannot be after today ({today.isoformat()}).")
+    if validator is None:
+        add("validated_by", "Choose who validated the competency.")
+    else:
+        problem = validator_problem(validator, assistant, data.validated_on)
+        if problem and change.history:
+            change.warnings.append(
+                Problem("validated_by", f"kept, but it does not count: {problem}")
             )
-    elif validator is not None:
-        add("validated_on", f"Give the day {validator.name} watched {assistant.name} perform it.")
+        elif problem:
+            add("validated_by", problem)
+    if needs_attestation and not data.attested and not change.history:
+        who = validator.name if validator is not None else "the validator"
+        add(
+            "attest",
+            f"Required: confirm that {who} observed {assistant.name} perform {change.task.name}.",
+        )
 
+
+def _check_details(change: CompetencyChange) -> None:
+    """The dates in order around the validation day, the hours and evidence in bounds."""
+    add, data = change.problems.add, change.data
     if data.trained_on and data.validated_on and data.trained_on > data.validated_on:
         add("trained_on", f"Must be on or before the validation date ({data.validated_on}).")
     if data.expires_on and data.validated_on and data.expires_on < data.validated_on:
@@ -199,23 +218,25 @@ def check_competency(
     if len(data.evidence or "") > 2000:
         add("evidence", "At most 2000 characters.")
 
-    if not unique and "task" not in problems and "person" not in problems:
-        duplicate = db.session.scalar(
-            select(Competency.id).where(
-                Competency.person_id == assistant.id,
-                Competency.task_id == task.id,
-                _same_day(Competency.trained_on, data.trained_on),
-                _same_day(Competency.validated_on, data.validated_on),
-                Competency.id != (existing.id if existing is not None else -1),
-            )
+
+def _check_not_duplicate(change: CompetencyChange) -> None:
+    """No other record of this assistant and task has the same training and validation days."""
+    assistant, task, data, existing = change.assistant, change.task, change.data, change.existing
+    duplicate = db.session.scalar(
+        select(Competency.id).where(
+            Competency.person_id == assistant.id,
+            Competency.task_id == task.id,
+            _same_day(Competency.trained_on, data.trained_on),
+            _same_day(Competency.validated_on, data.validated_on),
+            Competency.id != (existing.id if existing is not None else -1),
         )
-        if duplicate is not None:
-            add(
-                "validated_on",
-                f"{assistant.name} already has a {task.name} competency with these training "
-                f"and validation dates (record {duplicate}); correct that one instead.",
-            )
-    return change
+    )
+    if duplicate is not None:
+        change.problems.add(
+            "validated_on",
+            f"{assistant.name} already has a {task.name} competency with these training "
+            f"and validation dates (record {duplicate}); correct that one instead.",
+        )
 
 
 def _same_day(column, value: date | None):

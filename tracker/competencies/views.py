@@ -12,9 +12,8 @@ from tracker.competencies import services
 from tracker.competencies.forms import ChooseForm, CompetencyForm, RevokeForm
 from tracker.competencies.models import Competency
 from tracker.competencies.status import STATUS_STYLE
-from tracker.errors import Refused, show_on_form
 from tracker.extensions import db
-from tracker.form_pages import current_person
+from tracker.form_pages import current_person, save_form
 from tracker.return_to import back_after_save, next_page
 from tracker.sites.queries import practice_today
 from tracker.staff.models import Person
@@ -125,17 +124,16 @@ def new():
         status = 400 if request.args else 200
         return render_template("competencies/choose.html", form=choose), status
     form = CompetencyForm(me, assistant, task)
-    general: list[str] = []
     if request.method == "GET" and not services.enters_on_behalf(me):
         form.validated_by.data = me.id
         form.validated_on.data = services.local_today(assistant)  # signing off as they watch
     if form.validate_on_submit():
-        try:
-            comp = services.record_competency(assistant, task, form.to_input(), me)
-        except Refused as exc:
-            general = show_on_form(form, exc)
-        else:
-            db.session.commit()
+        saved, comp = save_form(
+            form,
+            lambda: services.record_competency(assistant, task, form.to_input(), me),
+            flash_general=False,
+        )
+        if saved:
             flash(f"{task.name} competency recorded for {assistant.name}.", "success")
             return back_after_save(
                 redirect(url_for("competencies.detail", competency_id=comp.id)), me
@@ -147,7 +145,7 @@ def new():
         assistant=assistant,
         task=task,
         on_behalf=services.enters_on_behalf(me),
-        general_errors=general,
+        general_errors=form.form_errors,
         comp=None,
         requirements=services.signoff_requirements(assistant, task, practice_today()),
         next_url=next_page(),
@@ -218,14 +216,13 @@ def edit(competency_id: int):
         if not services.enters_on_behalf(me):
             form.validated_by.data = me.id
         form.submit.label.text = "Sign off"
-    general: list[str] = []
     if form.validate_on_submit():
-        try:
-            changed = services.correct_competency(comp, form.to_input(), me)
-        except Refused as exc:
-            general = show_on_form(form, exc)
-        else:
-            db.session.commit()
+        saved, changed = save_form(
+            form,
+            lambda: services.correct_competency(comp, form.to_input(), me),
+            flash_general=False,
+        )
+        if saved:
             flash("Competency corrected." if changed else "Nothing changed.", "success")
             return back_after_save(
                 redirect(url_for("competencies.detail", competency_id=comp.id)), me
@@ -237,7 +234,7 @@ def edit(competency_id: int):
         assistant=comp.person,
         task=comp.task,
         on_behalf=services.enters_on_behalf(me),
-        general_errors=general,
+        general_errors=form.form_errors,
         comp=comp,
         requirements=services.signoff_requirements(
             comp.person, comp.task, comp.validated_on or practice_today()
@@ -254,12 +251,12 @@ def revoke(competency_id: int):
     me = current_person()
     form = RevokeForm()
     if form.validate_on_submit():
-        try:
-            services.revoke_competency(comp, form.revoked_on.data, form.reason.data, me)
-        except Refused as exc:
-            show_on_form(form, exc)
-        else:
-            db.session.commit()
+        saved, _ = save_form(
+            form,
+            lambda: services.revoke_competency(comp, form.revoked_on.data, form.reason.data, me),
+            flash_general=False,  # the page shows the revoke form's errors itself
+        )
+        if saved:
             flash(f"Competency revoked from {form.revoked_on.data.isoformat()}.", "success")
             return redirect(url_for("competencies.detail", competency_id=comp.id))
     line = services.lines_for([comp], practice_today(), current_app.config["EXPIRING_WITHIN_DAYS"])[

@@ -104,38 +104,57 @@ def problem_codes(condition: dict) -> frozenset[str]:
 def _codes_from_words(condition: dict) -> frozenset[str]:
     if condition.get("met"):
         return frozenset()
-    reason = condition.get("reason", "")
-    kind = condition.get("condition")
-    codes = set()
-    if kind == STATE_LAW:
-        if not _record_ids(condition, "state_rule"):
-            codes.add(ProblemCode.no_state_rule)
-        elif "requires" in reason:
-            codes.add(ProblemCode.state_credential_missing)
-        else:
-            codes.add(ProblemCode.not_permitted)
-    elif kind == EMPLOYER_POLICY:
-        if not _record_ids(condition, "policy"):
-            codes.add(ProblemCode.no_policy)
-        elif "only with" in reason:
-            codes.add(ProblemCode.policy_credential_missing)
-        else:
-            codes.add(ProblemCode.not_authorized)
-    elif kind == COMPETENCY:
+    read = _CODES_FROM_WORDS.get(condition.get("condition"))
+    return frozenset(read(condition, condition.get("reason", ""))) if read else frozenset()
+
+
+def _state_law_codes(condition: dict, reason: str) -> list[str]:
+    if not _record_ids(condition, "state_rule"):
+        return [ProblemCode.no_state_rule]
+    if "requires" in reason:
+        return [ProblemCode.state_credential_missing]
+    return [ProblemCode.not_permitted]
+
+
+def _policy_codes(condition: dict, reason: str) -> list[str]:
+    if not _record_ids(condition, "policy"):
+        return [ProblemCode.no_policy]
+    if "only with" in reason:
+        return [ProblemCode.policy_credential_missing]
+    return [ProblemCode.not_authorized]
+
+
+def _competency_codes(condition: dict, reason: str) -> list[str]:
+    return [
+        code
         for words, code in (
             ("expired", ProblemCode.expired),
             ("revoked", ProblemCode.revoked),
             ("training hours", ProblemCode.training_short),
             ("prior employer", ProblemCode.prior_employer),
-        ):
-            if words in reason:
-                codes.add(code)
-    elif kind == SUPERVISION:
-        if "no supervising provider" in reason:
-            codes.add(ProblemCode.no_supervisor)
-        if "on shift" in reason:
-            codes.add(ProblemCode.not_on_shift)
-    return frozenset(codes)
+        )
+        if words in reason
+    ]
+
+
+def _supervision_codes(condition: dict, reason: str) -> list[str]:
+    return [
+        code
+        for words, code in (
+            ("no supervising provider", ProblemCode.no_supervisor),
+            ("on shift", ProblemCode.not_on_shift),
+        )
+        if words in reason
+    ]
+
+
+#: How the codes of a condition kept before the rule gave codes are read from its words.
+_CODES_FROM_WORDS = {
+    STATE_LAW: _state_law_codes,
+    EMPLOYER_POLICY: _policy_codes,
+    COMPETENCY: _competency_codes,
+    SUPERVISION: _supervision_codes,
+}
 
 
 def _supervising_provider(ctx: Context, condition: dict) -> int | None:
@@ -205,68 +224,97 @@ def fixes_for(result: dict, ctx: Context, may_sign_off: bool) -> dict[str, list[
     out: dict[str, list[Fix]] = {}
     if result.get("status") != DecisionStatus.flagged:
         return out
-    a, t, s = ctx.assistant, ctx.task, ctx.site
     for c in result.get("conditions", []):
         if c["met"]:
             continue
-        fixes: list[Fix] = []
-        codes = problem_codes(c)
-        if c["condition"] == STATE_LAW:
-            rules = _record_ids(c, "state_rule")
-            if ProblemCode.no_state_rule in codes or not rules:
-                fixes.append(
-                    Fix(
-                        f"Record the {state_name(s.state)} rule for {t.name}",
-                        "policy.new_state_rule",
-                        {"state": s.state, "task": t.code},
-                    )
-                )
-            elif ProblemCode.state_credential_missing in codes:
-                fixes.append(_credential_fix(ctx, _required_credentials(StateRule, rules)))
-            else:
-                fixes.append(Fix("Review the state rule", "policy.edit_state_rule",
-                                 {"rule_id": rules[0]}))  # fmt: skip
-        elif c["condition"] == EMPLOYER_POLICY:
-            policies = _record_ids(c, "policy")
-            if ProblemCode.no_longer_works_here in codes:
-                pass  # no record to fix: the person has left (reactivating is an admin's act)
-            elif ProblemCode.no_policy in codes or not policies:
-                fixes.append(
-                    Fix(
-                        f"Write the policy for {t.name}",
-                        "policy.new_policy",
-                        {"task": t.code, "site": s.code, "level": a.job_level or ""},
-                    )
-                )
-            else:
-                if ProblemCode.policy_credential_missing in codes:
-                    fixes.append(_credential_fix(ctx, _required_credentials(Policy, policies)))
-                fixes.append(Fix("Change the policy", "policy.edit_policy",
-                                 {"policy_id": policies[0]}))  # fmt: skip
-        elif c["condition"] == COMPETENCY and may_sign_off:
-            fixes.append(_competency_fix(ctx, c, codes))
-        elif c["condition"] == SUPERVISION:
-            provider = _supervising_provider(ctx, c)
-            if ProblemCode.no_supervisor in codes:
-                args = {"assistant": a.id, "site": s.code, "starts_on": ctx.day.isoformat()}
-                if provider:
-                    args["provider"] = provider
-                fixes.append(
-                    Fix("Add a supervision assignment", "supervision.assignment_new", args)
-                )
-            if ProblemCode.not_on_shift in codes:
-                args = {"site": s.code, "day": ctx.day.isoformat()}
-                if ctx.at is not None:
-                    # The form offers a shift around this moment, not a day's default hours.
-                    local = ctx.at.astimezone(ZoneInfo(s.timezone))
-                    args["at"] = local.strftime("%Y-%m-%dT%H:%M")
-                if provider:
-                    args["provider"] = provider
-                fixes.append(Fix("Add the provider's shift", "supervision.shift_new", args))
-            fixes.extend(direction_fixes(codes, _record_ids(c, "protocol"), a, t, s))
-        if fixes:
+        if fixes := _condition_fixes(c, ctx, may_sign_off):
             out[c["condition"]] = fixes
     return out
+
+
+def _condition_fixes(condition: dict, ctx: Context, may_sign_off: bool) -> list[Fix]:
+    codes = problem_codes(condition)
+    kind = condition["condition"]
+    if kind == STATE_LAW:
+        return _state_law_fixes(ctx, condition, codes)
+    if kind == EMPLOYER_POLICY:
+        return _policy_fixes(ctx, condition, codes)
+    if kind == COMPETENCY and may_sign_off:
+        return [_competency_fix(ctx, condition, codes)]
+    if kind == SUPERVISION:
+        return _supervision_fixes(ctx, condition, codes)
+    return []
+
+
+def _state_law_fixes(ctx: Context, condition: dict, codes: frozenset) -> list[Fix]:
+    rules = _record_ids(condition, "state_rule")
+    if ProblemCode.no_state_rule in codes or not rules:
+        return [
+            Fix(
+                f"Record the {state_name(ctx.site.state)} rule for {ctx.task.name}",
+                "policy.new_state_rule",
+                {"state": ctx.site.state, "task": ctx.task.code},
+            )
+        ]
+    if ProblemCode.state_credential_missing in codes:
+        return [_credential_fix(ctx, _required_credentials(StateRule, rules))]
+    return [Fix("Review the state rule", "policy.edit_state_rule", {"rule_id": rules[0]})]
+
+
+def _policy_fixes(ctx: Context, condition: dict, codes: frozenset) -> list[Fix]:
+    if ProblemCode.no_longer_works_here in codes:
+        return []  # no record to fix: the person has left (reactivating is an admin's act)
+    policies = _record_ids(condition, "policy")
+    if ProblemCode.no_policy in codes or not policies:
+        return [
+            Fix(
+                f"Write the policy for {ctx.task.name}",
+                "policy.new_policy",
+                {
+                    "task": ctx.task.code,
+                    "site": ctx.site.code,
+                    "level": ctx.assistant.job_level or "",
+                },
+            )
+        ]
+    fixes = []
+    if ProblemCode.policy_credential_missing in codes:
+        fixes.append(_credential_fix(ctx, _required_credentials(Policy, policies)))
+    fixes.append(Fix("Change the policy", "policy.edit_policy", {"policy_id": policies[0]}))
+    return fixes
+
+
+def _supervision_fixes(ctx: Context, condition: dict, codes: frozenset) -> list[Fix]:
+    provider = _supervising_provider(ctx, condition)
+    fixes = []
+    if ProblemCode.no_supervisor in codes:
+        fixes.append(_assignment_fix(ctx, provider))
+    if ProblemCode.not_on_shift in codes:
+        fixes.append(_shift_fix(ctx, provider))
+    fixes.extend(
+        direction_fixes(
+            codes, _record_ids(condition, "protocol"), ctx.assistant, ctx.task, ctx.site
+        )
+    )
+    return fixes
+
+
+def _assignment_fix(ctx: Context, provider: int | None) -> Fix:
+    args = {"assistant": ctx.assistant.id, "site": ctx.site.code, "starts_on": ctx.day.isoformat()}
+    if provider:
+        args["provider"] = provider
+    return Fix("Add a supervision assignment", "supervision.assignment_new", args)
+
+
+def _shift_fix(ctx: Context, provider: int | None) -> Fix:
+    args = {"site": ctx.site.code, "day": ctx.day.isoformat()}
+    if ctx.at is not None:
+        # The form offers a shift around this moment, not a day's default hours.
+        local = ctx.at.astimezone(ZoneInfo(ctx.site.timezone))
+        args["at"] = local.strftime("%Y-%m-%dT%H:%M")
+    if provider:
+        args["provider"] = provider
+    return Fix("Add the provider's shift", "supervision.shift_new", args)
 
 
 def direction_fixes(codes, protocol_ids, assistant, task, site) -> list[Fix]:

@@ -93,49 +93,72 @@ def delegation_problems(
     and every other writer get the same words (DESIGN section 13).
     """
     problems = Problems()
-    if getattr(entered_by, "role", None) not in RECORDERS:
-        problems.add(None, "Only a provider, a manager or an admin records a delegation.")
-    if assistant is None:
-        problems.add("assistant", "Choose the medical assistant the task is delegated to.")
-    elif assistant.role != Role.assistant or not assistant.active:
-        problems.add(
-            "assistant", f"{assistant.name} ({assistant.email}) is not an active medical assistant."
-        )
-    if delegated_by is None:
-        problems.add("delegated_by", "Name the provider who delegates the task.")
-    elif delegated_by.role != Role.provider or not delegated_by.active:
-        problems.add(
-            "delegated_by",
-            f"{delegated_by.name} ({delegated_by.email}) is not an active provider; "
-            "delegation is a provider's to make.",
-        )
-    elif getattr(entered_by, "role", None) == Role.provider and delegated_by.id != entered_by.id:
-        problems.add("delegated_by", "A provider records only their own delegations.")
-    if task is None:
-        problems.add("task", "Choose a task from the catalog.")
-    else:
-        reserved = task.kind == TaskKind.reserved or (
-            not task.builtin and reserved_lookalike(task.code, task.name) is not None
-        )
-        if reserved:
-            problems.add(
-                "task", f"{task.name} is reserved for licensed providers; it is never delegated."
-            )
-    if site is None:
-        problems.add("site", "Choose one of the practice's sites.")
-    if scheduled_for is None or scheduled_for.tzinfo is None:
-        problems.add("scheduled_for", "Give the date and time, with the site's time zone.")
-    elif unfit_value(scheduled_for):
-        problems.add("scheduled_for", DATE_MESSAGE)
-    notes = notes or ""
-    if len(notes) > NOTES_MAX_LENGTH:
-        problems.add(
-            "notes",
-            f"The notes are {len(notes)} characters long; at most {NOTES_MAX_LENGTH} are allowed.",
-        )
-    elif problem := unfit_text(notes, multiline=True):
-        problems.add("notes", problem)
+    for field, message in (
+        (None, _recorder_problem(entered_by)),
+        ("assistant", _assistant_problem(assistant)),
+        ("delegated_by", _delegator_problem(delegated_by, entered_by)),
+        ("task", _task_problem(task)),
+        ("site", "Choose one of the practice's sites." if site is None else None),
+        ("scheduled_for", _schedule_problem(scheduled_for)),
+        ("notes", _notes_problem(notes or "")),
+    ):
+        if message:
+            problems.add(field, message)
     return problems
+
+
+def _recorder_problem(entered_by: Person) -> str | None:
+    if getattr(entered_by, "role", None) not in RECORDERS:
+        return "Only a provider, a manager or an admin records a delegation."
+    return None
+
+
+def _assistant_problem(assistant: Person | None) -> str | None:
+    if assistant is None:
+        return "Choose the medical assistant the task is delegated to."
+    if assistant.role != Role.assistant or not assistant.active:
+        return f"{assistant.name} ({assistant.email}) is not an active medical assistant."
+    return None
+
+
+def _delegator_problem(delegated_by: Person | None, entered_by: Person) -> str | None:
+    """An active provider delegates; a provider recording names themselves."""
+    if delegated_by is None:
+        return "Name the provider who delegates the task."
+    if delegated_by.role != Role.provider or not delegated_by.active:
+        return (
+            f"{delegated_by.name} ({delegated_by.email}) is not an active provider; "
+            "delegation is a provider's to make."
+        )
+    if getattr(entered_by, "role", None) == Role.provider and delegated_by.id != entered_by.id:
+        return "A provider records only their own delegations."
+    return None
+
+
+def _task_problem(task: Task | None) -> str | None:
+    """A catalog task that is neither reserved nor a practice's look-alike of a reserved one."""
+    if task is None:
+        return "Choose a task from the catalog."
+    reserved = task.kind == TaskKind.reserved or (
+        not task.builtin and reserved_lookalike(task.code, task.name) is not None
+    )
+    if reserved:
+        return f"{task.name} is reserved for licensed providers; it is never delegated."
+    return None
+
+
+def _schedule_problem(scheduled_for: datetime | None) -> str | None:
+    if scheduled_for is None or scheduled_for.tzinfo is None:
+        return "Give the date and time, with the site's time zone."
+    return DATE_MESSAGE if unfit_value(scheduled_for) else None
+
+
+def _notes_problem(notes: str) -> str | None:
+    if len(notes) > NOTES_MAX_LENGTH:
+        return (
+            f"The notes are {len(notes)} characters long; at most {NOTES_MAX_LENGTH} are allowed."
+        )
+    return unfit_text(notes, multiline=True)
 
 
 def record_delegation(

@@ -23,7 +23,7 @@ from tracker.delegations.queries import (
 )
 from tracker.errors import Refused, show_on_form
 from tracker.extensions import db
-from tracker.form_pages import current_person
+from tracker.form_pages import current_person, save_form
 from tracker.forms import ActionForm
 from tracker.return_to import came_back
 from tracker.sites.models import Site
@@ -91,15 +91,14 @@ def new():
             # The moment is read in the site's zone (with no site the verb refuses anyway).
             timezone = zone(named.site.timezone) if named.site is not None else UTC
             moment = form.scheduled_for.data.replace(tzinfo=timezone).astimezone(UTC)
-            try:
-                delegation = services.record_delegation(
+            saved, delegation = save_form(
+                form,
+                lambda: services.record_delegation(
                     scheduled_for=moment, in_room=form.in_room.data, **values
-                )
-            except Refused as refused:
-                db.session.rollback()
-                show_on_form(form, refused, FORM_FIELDS)
-            else:
-                db.session.commit()
+                ),
+                fields=FORM_FIELDS,
+            )
+            if saved:
                 if delegation.decision.status == "clear":
                     flash("Delegation recorded. All four conditions are met.", "success")
                 else:
@@ -326,24 +325,24 @@ def change_status(delegation_id: int):
         if not (form.status.errors or form.reason.errors):
             form.status.errors = ["Choose performed or cancelled."]
         return _render_detail(delegation, form, 400)
-    try:
-        services.change_status(
+    saved, _ = save_form(
+        form,
+        lambda: services.change_status(
             delegation,
             DelegationStatus(form.status.data),
             current_person(),
             reason=form.reason.data,
-        )
-    except Refused as exc:
-        db.session.rollback()
+        ),
+        flash_general=False,
+    )
+    if not saved:
         # The choice stays, and each problem is shown next to its field (above the page
         # when the status form is no longer shown: it is not planned any more).
-        rest = show_on_form(form, exc)
-        if delegation.status != DelegationStatus.planned:
-            rest = [str(exc)]
-        for message in rest:
+        form_shown = delegation.status == DelegationStatus.planned
+        above = form.form_errors if form_shown else [m for ms in form.errors.values() for m in ms]
+        for message in above:
             flash(message, "danger")
         return _render_detail(delegation, form, 400)
-    db.session.commit()
     flash(f"Delegation marked {delegation.status.value}.", "success")
     return redirect(url_for("delegations.detail", delegation_id=delegation.id))
 

@@ -214,13 +214,31 @@ def competency_key(person_id, task_id, trained_on, validated_on) -> tuple:
 
 
 def _plan_competencies(plan: ImportPlan, cells_by_row: dict) -> None:
+    people, tasks, stored = _competency_records(plan.values)
+    for row, values in plan.values:
+        assistant, task = people[values["person"]], tasks[values["task"]]
+        validator = people.get(values.get("validated_by") or "")
+        validated_on = values.get("validated_on")
+        problems = _sign_off_problems(row, assistant, task, validator, validated_on)
+        if problems:
+            plan.problems.extend(problems)
+            continue
+        comp = stored.get(
+            competency_key(assistant.id, task.id, values.get("trained_on"), validated_on)
+        )
+        _plan_competency_row(plan, row, values, cells_by_row[row], comp)
+
+
+def _competency_records(rows: list[tuple[int, dict]]) -> tuple[dict, dict, dict]:
+    """The people (assistants and validators) and tasks the rows name, by email and code,
+    and the assistants' stored competencies by ``competency_key``: one query each."""
     emails = set()
-    for _, values in plan.values:
+    for _, values in rows:
         emails.add(values["person"])
         if values.get("validated_by"):
             emails.add(values["validated_by"])
     people = people_by_email(emails)
-    codes = {values["task"] for _, values in plan.values}
+    codes = {values["task"] for _, values in rows}
     tasks = {t.code: t for t in db.session.scalars(select(Task).where(Task.code.in_(codes)))}
     assistant_ids = [p.id for p in people.values()]
     stored = {
@@ -231,64 +249,80 @@ def _plan_competencies(plan: ImportPlan, cells_by_row: dict) -> None:
             .options(selectinload(Competency.validated_by))
         )
     }
-    for row, values in plan.values:
-        assistant, task = people[values["person"]], tasks[values["task"]]
-        validator = people.get(values.get("validated_by") or "")
-        validated_on = values.get("validated_on")
-        problems_before = len(plan.problems)
-        if task.kind == TaskKind.reserved:
-            plan.problems.append(
-                at_row(row, "task", f"{task.code} is reserved for licensed providers in every "
-                        "state; no competency can be signed off for it.")
-            )  # fmt: skip
-        if assistant.role != Role.assistant:
-            plan.problems.append(
-                at_row(row, "person", f"{assistant.email} is not a medical assistant "
-                        f"(their role is {assistant.role.value}).")
-            )  # fmt: skip
-        if validated_on is not None:
-            if validator is None:
-                plan.problems.append(
-                    at_row(row, "validated_by", "name who validated it (required with "
-                            "validated_on).")
-                )  # fmt: skip
-            else:
-                problem = validator_problem(validator, assistant, validated_on)
-                if problem:
-                    plan.problems.append(at_row(row, "validated_by", problem))
-            today = local_today(assistant)
-            if validated_on > today:
-                plan.problems.append(
-                    at_row(row, "validated_on", f"cannot be after today ({today.isoformat()}).")
-                )
-        elif validator is not None:
-            plan.problems.append(
-                at_row(row, "validated_on", f"give the day {validator.email} validated it.")
-            )
-        if len(plan.problems) > problems_before:
-            continue
-        cells = cells_by_row[row]
-        comp = stored.get(
-            competency_key(assistant.id, task.id, values.get("trained_on"), validated_on)
+    return people, tasks, stored
+
+
+def _sign_off_problems(
+    row: int, assistant: Person, task: Task, validator: Person | None, validated_on
+) -> list[Problem]:
+    """What only a sign-off needs checked beyond the practice file's rules."""
+    problems = []
+    if task.kind == TaskKind.reserved:
+        problems.append(
+            at_row(row, "task", f"{task.code} is reserved for licensed providers in every "
+                    "state; no competency can be signed off for it.")
+        )  # fmt: skip
+    if assistant.role != Role.assistant:
+        problems.append(
+            at_row(row, "person", f"{assistant.email} is not a medical assistant "
+                    f"(their role is {assistant.role.value}).")
+        )  # fmt: skip
+    if validated_on is not None:
+        problems.extend(_validation_problems(row, assistant, validator, validated_on))
+    elif validator is not None:
+        problems.append(
+            at_row(row, "validated_on", f"give the day {validator.email} validated it.")
         )
-        if comp is None:
-            plan.rows.append(PlannedRow(row, "create", cells))
-            plan.needs_attestation |= validated_on is not None
-            continue
-        current = {
-            "training_hours": comp.training_hours,
-            "validated_by": comp.validated_by.email if comp.validated_by else None,
-            "expires_on": comp.expires_on,
-            "prior_employer": comp.prior_employer,
-            "evidence": comp.evidence,
-        }
-        changes = [
-            (name, _show(current[name]), _show(new))
-            for name, new in values.items()
-            if name in current and new != current[name]
-        ]
-        if validated_on is not None and (
-            comp.attested_at is None or any(name == "validated_by" for name, _, _ in changes)
-        ):
-            plan.needs_attestation = True
-        plan.rows.append(PlannedRow(row, "update" if changes else "unchanged", cells, changes))
+    return problems
+
+
+def _validation_problems(
+    row: int, assistant: Person, validator: Person | None, validated_on
+) -> list[Problem]:
+    """A sign-off names someone who may validate, on a day not after today."""
+    problems = []
+    if validator is None:
+        problems.append(
+            at_row(row, "validated_by", "name who validated it (required with "
+                    "validated_on).")
+        )  # fmt: skip
+    elif problem := validator_problem(validator, assistant, validated_on):
+        problems.append(at_row(row, "validated_by", problem))
+    today = local_today(assistant)
+    if validated_on > today:
+        problems.append(
+            at_row(row, "validated_on", f"cannot be after today ({today.isoformat()}).")
+        )
+    return problems
+
+
+def _plan_competency_row(
+    plan: ImportPlan, row: int, values: dict, cells: dict, comp: Competency | None
+) -> None:
+    """A new record, or what changes in the stored one; whether a sign-off is attested."""
+    validated_on = values.get("validated_on")
+    if comp is None:
+        plan.rows.append(PlannedRow(row, "create", cells))
+        plan.needs_attestation |= validated_on is not None
+        return
+    changes = _competency_changes(comp, values)
+    if validated_on is not None and (
+        comp.attested_at is None or any(name == "validated_by" for name, _, _ in changes)
+    ):
+        plan.needs_attestation = True
+    plan.rows.append(PlannedRow(row, "update" if changes else "unchanged", cells, changes))
+
+
+def _competency_changes(comp: Competency, values: dict) -> list[tuple[str, str, str]]:
+    current = {
+        "training_hours": comp.training_hours,
+        "validated_by": comp.validated_by.email if comp.validated_by else None,
+        "expires_on": comp.expires_on,
+        "prior_employer": comp.prior_employer,
+        "evidence": comp.evidence,
+    }
+    return [
+        (name, _show(current[name]), _show(new))
+        for name, new in values.items()
+        if name in current and new != current[name]
+    ]

@@ -150,67 +150,14 @@ def _header_name(cell: str) -> str:
 
 def read_rows(spec: CsvSpec, text: str, max_rows: int) -> list[tuple[int, dict]]:
     """The data rows as (row number, {column: cell}); blank rows are skipped."""
-    problems: list[Problem] = []
-    try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        problem = at_row(None, None, f"The file cannot be read as CSV: {exc}.")
-        raise Refused([problem]) from None
-    if not records or not any(cell.strip() for cell in records[0]):
-        raise Refused([at_row(HEADER_ROW, None, "The file has no header row.")])
-    header = [_header_name(cell) for cell in records[0]]
-    if len(header) == 1 and ";" in header[0]:
-        raise Refused(
-            [
-                at_row(
-                    HEADER_ROW,
-                    None,
-                    "the columns are separated by ';'; save the file as CSV with commas.",
-                )
-            ]
-        )
-    seen = set()
-    for name in header:
-        if not name:
-            continue
-        if name in seen:
-            problems.append(at_row(HEADER_ROW, name, "appears more than once."))
-        elif SECRET_COLUMN.search(name):
-            problems.append(
-                at_row(HEADER_ROW, name, "passwords and other secrets are never imported; "
-                        "remove this column (people set their password at sign-in setup).")
-            )  # fmt: skip
-        elif name not in spec.names:
-            problems.append(
-                at_row(
-                    HEADER_ROW, name, f"unknown column; the columns are {', '.join(spec.names)}."
-                )  # fmt: skip
-            )
-        seen.add(name)
-    missing = [c.name for c in spec.columns if c.required and c.name not in header]
-    if missing:
-        problems.append(
-            at_row(HEADER_ROW, None, f"missing required column(s): {', '.join(missing)}.")
-        )
-    if problems:
-        raise Refused(problems)
-
-    rows = []
+    records = _csv_records(text)
+    header = _read_header(spec, records)
+    rows, problems = [], []
     for number, record in enumerate(records[1:], start=HEADER_ROW + 1):
         if not any(cell.strip() for cell in record):
             continue
-        if len(record) > len(header) and any(cell.strip() for cell in record[len(header) :]):
-            problems.append(
-                at_row(number, None, f"has {len(record)} cells but the header has "
-                        f"{len(header)} columns (a comma inside a value needs quotes).")
-            )  # fmt: skip
-            continue
-        unnamed = [i + 1 for i, cell in enumerate(record[: len(header)]) if cell.strip()
-                   and not header[i]]  # fmt: skip
-        if unnamed:
-            problems.append(
-                at_row(number, None, f"has a value in column {unnamed[0]}, which has no header.")
-            )
+        if problem := _row_problem(number, record, header):
+            problems.append(problem)
             continue
         cells = {name: cell.strip() for name, cell in zip(header, record, strict=False) if name}
         rows.append((number, cells))
@@ -226,44 +173,137 @@ def read_rows(spec: CsvSpec, text: str, max_rows: int) -> list[tuple[int, dict]]
     return rows
 
 
+def _csv_records(text: str) -> list[list[str]]:
+    try:
+        return list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        problem = at_row(None, None, f"The file cannot be read as CSV: {exc}.")
+        raise Refused([problem]) from None
+
+
+def _read_header(spec: CsvSpec, records: list[list[str]]) -> list[str]:
+    """The first row's column names (empty where a cell is); refused unless every name is
+    one of the spec's, once, and every required column is there."""
+    if not records or not any(cell.strip() for cell in records[0]):
+        raise Refused([at_row(HEADER_ROW, None, "The file has no header row.")])
+    header = [_header_name(cell) for cell in records[0]]
+    if len(header) == 1 and ";" in header[0]:
+        raise Refused(
+            [
+                at_row(
+                    HEADER_ROW,
+                    None,
+                    "the columns are separated by ';'; save the file as CSV with commas.",
+                )
+            ]
+        )
+    problems = _column_problems(spec, header)
+    missing = [c.name for c in spec.columns if c.required and c.name not in header]
+    if missing:
+        problems.append(
+            at_row(HEADER_ROW, None, f"missing required column(s): {', '.join(missing)}.")
+        )
+    if problems:
+        raise Refused(problems)
+    return header
+
+
+def _column_problems(spec: CsvSpec, header: list[str]) -> list[Problem]:
+    """What is wrong with each named column: repeated, a secret, or not the spec's."""
+    problems, seen = [], set()
+    for name in filter(None, header):
+        if problem := _column_problem(spec, name, seen):
+            problems.append(problem)
+        seen.add(name)
+    return problems
+
+
+def _column_problem(spec: CsvSpec, name: str, seen: set[str]) -> Problem | None:
+    if name in seen:
+        return at_row(HEADER_ROW, name, "appears more than once.")
+    if SECRET_COLUMN.search(name):
+        return at_row(
+            HEADER_ROW,
+            name,
+            "passwords and other secrets are never imported; remove this column (people set "
+            "their password at sign-in setup).",
+        )
+    if name not in spec.names:
+        return at_row(HEADER_ROW, name, f"unknown column; the columns are {', '.join(spec.names)}.")
+    return None
+
+
+def _row_problem(number: int, record: list[str], header: list[str]) -> Problem | None:
+    """Why a data row cannot be read cell by cell: a value past the last column or under
+    a column with no header."""
+    if len(record) > len(header) and any(cell.strip() for cell in record[len(header) :]):
+        return at_row(
+            number,
+            None,
+            f"has {len(record)} cells but the header has {len(header)} columns (a comma inside "
+            "a value needs quotes).",
+        )
+    unnamed = [i + 1 for i, cell in enumerate(record[: len(header)]) if cell.strip()
+               and not header[i]]  # fmt: skip
+    if unnamed:
+        return at_row(number, None, f"has a value in column {unnamed[0]}, which has no header.")
+    return None
+
+
 def cell_value(column: Column, cell: str, row: int, problems: list[Problem]):
     """A cell as a practice-file value; None (left out) when empty or wrong."""
     if cell == "":
         return None
-    if column.kind == "yes/no":
-        word = cell.lower()
-        if word in TRUE_WORDS:
-            return True
-        if word in FALSE_WORDS:
-            return False
-        problems.append(at_row(row, column.name, f"{cell!r} is not yes or no."))
+    read = _CELL_READERS.get(column.kind)
+    return read(column, cell, row, problems) if read is not None else cell
+
+
+def _yes_no_value(column: Column, cell: str, row: int, problems: list[Problem]) -> bool | None:
+    word = cell.lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    problems.append(at_row(row, column.name, f"{cell!r} is not yes or no."))
+    return None
+
+
+def _number_value(column: Column, cell: str, row: int, problems: list[Problem]):
+    try:
+        value = float(cell)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        problems.append(at_row(row, column.name, f"{cell!r} is not a number."))
         return None
-    if column.kind == "number":
+    return int(value) if value.is_integer() else value
+
+
+def _date_value(column: Column, cell: str, row: int, problems: list[Problem]) -> str | None:
+    if match := ISO_DATE.match(cell):
+        return match.group(1)  # the practice reader checks it is a real date
+    if match := US_DATE.match(cell):
+        month, day, year = (int(g) for g in match.groups())
         try:
-            value = float(cell)
+            return date(year, month, day).isoformat()
         except ValueError:
-            value = math.nan
-        if not math.isfinite(value):
-            problems.append(at_row(row, column.name, f"{cell!r} is not a number."))
+            problems.append(at_row(row, column.name, f"{cell!r} is not a real date."))
             return None
-        return int(value) if value.is_integer() else value
-    if column.kind == "date":
-        if match := ISO_DATE.match(cell):
-            return match.group(1)  # the practice reader checks it is a real date
-        if match := US_DATE.match(cell):
-            month, day, year = (int(g) for g in match.groups())
-            try:
-                return date(year, month, day).isoformat()
-            except ValueError:
-                problems.append(at_row(row, column.name, f"{cell!r} is not a real date."))
-                return None
-        problems.append(
-            at_row(row, column.name, f"{cell!r} is not a date; write it as YYYY-MM-DD.")
-        )
-        return None
-    if column.kind == "list":
-        return [part.strip() for part in re.split(r"[;,]", cell) if part.strip()]
-    return cell
+    problems.append(at_row(row, column.name, f"{cell!r} is not a date; write it as YYYY-MM-DD."))
+    return None
+
+
+def _list_value(column: Column, cell: str, row: int, problems: list[Problem]) -> list[str]:
+    return [part.strip() for part in re.split(r"[;,]", cell) if part.strip()]
+
+
+#: How a cell of each kind of column is read (a text or email cell is taken as it is).
+_CELL_READERS = {
+    "yes/no": _yes_no_value,
+    "number": _number_value,
+    "date": _date_value,
+    "list": _list_value,
+}
 
 
 def template_csv(kind: str) -> str:

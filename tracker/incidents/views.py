@@ -25,9 +25,8 @@ from sqlalchemy.orm import selectinload
 
 from tracker.catalog.models import Task
 from tracker.delegations.models import Delegation
-from tracker.errors import Refused, show_on_form
 from tracker.extensions import db
-from tracker.form_pages import current_person
+from tracker.form_pages import current_person, save_form
 from tracker.incidents import services, words
 from tracker.incidents.alerts import pressure_alerts
 from tracker.incidents.forms import (
@@ -129,26 +128,8 @@ def new():
     if request.method == "GET":
         _prefill_from_check(form, me, form.tasks)
     if form.validate_on_submit():
-        try:
-            incident = services.log_incident(
-                form.account(),
-                logged_by=me,
-                site=db.session.get(Site, form.site_id.data) if form.site_id.data else None,
-                requester=(
-                    db.session.get(Person, form.requester_id.data)
-                    if form.requester_id.data
-                    else None
-                ),
-                requester_name=form.requester_name.data or "",
-                requester_role=form.requester_role.data or "",
-                task=db.session.get(Task, form.task_id.data) if form.task_id.data else None,
-                task_description=form.task_description.data or "",
-            )
-        except Refused as problem:
-            db.session.rollback()
-            show_on_form(form, problem)
-        else:
-            db.session.commit()
+        saved, incident = save_form(form, lambda: _log_incident(form, me), flash_general=False)
+        if saved:
             flash("Saved. Declining and documenting it was the right thing to do.", "success")
             counted = counted_as(incident)
             if counted:
@@ -162,6 +143,22 @@ def new():
             return redirect(url_for("incidents.detail", incident_id=incident.id))
     status = 400 if request.method == "POST" else 200
     return render_template("incidents/new.html", form=form), status
+
+
+def _log_incident(form: LogIncidentForm, me: Person):
+    """Log the declined request the form describes, as ``me``."""
+    return services.log_incident(
+        form.account(),
+        logged_by=me,
+        site=db.session.get(Site, form.site_id.data) if form.site_id.data else None,
+        requester=(
+            db.session.get(Person, form.requester_id.data) if form.requester_id.data else None
+        ),
+        requester_name=form.requester_name.data or "",
+        requester_role=form.requester_role.data or "",
+        task=db.session.get(Task, form.task_id.data) if form.task_id.data else None,
+        task_description=form.task_description.data or "",
+    )
 
 
 def _own_delegation_or_404(delegation_id: int) -> Delegation:
@@ -208,13 +205,12 @@ def decline_delegation(delegation_id: int):
             f"{when:%Y-%m-%d %H:%M}, delegated by {delegation.delegated_by.name}."
         )
     if form.validate_on_submit():
-        try:
-            incident = services.decline_delegation(delegation, form.account(), assistant=me)
-        except Refused as problem:
-            db.session.rollback()
-            show_on_form(form, problem)
-        else:
-            db.session.commit()
+        saved, incident = save_form(
+            form,
+            lambda: services.decline_delegation(delegation, form.account(), assistant=me),
+            flash_general=False,
+        )
+        if saved:
             flash(
                 "You declined the delegation and documented why. That was the right thing to do.",
                 "success",
@@ -264,13 +260,12 @@ def add_addendum(incident_id: int):
         abort(404)
     form = AddendumForm()
     if form.validate_on_submit():
-        try:
-            services.add_addendum(incident, me, form.body.data)
-        except Refused as problem:
-            db.session.rollback()
-            show_on_form(form, problem)
-        else:
-            db.session.commit()
+        saved, _ = save_form(
+            form,
+            lambda: services.add_addendum(incident, me, form.body.data),
+            flash_general=False,
+        )
+        if saved:
             flash("Addendum added.", "success")
             return redirect(url_for("incidents.detail", incident_id=incident.id))
     return _render_detail(incident, addendum_form=form, status=400)
@@ -285,20 +280,19 @@ def review(incident_id: int):
     # "not a valid choice"; the page offers only the legal ones.
     form = ReviewForm([s for s in IncidentStatus if s != IncidentStatus.open])
     if form.validate_on_submit():
-        try:
-            services.review_incident(
+        saved, _ = save_form(
+            form,
+            lambda: services.review_incident(
                 incident,
                 me,
                 form.status.data,
                 form.note.data or "",
                 escalated_to=form.escalated_to.data or "",
                 escalated_on=form.escalated_on.data,
-            )
-        except Refused as problem:
-            db.session.rollback()
-            show_on_form(form, problem)
-        else:
-            db.session.commit()
+            ),
+            flash_general=False,
+        )
+        if saved:
             flash(f"Incident {words.STATUS_LABELS[incident.status]}.", "success")
             return redirect(url_for("incidents.detail", incident_id=incident.id))
     return _render_detail(incident, review_form=form, status=400)

@@ -31,11 +31,12 @@ from tracker.competencies.status import (  # noqa: F401  (the training file's vo
     expiry_status,
     site_expiries,
 )
+from tracker.dates import add_months
 from tracker.extensions import db
 from tracker.policy.models import Policy, StateRule
 from tracker.policy.queries import policy_facts
 from tracker.protocols.queries import acknowledgments_of
-from tracker.rule.rules import credential_held
+from tracker.rule.rules import STALE_RULE_MONTHS, credential_held, state_name
 from tracker.rule.values import CompetencyFacts, PolicyFacts
 from tracker.sites.models import Site
 from tracker.staff.models import Credential, License, Person
@@ -322,12 +323,29 @@ def state_scope(person: Person, today: date, states: Iterable[str] | None = None
     state medical board and the AAMA state scope resource); a rule may need a credential
     the assistant does not hold, more training hours, or re-verification when stale.
     """
-    from tracker.dates import add_months
-    from tracker.rule.rules import STALE_RULE_MONTHS, state_name
-
     if person.role != Role.assistant:
         return []
     states = sorted(set(states) if states is not None else {s.state for s in person.sites})
+    if not states:
+        return []
+    tasks, hours = _tasks_held(person, today)
+    rules = _state_rules(states, tasks)
+    held = {c.type for c in person.credentials if credential_held(c, today)}
+    stale_before = add_months(today, -STALE_RULE_MONTHS)
+    scopes = []
+    for state in states:
+        name = state_name(state)
+        lines = tuple(
+            _scope_line(name, task, rules.get((state, task_id)), hours[task_id], held, stale_before)
+            for task_id, task in sorted(tasks.items(), key=lambda item: item[1].name.lower())
+        )
+        scopes.append(StateScope(state, name, lines, _credentials_required(lines, held)))
+    return scopes
+
+
+def _tasks_held(person: Person, today: date) -> tuple[dict[int, Task], dict[int, float]]:
+    """The tasks the assistant holds a competency for that is not revoked (reserved tasks
+    left out), and for each the most training hours any of those competencies records."""
     competencies = db.session.scalars(
         select(Competency)
         .where(
@@ -343,65 +361,85 @@ def state_scope(person: Person, today: date, states: Iterable[str] | None = None
             continue
         tasks[comp.task_id] = comp.task
         hours[comp.task_id] = max(hours[comp.task_id], comp.training_hours or 0)
-    if not states:
-        return []
-    rules = {}
-    if tasks:
-        rules = {
-            (r.state, r.task_id): r
-            for r in db.session.scalars(
-                select(StateRule).where(
-                    StateRule.state.in_(states), StateRule.task_id.in_(list(tasks))
-                )
-            )
-        }
-    held = {c.type for c in person.credentials if credential_held(c, today)}
-    stale_before = add_months(today, -STALE_RULE_MONTHS)
-    scopes = []
-    for state in states:
-        name = state_name(state)
-        lines, required = [], {}
-        for task_id, task in sorted(tasks.items(), key=lambda item: item[1].name.lower()):
-            rule = rules.get((state, task_id))
-            notes: list[str] = []
-            action = False
-            if rule is None and task.kind == TaskKind.administrative:
-                status = NO_RULE_NEEDED
-            elif rule is None:
-                status, action = NOT_VERIFIED, True
-                notes.append(
-                    f"No {name} rule is recorded: verify with the {name} medical board and the "
-                    "AAMA state scope resource, then record the rule."
-                )
-            elif rule.status == RuleStatus.prohibited:
-                status, action = PROHIBITED, True
-                notes.append(f"{name} does not let a medical assistant do this.")
-            else:
-                status = PERMITTED
-                needed = list(rule.requires_credentials or [])
-                if needed:
-                    for kind in needed:
-                        required[kind] = kind in held
-                    if held & set(needed):
-                        notes.append(f"Needs one of {', '.join(needed)}: held.")
-                    else:
-                        action = True
-                        notes.append(f"Needs one of {', '.join(needed)}: none held.")
-                if rule.min_training_hours and hours[task_id] < rule.min_training_hours:
-                    action = True
-                    notes.append(
-                        f"Needs {rule.min_training_hours:g} training hours; the record shows "
-                        f"{hours[task_id]:g}."
-                    )
-            if rule is not None and (rule.verified_on is None or rule.verified_on < stale_before):
-                action = True
-                when = rule.verified_on.isoformat() if rule.verified_on else "never"
-                notes.append(f"Rule last verified: {when}; re-verify it.")
-            if rule is not None and rule.citation:
-                notes.append(f"Citation: {rule.citation}")
-            lines.append(ScopeLine(task, rule, status, tuple(notes), action))
-        scopes.append(StateScope(state, name, tuple(lines), tuple(sorted(required.items()))))
-    return scopes
+    return tasks, hours
+
+
+def _state_rules(states: list[str], tasks: dict[int, Task]) -> dict[tuple[str, int], StateRule]:
+    """The recorded rules of these states for these tasks, by (state, task id)."""
+    if not tasks:
+        return {}
+    return {
+        (r.state, r.task_id): r
+        for r in db.session.scalars(
+            select(StateRule).where(StateRule.state.in_(states), StateRule.task_id.in_(list(tasks)))
+        )
+    }
+
+
+def _scope_line(
+    name: str,
+    task: Task,
+    rule: StateRule | None,
+    hours: float,
+    held: set[str],
+    stale_before: date,
+) -> ScopeLine:
+    """One task against the state's rule (``name``: the state's name)."""
+    if rule is None and task.kind == TaskKind.administrative:
+        return ScopeLine(task, None, NO_RULE_NEEDED, (), False)
+    if rule is None:
+        note = (
+            f"No {name} rule is recorded: verify with the {name} medical board and the "
+            "AAMA state scope resource, then record the rule."
+        )
+        return ScopeLine(task, None, NOT_VERIFIED, (note,), True)
+    if rule.status == RuleStatus.prohibited:
+        status, notes, action = (
+            PROHIBITED,
+            [f"{name} does not let a medical assistant do this."],
+            True,
+        )
+    else:
+        status = PERMITTED
+        notes, action = _what_the_rule_asks(rule, hours, held)
+    if rule.verified_on is None or rule.verified_on < stale_before:
+        action = True
+        when = rule.verified_on.isoformat() if rule.verified_on else "never"
+        notes.append(f"Rule last verified: {when}; re-verify it.")
+    if rule.citation:
+        notes.append(f"Citation: {rule.citation}")
+    return ScopeLine(task, rule, status, tuple(notes), action)
+
+
+def _what_the_rule_asks(rule: StateRule, hours: float, held: set[str]) -> tuple[list[str], bool]:
+    """The notes on a permitting rule's credential and training hours, and whether the
+    assistant falls short of either."""
+    notes, action = [], False
+    needed = list(rule.requires_credentials or [])
+    if needed and held & set(needed):
+        notes.append(f"Needs one of {', '.join(needed)}: held.")
+    elif needed:
+        action = True
+        notes.append(f"Needs one of {', '.join(needed)}: none held.")
+    if rule.min_training_hours and hours < rule.min_training_hours:
+        action = True
+        notes.append(
+            f"Needs {rule.min_training_hours:g} training hours; the record shows {hours:g}."
+        )
+    return notes, action
+
+
+def _credentials_required(
+    lines: Iterable[ScopeLine], held: set[str]
+) -> tuple[tuple[str, bool], ...]:
+    """Each credential type a permitting rule requires, and whether the assistant holds it."""
+    required = {
+        kind: kind in held
+        for line in lines
+        if line.status == PERMITTED
+        for kind in line.rule.requires_credentials or []
+    }
+    return tuple(sorted(required.items()))
 
 
 def record_documents(competencies, credentials, licenses) -> dict:
