@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from tests.unit.test_rules_directions import DIRECTION, PROTOCOL, READ_V3, REFILL
 from tests.unit.test_rules_golden import (
+    AFTER,
     ANA,
     ASSIGNMENT,
     AT,
@@ -173,3 +176,18 @@ def test_conditions_without_a_credential_are_shared_and_with_one_are_not():
                  competencies=(COMPETENCY,))  # fmt: skip
     ana, ben = cells[(ANA.email, INJECTION.code)], cells[(BEN.email, INJECTION.code)]
     assert ana.conditions[0].met and not ben.conditions[0].met
+
+
+def test_a_moment_without_a_time_zone_is_refused_in_bulk_with_a_reason():
+    with pytest.raises(ValueError, match="^the moment of a decision must carry a time zone$"):
+        decide_many([ANA], [INJECTION], MAIN, AT.replace(tzinfo=None), state_rules={},
+                    policies={}, competencies=lambda person, code: (),
+                    supervision=lambda person: ())  # fmt: skip
+
+
+def test_an_assistant_deactivated_after_the_day_still_works_here_in_bulk():
+    leaving = replace(GONE, deactivated_on=AFTER)
+    cells = both([leaving], [INJECTION], rules=(RULE,), policies=(POLICY,),
+                 competencies=(COMPETENCY,))  # fmt: skip
+    assert cells[(leaving.email, INJECTION.code)].status == "clear"
+    assert cells[(leaving.email, INJECTION.code)].warnings == ()

@@ -212,6 +212,16 @@ def test_among_protocols_with_as_many_problems_the_latest_version_is_explained()
         assert found.records[-1] == PROTOCOL_REF
 
 
+def test_among_protocols_alike_in_problems_and_version_the_first_given_is_explained():
+    # Two protocols in version 3 covering refills, neither read: one problem each.
+    other = replace(PROTOCOL, code="refills-peds", title="Pediatric refills", id=9)
+    for first, then in ((PROTOCOL, other), (other, PROTOCOL)):
+        found = supervision(protocols=(first, then))
+        assert found.codes == (ProblemCode.no_direction, ProblemCode.protocol_unacknowledged)
+        assert found.records[-1].id == first.id
+        assert f"has not acknowledged the {first.title} protocol (v3)" in found.reason
+
+
 def test_a_protocol_with_no_approver_is_linked_without_one():
     found = supervision(protocols=(replace(PROTOCOL, approved_by=None),), acknowledged=READ_V3)
     assert found.records[-1] == RecordRef(
