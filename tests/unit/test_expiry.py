@@ -203,19 +203,20 @@ def test_a_sites_policy_that_takes_over_moves_the_expiry_at_that_site_only():
 
 def test_the_earliest_expiry_is_the_first_date_then_the_first_site():
     comp = CompetencyFacts("xray", validated_on=date(2026, 7, 23))
-    twelve = PolicyFacts("xray", True, SupervisionLevel.on_site, site="north",
+    twelve = PolicyFacts("xray", True, SupervisionLevel.on_site, site="austin",
                          competency_valid_months=12)  # fmt: skip
-    six = PolicyFacts("xray", True, SupervisionLevel.on_site, site="austin",
+    six = PolicyFacts("xray", True, SupervisionLevel.on_site, site="north",
                       competency_valid_months=6)  # fmt: skip
     day = date(2026, 11, 20)
     by_site = expiry_at_sites(comp, [twelve, six], None, {"north", "austin", "main"}, day)
     assert [(e.site, e.on) for e in by_site] == [
-        ("austin", date(2027, 1, 23)), ("main", None), ("north", date(2027, 7, 23))
+        ("austin", date(2027, 7, 23)), ("main", None), ("north", date(2027, 1, 23))
     ]  # fmt: skip
-    for order in (by_site, by_site[::-1], (by_site[2], by_site[0], by_site[1])):
-        assert earliest_expiry(order) == by_site[0]
+    # The first date wins, not the first site.
+    for order in (by_site, by_site[::-1], (by_site[1], by_site[2], by_site[0])):
+        assert earliest_expiry(order) == by_site[2]
     # The same date at two sites: the first by code.
-    same = PolicyFacts("xray", True, SupervisionLevel.on_site, site="austin",
+    same = PolicyFacts("xray", True, SupervisionLevel.on_site, site="north",
                        competency_valid_months=12)  # fmt: skip
     tied = expiry_at_sites(comp, [twelve, same], None, {"north", "austin"}, day)
     assert [(e.site, e.on) for e in tied] == [
