@@ -10,6 +10,7 @@ The golden practice: Ana at Main St (CA) on 2026-11-23 at 10:00 Los Angeles time
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 import pytest
 
@@ -191,3 +192,16 @@ def test_an_assistant_deactivated_after_the_day_still_works_here_in_bulk():
                  competencies=(COMPETENCY,))  # fmt: skip
     assert cells[(leaving.email, INJECTION.code)].status == "clear"
     assert cells[(leaving.email, INJECTION.code)].warnings == ()
+
+
+def test_a_stale_rule_warns_every_assistant_in_bulk():
+    """The state-law condition is shared per task, and so is its warning: each cell has it."""
+    stale = replace(RULE, verified_on=date(2020, 1, 1))
+    cells = both([ANA, BEN], [INJECTION], rules=(stale,), policies=(POLICY,),
+                 competencies=(COMPETENCY,))  # fmt: skip
+    warning = (
+        "The California rule for Injection was last verified on 2020-01-01, more than 12 "
+        "months ago; re-verify it."
+    )
+    assert cells[(ANA.email, INJECTION.code)].warnings == (warning,)
+    assert cells[(BEN.email, INJECTION.code)].warnings == (warning,)
