@@ -226,3 +226,17 @@ def test_the_earliest_expiry_is_the_first_date_then_the_first_site():
     # No expiry anywhere: the first site's.
     none = expiry_at_sites(comp, [], None, {"north", "austin"}, day)
     assert earliest_expiry(none[::-1]).site == "austin"
+
+
+def test_a_record_valid_to_the_end_of_the_calendar_across_a_policy_turn():
+    """Kept until 9999-12-31 (the last day a date can hold) while the policy in effect
+    changes: there is no day after it to lapse on, and asking does not overflow."""
+    first = PolicyFacts("injection", True, SupervisionLevel.available,
+                        effective_to=date(2026, 12, 31))  # fmt: skip
+    then = PolicyFacts("injection", True, SupervisionLevel.available,
+                       effective_from=date(2027, 1, 1))  # fmt: skip
+    comp = CompetencyFacts("injection", validated_on=date(2026, 3, 1), expires_on=date.max)
+    for day in (date(2026, 6, 1), date(2027, 6, 1)):
+        found = competency_expiry(comp, [first, then], None, "main", day)
+        assert found.on in (None, date.max)
+        assert found.cause in (None, ExpiryCause.own)

@@ -205,3 +205,26 @@ def test_a_stale_rule_warns_every_assistant_in_bulk():
     )
     assert cells[(ANA.email, INJECTION.code)].warnings == (warning,)
     assert cells[(BEN.email, INJECTION.code)].warnings == (warning,)
+
+
+def test_each_assistants_own_acknowledgements_count_in_bulk():
+    """Ana read version 3 of the protocol, Ben did not: the protocol covers Ana only."""
+    read = {ANA.email: READ_V3, BEN.email: frozenset()}
+    cells = decide_many(
+        [ANA, BEN], [REFILL], MAIN, AT, state_rules={REFILL.code: REFILL_RULE},
+        policies={REFILL.code: (REFILL_POLICY,)},
+        competencies=lambda person, code: (REFILL_COMPETENCY,),
+        supervision=lambda person: (ASSIGNMENT,),
+        protocols={REFILL.code: (PROTOCOL,)},
+        acknowledged=lambda person: read[person.email],
+    )  # fmt: skip
+    for person in (ANA, BEN):
+        single = decide(person, REFILL, MAIN, AT, state_rule=REFILL_RULE,
+                        policies=(REFILL_POLICY,), competencies=(REFILL_COMPETENCY,),
+                        supervision=(ASSIGNMENT,), protocols=(PROTOCOL,),
+                        acknowledged=read[person.email])  # fmt: skip
+        assert cells[(person.email, REFILL.code)] == single
+    assert cells[(ANA.email, REFILL.code)].status == "clear"
+    assert cells[(BEN.email, REFILL.code)].conditions[3].codes == (
+        ProblemCode.no_direction, ProblemCode.protocol_unacknowledged
+    )  # fmt: skip
