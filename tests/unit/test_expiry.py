@@ -157,3 +157,86 @@ def test_each_site_has_its_date_and_lists_take_the_earliest():
     # Working at no site: only practice-wide policies apply.
     [alone] = expiry_at_sites(comp, [xray], "MA II", set(), date(2026, 11, 20))
     assert (alone.site, alone.on) == ("", None)
+
+
+def test_a_policy_for_some_job_levels_sets_the_expiry_only_for_them():
+    xray = PolicyFacts("xray", True, SupervisionLevel.on_site, job_levels=("MA II",),
+                       competency_valid_months=12)  # fmt: skip
+    comp = CompetencyFacts("xray", validated_on=date(2026, 7, 23))
+    day = date(2026, 11, 20)
+    [theirs] = expiry_at_sites(comp, [xray], "MA II", {"main"}, day)
+    assert (theirs.site, theirs.on, theirs.cause, theirs.policy) == (
+        "main", date(2027, 7, 23), ExpiryCause.policy, xray
+    )  # fmt: skip
+    [other] = expiry_at_sites(comp, [xray], "MA I", {"main"}, day)
+    assert (other.site, other.on, other.cause, other.policy) == ("main", None, None, None)
+
+
+def test_a_policy_for_some_job_levels_that_takes_over_moves_their_expiry():
+    # As above, for CMAs only: a CMA's record counts until the new policy starts; an MA I's
+    # record has no policy at all and never expires.
+    first = PolicyFacts("injection", True, SupervisionLevel.available, job_levels=("CMA",),
+                        competency_valid_months=24, effective_to=date(2026, 12, 31))  # fmt: skip
+    then = PolicyFacts("injection", True, SupervisionLevel.available, job_levels=("CMA",),
+                       competency_valid_months=6, effective_from=date(2027, 1, 1))  # fmt: skip
+    comp = CompetencyFacts("injection", validated_on=date(2026, 3, 1))
+    for day in (date(2026, 3, 1), date(2026, 12, 31), date(2027, 5, 1)):
+        found = competency_expiry(comp, [first, then], "CMA", "main", day)
+        assert (found.on, found.cause, found.policy, found.site) == (
+            date(2026, 12, 31), ExpiryCause.policy, then, "main"
+        )  # fmt: skip
+        other = competency_expiry(comp, [first, then], "MA I", "main", day)
+        assert (other.on, other.cause, other.policy) == (None, None, None)
+
+
+def test_a_sites_policy_that_takes_over_moves_the_expiry_at_that_site_only():
+    first = PolicyFacts("injection", True, SupervisionLevel.available, site="main",
+                        competency_valid_months=24, effective_to=date(2026, 12, 31))  # fmt: skip
+    then = PolicyFacts("injection", True, SupervisionLevel.available, site="main",
+                       competency_valid_months=6, effective_from=date(2027, 1, 1))  # fmt: skip
+    comp = CompetencyFacts("injection", validated_on=date(2026, 3, 1))
+    by_site = expiry_at_sites(comp, [first, then], None, {"north", "main"}, date(2027, 5, 1))
+    assert [(e.site, e.on, e.cause) for e in by_site] == [
+        ("main", date(2026, 12, 31), ExpiryCause.policy), ("north", None, None)
+    ]  # fmt: skip
+
+
+def test_the_earliest_expiry_is_the_first_date_then_the_first_site():
+    comp = CompetencyFacts("xray", validated_on=date(2026, 7, 23))
+    twelve = PolicyFacts("xray", True, SupervisionLevel.on_site, site="austin",
+                         competency_valid_months=12)  # fmt: skip
+    six = PolicyFacts("xray", True, SupervisionLevel.on_site, site="north",
+                      competency_valid_months=6)  # fmt: skip
+    day = date(2026, 11, 20)
+    by_site = expiry_at_sites(comp, [twelve, six], None, {"north", "austin", "main"}, day)
+    assert [(e.site, e.on) for e in by_site] == [
+        ("austin", date(2027, 7, 23)), ("main", None), ("north", date(2027, 1, 23))
+    ]  # fmt: skip
+    # The first date wins, not the first site.
+    for order in (by_site, by_site[::-1], (by_site[1], by_site[2], by_site[0])):
+        assert earliest_expiry(order) == by_site[2]
+    # The same date at two sites: the first by code.
+    same = PolicyFacts("xray", True, SupervisionLevel.on_site, site="north",
+                       competency_valid_months=12)  # fmt: skip
+    tied = expiry_at_sites(comp, [twelve, same], None, {"north", "austin"}, day)
+    assert [(e.site, e.on) for e in tied] == [
+        ("austin", date(2027, 7, 23)), ("north", date(2027, 7, 23))
+    ]  # fmt: skip
+    assert earliest_expiry(tied[::-1]).site == "austin"
+    # No expiry anywhere: the first site's.
+    none = expiry_at_sites(comp, [], None, {"north", "austin"}, day)
+    assert earliest_expiry(none[::-1]).site == "austin"
+
+
+def test_a_record_valid_to_the_end_of_the_calendar_across_a_policy_turn():
+    """Kept until 9999-12-31 (the last day a date can hold) while the policy in effect
+    changes: there is no day after it to lapse on, and asking does not overflow."""
+    first = PolicyFacts("injection", True, SupervisionLevel.available,
+                        effective_to=date(2026, 12, 31))  # fmt: skip
+    then = PolicyFacts("injection", True, SupervisionLevel.available,
+                       effective_from=date(2027, 1, 1))  # fmt: skip
+    comp = CompetencyFacts("injection", validated_on=date(2026, 3, 1), expires_on=date.max)
+    for day in (date(2026, 6, 1), date(2027, 6, 1)):
+        found = competency_expiry(comp, [first, then], None, "main", day)
+        assert found.on in (None, date.max)
+        assert found.cause in (None, ExpiryCause.own)

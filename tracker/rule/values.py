@@ -330,7 +330,7 @@ class Condition:
         return self is other or self._key() == other._key()
 
     def __hash__(self) -> int:
-        return hash(self._key())
+        return hash(self._key())  # pragma: no mutate (a constant hash is a valid hash too)
 
     def __repr__(self) -> str:
         return (
