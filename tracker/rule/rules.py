@@ -534,15 +534,12 @@ def _competency(assistant, task, site, day, competencies, rule, policies, policy
     """``applying``: the policies for the task that apply to the assistant's job level at the
     site (``_applying``), when the caller has them already."""
     min_hours = rule.min_training_hours if rule is not None else None
-    mine = [c for c in competencies if c.task == task.code]
-    if not mine:
-        return Condition.later(COMPETENCY, False, (ProblemCode.no_competency,), lambda: (
-            f"{assistant.name} has no documented {task.name} competency. A provider or an "
-            "approved observer must watch them perform it and sign it off.", ()))  # fmt: skip
     judged = []
-    if applying is None:
-        applying = _applying(policies, task.code, assistant.job_level, site.code)
-    for comp in mine:
+    for comp in competencies:
+        if comp.task != task.code:
+            continue
+        if applying is None:
+            applying = _applying(policies, task.code, assistant.job_level, site.code)
         expiry = _expiry(comp, applying, policy, assistant.job_level, site.code, day)
         lapsed = expiry
         if expiry.cause is ExpiryCause.revoked and expiry.on is not None and day > expiry.on:
@@ -555,6 +552,10 @@ def _competency(assistant, task, site, day, competencies, rule, policies, policy
             return Condition.later(COMPETENCY, True, (), partial(_counts, assistant, task, comp,
                                                                  expiry.on))  # fmt: skip
         judged.append((len(problems), comp.validated_on or date.min, comp, problems, expiry))
+    if not judged:
+        return Condition.later(COMPETENCY, False, (ProblemCode.no_competency,), lambda: (
+            f"{assistant.name} has no documented {task.name} competency. A provider or an "
+            "approved observer must watch them perform it and sign it off.", ()))  # fmt: skip
     # Explain the record closest to counting: fewest problems, then the latest validated.
     judged.sort(key=lambda j: (j[0], -j[1].toordinal()))
     problems = judged[0][3]
@@ -583,11 +584,15 @@ def _counts(assistant, task, comp, until: date | None) -> tuple[str, tuple[Recor
 def required_level(task: TaskFacts, rule, policy) -> SupervisionLevel:
     """The highest of the task's default, the state rule's and the policy's levels."""
     level = DEFAULT_SUPERVISION[task.kind]
-    if rule is not None and rule.supervision.rank > level.rank:
+    if rule is not None and _RANK[rule.supervision] > _RANK[level]:
         level = rule.supervision
-    if policy is not None and policy.supervision.rank > level.rank:
+    if policy is not None and _RANK[policy.supervision] > _RANK[level]:
         level = policy.supervision
     return level
+
+
+#: Each level's rank (``SupervisionLevel.rank``), looked up without a call.
+_RANK = {level: level.rank for level in SupervisionLevel}
 
 
 def _provider_problem(person: PersonFacts, day: date, state: str) -> str | None:
@@ -938,16 +943,9 @@ def decide(
     met = law.met and employer.met and competency.met and supervised.met
     status = DecisionStatus.clear if met else DecisionStatus.flagged
     return Decision(
-        status,
-        assistant.email,
-        task.code,
-        site.code,
-        at,
-        conditions,
-        tuple(warnings),
-        required_supervision=level,
-        day=day,
-    )
+        status, assistant.email, task.code, site.code, at, conditions, tuple(warnings), None,
+        level, day,
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- many at once
