@@ -254,3 +254,25 @@ def test_a_policy_turn_the_day_before_its_last_day_leaves_the_last_day_counting(
         found = competency_expiry(comp, [first, then], None, "main", day)
         assert (found.on, found.cause, found.policy) == (date(2027, 1, 10), ExpiryCause.policy,
                                                          then)  # fmt: skip
+
+
+def test_a_stricter_sites_policy_that_starts_later_ends_it_the_day_before():
+    lenient = PolicyFacts("injection", True, SupervisionLevel.available,
+                          competency_valid_months=24, effective_from=date(2026, 1, 1))  # fmt: skip
+    strict = PolicyFacts("injection", True, SupervisionLevel.available, site="main",
+                         competency_valid_months=6, effective_from=date(2027, 1, 1))  # fmt: skip
+    comp = CompetencyFacts("injection", validated_on=date(2026, 3, 1))
+    found = competency_expiry(comp, [lenient, strict], None, "main", date(2026, 6, 1))
+    assert (found.on, found.cause, found.policy) == (date(2026, 12, 31), ExpiryCause.policy,
+                                                     strict)  # fmt: skip
+
+
+def test_a_lenient_sites_policy_that_ends_leaves_the_stricter_practice_policy():
+    strict = PolicyFacts("injection", True, SupervisionLevel.available,
+                         competency_valid_months=6, effective_from=date(2026, 1, 1))  # fmt: skip
+    lenient = PolicyFacts("injection", True, SupervisionLevel.available, site="main",
+                          competency_valid_months=24, effective_to=date(2026, 12, 31))  # fmt: skip
+    comp = CompetencyFacts("injection", validated_on=date(2026, 3, 1))
+    found = competency_expiry(comp, [strict, lenient], None, "main", date(2026, 6, 1))
+    assert (found.on, found.cause, found.policy) == (date(2026, 12, 31), ExpiryCause.policy,
+                                                     strict)  # fmt: skip
