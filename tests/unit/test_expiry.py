@@ -240,3 +240,39 @@ def test_a_record_valid_to_the_end_of_the_calendar_across_a_policy_turn():
         found = competency_expiry(comp, [first, then], None, "main", day)
         assert found.on in (None, date.max)
         assert found.cause in (None, ExpiryCause.own)
+
+
+def test_a_policy_turn_the_day_before_its_last_day_leaves_the_last_day_counting():
+    # 12 months from 2026-01-10, so it counts on 2027-01-10; the policy is replaced by an
+    # identical one that day, so the turn (after 2027-01-09) changes nothing.
+    first = PolicyFacts("injection", True, SupervisionLevel.available,
+                        competency_valid_months=12, effective_to=date(2027, 1, 9))  # fmt: skip
+    then = PolicyFacts("injection", True, SupervisionLevel.available,
+                       competency_valid_months=12, effective_from=date(2027, 1, 10))  # fmt: skip
+    comp = CompetencyFacts("injection", validated_on=date(2026, 1, 10))
+    for day in (date(2026, 6, 1), date(2027, 1, 9), date(2027, 1, 10), date(2027, 3, 1)):
+        found = competency_expiry(comp, [first, then], None, "main", day)
+        assert (found.on, found.cause, found.policy) == (date(2027, 1, 10), ExpiryCause.policy,
+                                                         then)  # fmt: skip
+
+
+def test_a_stricter_sites_policy_that_starts_later_ends_it_the_day_before():
+    lenient = PolicyFacts("injection", True, SupervisionLevel.available,
+                          competency_valid_months=24, effective_from=date(2026, 1, 1))  # fmt: skip
+    strict = PolicyFacts("injection", True, SupervisionLevel.available, site="main",
+                         competency_valid_months=6, effective_from=date(2027, 1, 1))  # fmt: skip
+    comp = CompetencyFacts("injection", validated_on=date(2026, 3, 1))
+    found = competency_expiry(comp, [lenient, strict], None, "main", date(2026, 6, 1))
+    assert (found.on, found.cause, found.policy) == (date(2026, 12, 31), ExpiryCause.policy,
+                                                     strict)  # fmt: skip
+
+
+def test_a_lenient_sites_policy_that_ends_leaves_the_stricter_practice_policy():
+    strict = PolicyFacts("injection", True, SupervisionLevel.available,
+                         competency_valid_months=6, effective_from=date(2026, 1, 1))  # fmt: skip
+    lenient = PolicyFacts("injection", True, SupervisionLevel.available, site="main",
+                          competency_valid_months=24, effective_to=date(2026, 12, 31))  # fmt: skip
+    comp = CompetencyFacts("injection", validated_on=date(2026, 3, 1))
+    found = competency_expiry(comp, [strict, lenient], None, "main", date(2026, 6, 1))
+    assert (found.on, found.cause, found.policy) == (date(2026, 12, 31), ExpiryCause.policy,
+                                                     strict)  # fmt: skip

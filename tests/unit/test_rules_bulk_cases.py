@@ -228,3 +228,16 @@ def test_each_assistants_own_acknowledgements_count_in_bulk():
     assert cells[(BEN.email, REFILL.code)].conditions[3].codes == (
         ProblemCode.no_direction, ProblemCode.protocol_unacknowledged
     )  # fmt: skip
+
+
+def test_supervision_is_worked_out_once_per_assistant_and_level():
+    """Two tasks needing a provider on site: one supervision condition for both (its words
+    name no task); a task needing none has its own."""
+    iv = replace(INJECTION, code="iv", name="IV therapy")
+    cells = both([ANA], [INJECTION, iv, SCHEDULING],
+                 rules=(RULE, replace(RULE, task="iv")), policies=(POLICY,),
+                 competencies=(COMPETENCY,))  # fmt: skip
+    injection, other = cells[(ANA.email, INJECTION.code)], cells[(ANA.email, iv.code)]
+    assert injection.conditions[3].met
+    assert injection.conditions[3] is other.conditions[3]
+    assert cells[(ANA.email, SCHEDULING.code)].conditions[3] is not injection.conditions[3]
