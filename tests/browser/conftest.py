@@ -290,6 +290,9 @@ def _sign_out(page) -> None:
     button = page.get_by_role("button", name="Sign out", exact=True)
     if not button.is_visible():
         page.get_by_role("button", name="Toggle navigation").click()
+        # Visible is not opened: while the menu slides open the button moves under the
+        # pointer, and on a busy machine a click then went nowhere. Wait until it is open.
+        page.locator("#nav.collapse.show").wait_for(state="visible")
         button.wait_for(state="visible")
     button.click()
     page.wait_for_url("**/login")
