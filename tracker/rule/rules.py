@@ -168,9 +168,12 @@ def _unverified_warning(person: PersonFacts, cred: CredentialFacts) -> str | Non
 # they are first read (``Condition.later``): the words never change what is decided.
 
 
+def _citation(rule: StateRuleFacts) -> str:
+    return f" ({rule.citation})" if rule.citation else ""
+
+
 def _rule_ref(rule: StateRuleFacts) -> RecordRef:
-    citation = f" ({rule.citation})" if rule.citation else ""
-    return RecordRef("state_rule", rule.id, f"{rule.state} rule for {rule.task}{citation}")
+    return RecordRef("state_rule", rule.id, f"{rule.state} rule for {rule.task}{_citation(rule)}")
 
 
 def _state_law(assistant, task, site, day, rule, warnings) -> Condition:
@@ -195,11 +198,10 @@ def _state_law(assistant, task, site, day, rule, warnings) -> Condition:
             f"The {state_name(site.state)} rule for {task.name} was last verified on "
             f"{rule.verified_on}, more than {STALE_RULE_MONTHS} months ago; re-verify it."
         )
-    citation = f" ({rule.citation})" if rule.citation else ""
     if rule.status != RuleStatus.permitted:
         return Condition.later(STATE_LAW, False, (ProblemCode.not_permitted,), lambda: (
             f"{state_name(site.state)} law does not permit a medical assistant to perform "
-            f"{task.name}{citation}. Only a licensed provider can do it there.",
+            f"{task.name}{_citation(rule)}. Only a licensed provider can do it there.",
             (_rule_ref(rule),)))  # fmt: skip
     required = rule.requires_credentials
     if required:
@@ -214,11 +216,11 @@ def _state_law(assistant, task, site, day, rule, warnings) -> Condition:
             warnings.append(warning)
         return Condition.later(STATE_LAW, True, (), lambda: (
             f"{state_name(site.state)} permits {task.name} for a medical assistant holding "
-            f"{_join(required)}{citation}; {assistant.name} holds a current {cred.type}.",
+            f"{_join(required)}{_citation(rule)}; {assistant.name} holds a current {cred.type}.",
             (_rule_ref(rule), _credential_ref(cred))))  # fmt: skip
     return Condition.later(STATE_LAW, True, (), lambda: (
         f"{state_name(site.state)} permits a medical assistant to perform {task.name}"
-        f"{citation}.", (_rule_ref(rule),)))  # fmt: skip
+        f"{_citation(rule)}.", (_rule_ref(rule),)))  # fmt: skip
 
 
 def policy_applies(policy: PolicyFacts, job_level: str | None, site_code: str) -> bool:
@@ -380,7 +382,11 @@ def competency_expiry(
 def _applying(policies, task_code: str, job_level: str | None, site_code: str) -> list:
     """The policies for the task that apply to the job level at the site, whatever their
     dates."""
-    return [p for p in policies if p.task == task_code and policy_applies(p, job_level, site_code)]
+    applying = []
+    for p in policies:  # a loop: Python 3.11 makes each comprehension a call
+        if p.task == task_code and policy_applies(p, job_level, site_code):
+            applying.append(p)
+    return applying
 
 
 def _expiry(comp, applying, policy, job_level, site_code, day) -> Expiry:
@@ -624,13 +630,14 @@ def _said(problems=(), records=(), words: str = "") -> _Check:
 
 def _assignment_check(assistant, site, day, assignments) -> tuple[list[SupervisionFacts], _Check]:
     """The assignments at the site that cover the day, to a provider licensed in its state."""
-    covering = [
-        a
-        for a in assignments
-        if a.site == site.code
-        and in_range(day, a.starts_on, a.ends_on)
-        and _provider_problem(a.provider, day, site.state) is None
-    ]
+    covering = []
+    for a in assignments:  # a loop: Python 3.11 makes each comprehension a call
+        if (
+            a.site == site.code
+            and in_range(day, a.starts_on, a.ends_on)
+            and _provider_problem(a.provider, day, site.state) is None
+        ):
+            covering.append(a)
     if not covering:
 
         def unassigned():
@@ -670,15 +677,14 @@ def _assignment_check(assistant, site, day, assignments) -> tuple[list[Supervisi
 def _shift_check(task, site, at, level, covering, shifts, in_room) -> _Check:
     """A supervising provider on shift at the site at the moment (and, for ``in_room``, the
     presence in the room attested)."""
-    emails = {a.provider.email for a in covering}
-    shift = next(
-        (
-            s
-            for s in shifts
-            if s.starts_at <= at < s.ends_at and s.provider in emails and s.site == site.code
-        ),
-        None,
-    )
+    emails = []
+    for a in covering:  # loops: Python 3.11 makes each comprehension and generator a call
+        emails.append(a.provider.email)
+    shift = None
+    for s in shifts:
+        if s.starts_at <= at < s.ends_at and s.provider in emails and s.site == site.code:
+            shift = s
+            break
     if shift is None:
 
         def off_shift():
@@ -858,7 +864,7 @@ def _supervision(assistant, task, site, at, day, level, assignments, shifts,
                 "a licensed provider's to make",
             ),)))  # fmt: skip
     if level == SupervisionLevel.none:
-        checks.append(_said(words=f"{task.name} needs no supervision"))
+        checks.append(((), lambda: ((), (), f"{task.name} needs no supervision")))
     else:
         covering, assigned = _assignment_check(assistant, site, day, assignments)
         checks.append(assigned)
@@ -953,6 +959,8 @@ def decide(
 
 def _standing_warnings(assistant: PersonFacts, site: SiteFacts, day: date) -> tuple[str, ...]:
     """The warnings ``decide`` adds last: away from the site, deactivated, not an MA."""
+    if site.code in assistant.site_codes and assistant.active and assistant.role == "assistant":
+        return ()
     warnings = []
     if site.code not in assistant.site_codes:
         warnings.append(f"{assistant.name} does not work at {site.name} ({site.code}).")
