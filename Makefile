@@ -25,10 +25,12 @@ run: $(VENV)/.installed
 	$(DEV) $(BIN)/flask --app tracker seed-demo --if-empty
 	$(DEV) $(BIN)/flask --app tracker run --host 127.0.0.1 --port $(PORT)
 
-# One worker per core (pytest-xdist), and the 15 slowest tests printed at the end.
+# One worker per core (pytest-xdist), and the 15 slowest tests printed at the end. A worker
+# that runs out of tests takes some of the other's (worksteal): the browser walks take half
+# a minute each, and a plain split left one core idle while the other finished them.
 TEST_WORKERS ?= auto
 test: $(VENV)/.installed-test
-	$(BIN)/pytest -n $(TEST_WORKERS) --durations=15
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal --durations=15
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
