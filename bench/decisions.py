@@ -26,7 +26,10 @@ unverified credentials, ended supervision), then prints ONE JSON line:
 - ``selfcheck_ms_median`` / ``trivial_ms_median``: ``--requests`` requests each through
   ``app.test_client()``, interleaved: the self-check (``POST /may-i`` as a signed-in
   assistant, which also keeps its decision in the log) and ``trivial_page``;
-  ``selfcheck_form_ms_median`` is ``GET /may-i`` (the same page, empty form, no decision).
+  ``selfcheck_form_ms_median`` is ``GET /may-i`` (the same page, empty form, no decision);
+  ``signed_in_page_ms_median`` is ``GET /account/`` for the same assistant (a plain page
+  that, like the self-check, loads the sign-in session from the database), and
+  ``selfcheck_over_signed_in_page`` the self-check over it.
   The self-check keeps the facts it loads while the fact stamp holds (an assistant asking
   about one task after another); ``selfcheck_uncached_ms_median`` is the same request
   with every kept fact dropped first, as after a change to any record.
@@ -554,12 +557,17 @@ def bench_requests(app, practice: dict, moment: datetime, requests: int) -> dict
             fact_cache().clear()
         self_check(i)
 
+    def account(_i):  # a plain page for the same signed-in assistant: the session's own cost
+        response = assistant.get("/account/")
+        if response.status_code != 200:
+            raise SystemExit(f"bench: GET /account/ answered {response.status_code}")
+
     def empty_form(_i):  # the self-check page without a decision: what the page itself costs
         response = assistant.get("/may-i")
         if response.status_code != 200:
             raise SystemExit(f"bench: GET /may-i answered {response.status_code}")
 
-    calls = [self_check, trivial, empty_form, self_check_uncached]
+    calls = [self_check, trivial, empty_form, self_check_uncached, account]
     for i in range(10):  # warm every path (templates, statement caches)
         for call in calls:
             call(i)
@@ -586,6 +594,10 @@ def bench_requests(app, practice: dict, moment: datetime, requests: int) -> dict
         "selfcheck_cpu_ms_median": round(selfcheck_cpu, 3),
         "trivial_cpu_ms_median": round(trivial_cpu, 3),
         "selfcheck_over_trivial_cpu": round(selfcheck_cpu / trivial_cpu, 2),
+        "signed_in_page_ms_median": round(statistics.median(timings[account]), 3),
+        "selfcheck_over_signed_in_page": round(
+            selfcheck_ms / statistics.median(timings[account]), 2
+        ),
     }
 
 
