@@ -241,3 +241,39 @@ def test_supervision_is_worked_out_once_per_assistant_and_level():
     assert injection.conditions[3].met
     assert injection.conditions[3] is other.conditions[3]
     assert cells[(ANA.email, SCHEDULING.code)].conditions[3] is not injection.conditions[3]
+
+
+def test_a_policy_turn_before_the_expiry_is_reckoned_in_bulk_as_in_one_decision():
+    """The policy in effect changes between the day and the competency's own expiry (the
+    practice-wide one ends; a stricter one for the site starts): the bulk path reckons the
+    expiry with every policy that applies to the job level at the site, whatever its dates,
+    as ``decide`` does, so the record counts until the day before the stricter one."""
+    ending = replace(POLICY, effective_to=date(2026, 12, 31))
+    stricter = replace(POLICY, site="main", competency_valid_months=6,
+                       effective_from=date(2027, 1, 1), effective_to=None,
+                       document="Clinical Task Policy v4")  # fmt: skip
+    elsewhere = replace(stricter, site="north", competency_valid_months=1)
+    cells = both([ANA], [INJECTION], rules=(RULE,), policies=(ending, stricter, elsewhere),
+                 competencies=(COMPETENCY,))  # fmt: skip
+    competency = cells[(ANA.email, INJECTION.code)].conditions[2]
+    assert competency.met
+    assert "current until 2026-12-31" in competency.reason
+
+
+def test_training_hours_short_of_the_rule_are_read_in_bulk():
+    """The state rule's minimum training hours reach each assistant's competency in bulk."""
+    short = replace(COMPETENCY, training_hours=4)
+    cells = both([ANA], [INJECTION], rules=(RULE,), policies=(POLICY,), competencies=(short,))
+    competency = cells[(ANA.email, INJECTION.code)].conditions[2]
+    assert competency.codes == (ProblemCode.training_short,)
+
+
+def test_each_task_needing_no_supervision_says_so_in_its_own_words_in_bulk():
+    """Needing no supervision is worked out once per task and shared by its cells, never
+    between two tasks: the words name the task."""
+    billing = replace(SCHEDULING, code="billing", name="Billing")
+    cells = both([ANA, BEN], [SCHEDULING, billing])
+    scheduling = cells[(ANA.email, SCHEDULING.code)].conditions[3]
+    assert "Scheduling needs no supervision" in scheduling.reason
+    assert "Billing needs no supervision" in cells[(ANA.email, billing.code)].conditions[3].reason
+    assert cells[(BEN.email, SCHEDULING.code)].conditions[3] is scheduling

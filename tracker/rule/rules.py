@@ -535,17 +535,14 @@ def _competency_fix(codes: tuple[ProblemCode, ...]) -> str:
     return "a provider or an approved observer must validate it here"
 
 
-def _competency(assistant, task, site, day, competencies, rule, policies, policy,
-                applying=None) -> Condition:  # fmt: skip
+def _competency(assistant, task, site, day, competencies, rule, policy, applying) -> Condition:
     """``applying``: the policies for the task that apply to the assistant's job level at the
-    site (``_applying``), when the caller has them already."""
+    site whatever their dates (``_applying``; empty when there are no competencies)."""
     min_hours = rule.min_training_hours if rule is not None else None
     judged = []
     for comp in competencies:
         if comp.task != task.code:
             continue
-        if applying is None:
-            applying = _applying(policies, task.code, assistant.job_level, site.code)
         expiry = _expiry(comp, applying, policy, assistant.job_level, site.code, day)
         lapsed = expiry
         if expiry.cause is ExpiryCause.revoked and expiry.on is not None and day > expiry.on:
@@ -850,8 +847,8 @@ def _direction_check(assistant, task, site, at, day, protocols, acknowledged,
     return _said(problems=(missing, *problems), records=(_protocol_ref(closest),))
 
 
-def _supervision(assistant, task, site, at, day, level, assignments, shifts,
-                 delegated_by, in_room, provider_decision=None) -> Condition:  # fmt: skip
+def _supervision(assistant, task, site, at, day, level, assignments, shifts, delegated_by=None,
+                 in_room=False, provider_decision=None) -> Condition:  # fmt: skip
     """The delegator's standing, then the assignment and (from ``on_site``) the shift; for
     a task that needs one, the provider's decision (``provider_decision``)."""
     checks: list[_Check] = []
@@ -938,7 +935,9 @@ def decide(
     conditions = (
         _state_law(assistant, task, site, day, state_rule, warnings),
         _employer_policy(assistant, task, site, day, policies, policy, warnings),
-        _competency(assistant, task, site, day, competencies, state_rule, policies, policy),
+        _competency(assistant, task, site, day, competencies, state_rule, policy,
+                    _applying(policies, task.code, assistant.job_level, site.code)
+                    if competencies else ()),
         _supervision(
             assistant, task, site, at, day, level, supervision, shifts, delegated_by, in_room,
             provider_decision,
@@ -1064,7 +1063,7 @@ def _decide_task(cells, task, site, at, day, people, rule, policies, competencie
         law = _state_law(None, task, site, day, rule, added)
         law_warnings = tuple(added)
     by_level: dict = {}  # (job level, deactivated one) -> what _level_share gives
-    unsupervised = None  # the condition when the task needs no supervision
+    unsupervised: dict = {}  # None -> the condition when the task needs no supervision
     for assistant, last_warnings, assignments, supervised, job_level in people:
         shared = by_level.get(job_level)
         if shared is None:
@@ -1077,28 +1076,26 @@ def _decide_task(cells, task, site, at, day, people, rule, policies, competencie
                 assistant, task, site, day, rule, policies, policy, law, employer, law_warnings
             )
         competency = _competency(assistant, task, site, day, competencies(assistant, code), rule,
-                                 policies, policy, applying)  # fmt: skip
+                                 policy, applying)  # fmt: skip
         if provider_decision is not None:
             supervised_here = _supervision(
-                assistant, task, site, at, day, level, assignments, shifts, None, False,
-                provider_decision(assistant),
+                assistant, task, site, at, day, level, assignments, shifts,
+                provider_decision=provider_decision(assistant),
             )  # fmt: skip
-        elif key is None:
-            if unsupervised is None:
-                unsupervised = _supervision(assistant, task, site, at, day, level, (), shifts,
-                                            None, False)  # fmt: skip
-            supervised_here = unsupervised
         else:
-            supervised_here = supervised.get(key)
+            # Kept by the assistant and key; needing none, once for the task (its words
+            # name the task and no one).
+            kept = unsupervised if key is None else supervised
+            supervised_here = kept.get(key)
             if supervised_here is None:
-                supervised_here = supervised[key] = _supervision(
-                    assistant, task, site, at, day, level, assignments, shifts, None, False
+                supervised_here = kept[key] = _supervision(
+                    assistant, task, site, at, day, level, assignments, shifts
                 )
         met = state_law.met and employer.met and competency.met and supervised_here.met
         cells[(assistant.email, code)] = Decision(
             clear if met else flagged, assistant.email, code, site_code, at,
-            (state_law, employer, competency, supervised_here),
-            warnings + last_warnings if warnings else last_warnings, None, level, day,
+            (state_law, employer, competency, supervised_here), warnings + last_warnings,
+            None, level, day,
         )  # fmt: skip
 
 
