@@ -3,7 +3,23 @@ case is the decision's own output, written out in full."""
 
 from __future__ import annotations
 
-from tests.unit.test_rules_golden import comp, condition, rule, run
+from dataclasses import replace
+from datetime import date, timedelta
+
+from tests.unit.test_rules_golden import (
+    ANA,
+    ASSIGNMENT,
+    BEFORE,
+    COMPETENCY,
+    DAY,
+    POLICY,
+    comp,
+    condition,
+    rule,
+    run,
+)
+from tracker.rule.rules import competency_expiry
+from tracker.rule.values import ExpiryCause, ProblemCode
 
 
 def test_training_hours_are_written_as_recorded_however_many():
@@ -24,3 +40,42 @@ def test_training_hours_are_written_as_recorded_however_many():
             f"Ana Ruiz's Injection competency {said}; record the missing training before it "
             "can count."
         )
+
+
+def test_lists_in_the_words_are_joined_as_english():
+    from tracker.rule.rules import _join
+
+    assert _join([]) == ""
+    assert _join(("CMA",)) == "CMA"
+    assert _join(["CMA", "RMA"]) == "CMA or RMA"
+    assert _join(["CMA", "RMA", "NCMA"], "and") == "CMA, RMA and NCMA"
+
+
+def test_no_policy_for_an_assistant_without_a_job_level_says_their_job_level():
+    found = condition(run(assistant=replace(ANA, job_level=None)), "employer_policy")
+    assert not found.met
+    assert "authorizes Injection for their job level at Main St" in found.reason
+
+
+def test_a_competency_never_validated_says_so():
+    found = condition(run(competencies=comp(validated_on=None)), "competency")
+    assert found.codes == (ProblemCode.not_validated,)
+    assert "Ana Ruiz's Injection competency has not been validated;" in found.reason
+
+
+def test_each_lapsed_assignment_at_the_site_is_explained_past_one_elsewhere():
+    """An assignment at another site is passed over, not the end of the list."""
+    elsewhere = replace(ASSIGNMENT, site="north")
+    ended = replace(ASSIGNMENT, ends_on=BEFORE)
+    found = condition(run(supervision=(elsewhere, ended)), "supervision")
+    assert f"(the assignment to Dr. Lee ended on {BEFORE})" in found.reason
+
+
+def test_an_expiry_on_two_dates_at_once_names_the_record_before_the_policy():
+    """Its own date on the policy's last day: its own; revoked the day after: revoked."""
+    policy_end = date(2027, 2, 10)  # validated 2026-02-10, valid 12 months
+    own = replace(COMPETENCY, expires_on=policy_end)
+    assert competency_expiry(own, (POLICY,), "CMA", "main", DAY).cause is ExpiryCause.own
+    revoked = replace(own, revoked_on=policy_end + timedelta(days=1))
+    expiry = competency_expiry(revoked, (POLICY,), "CMA", "main", DAY)
+    assert (expiry.on, expiry.cause) == (policy_end, ExpiryCause.revoked)

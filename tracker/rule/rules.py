@@ -110,7 +110,7 @@ def state_name(code: str) -> str:
 def _join(words: list[str] | tuple[str, ...], last: str = "or") -> str:
     words = list(words)
     if len(words) <= 1:
-        return "".join(words)
+        return words[0] if words else ""
     return ", ".join(words[:-1]) + f" {last} " + words[-1]
 
 
@@ -395,7 +395,8 @@ def _expiry(comp, applying, policy, job_level, site_code, day) -> Expiry:
     on, cause = _earliest_end(comp, policy)
     # Fast path: no policy starts or ends between the day and the expiry (either way round),
     # so the one in effect on the day decides the whole stretch.
-    low, high = (day, on) if on is None or on >= day else (on, day)
+    # Not mutated: with ``on`` on the day, either way round is the same.
+    low, high = (day, on) if on is None or on >= day else (on, day)  # pragma: no mutate
     for p in applying:
         ends, starts = p.effective_to, p.effective_from
         # A turn after ``ends``, or the day before ``starts``, inside [low, high].
@@ -433,10 +434,12 @@ def _expiry_across_turns(comp, applying, job_level, site_code, day) -> Expiry:
                 return Expiry(candidate, why[0], why[1], site_code)
         return Expiry(None, None, None, site_code)
     for candidate in reversed(ordered):
-        if candidate < day and lapse(candidate)[0] is None:
+        # Not mutated: the day itself lapses here, so ``<=`` is the same.
+        if candidate < day and lapse(candidate)[0] is None:  # pragma: no mutate
             why = lapse(candidate + _ONE_DAY)
             return Expiry(candidate, why[0], why[1], site_code)
-    return Expiry(None, None, None, site_code)  # never reached: the earliest candidate counts
+    # Never reached (the earliest candidate counts), so not mutated.
+    return Expiry(None, None, None, site_code)  # pragma: no mutate
 
 
 def expiry_at_sites(
@@ -619,8 +622,10 @@ _ON_SITE_OR_CLOSER = frozenset(
 _Check = tuple[tuple[ProblemCode, ...], Callable[[], tuple[tuple[str, ...], tuple, str]]]
 
 
-def _said(problems=(), records=(), words: str = "") -> _Check:
-    """A check whose words are known already: ``problems`` as (code, words)."""
+def _said(problems=(), records=(), words: str = "") -> _Check:  # pragma: no mutate (see below)
+    """A check whose words are known already: ``problems`` as (code, words). (Not mutated:
+    every call without ``words`` has problems, and a check with a problem never adds met
+    words.)"""
     return tuple(code for code, _ in problems), lambda: (
         tuple(text for _, text in problems), records, words)  # fmt: skip
 
@@ -644,7 +649,7 @@ def _assignment_check(assistant, site, day, assignments) -> tuple[list[Supervisi
                     continue
                 if in_range(day, a.starts_on, a.ends_on):
                     lapsed.append(_provider_problem(a.provider, day, site.state))
-                elif a.starts_on > day:
+                elif a.starts_on > day:  # pragma: no mutate (starting on the day is in range)
                     lapsed.append(f"the assignment to {a.provider.name} starts on {a.starts_on}")
                 else:
                     lapsed.append(f"the assignment to {a.provider.name} ended on {a.ends_on}")
@@ -655,7 +660,7 @@ def _assignment_check(assistant, site, day, assignments) -> tuple[list[Supervisi
                     f"{day}{detail}; the manager must assign a licensed provider",
                 ),
                 (),
-                "",
+                "",  # pragma: no mutate (a check with a problem never adds met words)
             )
 
         return covering, ((ProblemCode.no_supervisor,), unassigned)
