@@ -13,13 +13,16 @@ from tests.unit.test_rules_golden import (
     COMPETENCY,
     DAY,
     POLICY,
+    SCHEDULING,
     comp,
     condition,
+    policy,
     rule,
     run,
 )
 from tracker.rule.rules import competency_expiry
 from tracker.rule.values import ExpiryCause, ProblemCode
+from tracker.vocabulary import SupervisionLevel
 
 
 def test_training_hours_are_written_as_recorded_however_many():
@@ -79,3 +82,55 @@ def test_an_expiry_on_two_dates_at_once_names_the_record_before_the_policy():
     revoked = replace(own, revoked_on=policy_end + timedelta(days=1))
     expiry = competency_expiry(revoked, (POLICY,), "CMA", "main", DAY)
     assert (expiry.on, expiry.cause) == (policy_end, ExpiryCause.revoked)
+
+
+def test_a_condition_met_has_no_codes():
+    administrative = run(
+        task=SCHEDULING, state_rule=None, competencies=comp(task="scheduling"),
+        policies=(policy(task="scheduling", supervision=SupervisionLevel.none),),
+    )  # fmt: skip
+    for decision in (run(), administrative):
+        assert decision.status == "clear", decision
+        assert [c.codes for c in decision.conditions] == [(), (), (), ()]
+
+
+def test_a_rule_naming_a_credential_met_says_which():
+    found = condition(run(state_rule=rule(requires_credentials=("CMA",))), "state_law")
+    assert found.met
+    assert found.reason.startswith(
+        "California permits Injection for a medical assistant holding CMA (16 CCR"
+    )
+
+
+def test_a_deactivated_assistant_is_refused_with_the_policy_it_rests_on():
+    gone = replace(ANA, active=False, deactivated_on=BEFORE)
+    found = condition(run(assistant=gone), "employer_policy")
+    assert found.codes == (ProblemCode.no_longer_works_here,)
+    assert [r.kind for r in found.records] == ["policy"]
+
+
+def test_a_policy_for_every_level_names_their_job_level_when_none_is_recorded():
+    found = condition(
+        run(assistant=replace(ANA, job_level=None), policies=(policy(job_levels=()),)),
+        "employer_policy",
+    )
+    assert found.met
+    assert "authorizes Injection for their job level at Main St." in found.reason
+
+
+def test_a_policy_without_a_name_naming_a_credential_is_the_written_policy():
+    found = condition(
+        run(policies=(policy(document="", requires_credentials=("RMA",)),)), "employer_policy"
+    )
+    assert found.codes == (ProblemCode.policy_credential_missing,)
+    assert found.reason.startswith("The written policy authorizes Injection only with RMA;")
+
+
+def test_a_refusal_names_their_job_level_when_none_is_recorded():
+    found = condition(
+        run(assistant=replace(ANA, job_level=None),
+            policies=(policy(job_levels=(), authorized=False),)),
+        "employer_policy",
+    )  # fmt: skip
+    assert found.codes == (ProblemCode.not_authorized,)
+    assert "does not authorize Injection for their job level at Main St." in found.reason

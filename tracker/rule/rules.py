@@ -280,7 +280,7 @@ def _employer_policy(assistant, task, site, day, policies, policy, warnings) -> 
             f"{assistant.job_level or 'their job level'} at {site.name}.",
             (_policy_ref(policy),)))  # fmt: skip
     required = policy.requires_credentials
-    cred = None
+    cred = None  # pragma: no mutate (read only as "a credential or not")
     if required:
         cred = _current_credential(assistant, required, day)
         if cred is None:
