@@ -1112,8 +1112,10 @@ def _level_share(assistant, task, site, day, rule, policies) -> tuple:
     policy = select_policy(policies, task.code, assistant.job_level, site.code, day)
     employer = None
     if not _needs_own_credential(policy):
-        # No credential to check: the condition appends no warning.
-        employer = _employer_policy(assistant, task, site, day, policies, policy, [])
+        # No credential to check: the condition appends no warning (so the list is not
+        # mutated: None would do as well).
+        employer = _employer_policy(assistant, task, site, day, policies, policy,
+                                    [])  # pragma: no mutate  # fmt: skip
     level = required_level(task, rule, policy)
     if level == SupervisionLevel.none:
         key = None
@@ -1132,7 +1134,10 @@ def _own_conditions(assistant, task, site, day, rule, policies, policy, law, emp
     if law is None:
         law = _state_law(assistant, task, site, day, rule, warnings)
     if employer is None:
-        employer = _employer_policy(assistant, task, site, day, policies, policy, warnings)
+        # The policy asks for a credential, so there is one, and ``policies`` (read only
+        # when there is none) is not mutated.
+        employer = _employer_policy(assistant, task, site, day,
+                                    policies, policy, warnings)  # pragma: no mutate  # fmt: skip
     return law, employer, tuple(warnings)
 
 
