@@ -277,3 +277,17 @@ def test_each_task_needing_no_supervision_says_so_in_its_own_words_in_bulk():
     assert "Scheduling needs no supervision" in scheduling.reason
     assert "Billing needs no supervision" in cells[(ANA.email, billing.code)].conditions[3].reason
     assert cells[(BEN.email, SCHEDULING.code)].conditions[3] is scheduling
+
+
+def test_what_names_no_credential_is_shared_beside_what_names_one():
+    """The rule asks for a credential and the policy does not, then the other way round:
+    the condition that names no one's credential is still worked out once for all."""
+    named_rule = replace(RULE, requires_credentials=("CMA",))
+    named_policy = replace(POLICY, requires_credentials=("CMA",))
+    for rules, policies, shared in (((named_rule,), (POLICY,), 1),
+                                    ((RULE,), (named_policy,), 0)):  # fmt: skip
+        cells = both([ANA, BEN], [INJECTION], rules=rules, policies=policies,
+                     competencies=(COMPETENCY,))  # fmt: skip
+        ana, ben = cells[(ANA.email, INJECTION.code)], cells[(BEN.email, INJECTION.code)]
+        assert ana.conditions[shared] is ben.conditions[shared]
+        assert ana.conditions[1 - shared] is not ben.conditions[1 - shared]

