@@ -385,8 +385,10 @@ def _applying(policies, task_code: str, job_level: str | None, site_code: str) -
     """The policies for the task that apply to the job level at the site, whatever their
     dates."""
     applying = []
+    # Not mutated: a policy for another task among them changes only which dates are tried
+    # (``_lapse`` chooses among them by task again).
     for p in policies:  # a loop: Python 3.11 makes each comprehension a call
-        if p.task == task_code and policy_applies(p, job_level, site_code):
+        if p.task == task_code and policy_applies(p, job_level, site_code):  # pragma: no mutate
             applying.append(p)
     return applying
 
@@ -949,7 +951,7 @@ def decide(
         _employer_policy(assistant, task, site, day, policies, policy, warnings),
         _competency(assistant, task, site, day, competencies, state_rule, policy,
                     _applying(policies, task.code, assistant.job_level, site.code)
-                    if competencies else ()),
+                    if competencies else ()),  # pragma: no mutate (only saves the work)
         _supervision(
             assistant, task, site, at, day, level, supervision, shifts, delegated_by, in_room,
             provider_decision,
@@ -970,7 +972,10 @@ def decide(
 
 def _standing_warnings(assistant: PersonFacts, site: SiteFacts, day: date) -> tuple[str, ...]:
     """The warnings ``decide`` adds last: away from the site, deactivated, not an MA."""
-    if site.code in assistant.site_codes and assistant.active and assistant.role == "assistant":
+    # Not mutated: the quick way out for an assistant in good standing; the rest finds the
+    # same (no warning) for them.
+    here = site.code in assistant.site_codes  # pragma: no mutate
+    if here and assistant.active and assistant.role == "assistant":  # pragma: no mutate
         return ()
     warnings = []
     if site.code not in assistant.site_codes:

@@ -297,9 +297,7 @@ class Condition:
         made.condition = condition
         made.met = met
         made.codes = codes
-        made._reason = ""
-        made._records = ()
-        made._words = words
+        made._words = words  # ``_reason`` and ``_records`` are set when first read
         return made
 
     def _say(self) -> None:
