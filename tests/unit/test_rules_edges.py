@@ -165,3 +165,20 @@ def test_a_revoked_record_past_the_policys_validity_says_both():
     found = condition(run(competencies=old), "competency")
     assert found.codes == (ProblemCode.revoked, ProblemCode.expired)
     assert "was revoked on 2025-06-01 and expired on 2026-01-10" in found.reason
+
+
+def test_a_policy_ending_on_the_records_last_day_lets_it_count_on_its_own_after():
+    """The policy's validity would end the record on the day the policy itself ends; from
+    the next day no policy applies, so the record counts on its own dates: no expiry."""
+    last = date(2027, 2, 10)  # validated 2026-02-10, valid 12 months
+    ending = replace(POLICY, effective_to=last)
+    assert competency_expiry(COMPETENCY, (ending,), "CMA", "main", DAY).on is None
+
+
+def test_a_longer_validity_starting_the_day_after_the_last_keeps_the_record():
+    """A policy with a 24-month validity starts the day after the 12-month one would end
+    the record: it counts on without a break, until the longer validity runs out."""
+    longer = replace(POLICY, competency_valid_months=24, effective_from=date(2027, 2, 11),
+                     document="Clinical Task Policy v4")  # fmt: skip
+    expiry = competency_expiry(COMPETENCY, (POLICY, longer), "CMA", "main", DAY)
+    assert (expiry.on, expiry.cause) == (date(2028, 2, 10), ExpiryCause.policy)

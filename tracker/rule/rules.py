@@ -405,7 +405,9 @@ def _expiry(comp, applying, policy, job_level, site_code, day) -> Expiry:
         ends, starts = p.effective_to, p.effective_from
         # A turn after ``ends``, or the day before ``starts``, inside [low, high].
         if (ends is not None and low <= ends and (high is None or ends <= high)) or (
-            starts is not None and low < starts and (high is None or starts - _ONE_DAY <= high)
+            starts is not None
+            and low < starts  # pragma: no mutate (one starting on the day turns before it)
+            and (high is None or starts - _ONE_DAY <= high)
         ):
             return _expiry_across_turns(comp, applying, job_level, site_code, day)
     return Expiry(on, cause, policy if cause is ExpiryCause.policy else None, site_code)
