@@ -29,7 +29,6 @@ from tracker.validation import check_one_line
 from tracker.vocabulary import (
     US_STATES,
     RuleStatus,
-    SupervisionLevel,
     TaskKind,
 )
 
@@ -116,44 +115,20 @@ def update_state_rule(
 # --------------------------------------------------------------------------- policies
 
 
-@dataclass(frozen=True)
-class PolicyDraft:
-    """A policy as a form proposes it: tasks and sites by code."""
+#: A policy as a writer proposes it (tasks and sites by code): the policy's own facts, not
+#: yet stored (no id). One declaration for both, as for state rules.
+PolicyDraft = PolicyFacts
 
-    task: str
-    site: str | None
-    job_levels: tuple[str, ...]
-    authorized: bool
-    supervision: SupervisionLevel
-    requires_credentials: tuple[str, ...] = ()
-    competency_valid_months: int | None = None
-    document: str = ""
-    effective_from: date | None = None
-    effective_to: date | None = None
 
-    def overlap_values(self) -> dict:
-        return {
-            "task": self.task,
-            "site": self.site,
-            "job_levels": list(self.job_levels),
-            "effective_from": self.effective_from,
-            "effective_to": self.effective_to,
-        }
-
-    def facts(self, policy_id: int | None = None) -> PolicyFacts:
-        return PolicyFacts(
-            task=self.task,
-            authorized=self.authorized,
-            supervision=self.supervision,
-            site=self.site,
-            job_levels=tuple(self.job_levels),
-            requires_credentials=tuple(self.requires_credentials),
-            competency_valid_months=self.competency_valid_months,
-            document=self.document,
-            effective_from=self.effective_from,
-            effective_to=self.effective_to,
-            id=policy_id,
-        )
+def _overlap_values(policy: PolicyFacts) -> dict:
+    """What the overlap rule reads of a policy (``tracker.policy.overlap``)."""
+    return {
+        "task": policy.task,
+        "site": policy.site,
+        "job_levels": list(policy.job_levels),
+        "effective_from": policy.effective_from,
+        "effective_to": policy.effective_to,
+    }
 
 
 def draft_of(policy: Policy) -> PolicyDraft:
@@ -195,7 +170,7 @@ class PolicyChange:
         return Refused(self.problems.items)
 
     def proposed_facts(self) -> PolicyFacts:
-        return self.draft.facts(self.replacing.id if self.replacing else None)
+        return replace(self.draft, id=self.replacing.id if self.replacing else None)
 
 
 def check_policy_change(draft: PolicyDraft, replacing: Policy | None = None) -> PolicyChange:
@@ -224,9 +199,10 @@ def check_policy_change(draft: PolicyDraft, replacing: Policy | None = None) -> 
     elif task is not None and "site" not in problems:
         clash = _overlapping(draft, task, replacing)
         if clash is not None:
+            span = describe_span(_overlap_values(draft_of(clash)))
             problems.add(
                 "effective_from",
-                f"Overlaps {_policy_name(clash)} ({describe_span(_overlap_values(clash))}) for "
+                f"Overlaps {_policy_name(clash)} ({span}) for "
                 "the same task, site and job levels; end that policy first or choose dates "
                 "that do not overlap.",
             )
@@ -237,16 +213,6 @@ def _policy_name(policy: Policy) -> str:
     return f"the policy '{policy.document}'" if policy.document else "another policy"
 
 
-def _overlap_values(policy: Policy) -> dict:
-    return {
-        "task": policy.task.code,
-        "site": policy.site.code if policy.site else None,
-        "job_levels": list(policy.job_levels or ()),
-        "effective_from": policy.effective_from,
-        "effective_to": policy.effective_to,
-    }
-
-
 def _overlapping(draft: PolicyDraft, task: Task, replacing: Policy | None) -> Policy | None:
     """A stored policy (other than the one replaced) the draft would overlap, if any."""
     stored = db.session.scalars(
@@ -255,11 +221,11 @@ def _overlapping(draft: PolicyDraft, task: Task, replacing: Policy | None) -> Po
         .options(selectinload(Policy.task), selectinload(Policy.site))
         .order_by(Policy.id)
     )
-    values = draft.overlap_values()
+    values = _overlap_values(draft)
     for policy in stored:
         if replacing is not None and policy.id == replacing.id:
             continue
-        if policies_overlap(values, _overlap_values(policy)):
+        if policies_overlap(values, _overlap_values(draft_of(policy))):
             return policy
     return None
 
