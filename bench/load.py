@@ -29,6 +29,7 @@ import json
 import os
 import random
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -157,7 +158,8 @@ def start_gunicorn(url: str, workers: int, port: int) -> subprocess.Popen:
     env = {
         **os.environ,
         "LOAD_DATABASE_URL": url,
-        "LOAD_SECRET_KEY": "load-test-" + "k" * 40,
+        # One random key for every worker of this run (production refuses a guessable one).
+        "LOAD_SECRET_KEY": secrets.token_urlsafe(48),
         "STATIC_CACHE_DIR": str(ROOT / "instance" / "static-cache"),
     }
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
