@@ -584,6 +584,7 @@ def bench_requests(app, practice: dict, moment: datetime, requests: int) -> dict
     trivial_ms = statistics.median(timings[trivial])
     selfcheck_cpu = statistics.median(cpu[self_check])
     trivial_cpu = statistics.median(cpu[trivial])
+    signed_in_ms = statistics.median(timings[account])
     return {
         "selfcheck_ms_median": round(selfcheck_ms, 3),
         "trivial_ms_median": round(trivial_ms, 3),
@@ -594,10 +595,8 @@ def bench_requests(app, practice: dict, moment: datetime, requests: int) -> dict
         "selfcheck_cpu_ms_median": round(selfcheck_cpu, 3),
         "trivial_cpu_ms_median": round(trivial_cpu, 3),
         "selfcheck_over_trivial_cpu": round(selfcheck_cpu / trivial_cpu, 2),
-        "signed_in_page_ms_median": round(statistics.median(timings[account]), 3),
-        "selfcheck_over_signed_in_page": round(
-            selfcheck_ms / statistics.median(timings[account]), 2
-        ),
+        "signed_in_page_ms_median": round(signed_in_ms, 3),
+        "selfcheck_over_signed_in_page": round(selfcheck_ms / signed_in_ms, 2),
     }
 
 

@@ -974,17 +974,17 @@ def decide(
 
 def _standing_warnings(assistant: PersonFacts, site: SiteFacts, day: date) -> tuple[str, ...]:
     """The warnings ``decide`` adds last: away from the site, deactivated, not an MA."""
-    # Not mutated: the quick way out for an assistant in good standing; the rest finds the
-    # same (no warning) for them.
-    here = site.code in assistant.site_codes  # pragma: no mutate
-    if here and assistant.active and assistant.role == "assistant":  # pragma: no mutate
+    here, an_assistant = site.code in assistant.site_codes, assistant.role == "assistant"
+    # Not mutated: the quick way out for an active assistant here; the rest finds the same
+    # (no warning) for them.
+    if here and assistant.active and an_assistant:  # pragma: no mutate
         return ()
     warnings = []
-    if site.code not in assistant.site_codes:
+    if not here:
         warnings.append(f"{assistant.name} does not work at {site.name} ({site.code}).")
     if deactivated(assistant, day):
         warnings.append(f"{assistant.name}'s account is deactivated.")
-    if assistant.role != "assistant":
+    if not an_assistant:
         warnings.append(f"{assistant.name} is not recorded as a medical assistant.")
     return tuple(warnings)
 
