@@ -55,6 +55,10 @@ def create_app(config_class=None):
         "hide_parameters": True,
         "json_serializer": json_text,
     }
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A file on this machine has no connection a server could drop: nothing to ping
+        # before each request's first statement (the ping is for PostgreSQL).
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"].pop("pool_pre_ping", None)
 
     from tracker import models  # noqa: F401  (registers every table on the metadata)
     from tracker.widgets import install_escaped_descriptions

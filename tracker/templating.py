@@ -115,32 +115,42 @@ def register_template_helpers(app) -> None:
     app.add_template_filter(show_date, "show_date")
     app.add_template_filter(local_stamps, "local_stamps")
 
-    menus: dict = {}  # role -> the menu it sees; the access table is fixed once running
+    #: (role, the app's root path) -> the menu that role sees, as (address, label) links:
+    #: the access table and the routes are fixed once running, so it is worked out once.
+    menus: dict = {}
 
     @app.context_processor
     def _helpers():
+        from flask import request, url_for
         from flask_login import current_user
 
         def user_menu() -> list[tuple[str, list[tuple[str, str]]]]:
-            """NAV_MENU as the signed-in user's role may see it (worked out once a role)."""
+            """NAV_MENU as the signed-in user's role may see it, each entry's address and
+            label (a dozen addresses built once a role, not on every page)."""
             if not current_user.is_authenticated:
                 return []
-            role = current_user.role
-            if role not in menus:
-                menus[role] = [
+            key = (current_user.role, request.script_root)
+            if key not in menus:
+                menus[key] = [
                     (group, visible)
                     for group, entries in NAV_MENU
-                    if (visible := [(e, label) for e, label in entries if can_open(e)])
+                    if (visible := [(url_for(e), label) for e, label in entries if can_open(e)])
                 ]
-            return menus[role]
+            return menus[key]
 
         def has_endpoint(endpoint: str) -> bool:
             return endpoint in app.view_functions
 
+        links: dict = {}  # what record_url found, for this page: its records share links
+
         def record_url(kind: str, record_id, assistant_id=None) -> str | None:
             """A link to a record a decision rests on, when the viewer may open it."""
-            from flask import url_for
+            key = (kind, record_id, assistant_id)
+            if key not in links:
+                links[key] = _record_url(kind, record_id, assistant_id)
+            return links[key]
 
+        def _record_url(kind: str, record_id, assistant_id) -> str | None:
             for endpoint, args in RECORD_LINKS.get(kind, ()):
                 if has_endpoint(endpoint) and can_open(endpoint):
                     values = {"record_id": record_id, "assistant_id": assistant_id}

@@ -6,45 +6,110 @@ escapes each argument, and every field description is escaped when it is set.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from markupsafe import Markup, escape
+from wtforms import SelectField, ValidationError
+from wtforms.fields.choices import SelectChoice
 from wtforms.fields.core import Field
-from wtforms.widgets import Select, html_params
+from wtforms.widgets import DateTimeLocalInput, Select
+from wtforms.widgets.core import clean_key
 
 _OPTION = '<option %svalue="%s">%s</option>'
 _SELECTED = "selected "
 
 
+def quick_params(**kwargs) -> str:
+    """WTForms' ``html_params``, the same attributes in the same order, each value escaped
+    with markupsafe's ``escape`` (in C), which also turns every quote into ``&#34;``.
+
+    The stock function builds each attribute with ``Markup.format``, Python's string
+    formatter: four attributes of one input cost more than rendering the rest of its label.
+    ``True`` writes the bare name, ``False`` nothing, as there.
+    """
+    params = []
+    for key, value in sorted(kwargs.items()):
+        if value is True:
+            params.append(clean_key(key))
+        elif value is not False:
+            params.append(f'{clean_key(key)}="{escape(value)}"')
+    return " ".join(params)
+
+
+def plain_choices(field) -> list[SelectChoice] | None:
+    """A select's choices when each is a plain ``SelectChoice`` (no group, no attributes of
+    its own: what the views build), else None (the stock code handles the rest)."""
+    choices = field.choices
+    if not isinstance(choices, list | tuple):
+        return None
+    for choice in choices:
+        if type(choice) is not SelectChoice or choice.optgroup or choice.render_kw:
+            return None
+    return choices
+
+
+def is_selected(field, choice: SelectChoice) -> bool:
+    """WTForms' own test of a selected choice (``SelectField.iter_choices``)."""
+    return field.coerce(choice.value) == field.data
+
+
 class QuickSelect(Select):
-    """WTForms' single ``<select>``, the same markup, built with one escape per value.
+    """WTForms' single ``<select>``, the same markup, each option written once.
 
     The stock widget runs ``html_params`` for every option, which made a 26-task list the
-    dearest part of the self-check page; ``Markup.format`` per option (Python's string
-    formatter) still cost a quarter of that page, so each value and label is escaped with
-    markupsafe's ``escape`` (in C) and the options joined once. Options with their own
-    attributes, groups and multiple selects go through the stock widget.
+    dearest part of the self-check page. Here a list of plain choices is walked once, and
+    each option's markup, its value and label escaped with markupsafe's ``escape``, is kept
+    by ``_option`` (a task list is the same from one page to the next). Anything else, and
+    multiple selects, go through the stock widget.
     """
 
     def __call__(self, field, **kwargs):
-        if self.multiple or field.has_groups():
+        choices = None if self.multiple else plain_choices(field)
+        if choices is None:
             return super().__call__(field, **kwargs)
+        options = "".join(_option(c.value, c.label, is_selected(field, c)) for c in choices)
         kwargs.setdefault("id", field.id)
         flags = getattr(field, "flags", {})
         for name in self.validation_attrs:
             if name not in kwargs and getattr(flags, name, False):
                 kwargs[name] = getattr(flags, name)
-        # html_params escapes every attribute value it writes.
-        html = [Markup("<select {}>").format(Markup(html_params(name=field.name, **kwargs)))]
-        for choice in field.iter_choices():
-            if choice.render_kw:
-                html.append(self.render_option(choice))
-                continue
-            value = str(choice.value) if isinstance(choice.value, bool) else choice.value
-            label = choice.label or choice.value
-            selected = _SELECTED if choice.selected else ""
-            # escape() both value and label: a task named <script> stays text.
-            html.append(_OPTION % (selected, escape(value), escape(label)))
-        html.append("</select>")
-        return Markup("".join(html))
+        # quick_params escapes every attribute value it writes.
+        return Markup(f"<select {quick_params(name=field.name, **kwargs)}>{options}</select>")
+
+
+class QuickSelectField(SelectField):
+    """WTForms' ``SelectField`` drawn by ``QuickSelect``, and checked the same quick way:
+    for plain choices, whether one is selected is asked of each directly, with no
+    ``Choice`` built for every option (the stock check builds them all)."""
+
+    widget = QuickSelect()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.type = "SelectField"  # styled as one by every macro (Bootstrap-Flask's too)
+
+    def pre_validate(self, form):
+        choices = None if self.process_errors or not self.validate_choice else plain_choices(self)
+        if choices is None:
+            return super().pre_validate(form)
+        if not any(is_selected(self, choice) for choice in choices):
+            raise ValidationError(
+                self.invalid_choice_message or self.gettext("Not a valid choice.")
+            )
+
+
+@lru_cache(maxsize=4096)
+def _option(value, label, selected: bool) -> str:
+    """One ``<option>``; escape() both value and label: a task named <script> stays text."""
+    shown = label or value
+    value = str(value) if isinstance(value, bool) else value
+    return _OPTION % (_SELECTED if selected else "", escape(value), escape(shown))
+
+
+class QuickDateTimeLocalInput(DateTimeLocalInput):
+    """WTForms' ``datetime-local`` input with its attributes written by ``quick_params``."""
+
+    html_params = staticmethod(quick_params)
 
 
 class EscapedDescription:

@@ -1,23 +1,18 @@
-from wtforms import DateTimeLocalField, SelectField, SubmitField
+from wtforms import DateTimeLocalField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from tracker.forms import TrackerForm
-from tracker.widgets import QuickSelect
+from tracker.widgets import QuickDateTimeLocalInput, QuickSelectField
 
 
 class SelfCheckForm(TrackerForm):
-    assistant_id = SelectField(
-        "Medical assistant", coerce=int, validators=[InputRequired()], widget=QuickSelect()
-    )
-    task_code = SelectField(
-        "Task", validators=[DataRequired(message="Choose a task.")], widget=QuickSelect()
-    )
-    site_code = SelectField(
-        "Site", validators=[DataRequired(message="Choose a site.")], widget=QuickSelect()
-    )
+    assistant_id = QuickSelectField("Medical assistant", coerce=int, validators=[InputRequired()])
+    task_code = QuickSelectField("Task", validators=[DataRequired(message="Choose a task.")])
+    site_code = QuickSelectField("Site", validators=[DataRequired(message="Choose a site.")])
     at = DateTimeLocalField(
         "When (site's local time; empty means now)",
         format="%Y-%m-%dT%H:%M",
         validators=[Optional()],
+        widget=QuickDateTimeLocalInput(),
     )
     submit = SubmitField("Check")

@@ -89,7 +89,10 @@ def _answer(result: dict, assistant: Person, task, site, at: datetime) -> dict:
         "moment": local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or ""),
         "steps": fixes.ma_steps(result),
         "expiring": fixes.expiring_soon(result, ctx),
-        "decline_url": url_for(
+        # The page offers it with a "no" or a "not yet" only.
+        "decline_url": None
+        if result["status"] == "clear"
+        else url_for(
             "incidents.new", task=task.code, site=site.code, at=local.strftime(LOCAL_INPUT)
         ),
     }
