@@ -108,6 +108,35 @@ def can_open(endpoint: str) -> bool:
     return bool(roles and current_user.is_authenticated and current_user.role in roles)
 
 
+class RecordLinks:
+    """``links(kind, record_id, assistant_id)``: a link to a record a decision rests on,
+    when the viewer may open it (RECORD_LINKS), else None.
+
+    One is made for each page: it asks once a page whether the viewer may open each kind
+    of page, and builds each address once (a competency, a credential and a supervision
+    record all link to the same training file).
+    """
+
+    def __init__(self):
+        self.opened: dict[str, bool] = {}
+        self.links: dict[tuple, str] = {}
+
+    def __call__(self, kind: str, record_id, assistant_id=None) -> str | None:
+        from flask import url_for
+
+        for endpoint, args in RECORD_LINKS.get(kind, ()):
+            if endpoint not in self.opened:
+                self.opened[endpoint] = can_open(endpoint)
+            if self.opened[endpoint]:
+                values = {"record_id": record_id, "assistant_id": assistant_id}
+                if all(values.get(v) is not None for v in args.values()):
+                    key = (endpoint, *((k, values[v]) for k, v in args.items()))
+                    if key not in self.links:
+                        self.links[key] = url_for(endpoint, **dict(key[1:]))
+                    return self.links[key]
+        return None
+
+
 def register_template_helpers(app) -> None:
     """The filters and globals every template may use; features add their own (a
     blueprint's ``app_context_processor``), so this module imports no feature."""
@@ -141,27 +170,9 @@ def register_template_helpers(app) -> None:
         def has_endpoint(endpoint: str) -> bool:
             return endpoint in app.view_functions
 
-        links: dict = {}  # what record_url found, for this page: its records share links
-
-        def record_url(kind: str, record_id, assistant_id=None) -> str | None:
-            """A link to a record a decision rests on, when the viewer may open it."""
-            key = (kind, record_id, assistant_id)
-            if key not in links:
-                links[key] = _record_url(kind, record_id, assistant_id)
-            return links[key]
-
-        def _record_url(kind: str, record_id, assistant_id) -> str | None:
-            for endpoint, args in RECORD_LINKS.get(kind, ()):
-                if has_endpoint(endpoint) and can_open(endpoint):
-                    values = {"record_id": record_id, "assistant_id": assistant_id}
-                    if all(values.get(v) is not None for v in args.values()):
-                        return url_for(endpoint, **{k: values[v] for k, v in args.items()})
-            return None
-
         return {
             "can_open": can_open,
             "user_menu": user_menu,
             "has_endpoint": has_endpoint,
-            "record_url": record_url,
             "response_steps": RESPONSE_STEPS,
         }

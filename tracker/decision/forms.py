@@ -1,4 +1,4 @@
-from wtforms import DateTimeLocalField, SubmitField
+from wtforms import DateTimeLocalField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from tracker.forms import TrackerForm
@@ -15,4 +15,3 @@ class SelfCheckForm(TrackerForm):
         validators=[Optional()],
         widget=QuickDateTimeLocalInput(),
     )
-    submit = SubmitField("Check")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
@@ -29,10 +30,11 @@ from tracker.decision.services import (
 from tracker.extensions import db
 from tracker.form_pages import current_person
 from tracker.return_to import here
+from tracker.rule.words import CONDITION_LABELS
 from tracker.sites.models import Site
 from tracker.sites.queries import viewer_timezone
 from tracker.staff.models import Person
-from tracker.templating import can_open
+from tracker.templating import RecordLinks, can_open, local_stamps
 from tracker.validation import bounded_date
 from tracker.vocabulary import Role, TaskKind
 
@@ -61,7 +63,51 @@ def _decision_helpers():
     def condition_reason(condition: dict, tz: str | None = None) -> str:
         return fixes.reason_for(condition, viewer(), tz)
 
-    return {"decision_fixes": decision_fixes, "condition_reason": condition_reason}
+    def condition_rows(result: dict, tz: str | None, assistant_id=None, fixes_of=None):
+        """The four conditions as the decision panel shows them (``ConditionRow``s)."""
+        return panel_rows(result, viewer(), tz, assistant_id, fixes_of or {}, RecordLinks())
+
+    return {
+        "decision_fixes": decision_fixes,
+        "condition_reason": condition_reason,
+        "condition_rows": condition_rows,
+    }
+
+
+class ConditionRow(NamedTuple):
+    """One condition of a decision as its panel shows it, worked out in one pass."""
+
+    label: str
+    met: bool
+    reason: str  # for this reader, moments on the site's clock
+    fixes: list[tuple[str, str]]  # (label, address) links this reader may follow
+    records: list[tuple[str | None, str]]  # (address or None, words) of each record
+    evidence: list[str]  # the evidence, when no record is named
+
+
+def panel_rows(result: dict, viewer, tz, assistant_id, fixes_of: dict, links) -> list:
+    """Each condition of a stored decision, ready for the panel: its label, its reason as
+    ``viewer`` should read it, its fixes, and its records linked where ``links`` (a
+    ``RecordLinks``) finds the viewer may open them."""
+    rows = []
+    for c in result["conditions"]:
+        name = c["condition"]
+        records = [
+            (links(r["kind"], r["id"], assistant_id), local_stamps(r["label"], tz))
+            for r in c.get("records") or ()
+        ]
+        evidence = [] if records else [local_stamps(e, tz) for e in c.get("evidence") or ()]
+        rows.append(
+            ConditionRow(
+                CONDITION_LABELS.get(name, name),
+                c["met"],
+                fixes.reason_for(c, viewer, tz),
+                fixes_of.get(name) or [],
+                records,
+                evidence,
+            )
+        )
+    return rows
 
 
 def _fill_self_check(form: SelfCheckForm, choices: SelfCheckChoices, is_assistant: bool) -> None:
