@@ -206,3 +206,29 @@ def test_the_navigation_offers_only_pages_the_role_may_open(
 
     assert ('href="/staff/"' in page) is sees_staff_link
     assert 'href="/staff/me"' in page  # everyone has a training file
+
+
+def test_the_menu_follows_the_address_the_app_is_served_under(app, client, auth, make_person):
+    """The menu's addresses are worked out once for a role: once for each root the app is
+    reached under (behind a proxy at /clinic, and directly), never one root's for another."""
+    make_person("manager@example.org", role=Role.manager)
+    auth.login("manager@example.org")
+
+    for _ in range(2):
+        under = client.get("/", base_url="http://localhost/clinic").get_data(as_text=True)
+        direct = client.get("/").get_data(as_text=True)
+        assert 'href="/clinic/staff/"' in under and 'href="/staff/"' not in under
+        assert 'href="/staff/"' in direct and "/clinic/" not in direct
+
+
+def test_each_role_gets_its_own_menu_from_one_app(app, make_person):
+    """A provider's menu, worked out first, is not what an assistant then sees."""
+    make_person("provider@example.org", role=Role.provider)
+    make_person("assistant@example.org", role=Role.assistant)
+    pages = {}
+    for email in ("provider@example.org", "assistant@example.org"):
+        client = app.test_client()
+        client.post("/login", data={"email": email, "password": PASSWORD})
+        pages[email] = client.get("/").get_data(as_text=True)
+    assert 'href="/staff/"' in pages["provider@example.org"]
+    assert 'href="/staff/"' not in pages["assistant@example.org"]
