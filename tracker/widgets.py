@@ -17,6 +17,7 @@ from wtforms.widgets.core import clean_key
 
 _OPTION = '<option %svalue="%s">%s</option>'
 _SELECTED = "selected "
+_SELECT = "<select %s>%s</select>"
 
 
 def quick_params(**kwargs) -> str:
@@ -74,7 +75,7 @@ class QuickSelect(Select):
             if name not in kwargs and getattr(flags, name, False):
                 kwargs[name] = getattr(flags, name)
         # quick_params escapes every attribute value it writes.
-        return Markup(f"<select {quick_params(name=field.name, **kwargs)}>{options}</select>")
+        return Markup(_SELECT % (quick_params(name=field.name, **kwargs), options))
 
 
 class QuickSelectField(SelectField):
