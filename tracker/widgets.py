@@ -6,8 +6,6 @@ escapes each argument, and every field description is escaped when it is set.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from markupsafe import Markup, escape
 from wtforms import SelectField, ValidationError
 from wtforms.fields.choices import SelectChoice
@@ -58,10 +56,9 @@ class QuickSelect(Select):
     """WTForms' single ``<select>``, the same markup, each option written once.
 
     The stock widget runs ``html_params`` for every option, which made a 26-task list the
-    dearest part of the self-check page. Here a list of plain choices is walked once, and
-    each option's markup, its value and label escaped with markupsafe's ``escape``, is kept
-    by ``_option`` (a task list is the same from one page to the next). Anything else, and
-    multiple selects, go through the stock widget.
+    dearest part of the self-check page. Here a list of plain choices is walked once, each
+    option's value and label escaped with markupsafe's ``escape`` (in C) and the options
+    joined once. Anything else, and multiple selects, go through the stock widget.
     """
 
     def __call__(self, field, **kwargs):
@@ -99,7 +96,6 @@ class QuickSelectField(SelectField):
             )
 
 
-@lru_cache(maxsize=4096)
 def _option(value, label, selected: bool) -> str:
     """One ``<option>``; escape() both value and label: a task named <script> stays text."""
     shown = label or value
