@@ -112,7 +112,7 @@ class RecordLinks:
     """``links(kind, record_id, assistant_id)``: a link to a record a decision rests on,
     when the viewer may open it (RECORD_LINKS), else None.
 
-    One is made for each page: it asks once a page whether the viewer may open each kind
+    One is made for each decision panel: it asks once whether the viewer may open each kind
     of page, and builds each address once (a competency, a credential and a supervision
     record all link to the same training file).
     """

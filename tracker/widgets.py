@@ -1,7 +1,8 @@
 """Form widgets shared by the features, and the one way a form field's help text is shown.
 
-Markup is never built from data here: every value goes through ``Markup.format``, which
-escapes each argument, and every field description is escaped when it is set.
+Markup is never built from data here: every value goes through markupsafe's ``escape``
+(``quick_params``, ``attribute_value``) or ``Markup.format``, which escapes each argument,
+and every field description is escaped when it is set.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ _SELECT = "<select %s>%s</select>"
 
 
 def quick_params(**kwargs) -> str:
-    """WTForms' ``html_params``, the same attributes in the same order, each value escaped
-    with markupsafe's ``escape`` (in C), which also turns every quote into ``&#34;``.
+    """WTForms' ``html_params``, the same attributes in the same order, each name and value
+    escaped with markupsafe's ``escape`` (in C).
 
     The stock function builds each attribute with ``Markup.format``, Python's string
     formatter: four attributes of one input cost more than rendering the rest of its label.
@@ -29,10 +30,17 @@ def quick_params(**kwargs) -> str:
     params = []
     for key, value in sorted(kwargs.items()):
         if value is True:
-            params.append(clean_key(key))
+            params.append(escape(clean_key(key)))
         elif value is not False:
-            params.append(f'{clean_key(key)}="{escape(value)}"')
+            params.append(f'{escape(clean_key(key))}="{attribute_value(value)}"')
     return " ".join(params)
+
+
+def attribute_value(value) -> str:
+    """A value escaped to sit between double quotes. ``escape`` turns a quote into ``&#34;``
+    but leaves text already marked safe as it is; a quote in that is replaced too, as
+    WTForms does, so no value ends its attribute early."""
+    return str(escape(value)).replace('"', "&quot;")
 
 
 def plain_choices(field) -> list[SelectChoice] | None:
@@ -42,7 +50,7 @@ def plain_choices(field) -> list[SelectChoice] | None:
     if not isinstance(choices, list | tuple):
         return None
     for choice in choices:
-        if type(choice) is not SelectChoice or choice.optgroup or choice.render_kw:
+        if type(choice) is not SelectChoice or choice.optgroup is not None or choice.render_kw:
             return None
     return choices
 
@@ -100,7 +108,7 @@ def _option(value, label, selected: bool) -> str:
     """One ``<option>``; escape() both value and label: a task named <script> stays text."""
     shown = label or value
     value = str(value) if isinstance(value, bool) else value
-    return _OPTION % (_SELECTED if selected else "", escape(value), escape(shown))
+    return _OPTION % (_SELECTED if selected else "", attribute_value(value), escape(shown))
 
 
 class QuickDateTimeLocalInput(DateTimeLocalInput):

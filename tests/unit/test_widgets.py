@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from markupsafe import Markup
 from wtforms import DateTimeLocalField, Form, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
@@ -91,6 +92,7 @@ def test_an_empty_label_shows_the_value_as_wtforms_does():
         {"value": "A & <b> \"quoted\" 'single'"},
         {"value": 7, "for_": "at", "aria-hidden": "true"},
         {"title": "<script>alert(1)</script>", "checked": True},
+        {"value": Markup('already "safe" text'), 'odd"name': 1},  # a quote in safe text too
     ],
 )
 def test_quick_params_writes_what_wtforms_writes(attributes):
@@ -189,3 +191,23 @@ def test_choices_are_coerced_as_wtforms_coerces_them():
     assert rendered[0] == rendered[1]
     assert '<option selected value="7">Seven</option>' in rendered[1]
     assert errors == [[], []]
+
+
+def test_a_quote_in_safe_text_does_not_end_an_option_value():
+    rendered = []
+    for form_class in select_forms():
+        form = form_class(data={"field": "x"})
+        form.field.choices = [SelectChoice(Markup('a"b'), "A"), SelectChoice("x", "X")]
+        rendered.append(str(form.field()))
+    assert rendered[0] == rendered[1]
+    assert 'value="a&quot;b"' in rendered[1]
+
+
+def test_an_empty_group_name_is_a_group_as_in_wtforms():
+    rendered = []
+    for form_class in select_forms():
+        form = form_class(data={"field": "a"})
+        form.field.choices = [SelectChoice("a", "A", optgroup=""), SelectChoice("b", "B")]
+        rendered.append(str(form.field()))
+    assert rendered[0] == rendered[1]
+    assert '<optgroup label="">' in rendered[1]
