@@ -1,8 +1,8 @@
 """Form widgets shared by the features, and the one way a form field's help text is shown.
 
-Markup is never built from data here: every value goes through markupsafe's ``escape``
-(``quick_params``, ``attribute_value``) or ``Markup.format``, which escapes each argument,
-and every field description is escaped when it is set.
+Markup is never built from data here: every name, value and label goes through
+markupsafe's ``escape`` (``quick_params``, ``attribute_value``, ``_option``), anything else
+through WTForms' own widgets, and every field description is escaped when it is set.
 """
 
 from __future__ import annotations
@@ -107,7 +107,6 @@ class QuickSelectField(SelectField):
 def _option(value, label, selected: bool) -> str:
     """One ``<option>``; escape() both value and label: a task named <script> stays text."""
     shown = label or value
-    value = str(value) if isinstance(value, bool) else value
     return _OPTION % (_SELECTED if selected else "", attribute_value(value), escape(shown))
 
 
