@@ -478,7 +478,7 @@ def _load_competencies(
         )
     people, competencies = book.people_by_id, book.competencies
     for (id_, person_id, task_id, validated_on, validated_by_id, trained_on, hours, expires_on,
-         prior_employer, revoked_on) in db.session.execute(stmt):  # fmt: skip
+         prior_employer, revoked_on) in db.session.execute(stmt).all():  # fmt: skip
         code = task_codes_by_id[task_id]
         competencies[(person_id, code)].append(
             CompetencyFacts(

@@ -544,15 +544,20 @@ def _competency_fix(codes: tuple[ProblemCode, ...]) -> str:
     return "a provider or an approved observer must validate it here"
 
 
-def _competency(assistant, task, site, day, competencies, rule, policy, applying) -> Condition:
+def _competency(assistant, task, site, day, competencies, rule, policy, applying,
+                expiries=None) -> Condition:  # fmt: skip
     """``applying``: the policies for the task that apply to the assistant's job level at the
-    site whatever their dates (``_applying``; empty when there are no competencies)."""
+    site whatever their dates (``_applying``; empty when there are no competencies).
+
+    ``expiries`` (``decide_many``): the expiries already worked out for this task, job
+    level, site and day, by a record's dates, which are all an expiry reads of it."""
     min_hours = rule.min_training_hours if rule is not None else None
     judged = []
     for comp in competencies:
         if comp.task != task.code:
             continue
-        expiry = _expiry(comp, applying, policy, assistant.job_level, site.code, day)
+        expiry = _expiry_of(comp, applying, policy, assistant.job_level, site.code, day,
+                            expiries)  # fmt: skip
         lapsed = expiry
         # Revoked: the reason says so, and also whether its own or the policy's date has
         # passed. (Not mutated: worked out again for a record not revoked, or revoked
@@ -561,8 +566,8 @@ def _competency(assistant, task, site, day, competencies, rule, policy, applying
         if revoked and expiry.on is not None and day > expiry.on:  # pragma: no mutate
             unrevoked = replace(comp, revoked_on=None)
             # The job level and site matter only across a policy turn (not mutated).
-            lapsed = _expiry(unrevoked, applying, policy,
-                             assistant.job_level, site.code, day)  # pragma: no mutate  # fmt: skip
+            lapsed = _expiry_of(unrevoked, applying, policy, assistant.job_level, site.code,
+                                day, expiries)  # pragma: no mutate  # fmt: skip
         problems = competency_problems(comp, assistant, day, lapsed, min_hours, site.state)
         if not problems:
             return Condition.later(COMPETENCY, True, (), partial(_counts, assistant, task, comp,
@@ -585,6 +590,17 @@ def _competency(assistant, task, site, day, competencies, rule, policy, applying
         )
 
     return Condition.later(COMPETENCY, False, codes, closest)
+
+
+def _expiry_of(comp, applying, policy, job_level, site_code, day, expiries) -> Expiry:
+    """``_expiry``, kept in ``expiries`` (when given) by the record's three dates."""
+    if expiries is None:
+        return _expiry(comp, applying, policy, job_level, site_code, day)
+    key = (comp.validated_on, comp.expires_on, comp.revoked_on)
+    expiry = expiries.get(key)
+    if expiry is None:
+        expiry = expiries[key] = _expiry(comp, applying, policy, job_level, site_code, day)
+    return expiry
 
 
 def _counts(assistant, task, comp, until: date | None) -> tuple[str, tuple[RecordRef, ...]]:
@@ -1088,7 +1104,7 @@ def _decide_task(cells, task, site, at, day, people, rule, policies, competencie
         if shared is None:
             shared = by_level[job_level] = _level_share(assistant, task, site, day, rule,
                                                         policies)  # fmt: skip
-        policy, level, employer, applying, key = shared
+        policy, level, employer, applying, key, expiries = shared
         state_law, warnings = law, law_warnings
         if law is None or employer is None:
             state_law, employer, warnings = _own_conditions(
@@ -1097,7 +1113,7 @@ def _decide_task(cells, task, site, at, day, people, rule, policies, competencie
                 policy, law, employer, law_warnings,
             )  # fmt: skip
         competency = _competency(assistant, task, site, day, competencies(assistant, code), rule,
-                                 policy, applying)  # fmt: skip
+                                 policy, applying, expiries)  # fmt: skip
         if provider_decision is not None:
             supervised_here = _supervision(
                 assistant, task, site, at, day, level, assignments, shifts,
@@ -1124,7 +1140,8 @@ def _level_share(assistant, task, site, day, rule, policies) -> tuple:
     """What every cell of the task shares for one job level (and a deactivated assistant
     alone): the policy that applies, the level of supervision, the policy condition (None:
     it names the assistant's own credential), the policies that apply whatever their dates,
-    and the key the supervision condition is kept under (None: no supervision needed)."""
+    the key the supervision condition is kept under (None: no supervision needed), and the
+    competencies' expiries as they are worked out (by their dates: ``_expiry_of``)."""
     policy = select_policy(policies, task.code, assistant.job_level, site.code, day)
     employer = None
     if not _needs_own_credential(policy):
@@ -1139,7 +1156,7 @@ def _level_share(assistant, task, site, day, rule, policies) -> tuple:
         # In the room, the words name the task.
         key = (level, task.name) if level == SupervisionLevel.in_room else level
     applying = _applying(policies, task.code, assistant.job_level, site.code)
-    return policy, level, employer, applying, key
+    return policy, level, employer, applying, key, {}
 
 
 def _own_conditions(assistant, task, site, day, rule, policies, policy, law, employer,
