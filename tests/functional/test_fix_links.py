@@ -115,7 +115,7 @@ def _site_id(app) -> int:
 
 
 def test_the_rule_gives_one_clause_for_an_unvalidated_prior_employer_record():
-    from datetime import UTC, date, datetime
+    from datetime import UTC, datetime
 
     from tracker.rule.values import (
         CompetencyFacts,
@@ -127,7 +127,7 @@ def test_the_rule_gives_one_clause_for_an_unvalidated_prior_employer_record():
     ana = PersonFacts(email="a@x", name="Ana", role="assistant", site_codes=frozenset({"main"}))
     task = TaskFacts(code="injection", name="Injection", kind=TaskKind.clinical)
     site = SiteFacts(code="main", name="Main", state="CA", timezone="America/Los_Angeles")
-    comp = CompetencyFacts(task="injection", trained_on=date(2026, 1, 1), prior_employer=True)
+    comp = CompetencyFacts(task="injection", prior_employer=True)
     decision = decide(ana, task, site, datetime(2026, 11, 23, 18, tzinfo=UTC),
                       competencies=[comp])  # fmt: skip
     reason = decision.conditions[2].reason

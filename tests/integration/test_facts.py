@@ -69,7 +69,7 @@ BY_HAND = {
     ),
     "competencies": (
         CompetencyFacts("injection", validated_on=date(2026, 2, 10), validated_by=LEE,
-                        trained_on=date(2026, 2, 1), training_hours=12),
+                        training_hours=12),
     ),
     "supervision": (SupervisionFacts(LEE, "main", date(2026, 1, 1)),),
     "shifts": (

@@ -161,7 +161,7 @@ def test_a_record_for_another_task_does_not_hide_the_one_for_this_task():
 def test_a_revoked_record_past_the_policys_validity_says_both():
     """Revoked before the policy's validity ran out: the reason says both, the validity
     reckoned without the revocation."""
-    old = comp(validated_on=date(2025, 1, 10), trained_on=None, revoked_on=date(2025, 6, 1))
+    old = comp(validated_on=date(2025, 1, 10), revoked_on=date(2025, 6, 1))
     found = condition(run(competencies=old), "competency")
     assert found.codes == (ProblemCode.revoked, ProblemCode.expired)
     assert "was revoked on 2025-06-01 and expired on 2026-01-10" in found.reason

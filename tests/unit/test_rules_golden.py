@@ -87,7 +87,7 @@ POLICY = PolicyFacts(
 )  # fmt: skip
 COMPETENCY = CompetencyFacts(
     "injection", validated_on=date(2026, 2, 10), validated_by=LEE,
-    trained_on=date(2026, 2, 1), training_hours=12,
+    training_hours=12,
 )  # fmt: skip
 ASSIGNMENT = SupervisionFacts(LEE, "main", date(2026, 1, 1))
 #: 08:00 to 17:00 in Los Angeles on DAY.

@@ -466,7 +466,7 @@ def _load_competencies(
     """
     c = Competency.__table__.c
     stmt = select(
-        c.id, c.person_id, c.task_id, c.validated_on, c.validated_by_id, c.trained_on,
+        c.id, c.person_id, c.task_id, c.validated_on, c.validated_by_id,
         c.training_hours, c.expires_on, c.prior_employer, c.revoked_on,
     ).order_by(c.id)  # fmt: skip
     if assistant_ids is not None:
@@ -477,7 +477,7 @@ def _load_competencies(
             c.task_id.in_([i for i, code in task_codes_by_id.items() if code in wanted])
         )
     people, competencies = book.people_by_id, book.competencies
-    for (id_, person_id, task_id, validated_on, validated_by_id, trained_on, hours, expires_on,
+    for (id_, person_id, task_id, validated_on, validated_by_id, hours, expires_on,
          prior_employer, revoked_on) in db.session.execute(stmt).all():  # fmt: skip
         code = task_codes_by_id[task_id]
         competencies[(person_id, code)].append(
@@ -485,7 +485,6 @@ def _load_competencies(
                 task=code,
                 validated_on=validated_on,
                 validated_by=people.get(validated_by_id),
-                trained_on=trained_on,
                 training_hours=hours,
                 expires_on=expires_on,
                 prior_employer=prior_employer,

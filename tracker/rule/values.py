@@ -158,12 +158,12 @@ class PolicyFacts:
 class CompetencyFacts:
     """One competency record. Not frozen, for speed, like ``Expiry`` and ``Decision``: a
     matrix at 10,000 assistants loads 160,000, and a frozen dataclass sets each field
-    through a call (0.6 s of them against 0.24); never changed once made."""
+    through a call (0.6 s of them against 0.24); never changed once made. Only what the
+    rule reads (the training day is not: the hours are)."""
 
     task: str
     validated_on: date | None = None
     validated_by: PersonFacts | None = None
-    trained_on: date | None = None
     training_hours: float | None = None
     expires_on: date | None = None
     prior_employer: bool = False
