@@ -556,8 +556,11 @@ def _competency(assistant, task, site, day, competencies, rule, policy, applying
     for comp in competencies:
         if comp.task != task.code:
             continue
-        expiry = _expiry_of(comp, applying, policy, assistant.job_level, site.code, day,
-                            expiries)  # fmt: skip
+        if expiries is None:
+            expiry = _expiry(comp, applying, policy, assistant.job_level, site.code, day)
+        else:
+            expiry = _expiry_of(comp, applying, policy, assistant.job_level, site.code, day,
+                                expiries)  # fmt: skip
         lapsed = expiry
         # Revoked: the reason says so, and also whether its own or the policy's date has
         # passed. (Not mutated: worked out again for a record not revoked, or revoked
@@ -566,8 +569,8 @@ def _competency(assistant, task, site, day, competencies, rule, policy, applying
         if revoked and expiry.on is not None and day > expiry.on:  # pragma: no mutate
             unrevoked = replace(comp, revoked_on=None)
             # The job level and site matter only across a policy turn (not mutated).
-            lapsed = _expiry_of(unrevoked, applying, policy, assistant.job_level, site.code,
-                                day, expiries)  # pragma: no mutate  # fmt: skip
+            lapsed = _expiry(unrevoked, applying, policy, assistant.job_level, site.code,
+                             day)  # pragma: no mutate  # fmt: skip
         problems = competency_problems(comp, assistant, day, lapsed, min_hours, site.state)
         if not problems:
             return Condition.later(COMPETENCY, True, (), partial(_counts, assistant, task, comp,
@@ -593,9 +596,7 @@ def _competency(assistant, task, site, day, competencies, rule, policy, applying
 
 
 def _expiry_of(comp, applying, policy, job_level, site_code, day, expiries) -> Expiry:
-    """``_expiry``, kept in ``expiries`` (when given) by the record's three dates."""
-    if expiries is None:
-        return _expiry(comp, applying, policy, job_level, site_code, day)
+    """``_expiry``, kept in ``expiries`` by the record's three dates."""
     key = (comp.validated_on, comp.expires_on, comp.revoked_on)
     expiry = expiries.get(key)
     if expiry is None:
