@@ -49,6 +49,9 @@ from tracker.vocabulary import (
 
 _ONE_DAY = timedelta(days=1)
 
+#: ``Condition.later``, bound once: every decision makes four conditions with it.
+_later = Condition.later
+
 #: A state rule verified longer ago than this many months earns a warning.
 STALE_RULE_MONTHS = 12
 
@@ -179,7 +182,7 @@ def _rule_ref(rule: StateRuleFacts) -> RecordRef:
 def _state_law(assistant, task, site, day, rule, warnings) -> Condition:
     if rule is None:
         if task.kind == TaskKind.administrative:
-            return Condition.later(STATE_LAW, True, (), lambda: (
+            return _later(STATE_LAW, True, (), lambda: (
                 f"{task.name} is an administrative task; no {state_name(site.state)} rule "
                 "is needed.", ()))  # fmt: skip
 
@@ -190,7 +193,7 @@ def _state_law(assistant, task, site, day, rule, warnings) -> Condition:
                 f"it with the {state} medical board and the AAMA state scope resource, then "
                 "record the rule.", ())  # fmt: skip
 
-        return Condition.later(STATE_LAW, False, (ProblemCode.no_state_rule,), unrecorded)
+        return _later(STATE_LAW, False, (ProblemCode.no_state_rule,), unrecorded)
     # A rule with no verification date is shown as such on the state-rules page; the
     # decision warns only about rules verified too long ago (DESIGN section 4).
     if rule.verified_on is not None and rule.verified_on < add_months(day, -STALE_RULE_MONTHS):
@@ -199,7 +202,7 @@ def _state_law(assistant, task, site, day, rule, warnings) -> Condition:
             f"{rule.verified_on}, more than {STALE_RULE_MONTHS} months ago; re-verify it."
         )
     if rule.status != RuleStatus.permitted:
-        return Condition.later(STATE_LAW, False, (ProblemCode.not_permitted,), lambda: (
+        return _later(STATE_LAW, False, (ProblemCode.not_permitted,), lambda: (
             f"{state_name(site.state)} law does not permit a medical assistant to perform "
             f"{task.name}{_citation(rule)}. Only a licensed provider can do it there.",
             (_rule_ref(rule),)))  # fmt: skip
@@ -207,18 +210,18 @@ def _state_law(assistant, task, site, day, rule, warnings) -> Condition:
     if required:
         cred = _current_credential(assistant, required, day)
         if cred is None:
-            return Condition.later(STATE_LAW, False, (ProblemCode.state_credential_missing,),
+            return _later(STATE_LAW, False, (ProblemCode.state_credential_missing,),
                                    lambda: (
                 f"{state_name(site.state)} requires {_join(required)} for {task.name}; "
                 f"{_missing_credential(assistant, required, day)} on {day}. Record a current "
                 "credential to meet it.", (_rule_ref(rule),)))  # fmt: skip
         if warning := _unverified_warning(assistant, cred):
             warnings.append(warning)
-        return Condition.later(STATE_LAW, True, (), lambda: (
+        return _later(STATE_LAW, True, (), lambda: (
             f"{state_name(site.state)} permits {task.name} for a medical assistant holding "
             f"{_join(required)}{_citation(rule)}; {assistant.name} holds a current {cred.type}.",
             (_rule_ref(rule), _credential_ref(cred))))  # fmt: skip
-    return Condition.later(STATE_LAW, True, (), lambda: (
+    return _later(STATE_LAW, True, (), lambda: (
         f"{state_name(site.state)} permits a medical assistant to perform {task.name}"
         f"{_citation(rule)}.", (_rule_ref(rule),)))  # fmt: skip
 
@@ -244,13 +247,16 @@ def select_policy(
     policies, task_code: str, job_level: str | None, site_code: str, day: date
 ) -> PolicyFacts | None:
     """The most specific policy for the task that applies here and is in effect on the day."""
+    return _in_effect(_applying(policies, task_code, job_level, site_code), day)
+
+
+def _in_effect(applying, day: date) -> PolicyFacts | None:
+    """``select_policy`` given the policies that apply (``_applying``): the decision has
+    them already, for the competency's expiry."""
     best = None
-    for policy in policies:
-        if (
-            policy.task == task_code
-            and policy_applies(policy, job_level, site_code)
-            and in_range(day, policy.effective_from, policy.effective_to)
-            and (best is None or _specificity(policy) > _specificity(best))
+    for policy in applying:
+        if in_range(day, policy.effective_from, policy.effective_to) and (
+            best is None or _specificity(policy) > _specificity(best)
         ):
             best = policy
     return best
@@ -266,16 +272,16 @@ def _policy_ref(policy: PolicyFacts) -> RecordRef:
 def _employer_policy(assistant, task, site, day, policies, policy, warnings) -> Condition:
     if deactivated(assistant, day):
         # The written policy authorizes the practice's own staff: not someone who has left.
-        return Condition.later(EMPLOYER_POLICY, False, (ProblemCode.no_longer_works_here,),
+        return _later(EMPLOYER_POLICY, False, (ProblemCode.no_longer_works_here,),
                                lambda: (
             f"{no_longer_here(assistant)}: the written policy authorizes tasks only for the "
             "practice's active staff.",
             (_policy_ref(policy),) if policy is not None else ()))  # fmt: skip
     if policy is None:
-        return Condition.later(EMPLOYER_POLICY, False, (ProblemCode.no_policy,), lambda: (
+        return _later(EMPLOYER_POLICY, False, (ProblemCode.no_policy,), lambda: (
             _no_policy_words(assistant, task, site, day, policies), ()))  # fmt: skip
     if not policy.authorized:
-        return Condition.later(EMPLOYER_POLICY, False, (ProblemCode.not_authorized,), lambda: (
+        return _later(EMPLOYER_POLICY, False, (ProblemCode.not_authorized,), lambda: (
             f"{policy.document or 'The written policy'} does not authorize {task.name} for "
             f"{assistant.job_level or 'their job level'} at {site.name}.",
             (_policy_ref(policy),)))  # fmt: skip
@@ -284,14 +290,14 @@ def _employer_policy(assistant, task, site, day, policies, policy, warnings) -> 
     if required:
         cred = _current_credential(assistant, required, day)
         if cred is None:
-            return Condition.later(EMPLOYER_POLICY, False,
+            return _later(EMPLOYER_POLICY, False,
                                    (ProblemCode.policy_credential_missing,), lambda: (
                 f"{policy.document or 'The written policy'} authorizes {task.name} only with "
                 f"{_join(required)}; {_missing_credential(assistant, required, day)} on "
                 f"{day}.", (_policy_ref(policy),)))  # fmt: skip
         if (warning := _unverified_warning(assistant, cred)) and warning not in warnings:
             warnings.append(warning)
-    return Condition.later(EMPLOYER_POLICY, True, (), lambda: (
+    return _later(EMPLOYER_POLICY, True, (), lambda: (
         f"{policy.document or 'The written policy'} authorizes {task.name} for "
         f"{assistant.job_level or 'their job level'} at {site.name}.",
         (_policy_ref(policy), *((_credential_ref(cred),) if cred else ()))))  # fmt: skip
@@ -377,8 +383,7 @@ def competency_expiry(
     day it did.
     """
     applying = _applying(policies, comp.task, job_level, site_code)
-    policy = select_policy(applying, comp.task, job_level, site_code, day)
-    return _expiry(comp, applying, policy, job_level, site_code, day)
+    return _expiry(comp, applying, _in_effect(applying, day), job_level, site_code, day)
 
 
 def _applying(policies, task_code: str, job_level: str | None, site_code: str) -> list:
@@ -547,7 +552,7 @@ def _competency_fix(codes: tuple[ProblemCode, ...]) -> str:
 def _competency(assistant, task, site, day, competencies, rule, policy, applying,
                 expiries=None) -> Condition:  # fmt: skip
     """``applying``: the policies for the task that apply to the assistant's job level at the
-    site whatever their dates (``_applying``; empty when there are no competencies).
+    site whatever their dates (``_applying``).
 
     ``expiries`` (``decide_many``): the expiries already worked out for this task, job
     level, site and day, by a record's dates, which are all an expiry reads of it."""
@@ -573,11 +578,11 @@ def _competency(assistant, task, site, day, competencies, rule, policy, applying
                              day)  # pragma: no mutate  # fmt: skip
         problems = competency_problems(comp, assistant, day, lapsed, min_hours, site.state)
         if not problems:
-            return Condition.later(COMPETENCY, True, (), partial(_counts, assistant, task, comp,
+            return _later(COMPETENCY, True, (), partial(_counts, assistant, task, comp,
                                                                  expiry.on))  # fmt: skip
         judged.append((len(problems), comp.validated_on or date.min, comp, problems, expiry))
     if not judged:
-        return Condition.later(COMPETENCY, False, (ProblemCode.no_competency,), lambda: (
+        return _later(COMPETENCY, False, (ProblemCode.no_competency,), lambda: (
             f"{assistant.name} has no documented {task.name} competency. A provider or an "
             "approved observer must watch them perform it and sign it off.", ()))  # fmt: skip
     # Explain the record closest to counting: fewest problems, then the latest validated.
@@ -592,7 +597,7 @@ def _competency(assistant, task, site, day, competencies, rule, policy, applying
             tuple(_competency_ref(c, expiry.on) for _, _, c, _, expiry in judged),
         )
 
-    return Condition.later(COMPETENCY, False, codes, closest)
+    return _later(COMPETENCY, False, codes, closest)
 
 
 def _expiry_of(comp, applying, policy, job_level, site_code, day, expiries) -> Expiry:
@@ -916,7 +921,7 @@ def _supervision(assistant, task, site, at, day, level, assignments, shifts, del
             text = "".join(met_words for _, _, met_words in said)
         return f"Needs {level.label}: {text}.", records
 
-    return Condition.later(SUPERVISION, not codes, codes, words)
+    return _later(SUPERVISION, not codes, codes, words)
 
 
 # --------------------------------------------------------------------------- the decision
@@ -958,7 +963,8 @@ def decide(
     if state_rule is not None and (state_rule.state != site.state or state_rule.task != task.code):
         state_rule = None
     warnings: list[str] = []
-    policy = select_policy(policies, task.code, assistant.job_level, site.code, day)
+    applying = _applying(policies, task.code, assistant.job_level, site.code)
+    policy = _in_effect(applying, day)
     level = required_level(task, state_rule, policy)
     provider_decision = None
     if task.needs_direction:
@@ -968,9 +974,7 @@ def decide(
     conditions = (
         _state_law(assistant, task, site, day, state_rule, warnings),
         _employer_policy(assistant, task, site, day, policies, policy, warnings),
-        _competency(assistant, task, site, day, competencies, state_rule, policy,
-                    _applying(policies, task.code, assistant.job_level, site.code)
-                    if competencies else ()),  # pragma: no mutate (only saves the work)
+        _competency(assistant, task, site, day, competencies, state_rule, policy, applying),
         _supervision(
             assistant, task, site, at, day, level, supervision, shifts, delegated_by, in_room,
             provider_decision,
@@ -1143,7 +1147,8 @@ def _level_share(assistant, task, site, day, rule, policies) -> tuple:
     it names the assistant's own credential), the policies that apply whatever their dates,
     the key the supervision condition is kept under (None: no supervision needed), and the
     competencies' expiries as they are worked out (by their dates: ``_expiry_of``)."""
-    policy = select_policy(policies, task.code, assistant.job_level, site.code, day)
+    applying = _applying(policies, task.code, assistant.job_level, site.code)
+    policy = _in_effect(applying, day)
     employer = None
     if not _needs_own_credential(policy):
         # No credential to check: the condition appends no warning (so the list is not
@@ -1156,7 +1161,6 @@ def _level_share(assistant, task, site, day, rule, policies) -> tuple:
     else:
         # In the room, the words name the task.
         key = (level, task.name) if level == SupervisionLevel.in_room else level
-    applying = _applying(policies, task.code, assistant.job_level, site.code)
     return policy, level, employer, applying, key, {}
 
 
