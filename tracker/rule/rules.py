@@ -211,7 +211,7 @@ def _state_law(assistant, task, site, day, rule, warnings) -> Condition:
         cred = _current_credential(assistant, required, day)
         if cred is None:
             return _later(STATE_LAW, False, (ProblemCode.state_credential_missing,),
-                                   lambda: (
+                          lambda: (
                 f"{state_name(site.state)} requires {_join(required)} for {task.name}; "
                 f"{_missing_credential(assistant, required, day)} on {day}. Record a current "
                 "credential to meet it.", (_rule_ref(rule),)))  # fmt: skip
@@ -273,7 +273,7 @@ def _employer_policy(assistant, task, site, day, policies, policy, warnings) -> 
     if deactivated(assistant, day):
         # The written policy authorizes the practice's own staff: not someone who has left.
         return _later(EMPLOYER_POLICY, False, (ProblemCode.no_longer_works_here,),
-                               lambda: (
+                      lambda: (
             f"{no_longer_here(assistant)}: the written policy authorizes tasks only for the "
             "practice's active staff.",
             (_policy_ref(policy),) if policy is not None else ()))  # fmt: skip
@@ -291,7 +291,7 @@ def _employer_policy(assistant, task, site, day, policies, policy, warnings) -> 
         cred = _current_credential(assistant, required, day)
         if cred is None:
             return _later(EMPLOYER_POLICY, False,
-                                   (ProblemCode.policy_credential_missing,), lambda: (
+                          (ProblemCode.policy_credential_missing,), lambda: (
                 f"{policy.document or 'The written policy'} authorizes {task.name} only with "
                 f"{_join(required)}; {_missing_credential(assistant, required, day)} on "
                 f"{day}.", (_policy_ref(policy),)))  # fmt: skip
@@ -579,7 +579,7 @@ def _competency(assistant, task, site, day, competencies, rule, policy, applying
         problems = competency_problems(comp, assistant, day, lapsed, min_hours, site.state)
         if not problems:
             return _later(COMPETENCY, True, (), partial(_counts, assistant, task, comp,
-                                                                 expiry.on))  # fmt: skip
+                                                        expiry.on))  # fmt: skip
         judged.append((len(problems), comp.validated_on or date.min, comp, problems, expiry))
     if not judged:
         return _later(COMPETENCY, False, (ProblemCode.no_competency,), lambda: (
